@@ -1,0 +1,58 @@
+# The two commands: `make serve` and `make test`. Both are idempotent and work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/coursehost/static/vendor
+
+.PHONY: serve test deps test-deps npm-deps chromium worker bench conformance-scorm2004 lint clean
+
+serve: deps
+	$(BIN)/coursehost serve
+
+worker: deps
+	$(BIN)/coursehost worker
+
+test: test-deps chromium
+	$(BIN)/lint-imports --config pyproject.toml
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+deps: $(VENV)/.deps-installed npm-deps
+
+test-deps: $(VENV)/.test-deps-installed npm-deps
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-deps-installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.deps-installed
+
+npm-deps: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)/scorm-again
+	cp node_modules/scorm-again/dist/*.min.js $(VENDOR)/scorm-again/
+	touch $@
+
+# Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+bench: test-deps
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/ping.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info src/*.egg-info

@@ -1,0 +1,272 @@
+"""CourseApi: import jobs, courses, versions, titles, tags and the original package."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from coursehost.api.v2.deps import services, unit
+from coursehost.api.v2.operations import op
+from coursehost.api.v2.schemas.courses import (
+    BatchTagsBody, ImportFetchRequest, MediaFileMetadata, TagsBody, TitleBody, course_body,
+)
+from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
+from coursehost.domain.applications.auth import Principal
+from coursehost.domain.courses import assets, catalog, importing
+from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
+
+router = APIRouter()
+
+
+def query_tags(request: Request, name: str = "tags") -> list[str]:
+    """A csv (official client) or repeated list parameter."""
+    values = [v for raw in request.query_params.getlist(name) for v in raw.split(",")]
+    return clean_tags([v for v in values if v.strip()], name)
+
+
+def _import_request(request: Request, source: str, **kw) -> importing.ImportRequest:
+    params = request.query_params
+    return importing.ImportRequest(
+        course_id=importing.check_course_id(params.get("courseId")),
+        may_create_new_version=parse_bool(request, "mayCreateNewVersion"),
+        source=source, postback_url=params.get("postbackUrl") or None, tags=query_tags(request), **kw,
+    )
+
+
+def _start(request: Request, principal: Principal, req: importing.ImportRequest) -> dict:
+    with unit(request) as session:
+        job = importing.create_import_job(session, application_pk=principal.app_pk, request=req)
+        return {"result": job.job_id}
+
+
+@router.post("/courses/importJobs/upload", operation_id="CreateUploadAndImportCourseJob")
+def create_upload_and_import_course_job(
+    request: Request, file: UploadFile | None = File(None), contentMetadata: str | None = Form(None),
+    principal: Principal = op("CreateUploadAndImportCourseJob"),
+) -> dict:
+    """Import an uploaded zip (or PDF / MP4 / MP3); the job runs in the background."""
+    if file is None:
+        raise ApiError(400, "file is required: send the package as multipart form field 'file'")
+    meta = _media_metadata(contentMetadata)
+    job_id = importing.new_job_id()
+    req = _import_request(request, "upload", job_id=job_id, filename=file.filename,
+                          content_type=file.content_type, media_metadata=meta,
+                          staged_key=importing.staged_key(principal.app_id, job_id))
+    store = services(request).store
+    store.put(req.staged_key, file.file, file.content_type)
+    try:
+        return _start(request, principal, req)
+    except BaseException:
+        store.delete(req.staged_key)  # nothing half-written
+        raise
+
+
+def _media_metadata(raw: str | None) -> dict:
+    if not raw:
+        return {}
+    try:
+        parsed = MediaFileMetadata.model_validate_json(raw)
+    except ValueError as exc:
+        raise ApiError(400, f"contentMetadata is not valid MediaFileMetadataSchema JSON: {exc}") from None
+    return parsed.model_dump(by_alias=True, exclude_none=True)
+
+
+@router.post("/courses/importJobs", operation_id="CreateFetchAndImportCourseJob")
+def create_fetch_and_import_course_job(
+    request: Request, body: ImportFetchRequest, principal: Principal = op("CreateFetchAndImportCourseJob"),
+) -> dict:
+    """Import a package the server downloads from a URL."""
+    meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
+    req = _import_request(request, "fetch", job_id=importing.new_job_id(), source_url=body.url,
+                          content_type=body.content_type, media_metadata=meta)
+    return _start(request, principal, req)
+
+
+@router.post("/courses/importJobs/noUpload", operation_id="CreateNoUploadAndImportCourseJob")
+def create_no_upload_and_import_course_job(
+    request: Request, body: ImportFetchRequest, principal: Principal = op("CreateNoUploadAndImportCourseJob"),
+) -> dict:
+    """A course around a media file that stays at its URL (PDF, MP4, MP3)."""
+    meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
+    req = _import_request(request, "reference", job_id=importing.new_job_id(), source_url=body.url,
+                          content_type=body.content_type, media_metadata=meta)
+    return _start(request, principal, req)
+
+
+@router.get("/courses/importJobs/{importJobId}", operation_id="GetImportJobStatus")
+def get_import_job_status(
+    request: Request, importJobId: str, principal: Principal = op("GetImportJobStatus")
+) -> dict:
+    """RUNNING (with progress in message), COMPLETE with the import result, or ERROR with why."""
+    with unit(request) as session:
+        job = importing.get_import_job(session, application_pk=principal.app_pk, job_id=importJobId)
+        body = {"jobId": job.job_id, "status": job.status, "message": job.message}
+        if job.status == importing.COMPLETE and job.course_version_pk:
+            body["importResult"] = _import_result(session, principal, job)
+        return body
+
+
+def _import_result(session, principal: Principal, job) -> dict:
+    from coursehost.db.models.courses import CourseVersion
+
+    version = session.get(CourseVersion, job.course_version_pk)
+    course = version.course
+    tags = get_tags(session, application_pk=principal.app_pk, kind="course", key=course.course_id)
+    return {
+        "webPathToCourse": version.content_prefix + version.extra.get("manifestBase", ""),
+        "parserWarnings": list(job.warnings or []),
+        "courseLanguages": list(version.languages or []),
+        "course": course_body(course, version, tags=tags, versioned=True),
+    }
+
+
+@router.get("/courses", operation_id="GetCourses")
+def get_courses(request: Request, response: Response, principal: Principal = op("GetCourses")) -> dict:
+    """The application's courses, newest first by default, with paging and filters."""
+    tags = query_tags(request)
+    listing = parse_list_request(request, catalog.COURSE_LIST, scope="courses", extra={"tags": tags} if tags else None)
+    include_meta = parse_bool(request, "includeCourseMetadata")
+    include_regs = parse_bool(request, "includeRegistrationCount")
+    with unit(request) as session:
+        stmt = catalog.course_list_query(principal.app_pk, listing.query.extra.get("tags"))
+        courses, more = run_list(request, response, session, stmt, catalog.COURSE_LIST, listing, scope="courses")
+        latest = catalog.latest_versions(session, courses)
+        tag_map = tags_for(session, application_pk=principal.app_pk, kind="course", keys=[c.course_id for c in courses])
+        items = [course_body(c, latest[c.pk], tags=tag_map[c.course_id], include_metadata=include_meta,
+                             registration_count=0 if include_regs else None) for c in courses]
+    return {"courses": items, **({"more": more} if more else {})}
+
+
+@router.get("/courses/{courseId}", operation_id="GetCourse")
+def get_course(request: Request, courseId: str, principal: Principal = op("GetCourse")) -> dict:
+    """One course as its latest version shows it, with its activity tree."""
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        return _one(request, session, principal, course, catalog.get_version(session, course=course))
+
+
+def _one(request: Request, session, principal: Principal, course, version, versioned: bool = False) -> dict:
+    tags = get_tags(session, application_pk=principal.app_pk, kind="course", key=course.course_id)
+    return course_body(course, version, tags=tags, include_metadata=parse_bool(request, "includeCourseMetadata"),
+                       registration_count=0 if parse_bool(request, "includeRegistrationCount") else None,
+                       versioned=versioned)
+
+
+@router.delete("/courses/{courseId}", operation_id="DeleteCourse", status_code=204)
+def delete_course(request: Request, courseId: str, principal: Principal = op("DeleteCourse")) -> Response:
+    """The course with every version, tag and setting; its files are removed in the background."""
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        catalog.delete_course(session, course=course)
+    return Response(status_code=204)
+
+
+@router.put("/courses/{courseId}/title", operation_id="SetCourseTitle", status_code=204)
+def set_course_title(request: Request, courseId: str, body: TitleBody,
+                     principal: Principal = op("SetCourseTitle")) -> Response:
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        catalog.set_title(session, course=course, title=body.title)
+    return Response(status_code=204)
+
+
+@router.get("/courses/{courseId}/versions", operation_id="GetCourseVersions")
+def get_course_versions(request: Request, courseId: str, principal: Principal = op("GetCourseVersions")) -> dict:
+    """Every version of the course (not paged, as the official API has it)."""
+    since = parse_datetime("since", request.query_params.get("since"))
+    until = parse_datetime("until", request.query_params.get("until"))
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        versions = catalog.list_versions(session, course=course, since=since, until=until)
+        return {"courses": [_one(request, session, principal, course, v, versioned=True) for v in versions]}
+
+
+@router.get("/courses/{courseId}/versions/{versionId}", operation_id="GetCourseVersionInfo")
+def get_course_version_info(request: Request, courseId: str, versionId: int,
+                            principal: Principal = op("GetCourseVersionInfo")) -> dict:
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        version = catalog.get_version(session, course=course, version=versionId)
+        return _one(request, session, principal, course, version, versioned=True)
+
+
+@router.delete("/courses/{courseId}/versions/{versionId}", operation_id="DeleteCourseVersion", status_code=204)
+def delete_course_version(request: Request, courseId: str, versionId: int,
+                          principal: Principal = op("DeleteCourseVersion")) -> Response:
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        version = catalog.get_version(session, course=course, version=versionId)
+        catalog.delete_version(session, course=course, version=version)
+    return Response(status_code=204)
+
+
+@router.get("/courses/{courseId}/tags", operation_id="GetCourseTags")
+def get_course_tags(request: Request, courseId: str, principal: Principal = op("GetCourseTags")) -> dict:
+    with unit(request) as session:
+        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="course", key=courseId)}
+
+
+@router.put("/courses/{courseId}/tags", operation_id="PutCourseTags", status_code=204)
+def put_course_tags(request: Request, courseId: str, body: TagsBody,
+                    principal: Principal = op("PutCourseTags")) -> Response:
+    """Replace the course's tags with these."""
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        set_tags(session, application_pk=principal.app_pk, kind="course", key=courseId, tags=tags)
+    return Response(status_code=204)
+
+
+@router.delete("/courses/{courseId}/tags", operation_id="DeleteCourseTags", status_code=204)
+def delete_course_tags(request: Request, courseId: str, body: TagsBody,
+                       principal: Principal = op("DeleteCourseTags")) -> Response:
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
+        remove_tags(session, application_pk=principal.app_pk, kind="course", key=courseId, tags=tags)
+    return Response(status_code=204)
+
+
+@router.put("/courses/tags", operation_id="PutCourseTagsBatch", status_code=204)
+def put_course_tags_batch(request: Request, body: BatchTagsBody,
+                          principal: Principal = op("PutCourseTagsBatch")) -> Response:
+    """Set the tags of every listed course; all or nothing (an unknown id is a 404)."""
+    tags = clean_tags(body.tags)
+    if not body.ids:
+        raise ApiError(400, "ids must name at least one course")
+    with unit(request) as session:
+        for course_id in dict.fromkeys(body.ids):
+            catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
+            set_tags(session, application_pk=principal.app_pk, kind="course", key=course_id, tags=tags)
+    return Response(status_code=204)
+
+
+@router.get("/courses/{courseId}/zip", operation_id="GetCourseZip")
+def get_course_zip(request: Request, courseId: str, principal: Principal = op("GetCourseZip")):
+    return _zip(request, principal, courseId, None)
+
+
+@router.get("/courses/{courseId}/versions/{versionId}/zip", operation_id="GetVersionedCourseZip")
+def get_versioned_course_zip(request: Request, courseId: str, versionId: int,
+                             principal: Principal = op("GetVersionedCourseZip")):
+    return _zip(request, principal, courseId, versionId)
+
+
+def _zip(request: Request, principal: Principal, course_id: str, version_no: int | None):
+    with unit(request) as session:
+        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
+        version = catalog.get_version(session, course=course, version=version_no)
+        stream = assets.open_package(store=services(request).store, version=version)
+    name = json.dumps(f"{importing.course_dir(course_id)}-v{version.version}.zip")
+    return StreamingResponse(_chunks(stream), media_type="application/zip",
+                             headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+def _chunks(stream, size: int = 1024 * 1024):
+    with stream:
+        while chunk := stream.read(size):
+            yield chunk

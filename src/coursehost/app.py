@@ -1,0 +1,75 @@
+"""create_app(settings): the one wiring point. No import-time side effects."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from coursehost import __version__
+from coursehost.api.limits import BodyLimitMiddleware
+from coursehost.api.v2 import build_router
+from coursehost.api.v2.schemas.errors import install_error_handlers
+from coursehost.jobs.registry import JobRegistry
+from coursehost.services import Services, build_services
+from coursehost.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_job_registry() -> JobRegistry:
+    """Every job kind the service knows."""
+    from coursehost.jobs.handlers import register_all
+
+    return register_all(JobRegistry())
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The ASGI application for SETTINGS (resolved here: DATA_DIR, instance key, defaults)."""
+    if services is None:
+        settings = (settings or Settings()).resolved()
+        settings.check_safe()
+        services = build_services(settings)
+    registry = build_job_registry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        worker = None
+        if services.settings.run_worker:
+            from coursehost.jobs.worker import start_worker_thread
+
+            worker = start_worker_thread(
+                services.session_factory, registry, services,
+                lease_seconds=services.settings.job_lease_seconds,
+                poll_seconds=services.settings.worker_poll_seconds,
+            )
+        # Everything built so far lives as long as the process: move it out of the collector's
+        # sight so collections triggered by request garbage stay cheap (bench/ping.py).
+        gc.freeze()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                thread, stop = worker
+                stop.set()
+                thread.join(timeout=10)
+            services.engine.dispose()
+
+    app = FastAPI(
+        title="Coursehost", version=__version__, lifespan=lifespan,
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        # No OpenTelemetry by default: its per-request check costs ~10% of a ping (bench/ping.py).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
+    app.state.services = services
+    app.state.job_registry = registry
+    install_error_handlers(app)
+    app.include_router(build_router())
+    uploads = services.settings.import_max_package_bytes
+    app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
+        r"/api/v2/courses/importJobs/upload$": uploads,
+        r"/api/v2/courses/[^/]+(/versions/[^/]+)?/asset/upload$": uploads,
+    })
+    return app

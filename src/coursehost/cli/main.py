@@ -1,0 +1,140 @@
+"""The `coursehost` command: serve, worker, db upgrade, app create, app list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+
+from coursehost.db.migrate import upgrade
+from coursehost.db.session import unit_of_work
+from coursehost.domain.applications import service as apps
+from coursehost.domain.errors import DomainError
+from coursehost.services import Services, build_services
+from coursehost.settings import Settings
+
+
+def _services(**overrides) -> Services:
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None}).resolved()
+    settings.check_safe()
+    return build_services(settings)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from coursehost.app import create_app
+
+    svc = _services(host=args.host, port=args.port)
+    upgrade(svc.settings.database_url)
+    with unit_of_work(svc.session_factory) as session:
+        created = apps.bootstrap(session, box=svc.box)
+    if created:
+        print("Created a realm with a default application. Its API credentials (shown once):")
+        print(f"  appId:     {created.app_id}")
+        print(f"  secretKey: {created.secret_key}")
+        print(f"  try: curl -u {created.app_id}:<secretKey> {svc.settings.base_url}/api/v2/ping")
+        sys.stdout.flush()
+    app = create_app(services=svc)
+    uvicorn.run(app, host=svc.settings.host, port=svc.settings.port,
+                log_level=args.log_level, access_log=args.access_log)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from coursehost.app import build_job_registry
+    from coursehost.jobs.worker import Worker
+
+    svc = _services()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = Worker(
+        svc.session_factory, build_job_registry(), svc,
+        lease_seconds=svc.settings.job_lease_seconds, poll_seconds=svc.settings.worker_poll_seconds,
+    )
+    print(f"coursehost worker {worker.worker_id} polling {svc.settings.database_url.split('@')[-1]}")
+    worker.run_forever(stop)
+    return 0
+
+
+def cmd_db_upgrade(_args: argparse.Namespace) -> int:
+    svc = _services()
+    upgrade(svc.settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_app_create(args: argparse.Namespace) -> int:
+    svc = _services()
+    upgrade(svc.settings.database_url)
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            realm = apps.ensure_realm(session)
+            app, secret = apps.create_application(
+                session, box=svc.box, realm_id=realm.id, name=args.name, management=args.management
+            )
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"appId": app.app_id, "secretKey": secret}))
+    else:
+        kind = "application-management application" if args.management else "application"
+        print(f"Created {kind} {app.name!r}\n  appId:     {app.app_id}\n  secretKey: {secret}")
+    return 0
+
+
+def cmd_app_list(args: argparse.Namespace) -> int:
+    svc = _services()
+    upgrade(svc.settings.database_url)
+    with unit_of_work(svc.session_factory) as session:
+        realm = apps.ensure_realm(session)
+        rows = [apps.find_management_app(session, realm_id=realm.id)]
+        rows += apps.list_child_applications(session, realm_id=realm.id)
+        items = [
+            {"appId": a.app_id, "name": a.name, "management": a.is_management} for a in rows if a is not None
+        ]
+    if args.json:
+        print(json.dumps(items))
+    else:
+        for item in items:
+            print(f"{item['appId']}  {item['name']}{'  (management)' if item['management'] else ''}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then run the service (and one job worker)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("worker", help="run a job worker process").set_defaults(func=cmd_worker)
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    app = sub.add_parser("app", help="applications").add_subparsers(dest="app_command", required=True)
+    create = app.add_parser("create", help="create an application and print its credentials")
+    create.add_argument("--name", required=True)
+    create.add_argument("--management", action="store_true", help="the realm's application-management app")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(func=cmd_app_create)
+    lst = app.add_parser("list", help="list applications")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_app_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Tenancy: realms, applications, credentials, and who is calling."""

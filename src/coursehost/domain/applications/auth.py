@@ -1,0 +1,227 @@
+"""Who is calling: basic-auth credentials, signed OAuth tokens and the scopes they carry."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Hashable
+
+import jwt
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.tenancy import Application, Credential
+from coursehost.domain.crypto import SecretBox, derive_key
+from coursehost.domain.errors import Forbidden, InvalidInput
+
+# scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource.
+ACTIONS = ("read", "write", "delete")
+RESOURCES = (
+    "course", "registration", "dispatch", "invitation", "xapicredential", "xapipipe",
+    "appmgmt", "learner",
+)
+EXTRA_SCOPES = ("read:ping", "read:about", "read:reporting")
+KNOWN_SCOPES = frozenset(
+    ("admin", *ACTIONS, *EXTRA_SCOPES, *(f"{a}:{r}" for a in ACTIONS for r in RESOURCES))
+)
+DEFAULT_TOKEN_SECONDS = 300
+MAX_TOKEN_SECONDS = 60 * 60 * 24 * 365
+TOKEN_AUDIENCE = "coursehost-api-v2"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: an application, and the scopes it holds (None = every scope)."""
+
+    app_pk: int
+    app_id: str
+    realm_id: int
+    is_management: bool
+    scopes: frozenset[str] | None = None
+    via: str = "basic"
+    extra: dict = field(default_factory=dict, compare=False)
+
+    def allows(self, required: str) -> bool:
+        """Does the caller hold REQUIRED ("read:course") or a broader scope covering it?"""
+        if self.scopes is None or "admin" in self.scopes or required in self.scopes:
+            return True
+        action = required.split(":", 1)[0]
+        return action in self.scopes
+
+
+class PrincipalCache:
+    """Recently verified callers, so a hot API client costs no database read per request.
+
+    Correctness: every change that can revoke access (credential disabled or deleted, application
+    deleted) calls mark_auth_changed(session); when that transaction commits, the cache is emptied
+    and its generation advances, so in this process the change is in force at once. A lookup that
+    raced with the change cannot store its stale answer (the generation it started under is gone).
+    Other processes sharing the database see the change within TTL seconds.
+    """
+
+    def __init__(self, ttl: float = 2.0, max_entries: int = 10_000):
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self.generation = 0
+        self._entries: dict[Hashable, tuple[object, float, int]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key: Hashable, load: Callable[[], object]) -> object:
+        entry = self._entries.get(key)
+        now = time.monotonic()
+        if entry is not None and entry[1] > now and entry[2] == self.generation:
+            return entry[0]
+        generation = self.generation
+        value = load()
+        if value is not None:
+            with self._lock:
+                if generation == self.generation:
+                    if len(self._entries) >= self.max_entries:
+                        self._entries.clear()
+                    self._entries[key] = (value, now + self.ttl, generation)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self.generation += 1
+            self._entries.clear()
+
+
+PRINCIPALS = PrincipalCache()
+_AUTH_CHANGED = "coursehost.auth_changed"
+
+
+def mark_auth_changed(session: Session) -> None:
+    """Call in any transaction that may revoke access; the cache empties when it commits."""
+    session.info[_AUTH_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _auth_changed_committed(session: Session) -> None:  # pragma: no cover - via every revoke test
+    if session.info.pop(_AUTH_CHANGED, False):
+        PRINCIPALS.invalidate()
+
+
+def authenticate_basic_cached(session_factory, *, box: SecretBox, app_id: str, secret: str) -> Principal | None:
+    """authenticate_basic through PRINCIPALS: a database read only on a miss."""
+    digest = box.digest(secret)
+
+    def load():
+        with session_factory() as session:
+            return _basic_by_digest(session, app_id, digest)
+
+    return PRINCIPALS.get_or_load(("basic", app_id, digest), load)
+
+
+def authenticate_token_cached(session_factory, *, instance_key: str, token: str) -> Principal | None:
+    """authenticate_token with the application lookup through PRINCIPALS (signature and expiry are
+    checked on every call)."""
+    claims = _token_claims(instance_key, token)
+    if claims is None:
+        return None
+
+    def load():
+        with session_factory() as session:
+            return _app_row(session, claims["sub"])
+
+    row = PRINCIPALS.get_or_load(("app", claims["sub"]), load)
+    return None if row is None else _token_principal(claims, row)
+
+
+def authenticate_basic(session: Session, *, box: SecretBox, app_id: str, secret: str) -> Principal | None:
+    """The application whose enabled credential matches, else None; one indexed query."""
+    return _basic_by_digest(session, app_id, box.digest(secret))
+
+
+def _basic_by_digest(session: Session, app_id: str, digest: str) -> Principal | None:
+    row = session.execute(
+        select(Application.pk, Application.app_id, Application.realm_id, Application.is_management)
+        .join(Credential, Credential.application_pk == Application.pk)
+        .where(
+            Application.app_id == app_id,
+            Credential.secret_digest == digest,
+            Credential.enabled.is_(True),
+        )
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Principal(app_pk=row[0], app_id=row[1], realm_id=row[2], is_management=row[3])
+
+
+def parse_scopes(raw: str | list[str] | None) -> frozenset[str]:
+    """Scopes from a space-separated string or a list; unknown scopes are a 400, not ignored."""
+    if raw is None:
+        raise InvalidInput("scope is required")
+    items = raw.split() if isinstance(raw, str) else [str(s).strip() for s in raw]
+    items = [s for s in items if s]
+    if not items:
+        raise InvalidInput("scope must name at least one scope")
+    unknown = sorted(set(items) - KNOWN_SCOPES)
+    if unknown:
+        raise InvalidInput(f"Unknown scope(s): {', '.join(unknown)}")
+    return frozenset(items)
+
+
+def _token_key(instance_key: str) -> bytes:
+    return derive_key(instance_key, "oauth-token-signing")
+
+
+def issue_token(
+    *, instance_key: str, subject: Principal, scopes: frozenset[str], expires_in: int, now: float | None = None
+) -> str:
+    """A signed bearer token (HS256) for SUBJECT; tokens are not stored and cannot be revoked."""
+    if not 1 <= expires_in <= MAX_TOKEN_SECONDS:
+        raise InvalidInput(f"expiration must be between 1 and {MAX_TOKEN_SECONDS} seconds")
+    if subject.scopes is not None:
+        # A token can narrow the scopes of the token that asked for it, never widen them.
+        too_wide = [s for s in scopes if not subject.allows(s)]
+        if too_wide:
+            raise Forbidden(f"Cannot grant scope(s) the caller does not hold: {', '.join(sorted(too_wide))}")
+    now = time.time() if now is None else now
+    claims = {
+        "aud": TOKEN_AUDIENCE,
+        "sub": subject.app_id,
+        "realm": subject.realm_id,
+        "mgmt": subject.is_management,
+        "scope": " ".join(sorted(scopes)),
+        "iat": int(now),
+        "exp": int(now) + int(expires_in),
+    }
+    return jwt.encode(claims, _token_key(instance_key), algorithm="HS256")
+
+
+def _token_claims(instance_key: str, token: str) -> dict | None:
+    try:
+        return jwt.decode(
+            token, _token_key(instance_key), algorithms=["HS256"], audience=TOKEN_AUDIENCE,
+            options={"require": ["exp", "sub", "scope"]},
+        )
+    except jwt.PyJWTError:
+        return None
+
+
+def _app_row(session: Session, app_id: str) -> tuple | None:
+    row = session.execute(
+        select(Application.pk, Application.realm_id, Application.is_management).where(
+            Application.app_id == app_id
+        )
+    ).first()
+    return None if row is None else tuple(row)
+
+
+def _token_principal(claims: dict, row: tuple) -> Principal:
+    return Principal(
+        app_pk=row[0], app_id=claims["sub"], realm_id=row[1], is_management=row[2],
+        scopes=frozenset(claims["scope"].split()), via="oauth",
+    )
+
+
+def authenticate_token(session: Session, *, instance_key: str, token: str) -> Principal | None:
+    """The principal a valid, unexpired token stands for (its application must still exist)."""
+    claims = _token_claims(instance_key, token)
+    if claims is None:
+        return None
+    row = _app_row(session, claims["sub"])
+    return None if row is None else _token_principal(claims, row)

@@ -1,0 +1,1 @@
+"""Courses: import of learning packages, versions, tags, files and assets."""

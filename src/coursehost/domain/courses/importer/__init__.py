@@ -1,0 +1,1 @@
+"""Parsers for each learning standard: SCORM (scorm.py), AICC, cmi5, xAPI."""

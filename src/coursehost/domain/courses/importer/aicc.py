@@ -1,0 +1,402 @@
+"""AICC (CMI001 course structure files) -> ParsedCourse.
+
+Public API:
+    find_aicc_descriptor(reader) -> str | None     the .crs file (package root, else one folder down)
+    parse_aicc(reader, crs_path) -> ParsedCourse
+
+FILES (all beside the .crs, same base name, any case)
+    .crs  INI: [Course] Course_Creator, Course_ID, Course_System, Course_Title, Level,
+          Max_Fields_CST, Total_AUs, Total_Blocks, Version; [Course_Behavior] Max_Normal;
+          [Course_Description] free text.                                           required
+    .au   quoted CSV, header row: System_ID, Type, Command_Line, File_Name, Max_Score,
+          Mastery_Score, Max_Time_Allowed, Time_Limit_Action, System_Vendor, Core_Vendor,
+          Web_Launch, AU_Password (column order from the header, names any case).  required
+    .des  System_ID, Developer_ID, Title, Description.                              required
+    .cst  block, member, member, ...  ("root" is the course).                       required
+    .ort  objectives relationships (course element, member, ...).                   optional
+    .pre  structure_element, prerequisite.                                          optional
+    .cmp  structure_element, status, requirement, next_status (completion requirements). optional
+
+Lenient where a player can still run the course: BOM, CRLF, blank lines, stray spaces, a
+trailing empty column, a row with the wrong number of cells (a warning, the row is skipped), a
+missing title (falls back to the system id, a warning), a missing launch file (a warning).
+Strict (PackageError) where it cannot: a required file missing, an .au / .des / .cst without
+its header, no AU at all.
+
+TREE
+    root (AGGREGATION, id = Course_ID or the .crs base name) -> blocks from .cst (AGGREGATION)
+    -> AUs (SCO). An AU's href is its File_Name made package-relative (relative to the .crs
+    folder, %-encoded, query kept) or the absolute URL as written; Web_Launch stays in
+    data["web_launch"] (the player appends it). Mastery_Score -> data["mastery_score"] and
+    scaled_passing_score (/100). AUs in the .au that .cst does not place are appended to the
+    root with a warning; a .cst without a "root" row puts every AU under the root.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import posixpath
+import re
+from typing import Any
+from urllib.parse import quote, unquote
+
+from coursehost.domain.courses.errors import PackageError
+from coursehost.domain.courses.model import AGGREGATION, AICC, SCO, Activity, CourseMetadata, ParsedCourse
+from coursehost.domain.courses.package import PackageReader
+
+_PATH_SAFE = "/!$&'()*+,;=:@-._~%"
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_MAX_DEPTH = 64
+
+
+def find_aicc_descriptor(reader: PackageReader) -> str | None:
+    """The package's .crs file: at the root, else one folder down (first in name order)."""
+    crs = [n for n in reader.names if n.casefold().endswith(".crs")]
+    top = sorted(n for n in crs if "/" not in n)
+    if top:
+        return top[0]
+    one_down = sorted(n for n in crs if n.count("/") == 1)
+    return one_down[0] if one_down else None
+
+
+def parse_aicc(reader: PackageReader, crs_path: str) -> ParsedCourse:
+    return _AiccParser(reader, crs_path).parse()
+
+
+# ---------------------------------------------------------------------------------- text helpers
+def _decode(data: bytes) -> str:
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _parse_ini(text: str) -> dict[str, Any]:
+    """{section (lower): {key (lower): value}}; free-text sections ([Course_Description]) keep
+    their raw lines under the key "" as well."""
+    sections: dict[str, dict[str, str]] = {}
+    raw: dict[str, list[str]] = {}
+    current = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            current = stripped[1:-1].strip().casefold()
+            sections.setdefault(current, {})
+            raw.setdefault(current, [])
+            continue
+        raw.setdefault(current, []).append(line.rstrip())
+        if not stripped or stripped.startswith(";"):
+            continue
+        if "=" in stripped:
+            key, _, value = stripped.partition("=")
+            sections.setdefault(current, {})[key.strip().casefold()] = _unquote_value(value.strip())
+    for name, lines in raw.items():
+        sections.setdefault(name, {})[""] = "\n".join(lines).strip()
+    return sections
+
+
+def _unquote_value(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].strip()
+    return value
+
+
+# ---------------------------------------------------------------------------------- parser
+class _AiccParser:
+    def __init__(self, reader: PackageReader, crs_path: str):
+        self.reader = reader
+        self.crs_path = crs_path
+        self.folder = crs_path.rsplit("/", 1)[0] + "/" if "/" in crs_path else ""
+        self.stem = crs_path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        self.crs_name = crs_path.rsplit("/", 1)[-1]
+        self.warnings: list[str] = []
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    # ---------------------------------------------------------------- files
+    def _find(self, ext: str) -> str | None:
+        want = (self.folder + self.stem + ext).casefold()
+        for name in self.reader.names:
+            if name.casefold() == want:
+                return name
+        return None
+
+    def _read_text(self, name: str) -> str:
+        return _decode(self.reader.read(name))
+
+    def _table(self, ext: str, required: bool, must_have: tuple[str, ...] = (),
+               fixed_header: bool = True) -> tuple[str | None, list[str], list[list[str]]]:
+        """(file name, header (lower), rows). Rows with the wrong cell count are skipped with a
+        warning (unless fixed_header is False: .cst/.ort rows vary in length)."""
+        name = self._find(ext)
+        if name is None:
+            if required:
+                raise PackageError(
+                    f"The AICC course {self.crs_name} needs a {self.stem}{ext} file beside it "
+                    f"({_ROLE[ext]}), and the package has none"
+                )
+            return None, [], []
+        short = name.rsplit("/", 1)[-1]
+        text = self._read_text(name)
+        try:
+            rows = list(csv.reader(io.StringIO(text), skipinitialspace=True))
+        except csv.Error as exc:
+            raise PackageError(f"{short} is not a readable comma-separated file: {exc}") from None
+        rows = [[c.strip() for c in r] for r in rows]
+        rows = [r for r in rows if any(c for c in r)]
+        if not rows:
+            if required:
+                raise PackageError(f"{short} is empty; it must start with a header row")
+            self.warn(f"{short} is empty; it was ignored")
+            return name, [], []
+        if not fixed_header and rows[0] and rows[0][0].casefold() == "root":
+            self.warn(f"{short} has no header row; its first row was read as data")
+            rows.insert(0, [])
+        header = [c.casefold() for c in rows[0]]
+        while header and not header[-1]:
+            header.pop()
+        for col in must_have:
+            if col not in header:
+                raise PackageError(
+                    f"{short}: the header row has no {_display(col)} column "
+                    f"(it has: {', '.join(rows[0]) or 'nothing'})"
+                )
+        body: list[list[str]] = []
+        for number, row in enumerate(rows[1:], start=2):
+            if fixed_header:
+                while len(row) > len(header) and not row[-1]:
+                    row = row[:-1]
+                if len(row) != len(header):
+                    self.warn(f"{short}: row {number} has {len(row)} values where the header has "
+                              f"{len(header)}; the row was skipped")
+                    continue
+            else:
+                while row and not row[-1]:
+                    row = row[:-1]
+            body.append(row)
+        return name, header, body
+
+    # ---------------------------------------------------------------- main
+    def parse(self) -> ParsedCourse:
+        crs = _parse_ini(self._read_text(self.crs_path))
+        course = crs.get("course", {})
+        if "course" not in crs:
+            self.warn(f"{self.crs_name} has no [Course] section")
+        course_id = course.get("course_id", "").strip()
+        title = course.get("course_title", "").strip()
+        description = crs.get("course_description", {}).get("", "").strip() or None
+        if not title:
+            fallback = course_id or self.stem
+            self.warn(f"{self.crs_name}: [Course] has no Course_Title; the course is called '{fallback}'")
+            title = fallback
+
+        _, au_header, au_rows = self._table(".au", True, ("system_id",))
+        _, des_header, des_rows = self._table(".des", True, ("system_id",))
+        _, cst_header, cst_rows = self._table(".cst", True, fixed_header=False)
+        _, pre_header, pre_rows = self._table(".pre", False)
+        _, cmp_header, cmp_rows = self._table(".cmp", False)
+        _, ort_header, ort_rows = self._table(".ort", False, fixed_header=False)
+
+        des = {}
+        for row in des_rows:
+            rec = dict(zip(des_header, row))
+            des.setdefault(rec["system_id"].casefold(), rec)
+
+        prerequisites: dict[str, str] = {}
+        if pre_rows:
+            pre_col = _first_col(pre_header, ("prerequisite", "prerequisites"))
+            for row in pre_rows:
+                rec = dict(zip(pre_header, row))
+                key = rec.get("structure_element", row[0]).casefold()
+                prerequisites[key] = rec.get(pre_col, row[-1]) if pre_col else row[-1]
+        completion: dict[str, list[dict[str, str]]] = {}
+        for row in cmp_rows:
+            rec = dict(zip(cmp_header, row))
+            key = rec.pop("structure_element", row[0]).casefold()
+            completion.setdefault(key, []).append(rec)
+
+        aus: dict[str, Activity] = {}
+        au_order: list[str] = []
+        for row in au_rows:
+            rec = dict(zip(au_header, row))
+            sid = rec["system_id"]
+            if not sid:
+                self.warn(f"{self.stem}.au: a row has an empty System_ID; it was skipped")
+                continue
+            if sid.casefold() in aus:
+                self.warn(f"{self.stem}.au: System_ID '{sid}' is listed twice; the second row was skipped")
+                continue
+            aus[sid.casefold()] = self._au(sid, rec, des, prerequisites, completion)
+            au_order.append(sid.casefold())
+        if not aus:
+            raise PackageError(f"{self.stem}.au lists no assignable unit (AU); there is nothing to launch")
+
+        root = Activity(id=course_id or self.stem, title=title, activity_type=AGGREGATION)
+        blocks = {}
+        for row in cst_rows:
+            if row and row[0]:
+                blocks.setdefault(row[0].casefold(), [m for m in row[1:] if m])
+        placed: set[str] = set()
+        if "root" in blocks:
+            root.children = self._members("root", blocks, aus, des, prerequisites, completion, placed, 0)
+        else:
+            self.warn(f"{self.stem}.cst has no 'root' row; every AU was placed directly under the course")
+        for key in au_order:
+            if key not in placed:
+                if "root" in blocks:
+                    self.warn(f"{self.stem}.cst does not place AU '{aus[key].id}'; it was added at the end "
+                              "of the course")
+                root.children.append(aus[key])
+        if not root.leaves():
+            raise PackageError(f"No AU of the AICC course {self.crs_name} has a File_Name to launch")
+
+        declared = course.get("total_aus", "").strip()
+        if declared.isdigit() and int(declared) != len(aus):
+            self.warn(f"{self.crs_name}: Total_AUs says {declared} but {self.stem}.au lists {len(aus)}")
+
+        objectives: dict[str, list[str]] = {}
+        for row in ort_rows:
+            if row and row[0]:
+                objectives.setdefault(row[0], []).extend(m for m in row[1:] if m)
+
+        extra: dict[str, Any] = {"aicc": {
+            "course_creator": course.get("course_creator"),
+            "course_system": course.get("course_system"),
+            "level": course.get("level"),
+            "version": course.get("version"),
+            "max_fields_cst": course.get("max_fields_cst"),
+            "total_aus": course.get("total_aus"),
+            "total_blocks": course.get("total_blocks"),
+            "max_normal": crs.get("course_behavior", {}).get("max_normal"),
+        }}
+        if objectives:
+            extra["aicc"]["objectives_relationships"] = objectives
+        if self.folder:
+            extra["aiccBase"] = self.folder
+        return ParsedCourse(
+            learning_standard=AICC, title=title, root=root, warnings=self.warnings,
+            metadata=CourseMetadata(title=title, description=description),
+            activity_id=course_id or None, extra=extra,
+        )
+
+    def _members(self, block: str, blocks, aus, des, prerequisites, completion, placed, depth) -> list[Activity]:
+        if depth > _MAX_DEPTH:
+            raise PackageError(f"{self.stem}.cst nests blocks more than {_MAX_DEPTH} deep (or in a loop)")
+        out: list[Activity] = []
+        for member in blocks.get(block, []):
+            key = member.casefold()
+            if key in aus:
+                if key in placed:
+                    self.warn(f"{self.stem}.cst places AU '{member}' twice; only the first place is kept")
+                    continue
+                placed.add(key)
+                out.append(aus[key])
+            elif key in blocks:
+                if key == block or key == "root":
+                    self.warn(f"{self.stem}.cst: block '{member}' contains itself; ignored")
+                    continue
+                title = self._title(member, des, "block")
+                node = Activity(id=member, title=title, activity_type=AGGREGATION)
+                if key in prerequisites:
+                    node.data["prerequisites"] = prerequisites[key]
+                if key in completion:
+                    node.data["completion"] = completion[key]
+                node.children = self._members(key, blocks, aus, des, prerequisites, completion, placed, depth + 1)
+                out.append(node)
+            else:
+                self.warn(f"{self.stem}.cst: member '{member}' of block '{block}' is neither an AU in "
+                          f"{self.stem}.au nor a block; ignored")
+        return out
+
+    def _title(self, sid: str, des: dict, what: str) -> str:
+        rec = des.get(sid.casefold())
+        title = (rec or {}).get("title", "").strip()
+        if not title:
+            self.warn(f"{self.stem}.des has no title for {what} '{sid}'; its System_ID is used instead")
+            return sid
+        return title
+
+    def _au(self, sid: str, rec: dict[str, str], des, prerequisites, completion) -> Activity:
+        title = self._title(sid, des, "AU")
+        file_name = rec.get("file_name", "").strip()
+        href = self._href(sid, file_name) if file_name else None
+        if not file_name:
+            self.warn(f"{self.stem}.au: AU '{sid}' has no File_Name; it cannot be launched")
+        mastery_raw = rec.get("mastery_score", "").strip()
+        mastery: float | int | None = None
+        scaled = None
+        if mastery_raw:
+            try:
+                value = float(mastery_raw)
+            except ValueError:
+                value = None
+            if value is None or not 0 <= value <= 100:
+                self.warn(f"{self.stem}.au: AU '{sid}' has Mastery_Score '{mastery_raw}', not a number "
+                          "from 0 to 100; it was ignored")
+            else:
+                mastery = int(value) if value.is_integer() else value
+                scaled = round(value / 100, 6)
+        data: dict[str, Any] = {
+            "file_name": file_name,
+            "web_launch": rec.get("web_launch", "") or None,
+            "mastery_score": mastery,
+            "max_score": rec.get("max_score") or None,
+            "max_time_allowed": rec.get("max_time_allowed") or None,
+            "time_limit_action": rec.get("time_limit_action") or None,
+            "system_vendor": rec.get("system_vendor") or None,
+            "core_vendor": rec.get("core_vendor") or None,
+            "type": rec.get("type") or None,
+            "command_line": rec.get("command_line") or None,
+            "au_password": rec.get("au_password") or None,
+            "prerequisites": prerequisites.get(sid.casefold()),
+            "completion": completion.get(sid.casefold()),
+            "description": (des.get(sid.casefold()) or {}).get("description") or None,
+            "developer_id": (des.get(sid.casefold()) or {}).get("developer_id") or None,
+        }
+        return Activity(id=sid, title=title, activity_type=SCO, href=href,
+                        scaled_passing_score=scaled, data=data)
+
+    def _href(self, sid: str, file_name: str) -> str | None:
+        raw = file_name.replace("\\", "/")
+        if _ABSOLUTE.match(raw):
+            if raw.split(":", 1)[0].casefold() not in ("http", "https"):
+                self.warn(f"{self.stem}.au: AU '{sid}' has File_Name '{file_name}', a URL a browser "
+                          "cannot open; it will not launch")
+            return raw
+        path, sep, rest = raw.partition("?")
+        if not sep:
+            path, sep, rest = raw.partition("#")
+        tail = (sep + rest) if sep else ""
+        real = None
+        for base in ([self.folder, ""] if self.folder else [""]):
+            joined = posixpath.normpath(base + path.lstrip("/")) if path else ""
+            if joined and not joined.startswith(".."):
+                real = self.reader.resolve(joined)
+                if real:
+                    break
+        if real is None:
+            self.warn(f"{self.stem}.au: AU '{sid}' launches '{file_name}', which is not in the package; "
+                      "it will not play")
+            clean = posixpath.normpath(self.folder + unquote(path).lstrip("/"))
+            return quote(clean, safe=_PATH_SAFE) + tail
+        return quote(real, safe=_PATH_SAFE) + tail
+
+
+_ROLE = {".au": "the assignable units", ".des": "the titles", ".cst": "the course structure"}
+
+
+def _display(col: str) -> str:
+    return "_".join(p.capitalize() for p in col.split("_")) if col != "system_id" else "System_ID"
+
+
+def _first_col(header: list[str], names: tuple[str, ...]) -> str | None:
+    for n in names:
+        if n in header:
+            return n
+    return None

@@ -1,0 +1,358 @@
+"""Import jobs: created by the API in the request's transaction, run by the job worker.
+
+A run fetches the package to a local temporary file (streamed, never whole in memory), checks it
+(package.py), parses it (detect.py), writes its files to the blob store under a prefix of its own,
+and only then, in the job's transaction, creates the course version and marks the job COMPLETE.
+Any failure removes what the run wrote, so a failed import leaves no course, version or files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from coursehost.db.base import utcnow
+from coursehost.db.models.courses import Course, CourseFile, CourseVersion, ImportJob
+from coursehost.domain.courses.errors import PackageError
+from coursehost.domain.courses.model import ParsedCourse
+from coursehost.domain.courses.package import PackageLimits, PackageReader
+from coursehost.domain.errors import Conflict, DomainError, InvalidInput
+from coursehost.domain.outbox import PermanentJobError, enqueue
+from coursehost.domain.tags import add_tags, clean_tags
+from coursehost.storage.base import BlobStore
+
+JOB_KIND = "course.import"
+MAX_ATTEMPTS = 3
+RUNNING, COMPLETE, ERROR = "RUNNING", "COMPLETE", "ERROR"
+MAX_ID = 255
+_CHUNK = 1024 * 1024
+
+
+def check_course_id(course_id: str | None, field: str = "courseId") -> str:
+    """A caller-chosen id: 1..255 characters, no control characters."""
+    if course_id is None or not str(course_id).strip():
+        raise InvalidInput(f"{field} is required")
+    if len(course_id) > MAX_ID:
+        raise InvalidInput(f"{field} is longer than {MAX_ID} characters")
+    if any(ord(c) < 0x20 for c in course_id):
+        raise InvalidInput(f"{field} must not contain control characters")
+    return course_id
+
+
+def new_job_id() -> str:
+    return str(uuid.uuid4())
+
+
+def staged_key(app_id: str, job_id: str) -> str:
+    """Where an uploaded package waits for its import (and stays, as the course's original zip)."""
+    return f"packages/{app_id}/{job_id}/package"
+
+
+def course_dir(course_id: str) -> str:
+    """A blob-key-safe folder for a caller's course id (any characters, up to 255)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", course_id)[:40].strip("-.") or "course"
+    return f"{slug}-{hashlib.sha256(course_id.encode()).hexdigest()[:12]}"
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    course_id: str
+    may_create_new_version: bool
+    source: str  # upload | fetch | reference
+    job_id: str
+    source_url: str | None = None
+    staged_key: str | None = None
+    filename: str | None = None
+    content_type: str | None = None
+    media_metadata: dict | None = None
+    postback_url: str | None = None
+    tags: list | None = None
+
+
+def create_import_job(session: Session, *, application_pk: int, request: ImportRequest) -> ImportJob:
+    """Record the import and enqueue its run, in the caller's transaction."""
+    check_course_id(request.course_id)
+    tags = clean_tags(request.tags)
+    if request.source in ("fetch", "reference"):
+        _check_url(request.source_url)
+    if not request.may_create_new_version and _course(session, application_pk, request.course_id):
+        raise Conflict(
+            f"Course [{request.course_id}] already exists; set mayCreateNewVersion=true to import a new version"
+        )
+    job = ImportJob(
+        job_id=request.job_id, application_pk=application_pk, course_id=request.course_id,
+        may_create_new_version=request.may_create_new_version, source=request.source,
+        source_url=request.source_url, staged_key=request.staged_key, filename=request.filename,
+        content_type=request.content_type, media_metadata=request.media_metadata or {},
+        postback_url=request.postback_url, tags=tags, status=RUNNING, message="Queued for import",
+    )
+    session.add(job)
+    session.flush()
+    enqueue(session, kind=JOB_KIND, payload={"import_pk": job.pk}, max_attempts=MAX_ATTEMPTS)
+    return job
+
+
+def get_import_job(session: Session, *, application_pk: int, job_id: str) -> ImportJob:
+    from coursehost.domain.errors import NotFound
+
+    job = session.scalars(
+        select(ImportJob).where(ImportJob.application_pk == application_pk, ImportJob.job_id == job_id)
+    ).first()
+    if job is None:
+        raise NotFound(f"Import job [{job_id}] not found")
+    return job
+
+
+def _check_url(url: str | None) -> None:
+    if not url:
+        raise InvalidInput("url is required")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidInput(f"url must be an http or https URL: [{url}]")
+
+
+def _course(session: Session, application_pk: int, course_id: str) -> Course | None:
+    return session.scalars(
+        select(Course).where(Course.application_pk == application_pk, Course.course_id == course_id)
+    ).first()
+
+
+# ---------------------------------------------------------------------------------------- running
+
+@dataclass
+class ImportEnv:
+    """What a run needs besides its transaction."""
+
+    session_factory: sessionmaker[Session]
+    store: BlobStore
+    limits: PackageLimits
+    max_package_bytes: int
+    fetch_timeout: float
+    temp_dir: str | None = None
+
+
+@dataclass
+class _Snapshot:
+    pk: int
+    job_id: str
+    app_id: str
+    application_pk: int
+    course_id: str
+    source: str
+    source_url: str | None
+    staged_key: str | None
+    filename: str | None
+    content_type: str | None
+    media_metadata: dict
+    status: str
+
+
+def run_import(session: Session, *, env: ImportEnv, import_pk: int, final_attempt: bool) -> dict:
+    """The job handler's work: import, then (in SESSION) create the version and mark COMPLETE."""
+    snap = _snapshot(env, import_pk)
+    if snap is None or snap.status != RUNNING:
+        return {"skipped": True}
+    prefix = f"courses/{snap.app_id}/{course_dir(snap.course_id)}/{snap.job_id}/"
+    progress = _Progress(env, import_pk)
+    try:
+        with tempfile.TemporaryDirectory(prefix="coursehost-import-", dir=env.temp_dir) as tmp:
+            parsed, files, package_key = _import_files(snap, env, prefix, Path(tmp), progress)
+        version = _record(session, snap, parsed, files, prefix, package_key)
+        return {"courseVersionPk": version.pk}
+    except (DomainError, PackageError) as exc:
+        _abandon(env, snap, prefix, str(exc))
+        raise PermanentJobError(str(exc)) from None
+    except Exception:
+        env.store.delete_prefix(prefix)
+        if final_attempt:
+            _abandon(env, snap, prefix, "The import failed because of an internal error; please try again")
+            raise PermanentJobError("internal error on the last attempt") from None
+        raise
+
+
+def _snapshot(env: ImportEnv, import_pk: int) -> _Snapshot | None:
+    from coursehost.db.models.tenancy import Application
+
+    with env.session_factory() as s:
+        row = s.execute(select(ImportJob, Application.app_id).join(
+            Application, Application.pk == ImportJob.application_pk).where(ImportJob.pk == import_pk)).first()
+        if row is None:
+            return None
+        job, app_id = row
+        return _Snapshot(job.pk, job.job_id, app_id, job.application_pk, job.course_id, job.source,
+                         job.source_url, job.staged_key, job.filename, job.content_type,
+                         dict(job.media_metadata or {}), job.status)
+
+
+class _Progress:
+    """Writes the job's message at most once a second, in its own short transaction."""
+
+    def __init__(self, env: ImportEnv, import_pk: int):
+        self.env, self.import_pk, self.last = env, import_pk, 0.0
+
+    def __call__(self, message: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < 1.0:
+            return
+        self.last = now
+        with self.env.session_factory() as s:
+            job = s.get(ImportJob, self.import_pk)
+            if job is not None and job.status == RUNNING:
+                job.message = message
+                s.commit()
+
+
+def _abandon(env: ImportEnv, snap: _Snapshot, prefix: str, message: str) -> None:
+    """Remove everything the run wrote and record ERROR with MESSAGE."""
+    env.store.delete_prefix(prefix)
+    if snap.staged_key:
+        env.store.delete(snap.staged_key)
+    with env.session_factory() as s:
+        job = s.get(ImportJob, snap.pk)
+        if job is not None:
+            job.status, job.message, job.updated = ERROR, message, utcnow()
+            s.commit()
+
+
+def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
+                  progress: Callable) -> tuple[ParsedCourse, dict[str, int], str | None]:
+    """Fetch, check, parse and store the package; returns the course, {path: size}, package key."""
+    from coursehost.domain.courses import media_import
+
+    if snap.source == "reference":
+        parsed, files = media_import.reference_course(snap, env, prefix)
+        return parsed, files, None
+    local = tmp / "package"
+    content_type, filename = _acquire(snap, env, local, progress)
+    package_key = snap.staged_key or staged_key(snap.app_id, snap.job_id)
+    media = media_import.detect(local, filename or snap.filename, content_type or snap.content_type)
+    if media:
+        parsed, files = media_import.media_course(snap, env, prefix, local, media, filename or snap.filename)
+    else:
+        with PackageReader(local, env.limits) as reader:
+            from coursehost.domain.courses.detect import parse_package
+
+            parsed = parse_package(reader)
+            files = _extract(reader, env.store, prefix, progress)
+    if not snap.staged_key:  # fetched: keep the original for GetCourseZip
+        with open(local, "rb") as fh:
+            env.store.put(package_key, fh, "application/zip")
+    return parsed, files, package_key
+
+
+def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) -> tuple[str | None, str | None]:
+    """The package as a local file: copied from staging, or downloaded. (content type, file name)."""
+    if snap.source == "upload":
+        from coursehost.storage.base import BlobNotFound
+
+        local_path = getattr(env.store, "local_path", None)
+        try:
+            if local_path is not None:  # a filesystem store: read the staged file where it is
+                dest.symlink_to(local_path(snap.staged_key))
+                if dest.stat().st_size == 0:
+                    raise PackageError("The uploaded file is empty (0 bytes)")
+                return None, None
+            with env.store.open(snap.staged_key) as src, open(dest, "wb") as out:
+                shutil.copyfileobj(src, out, _CHUNK)
+        except BlobNotFound:
+            raise PackageError("The uploaded package is no longer stored; upload it again") from None
+        if dest.stat().st_size == 0:
+            raise PackageError("The uploaded file is empty (0 bytes)")
+        return None, None
+    from coursehost.domain.courses.fetch import download
+
+    return download(snap.source_url, dest, max_bytes=env.max_package_bytes, timeout=env.fetch_timeout,
+                    progress=progress)
+
+
+def _extract(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:
+    from contextlib import nullcontext
+
+    bulk = getattr(store, "bulk_writes", None)
+    with bulk() if bulk else nullcontext():
+        return _extract_files(reader, store, prefix, progress)
+
+
+def _extract_files(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:
+    files: dict[str, int] = {}
+    total_files, total_bytes, done_bytes = len(reader.names), reader.total_bytes, 0
+    for n, (name, size) in enumerate(reader.iter_files(), start=1):
+        with reader.open(name) as src:
+            store.put(prefix + name, src, _content_type(name))
+        files[name] = size
+        done_bytes += size
+        progress(f"Extracting files: {n} of {total_files} ({_mb(done_bytes)} of {_mb(total_bytes)})")
+    return files
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB"
+
+
+def _content_type(name: str) -> str | None:
+    import mimetypes
+
+    return mimetypes.guess_type(name)[0]
+
+
+def _record(session: Session, snap: _Snapshot, parsed: ParsedCourse, files: dict[str, int],
+            prefix: str, package_key: str | None) -> CourseVersion:
+    """Create the course (or its next version) and complete the job, in the job's transaction."""
+    job = session.get(ImportJob, snap.pk)
+    course = session.scalars(select(Course).where(
+        Course.application_pk == snap.application_pk, Course.course_id == snap.course_id
+    ).with_for_update()).first()
+    if course is None:
+        course = Course(application_pk=snap.application_pk, course_id=snap.course_id, title=parsed.title,
+                        learning_standard=parsed.learning_standard, latest_version=0)
+        session.add(course)
+        session.flush()
+        number = 0
+    elif not job.may_create_new_version:
+        raise Conflict(f"Course [{snap.course_id}] already exists; set mayCreateNewVersion=true to import a new version")
+    else:
+        number = course.latest_version + 1
+    version = _new_version(course, number, parsed, files, prefix, package_key)
+    session.add(version)
+    course.title, course.learning_standard, course.latest_version = parsed.title, parsed.learning_standard, number
+    course.updated = utcnow()
+    session.flush()
+    now = utcnow()
+    session.execute(CourseFile.__table__.insert(), [
+        {"course_version_pk": version.pk, "path": p, "size": s, "modified": now} for p, s in files.items()
+    ])
+    add_tags(session, application_pk=snap.application_pk, kind="course", key=snap.course_id, tags=job.tags or [])
+    job.status, job.message, job.warnings = COMPLETE, "Import complete", list(parsed.warnings)
+    job.course_version_pk, job.updated = version.pk, now
+    session.flush()
+    return version
+
+
+def _new_version(course: Course, number: int, parsed: ParsedCourse, files: dict[str, int], prefix: str,
+                 package_key: str | None) -> CourseVersion:
+    from dataclasses import asdict
+
+    return CourseVersion(
+        course_pk=course.pk, version=number, title=parsed.title, learning_standard=parsed.learning_standard,
+        activity_id=parsed.activity_id, structure=parsed.root.to_dict(), course_metadata=asdict(parsed.metadata),
+        languages=list(parsed.languages), warnings=list(parsed.warnings), extra=dict(parsed.extra),
+        content_prefix=prefix, package_key=package_key, size_bytes=sum(files.values()), file_count=len(files),
+    )
+
+
+def safe_filename(name: str | None, default: str) -> str:
+    """A file name from an upload or URL that is safe as a single path segment."""
+    base = unquote((name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")[:120]
+    return base or default

@@ -1,0 +1,1 @@
+"""Durable background jobs: registry of kinds, the database queue and the worker loop."""

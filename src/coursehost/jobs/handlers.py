@@ -1,0 +1,34 @@
+"""Every job kind the service runs, bound to its domain function."""
+
+from __future__ import annotations
+
+from coursehost.domain.courses import catalog, importing
+from coursehost.domain.courses.package import PackageLimits
+from coursehost.jobs.registry import JobRegistry
+
+
+def import_env(services) -> importing.ImportEnv:
+    s = services.settings
+    return importing.ImportEnv(
+        session_factory=services.session_factory, store=services.store,
+        limits=PackageLimits(max_expanded_bytes=s.import_max_expanded_bytes, max_files=s.import_max_files,
+                             max_ratio=s.import_max_compression_ratio),
+        max_package_bytes=s.import_max_package_bytes, fetch_timeout=s.import_fetch_timeout_seconds,
+    )
+
+
+def _import_course(session, payload, ctx):
+    return importing.run_import(session, env=import_env(ctx.services), import_pk=payload["import_pk"],
+                                final_attempt=ctx.attempt >= importing.MAX_ATTEMPTS)
+
+
+def _delete_blobs(session, payload, ctx):
+    return catalog.delete_blobs(store=ctx.services.store, payload=payload)
+
+
+def register_all(registry: JobRegistry) -> JobRegistry:
+    registry.register(importing.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
+                      max_attempts=importing.MAX_ATTEMPTS)
+    registry.register(catalog.DELETE_BLOBS_JOB, _delete_blobs, base_delay=5.0, max_delay=900.0,
+                      max_attempts=20)
+    return registry

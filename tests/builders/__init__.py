@@ -1,0 +1,1 @@
+"""In-code course package builders for tests."""

@@ -1,0 +1,52 @@
+"""How much of the official API is routed, and that every routed operation has a contract test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from coursehost.app import create_app
+from coursehost.settings import Settings
+from tests.contract.official_client import official_operations
+
+CONTRACT_DIR = Path(__file__).parent
+SUMMARY: list[str] = []  # printed at the end of the run by tests/conftest.py
+
+
+def _our_routes(tmp_path) -> dict[str, tuple[set[str], str]]:
+    """operationId -> (methods, path) of every documented /api/v2 route, read from our OpenAPI."""
+    app = create_app(Settings(data_dir=tmp_path, run_worker=False))
+    routes: dict[str, tuple[set[str], str]] = {}
+    for path, methods in app.openapi()["paths"].items():
+        if not path.startswith("/api/v2/"):
+            continue
+        for method, spec in methods.items():
+            known = routes.get(spec["operationId"], (set(), path[len("/api/v2"):]))
+            routes[spec["operationId"]] = (known[0] | {method.upper()}, known[1])
+    return routes
+
+
+def test_official_client_lists_161_operations():
+    ops = official_operations()
+    assert len(ops) == 161
+    assert len({o.operation_id for o in ops}) == 161
+
+
+def test_routed_operations_match_the_client_and_have_contract_tests(tmp_path):
+    ops = {o.operation_id: o for o in official_operations()}
+    routes = _our_routes(tmp_path)
+    unknown = sorted(set(routes) - set(ops))
+    assert not unknown, f"routes whose operation_id is not an official operation: {unknown}"
+    tests_source = "\n".join(
+        p.read_text() for p in CONTRACT_DIR.glob("test_*.py") if p.name != Path(__file__).name
+    )
+    missing_tests = []
+    for op_id, (methods, path) in sorted(routes.items()):
+        op = ops[op_id]
+        assert op.http_method in methods, f"{op_id}: client uses {op.http_method}, we route {methods}"
+        assert path == op.path, f"{op_id}: client path {op.path}, ours {path}"
+        if not re.search(rf"\.{op.method_name}\(", tests_source):
+            missing_tests.append(op_id)
+    SUMMARY.append(f"api v2 operations routed: {len(routes)}/{len(ops)}")
+    print(SUMMARY[-1])
+    assert not missing_tests, f"routed operations without a contract test: {missing_tests}"
