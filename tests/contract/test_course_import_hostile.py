@@ -81,6 +81,26 @@ def test_upload_without_a_file_is_400(hostile_app, live_server):
     assert resp.status_code == 400 and "file is required" in resp.json()["message"]
 
 
+@pytest.mark.parametrize("headers,body,expected", [
+    ({"content-type": "application/json"}, b'{"file": "x"}', "multipart/form-data"),
+    ({"content-type": "multipart/form-data; boundary=b"},
+     b'--b\r\nContent-Disposition: form-data; name="file"; filename="p.zip"\r\n\r\nPK', "malformed"),
+    ({"content-type": "multipart/form-data; boundary=b"},
+     b'--b\r\nContent-Disposition: form-data; name="contentMetadata"\r\n\r\n' + b"x" * 1_100_000
+     + b"\r\n--b--\r\n", "contentMetadata"),
+], ids=["not multipart", "truncated", "huge field"])
+def test_a_broken_upload_body_is_400_and_leaves_nothing(hostile_app, live_server, headers, body, expected):
+    import httpx
+
+    app_id, api = hostile_app
+    cfg = api.api_client.configuration
+    resp = httpx.post(live_server.api_url + "/courses/importJobs/upload", params={"courseId": "broken"},
+                      auth=(cfg.username, cfg.password), headers=headers, content=body)
+    assert resp.status_code == 400 and expected in resp.json()["message"], resp.text
+    assert api.get_courses().courses == []
+    assert list(live_server.services.store.list(f"packages/{app_id}/")) == []
+
+
 def test_course_id_over_255_characters_is_400(hostile_app, tmp_path):
     from rustici_software_cloud_v2.rest import ApiException
 

@@ -447,3 +447,34 @@ def test_factory_s3_url_round_trip(moto_endpoint, s3_client, monkeypatch):
     store.put("x/y.txt", b"via factory")
     assert s3_client.get_object(Bucket=BUCKET, Key=f"{prefix}/x/y.txt")["Body"].read() == b"via factory"
     assert make_blob_store(f"s3://{BUCKET}").prefix == ""
+
+
+def test_filesystem_bulk_writes_refuse_symlinks_and_write_in_place(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    store = FilesystemBlobStore(tmp_path / "root")
+    (store.root / "link").symlink_to(outside, target_is_directory=True)
+    store.put("pkg/target", b"old")
+    (store.root / "pkg" / "alias").symlink_to(outside / "planted")
+    with store.bulk_writes():
+        store.put("pkg/a/one.txt", b"1")
+        store.put("pkg/a/two.txt", io.BytesIO(b"2" * 5000))
+        with pytest.raises(ValueError, match="outside"):
+            store.put("link/planted", b"x")
+        with pytest.raises(FileExistsError):
+            store.put("pkg/alias", b"x")  # a symlink at the file itself is not followed
+    assert store.get("pkg/a/one.txt") == b"1" and store.size("pkg/a/two.txt") == 5000
+    assert list(outside.iterdir()) == []
+
+
+def test_filesystem_adopt_moves_a_spooled_file_under_a_key(tmp_path):
+    store = FilesystemBlobStore(tmp_path / "root")
+    spooled = store.spool_dir() / (store.spool_prefix() + "x")
+    spooled.write_bytes(b"package bytes")
+    assert list(store.list("")) == []  # a spool file is not a blob
+    assert store.adopt("packages/app/job.zip", spooled) == 13
+    assert not spooled.exists() and store.get("packages/app/job.zip") == b"package bytes"
+    other_fs = tmp_path / "elsewhere.bin"  # same filesystem here, but any path works
+    other_fs.write_bytes(b"y")
+    store.adopt("packages/app/two.zip", other_fs)
+    assert store.get("packages/app/two.zip") == b"y" and not other_fs.exists()

@@ -18,6 +18,7 @@ from coursehost.domain.courses.model import (
     Activity, ParsedCourse,
 )
 from coursehost.domain.courses.package import PackageReader
+from tests.adl_suite import suite_dir
 from tests.builders.scorm import (
     NS12, NS2004, PAGE, Item, scorm12_manifest, scorm12_zip, scorm2004_manifest, scorm2004_zip,
     zip_bytes,
@@ -722,8 +723,8 @@ def test_deeply_nested_items(tmp_path):
 
 
 # ====================================================================== ADL conformance corpus
-CORPUS = Path("/work/shared/adl-scorm2004-testsuite")
-CORPUS_MANIFESTS = sorted(CORPUS.glob("**/imsmanifest.xml")) if CORPUS.exists() else []
+CORPUS = suite_dir()
+CORPUS_MANIFESTS = sorted(CORPUS.glob("**/imsmanifest.xml"))
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
 
@@ -746,9 +747,8 @@ def _stand_ins(manifest: bytes) -> dict[str, bytes]:
     return {n: b"" for n in names if not n.startswith("..")}
 
 
-@pytest.mark.skipif(not CORPUS_MANIFESTS, reason="ADL test suite not available")
 def test_corpus_has_all_manifests():
-    assert len(CORPUS_MANIFESTS) == 189
+    assert len(CORPUS_MANIFESTS) == 189, f"ADL's suite not found (or incomplete) at {CORPUS}"
 
 
 @pytest.mark.parametrize("manifest", CORPUS_MANIFESTS, ids=lambda p: p.parent.name)

@@ -32,12 +32,15 @@ class FilesystemBlobStore:
 
     def put(self, key: str, data: bytes | BinaryIO, content_type: str | None = None) -> int:
         """Write DATA to a temporary file beside KEY, then rename it into place; return its size."""
-        path = self._path(key)
         if isinstance(data, (bytes, bytearray, memoryview)):
-            return self._write(path, lambda out: _write_bytes(out, data))
-        if not hasattr(data, "read"):
+            fill = lambda out: _write_bytes(out, data)  # noqa: E731
+        elif hasattr(data, "read"):
+            fill = lambda out: _copy_stream(data, out)  # noqa: E731
+        else:
             raise TypeError(f"blob data must be bytes or a readable stream, not {type(data).__name__}")
-        return self._write(path, lambda out: _copy_stream(data, out))
+        if getattr(self._bulk, "active", False):
+            return self._write_in_place(key, fill)
+        return self._write(self._path(key), fill)
 
     def open(self, key: str) -> BinaryIO:
         """Open the file under KEY for reading."""
@@ -56,18 +59,21 @@ class FilesystemBlobStore:
 
     @contextmanager
     def bulk_writes(self) -> Iterator[None]:
-        """Within the block this thread's puts skip their own fsync; one syncfs() of the store's
-        filesystem at the end makes them all durable before the caller records them (imports of
-        thousands of files: one flush instead of thousands)."""
-        if getattr(self._bulk, "active", False) or not self.fsync:
+        """Within the block this thread's puts write each file in place: no temporary file, no
+        rename, no per-file fsync; one syncfs() of the store's filesystem at the end makes them all
+        durable before the caller records them. For imports of thousands of files into a fresh
+        prefix that nothing reads until the caller commits (and that it deletes if the block fails):
+        a crash mid-block can leave a partial file there, never under a key anyone reads."""
+        if getattr(self._bulk, "active", False):
             yield
             return
-        self._bulk.active = True
+        self._bulk.active, self._bulk.dirs = True, set()
         try:
             yield
         finally:
-            self._bulk.active = False
-        _syncfs(self.root)
+            self._bulk.active, self._bulk.dirs = False, set()
+        if self.fsync:
+            _syncfs(self.root)
 
     def get(self, key: str) -> bytes:
         """Read the whole file under KEY."""
@@ -125,6 +131,33 @@ class FilesystemBlobStore:
                 return
             self._write(dst, lambda out: _copy_stream(source, out))
 
+    def spool_dir(self) -> Path:
+        """Where a caller may write a file it will adopt(): ROOT itself, under the temporary-name
+        mark, so that adopting is a rename on the same filesystem (list() never shows it)."""
+        return self.root
+
+    def spool_prefix(self) -> str:
+        return f"{TEMP_MARK}spool-"
+
+    def adopt(self, key: str, path: Path) -> int:
+        """Make the finished file PATH the blob KEY (durably), moving it when it can, else copying;
+        return its size. PATH no longer exists afterwards."""
+        dst = self._path(key)
+        with open(path, "rb+") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if self.fsync:
+                os.fsync(fh.fileno())
+        try:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, dst)
+        except OSError as err:
+            if err.errno != 18:  # EXDEV: another filesystem
+                raise
+            with open(path, "rb") as fh:
+                self._write(dst, lambda out: _copy_stream(fh, out))
+            os.unlink(path)
+        return size
+
     def _path(self, key: str) -> Path:
         """The file for KEY, refusing any key or symlink that would lead outside ROOT."""
         validate_key(key)
@@ -168,6 +201,31 @@ class FilesystemBlobStore:
             temp.unlink(missing_ok=True)
             raise
         return written
+
+    def _write_in_place(self, key: str, fill) -> int:
+        """bulk_writes(): write KEY's file directly. Each directory is created and checked (resolved
+        inside ROOT) once per block; O_NOFOLLOW refuses a symlink at the file itself."""
+        validate_key(key)
+        if any(segment.startswith(TEMP_MARK) for segment in key.split("/")):
+            raise ValueError(f"blob key segments must not start with {TEMP_MARK!r}: {key!r}")
+        path = self.root / key
+        directory = path.parent
+        if directory not in self._bulk.dirs:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as err:
+                raise FileExistsError(f"cannot store blob {key!r}: a parent of it is another key") from err
+            if not directory.resolve().is_relative_to(self.root):
+                raise ValueError(f"blob key {key!r} resolves outside the store's root")
+            self._bulk.dirs.add(directory)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        except (IsADirectoryError, OSError) as err:
+            if isinstance(err, IsADirectoryError) or err.errno == 40:  # ELOOP: a symlink
+                raise FileExistsError(f"cannot store blob {key!r}: it names a directory or a link") from err
+            raise
+        with os.fdopen(fd, "wb") as out:
+            return fill(out)
 
     def _prune(self, directory: Path) -> None:
         """Remove DIRECTORY and its parents up to ROOT while they are empty."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from coursehost.api.v2.deps import services, unit
+from coursehost.api.v2.multipart import read_upload
 from coursehost.api.v2.operations import op
 from coursehost.api.v2.schemas.courses import (
     BatchTagsBody, ImportFetchRequest, MediaFileMetadata, TagsBody, TitleBody, course_body,
@@ -43,20 +45,35 @@ def _start(request: Request, principal: Principal, req: importing.ImportRequest)
 
 
 @router.post("/courses/importJobs/upload", operation_id="CreateUploadAndImportCourseJob")
-def create_upload_and_import_course_job(
-    request: Request, file: UploadFile | None = File(None), contentMetadata: str | None = Form(None),
-    principal: Principal = op("CreateUploadAndImportCourseJob"),
+async def create_upload_and_import_course_job(
+    request: Request, principal: Principal = op("CreateUploadAndImportCourseJob"),
 ) -> dict:
-    """Import an uploaded zip (or PDF / MP4 / MP3); the job runs in the background."""
-    if file is None:
-        raise ApiError(400, "file is required: send the package as multipart form field 'file'")
-    meta = _media_metadata(contentMetadata)
-    job_id = importing.new_job_id()
-    req = _import_request(request, "upload", job_id=job_id, filename=file.filename,
-                          content_type=file.content_type, media_metadata=meta,
-                          staged_key=importing.staged_key(principal.app_id, job_id))
+    """Import an uploaded zip (or PDF / MP4 / MP3); the job runs in the background.
+    (The form fields 'file' and 'contentMetadata' are read by our streaming parser.)"""
     store = services(request).store
-    store.put(req.staged_key, file.file, file.content_type)
+    spool = getattr(store, "spool_dir", None)  # a filesystem store: the upload lands beside its blobs
+    form = await read_upload(request, file_field="file", temp_dir=spool() if spool else None,
+                             temp_prefix=store.spool_prefix() if spool else "coursehost-upload-")
+    try:
+        if form.path is None:
+            raise ApiError(400, "file is required: send the package as multipart form field 'file'")
+        meta = _media_metadata(form.fields.get("contentMetadata"))
+        job_id = importing.new_job_id()
+        req = _import_request(request, "upload", job_id=job_id, filename=form.filename,
+                              content_type=form.content_type, media_metadata=meta,
+                              staged_key=importing.staged_key(principal.app_id, job_id))
+        return await run_in_threadpool(_stage_and_start, request, principal, req, form.path)
+    finally:
+        form.discard()
+
+
+def _stage_and_start(request: Request, principal: Principal, req: importing.ImportRequest, path) -> dict:
+    store = services(request).store
+    if hasattr(store, "adopt"):
+        store.adopt(req.staged_key, path)  # a rename, not a second copy of the package
+    else:
+        with open(path, "rb") as fh:
+            store.put(req.staged_key, fh, req.content_type)
     try:
         return _start(request, principal, req)
     except BaseException:

@@ -9,6 +9,7 @@ Any failure removes what the run wrote, so a failed import leaves no course, ver
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import shutil
 import tempfile
@@ -29,6 +30,8 @@ from coursehost.domain.courses.model import ParsedCourse
 from coursehost.domain.courses.package import PackageLimits, PackageReader
 from coursehost.domain.errors import Conflict, DomainError, InvalidInput
 from coursehost.domain.outbox import PermanentJobError, enqueue
+
+log = logging.getLogger(__name__)
 from coursehost.domain.tags import add_tags, clean_tags
 from coursehost.storage.base import BlobStore
 
@@ -165,10 +168,14 @@ def run_import(session: Session, *, env: ImportEnv, import_pk: int, final_attemp
         return {"skipped": True}
     prefix = f"courses/{snap.app_id}/{course_dir(snap.course_id)}/{snap.job_id}/"
     progress = _Progress(env, import_pk)
+    started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="coursehost-import-", dir=env.temp_dir) as tmp:
             parsed, files, package_key = _import_files(snap, env, prefix, Path(tmp), progress)
+        stored = time.perf_counter()
         version = _record(session, snap, parsed, files, prefix, package_key)
+        log.info("import %s of course %r: %d files stored in %.2f s, recorded in %.2f s", snap.job_id,
+                 snap.course_id, len(files), stored - started, time.perf_counter() - stored)
         return {"courseVersionPk": version.pk}
     except (DomainError, PackageError) as exc:
         _abandon(env, snap, prefix, str(exc))
@@ -280,8 +287,13 @@ def _extract(reader: PackageReader, store: BlobStore, prefix: str, progress: Cal
     from contextlib import nullcontext
 
     bulk = getattr(store, "bulk_writes", None)
+    started = time.perf_counter()
     with bulk() if bulk else nullcontext():
-        return _extract_files(reader, store, prefix, progress)
+        files = _extract_files(reader, store, prefix, progress)
+        written = time.perf_counter()
+    log.info("extracted %d files in %.2f s, made durable in %.2f s", len(files), written - started,
+             time.perf_counter() - written)
+    return files
 
 
 def _extract_files(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:
