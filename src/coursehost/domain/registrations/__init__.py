@@ -1,0 +1,1 @@
+"""Registrations: learners on courses, their instances, progress and launch history."""
