@@ -67,6 +67,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.job_registry = registry
     install_error_handlers(app)
     app.include_router(build_router())
+    from coursehost.player import build_player_router
+
+    app.include_router(build_player_router())
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,
