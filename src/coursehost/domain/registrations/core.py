@@ -12,6 +12,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Registration, RegistrationInstance
 from coursehost.domain.courses import catalog
+from coursehost.domain.courses.importing import check_course_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.settings_registry import SettingScope, read_settings
 
@@ -19,14 +20,8 @@ MAX_ID = 255
 
 
 def check_registration_id(registration_id: str | None, field: str = "registrationId") -> str:
-    """A usable registration id or InvalidInput naming FIELD."""
-    if registration_id is None or not str(registration_id).strip():
-        raise InvalidInput(f"{field} is required")
-    if len(registration_id) > MAX_ID:
-        raise InvalidInput(f"{field} is longer than {MAX_ID} characters")
-    if any(ord(ch) < 0x20 for ch in registration_id):
-        raise InvalidInput(f"{field} must not contain control characters")
-    return registration_id
+    """A usable registration id (the same rules as every caller-chosen id) or InvalidInput naming FIELD."""
+    return check_course_id(registration_id, field)
 
 
 def not_found(registration_id: str) -> NotFound:

@@ -1,0 +1,100 @@
+"""`coursehost serve` as a real process, for tests that kill it (-9) or restart it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import AppCreds, free_port
+
+BIN = Path(sys.executable).parent
+
+
+class ServerProcess:
+    """One service process over DATABASE_URL and DATA_DIR; the port stays the same across restarts."""
+
+    def __init__(self, database_url: str, data_dir: Path, *, env: dict | None = None):
+        self.database_url, self.data_dir = database_url, data_dir
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.api_url = self.base_url + "/api/v2"
+        self.extra_env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.creds: AppCreds | None = None
+        self.secret_key = "test-instance-key-" + "k" * 40
+
+    def start(self) -> None:
+        env = dict(os.environ, COURSEHOST_DATA_DIR=str(self.data_dir), COURSEHOST_DATABASE_URL=self.database_url,
+                   COURSEHOST_STORAGE_URL=f"file://{self.data_dir / 'content'}", COURSEHOST_SECRET_KEY=self.secret_key,
+                   COURSEHOST_WORKER_POLL_SECONDS="0.2", **self.extra_env)
+        self.proc = subprocess.Popen(
+            [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        out = ""
+        deadline = time.monotonic() + 60
+        while self.creds is None and "try: curl" not in out:  # only the first start prints them
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"serve exited: {out}")
+            out += line
+        if self.creds is None:
+            if "appId:" not in out:
+                raise RuntimeError(f"serve printed no credentials: {out}")
+            self.creds = AppCreds(out.split("appId:")[1].split()[0], out.split("secretKey:")[1].split()[0])
+        self._drain()
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.api_url + "/ping", auth=(self.creds.app_id, self.creds.secret)).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("serve did not answer")
+
+    def _drain(self) -> None:
+        import threading
+
+        proc = self.proc
+
+        def drain():
+            for _ in proc.stdout:
+                pass
+
+        threading.Thread(target=drain, daemon=True).start()
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+
+    def client(self):
+        import rustici_software_cloud_v2 as cloud
+
+        config = cloud.Configuration()
+        config.host = self.api_url
+        config.username, config.password = self.creds.app_id, self.creds.secret
+        return cloud.ApiClient(config)
+
+
+def fresh_database(backend: str, tmp_path: Path):
+    """(url, cleanup) of a new, empty database of BACKEND ("sqlite" or "postgresql")."""
+    from tests.conftest import _create_pg_database, _drop_pg_database
+
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'coursehost.db'}", lambda: None
+    url = _create_pg_database()
+    return url, lambda: _drop_pg_database(url)
