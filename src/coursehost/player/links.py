@@ -1,0 +1,71 @@
+"""Building launch links: the checks on a launch request and the signed URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.registrations import Registration
+from coursehost.domain.courses.model import Activity
+from coursehost.domain.errors import InvalidInput
+from coursehost.domain.registrations import core
+from coursehost.player.tokens import make_launch_token
+
+EXPIRY_DEFAULT, EXPIRY_MIN, EXPIRY_MAX = 120, 10, 300
+REDIRECT_KEYWORDS = ("closer", "blank", "message")
+
+
+def check_url(value: str | None, field: str, keywords: tuple[str, ...] = ()) -> str | None:
+    """An absolute http(s) URL, one of KEYWORDS, or None for empty."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.lower() in keywords:
+        return value.lower()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        extra = f" or one of {', '.join(keywords)}" if keywords else ""
+        raise InvalidInput(f"{field} must be an absolute http(s) URL{extra}: [{value}]")
+    return value
+
+
+def launch_options(session: Session, *, registration: Registration, redirect_on_exit_url: str | None,
+                   start_sco: str | None, culture: str | None, css_url: str | None) -> dict:
+    """The checked options a launch carries (only the ones given)."""
+    options: dict = {}
+    try:
+        redirect = check_url(redirect_on_exit_url, "redirectOnExitUrl", REDIRECT_KEYWORDS)
+    except InvalidInput:  # the official API: "If an invalid url is specified, the Message.html page will be loaded"
+        redirect = "message"
+    if redirect:
+        options["redirectOnExitUrl"] = redirect
+    css = check_url(css_url, "cssUrl")
+    if css:
+        options["cssUrl"] = css
+    if culture and culture.strip():
+        options["culture"] = culture.strip()[:35]
+    if start_sco and start_sco.strip():
+        _, version = core.instance_course(session, core.get_instance(session, registration=registration))
+        ids = {a.id for a in Activity.from_dict(version.structure).leaves()}
+        if start_sco.strip() not in ids:
+            raise InvalidInput(f"startSco [{start_sco}] is not a launchable activity of this course")
+        options["startSco"] = start_sco.strip()
+    return options
+
+
+def check_expiry(expiry: int | None) -> int:
+    if expiry is None:
+        return EXPIRY_DEFAULT
+    if not EXPIRY_MIN <= expiry <= EXPIRY_MAX:
+        raise InvalidInput("expiry is out of range")
+    return expiry
+
+
+def build_launch_link(*, instance_key: str, base_url: str, registration: Registration, options: dict,
+                      tracking: bool, expiry: int) -> str:
+    """The signed player URL for REGISTRATION (its current instance at launch time)."""
+    token = make_launch_token(instance_key, registration_pk=registration.pk,
+                              application_pk=registration.application_pk, instance=registration.instance,
+                              options=options, tracking=tracking, expiry_seconds=expiry)
+    return f"{base_url.rstrip('/')}/player/launch?{urlencode({'token': token})}"

@@ -1,0 +1,86 @@
+"""The player's HTML pages: the player itself, messages (errors, exit pages)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import html
+import json
+from functools import lru_cache
+from pathlib import Path
+from string import Template
+
+from starlette.responses import HTMLResponse
+
+from coursehost.domain.crypto import derive_key
+
+TEMPLATES = Path(__file__).with_name("templates")
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+                    "Referrer-Policy": "same-origin"}
+
+# The Player* settings the browser code reads (settings.md); everything else stays on the server.
+PLAYER_SETTINGS = [
+    "PlayerLaunchType", "PlayerScoLaunchType", "PlayerCommCommitFrequency", "PlayerCommMaxFailedSubmissions",
+    "PlayerFinishCausesImmediateCommit", "PlayerValidateInteractionResponses", "PlayerShowNavBar",
+    "PlayerShowFinishButton", "PlayerShowCourseStructure", "PlayerCourseStructureStartsOpen",
+    "PlayerCourseStructureWidth", "PlayerEnableChoiceNav", "PlayerEnableFlowNav", "PlayerShowTitleBar",
+    "PlayerDesiredWidth", "PlayerDesiredHeight", "PlayerLogoutCausesPlayerExit",
+    "PlayerDebugControlAudit", "PlayerDebugControlDetailed", "PlayerDebugRteAudit", "PlayerDebugRteDetailed",
+    "PlayerDebugIncludeTimestamps", "PlayerPreventRightClick",
+] + [f"Player{p}Sco{s}{m}ExitAction" for p in ("Intermediate", "Final") for s in ("Satisfied", "NotSatisfied")
+     for m in ("Normal", "Suspend", "Timeout", "Logout")]
+
+
+@lru_cache(maxsize=8)
+def _template(name: str) -> Template:
+    return Template((TEMPLATES / name).read_text(encoding="utf-8"))
+
+
+def message_page(title: str, text: str, status: int = 200, *, script: str | None = None) -> HTMLResponse:
+    tag = f'<script src="{html.escape(script)}"></script>' if script else ""
+    body = _template("message.html").substitute(title=html.escape(title), text=html.escape(text), script=tag)
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
+
+
+def scorm_family(learning_standard: str) -> str | None:
+    """'1.2' or '2004' for the standards this player runs with scorm-again; None otherwise."""
+    if learning_standard in ("SCORM11", "SCORM12"):
+        return "1.2"
+    if learning_standard.startswith("SCORM2004"):
+        return "2004"
+    return None
+
+
+def player_page(config: dict, *, title: str) -> HTMLResponse:
+    family = config["scorm"]
+    css = config.get("cssUrl")
+    body = _template("player.html").substitute(
+        lang=html.escape((config.get("culture") or "en").split(",")[0], quote=True),
+        title=html.escape(title),
+        extra_css=f'<link rel="stylesheet" href="{html.escape(css, quote=True)}">' if css else "",
+        library="scorm12.min.js" if family == "1.2" else "scorm2004.min.js",
+        # JSON inside <script>: no "<" can end the element early.
+        config=json.dumps(config, separators=(",", ":")).replace("<", "\\u003c"),
+    )
+    return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+def content_key(instance_key: str, version_pk: int) -> str:
+    """The path segment naming a course version's files: '<pk>-<mac>' (not guessable from the pk)."""
+    mac = hmac.new(derive_key(instance_key, "content-path"), str(version_pk).encode(), hashlib.sha256).hexdigest()
+    return f"{version_pk}-{mac[:24]}"
+
+
+def read_content_key(instance_key: str, key: str) -> int | None:
+    pk, _, mac = key.partition("-")
+    if not pk.isdigit() or len(pk) > 12:
+        return None
+    return int(pk) if hmac.compare_digest(content_key(instance_key, int(pk)), key) else None
+
+
+def redirect_target(options: dict) -> str:
+    """Where the player goes after exit: a URL, or our closer / blank / message page."""
+    target = options.get("redirectOnExitUrl") or "message"
+    if target in ("closer", "blank", "message"):
+        return f"/player/exit/{target}"
+    return target

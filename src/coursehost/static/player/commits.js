@@ -1,0 +1,183 @@
+// Sending run-time data: batched commits with increasing seq (the server applies each seq once),
+// retries with backoff, a warning after PlayerCommMaxFailedSubmissions failures, and sendBeacon
+// (text/plain, CORS-simple) when the page goes away.
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export class CommitChannel {
+  constructor({ base, token, debug, maxFailures = 2, onWarning = () => {} }) {
+    this.base = base;
+    this.token = token;
+    this.debug = debug;
+    this.maxFailures = Math.max(1, maxFailures);
+    this.onWarning = onWarning;
+    this.seq = 0;
+    this.dirty = false;
+    this.latest = null; // the newest state waiting to be sent
+    this.failed = null; // a body that could not be sent (retried as is: same seq)
+    this.failures = 0;
+    this.pump = null;
+    this.provider = null;
+    this.stopped = false;
+  }
+
+  bind(provider) { this.provider = provider; }
+
+  markDirty() { this.dirty = true; }
+
+  start(frequencyMs) {
+    this.timer = setInterval(() => {
+      if (!this.dirty || !this.provider) return;
+      const snap = this.provider();
+      if (snap) this.send(snap);
+    }, Math.max(1000, frequencyMs));
+  }
+
+  /** Queue STATE ({activityId, runtime, terminated}); resolves once it (or a newer state) is sent. */
+  send(state) {
+    this.dirty = false;
+    if (this.latest && this.latest.activityId === state.activityId) {
+      state = { ...state, terminated: state.terminated || this.latest.terminated };
+    } else if (this.latest) {
+      const earlier = this.latest;
+      this.latest = null;
+      this._queueBody(this._body(earlier));
+    }
+    this.latest = state;
+    if (!this.pump) this.pump = this._run().finally(() => { this.pump = null; });
+    return this.pump;
+  }
+
+  _body(state) {
+    return { seq: ++this.seq, activityId: state.activityId, runtime: state.runtime,
+             terminated: !!state.terminated, log: this.debug.take() };
+  }
+
+  _queueBody(body) {
+    (this.queue = this.queue || []).push(body);
+  }
+
+  _next() {
+    if (this.queue && this.queue.length) return this.queue.shift();
+    if (this.failed) {
+      const failed = this.failed;
+      this.failed = null;
+      if (this.latest && this.latest.activityId === failed.activityId) {
+        // A newer state of the same SCO supersedes the failed one; keep the failed log entries.
+        const body = this._body({ ...this.latest, terminated: this.latest.terminated || failed.terminated });
+        body.log = failed.log.concat(body.log);
+        this.latest = null;
+        return body;
+      }
+      return failed;
+    }
+    if (this.latest) {
+      const body = this._body(this.latest);
+      this.latest = null;
+      return body;
+    }
+    return null;
+  }
+
+  async _run() {
+    let body;
+    while (!this.stopped && (body = this._next())) {
+      try {
+        const answer = await this._post("/commit", body);
+        this.lastSeq = answer && answer.lastSeq;
+        if (this.failures >= this.maxFailures) this.onWarning("");
+        this.failures = 0;
+      } catch (err) {
+        if (err.status === 400) { // the server refuses this data: sending it again cannot help
+          this.debug.event("commit-refused", { seq: body.seq, message: err.message });
+          continue;
+        }
+        if (err.status === 401 || err.status === 403 || err.status === 404) {
+          this.stopped = true;
+          this.onWarning("Your session has ended; your latest progress may not be saved. Relaunch the course.");
+          return;
+        }
+        this.failures += 1;
+        this.failed = body;
+        this.debug.event("commit-failed", { seq: body.seq, attempt: this.failures, error: String(err.message || err) });
+        if (this.failures >= this.maxFailures) {
+          this.onWarning("Your progress could not be saved. Check your connection; the player keeps trying.");
+        }
+        await sleep(Math.min(30000, 500 * 2 ** Math.min(this.failures, 6)) * (0.75 + Math.random() / 2));
+      }
+    }
+  }
+
+  /** Wait (a bounded time) until everything queued is sent. */
+  async drain(timeoutMs = 8000) {
+    const deadline = Date.now() + timeoutMs;
+    while (this.pump && Date.now() < deadline) {
+      await Promise.race([this.pump, sleep(Math.max(0, deadline - Date.now()))]);
+    }
+  }
+
+  /** The page is going away: send what is not yet sent in one beacon. */
+  flushBeacon() {
+    const current = this.provider && this.dirty ? this.provider() : null;
+    const bodies = [];
+    if (this.queue && this.queue.length) bodies.push(...this.queue.splice(0));
+    let state = current || this.latest;
+    if (this.latest && current && this.latest.activityId !== current.activityId) {
+      bodies.push(this._body(this.latest));
+      state = current;
+    }
+    this.latest = null;
+    if (this.failed) {
+      const failed = this.failed;
+      this.failed = null;
+      if (state && state.activityId === failed.activityId) {
+        const body = this._body({ ...state, terminated: state.terminated || failed.terminated });
+        body.log = failed.log.concat(body.log);
+        bodies.push(body);
+        state = null;
+      } else bodies.push(failed);
+    }
+    if (state) bodies.push(this._body(state));
+    else if (this.debug.pending() && bodies.length) bodies[bodies.length - 1].log.push(...this.debug.take());
+    this.dirty = false;
+    for (const body of bodies) this._beacon("/commit", body);
+  }
+
+  beaconExit() { this._beacon("/exit", {}); }
+
+  _beacon(path, body) {
+    const url = `${this.base}${path}?t=${encodeURIComponent(this.token)}`;
+    const text = JSON.stringify(body);
+    const blob = new Blob([text], { type: "text/plain;charset=UTF-8" });
+    if (navigator.sendBeacon && navigator.sendBeacon(url, blob)) return true;
+    try {
+      fetch(url, { method: "POST", body: text, keepalive: text.length < 60000,
+                   headers: { "Content-Type": "text/plain;charset=UTF-8" } });
+      return true;
+    } catch (err) {
+      return false;
+    }
+  }
+
+  async _request(method, path, body) {
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const response = await fetch(this.base + path, {
+      method, body: text, credentials: "omit", cache: "no-store",
+      keepalive: !!text && text.length < 60000,
+      headers: { "X-Player-Token": this.token, ...(text ? { "Content-Type": "application/json" } : {}) },
+    });
+    let answer = null;
+    try { answer = await response.json(); } catch (err) { answer = null; }
+    if (!response.ok) {
+      const error = new Error((answer && answer.message) || `HTTP ${response.status}`);
+      error.status = response.status;
+      throw error;
+    }
+    return answer;
+  }
+
+  _post(path, body) { return this._request("POST", path, body); }
+
+  post(path, body) { return this._request("POST", path, body); }
+
+  get(path) { return this._request("GET", path); }
+}

@@ -1,0 +1,356 @@
+// The Coursehost player: run-time API objects (scorm-again), batched commits, the debug log,
+// navigation between SCOs (decided on the server), frameset and new-window delivery.
+import { snapshot, toLoadJSON } from "./runtime-data.js";
+import { CommitChannel } from "./commits.js";
+import { DebugLog } from "./debuglog.js";
+
+const cfg = JSON.parse(document.getElementById("player-config").textContent);
+const S = cfg.settings || {};
+const flag = (k, d) => (S[k] === undefined || S[k] === null || S[k] === "" ? d : String(S[k]).toLowerCase() === "true");
+const num = (k, d) => { const n = parseInt(S[k], 10); return Number.isFinite(n) ? n : d; };
+const is12 = cfg.scorm === "1.2";
+const $ = (id) => document.getElementById(id);
+
+const debug = new DebugLog({
+  rte: flag("PlayerDebugRteAudit", true), rteDetailed: flag("PlayerDebugRteDetailed", false),
+  control: flag("PlayerDebugControlAudit", true), timestamps: flag("PlayerDebugIncludeTimestamps", true),
+});
+const channel = new CommitChannel({
+  base: cfg.runtimeBase, token: cfg.runtimeToken, debug,
+  maxFailures: num("PlayerCommMaxFailedSubmissions", 2),
+  onWarning: (text) => warn(text),
+});
+
+const M = is12
+  ? { init: "LMSInitialize", finish: "LMSFinish", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit",
+      err: "LMSGetLastError", str: "LMSGetErrorString", diag: "LMSGetDiagnostic" }
+  : { init: "Initialize", finish: "Terminate", get: "GetValue", set: "SetValue", commit: "Commit",
+      err: "GetLastError", str: "GetErrorString", diag: "GetDiagnostic" };
+const RESPONSE_ELEMENT = /^cmi\.interactions\.(\d+)\.(student_response|learner_response|correct_responses\.(\d+)\.pattern)$/;
+
+const state = {
+  api: null, activityId: null, initialized: false, terminated: false, exiting: false, popup: null,
+  toc: [], navRequest: null,
+};
+
+// ------------------------------------------------------------------ the API object of one SCO
+
+function newApi() {
+  const Ctor = is12 ? window.Scorm12API : window.Scorm2004API;
+  // autocommit off, no lmsCommitUrl: scorm-again keeps the data, this player sends it (batched).
+  const api = new Ctor({ autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true,
+                         autoCompleteLessonStatus: false });
+  wrap(api);
+  return api;
+}
+
+function wrap(api) {
+  const original = {};
+  for (const name of Object.values(M)) original[name] = api[name].bind(api);
+  const lastError = () => String(original[M.err]());
+  const lenient = !flag("PlayerValidateInteractionResponses", true);
+  for (const name of Object.values(M)) {
+    api[name] = (...args) => {
+      if (name === M.finish && !is12 && api.adl && api.adl.nav) state.navRequest = api.adl.nav.request;
+      let result = original[name](...args);
+      let code = lastError();
+      if (name === M.set && lenient && String(result) === "false") {
+        if (forceResponse(api, args[0], args[1])) { api.lastErrorCode = "0"; result = "true"; code = "0"; }
+      }
+      const quiet = name === M.err || name === M.str || name === M.diag;
+      debug.api(name, args, result, code, state.activityId, { detailedOnly: quiet });
+      after(name, args, String(result), code);
+      return result;
+    };
+  }
+}
+
+// PlayerValidateInteractionResponses=false: keep responses authoring tools send even when they do
+// not match the interaction type's format (SCORM 1.2 RTE 3.4.2.7 / 2004 RTE 4.2.9 are strict).
+function forceResponse(api, element, value) {
+  const m = RESPONSE_ELEMENT.exec(String(element || ""));
+  if (!m) return false;
+  const interaction = api.cmi.interactions && api.cmi.interactions.childArray[Number(m[1])];
+  if (!interaction) return false;
+  if (m[3] === undefined) {
+    const field = is12 ? "_student_response" : "_learner_response";
+    interaction[field] = String(value);
+    return true;
+  }
+  const pattern = interaction.correct_responses && interaction.correct_responses.childArray[Number(m[3])];
+  if (!pattern) return false;
+  pattern._pattern = String(value);
+  return true;
+}
+
+function after(name, args, result, code) {
+  if (result !== "true") return;
+  if (name === M.init) { state.initialized = true; debug.event("sco-initialized", { activityId: state.activityId }); }
+  else if (name === M.set) channel.markDirty();
+  else if (name === M.commit) commitNow(false);
+  else if (name === M.finish) {
+    state.terminated = true;
+    const runtime = snapshot(state.api);
+    const finished = state.activityId;
+    commitNow(true, runtime);
+    // Leave the SCO's own call stack before unloading it.
+    setTimeout(() => onScoFinished(finished, runtime), 0);
+  }
+}
+
+function commitNow(terminated, runtime) {
+  if (!state.api || !state.activityId) return Promise.resolve();
+  return channel.send({ activityId: state.activityId, runtime: runtime || snapshot(state.api), terminated });
+}
+
+// ------------------------------------------------------------------ delivering SCOs
+
+async function deliver(activityId) {
+  const item = cfg.items.find((i) => i.id === activityId);
+  if (!item) return exitCourse();
+  state.api = null;
+  state.activityId = activityId;
+  state.initialized = state.terminated = false;
+  state.navRequest = null;
+  markCurrent();
+  debug.event("deliver", { activityId });
+  let start = {};
+  try {
+    start = await channel.get(`/start?activityId=${encodeURIComponent(activityId)}`);
+  } catch (err) {
+    debug.event("start-data-failed", { activityId, error: String(err) });
+  }
+  const api = newApi();
+  api.loadFromJSON(toLoadJSON(start, cfg.scorm));
+  // The API must exist before the SCO loads (SCORM RTE API discovery walks parent / opener).
+  if (is12) window.API = api; else window.API_1484_11 = api;
+  state.api = api;
+  channel.bind(() => (state.api && state.initialized && !state.terminated
+    ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
+  open(cfg.contentBase + item.href);
+}
+
+function scoWindowMode() {
+  const sco = S.PlayerScoLaunchType || "FRAMESET";
+  return sco !== "FRAMESET" ? sco : S.PlayerLaunchType || "FRAMESET";
+}
+
+function open(url) {
+  const mode = scoWindowMode();
+  const frame = $("content");
+  if (mode === "FRAMESET") {
+    hidePanel();
+    frame.hidden = false;
+    frame.src = url;
+    return;
+  }
+  frame.hidden = true;
+  frame.src = "about:blank";
+  const features = mode.includes("WITHOUT_BROWSER_TOOLBAR")
+    ? `width=${num("PlayerDesiredWidth", 1000)},height=${num("PlayerDesiredHeight", 700)},toolbar=no,menubar=no,location=no,status=no,resizable=yes,scrollbars=yes`
+    : `width=${num("PlayerDesiredWidth", 1000)},height=${num("PlayerDesiredHeight", 700)},resizable=yes,scrollbars=yes`;
+  const launch = () => {
+    const popup = window.open(url, "coursehost-sco", features);
+    if (!popup) {
+      showPanel("Your browser blocked the course window. Select Launch to open it.", launch);
+      return;
+    }
+    state.popup = popup;
+    showPanel("The course is open in another window.", null);
+    debug.event("sco-window-opened", { activityId: state.activityId });
+    watchPopup(popup, state.activityId);
+  };
+  if (mode.includes("AFTER_CLICK")) showPanel("Select Launch to open the course in a new window.", launch);
+  else launch();
+}
+
+function watchPopup(popup, activityId) {
+  const timer = setInterval(() => {
+    if (!popup.closed) return;
+    clearInterval(timer);
+    if (state.activityId !== activityId || state.exiting) return;
+    debug.event("sco-window-closed", { activityId, terminated: state.terminated });
+    if (!state.terminated) {
+      if (state.initialized) commitNow(false);
+      showPanel("The course window was closed. Select Launch to open it again, or Exit.", () => deliver(activityId));
+    }
+  }, 500);
+}
+
+function showPanel(text, action) {
+  $("panel").hidden = false;
+  $("panel-text").textContent = text;
+  const button = $("panel-button");
+  button.hidden = !action;
+  button.onclick = action ? () => action() : null;
+}
+
+function hidePanel() { $("panel").hidden = true; }
+
+// ------------------------------------------------------------------ navigation (decided on the server)
+
+async function navigate(request, target) {
+  let decision;
+  try {
+    decision = await channel.post("/navigate", { request, activityId: state.activityId, target });
+  } catch (err) {
+    debug.event("navigate-failed", { request, error: String(err) });
+    warn("The course could not move on; check your connection and try again.");
+    return;
+  }
+  debug.control("navigation", { request, target, decision: decision.message, next: decision.activityId });
+  if (decision.toc) renderToc(decision.toc);
+  if (!decision.activityId) return exitCourse();
+  if (decision.activityId === state.activityId && !state.terminated && request !== "start") {
+    if (request === "choice" || request === "previous") warn(decision.message);
+    return;
+  }
+  await leaveSco();
+  return deliver(decision.activityId);
+}
+
+// Unload the current SCO (it may still call Finish from its unload handler) before the next one.
+async function leaveSco() {
+  if (!state.api) return;
+  const frame = $("content");
+  if (state.popup && !state.popup.closed) state.popup.close();
+  state.popup = null;
+  if (frame.src && frame.src !== "about:blank") {
+    await new Promise((resolve) => {
+      const done = () => { frame.removeEventListener("load", done); resolve(); };
+      frame.addEventListener("load", done);
+      frame.src = "about:blank";
+      setTimeout(done, 2000);
+    });
+  }
+  if (state.initialized && !state.terminated) {
+    debug.event("sco-unloaded-without-finish", { activityId: state.activityId });
+    await commitNow(true);
+  }
+}
+
+function exitAction(activityId, runtime) {
+  const items = cfg.items;
+  const position = items.length && items[items.length - 1].id === activityId ? "Final" : "Intermediate";
+  const core = runtime.core || {};
+  const satisfied = ["passed", "completed"].includes(core.lesson_status) ? "Satisfied" : "NotSatisfied";
+  const exit = core.exit || "";
+  const mode = { suspend: "Suspend", "time-out": "Timeout", logout: "Logout" }[exit] || "Normal";
+  if (mode === "Logout" && flag("PlayerLogoutCausesPlayerExit", true)) return "EXIT_COURSE";
+  const fallback = position === "Intermediate" && (mode === "Normal" || mode === "Suspend") ? "GO_TO_NEXT_SCO" : "EXIT_COURSE";
+  return S[`Player${position}Sco${satisfied}${mode}ExitAction`] || fallback;
+}
+
+async function onScoFinished(activityId, runtime) {
+  if (state.exiting || state.activityId !== activityId) return;
+  if (!is12) {
+    // SCORM 2004 without the sequencing engine: continue / previous go through the server,
+    // every other request (exit, suspendAll, _none_, ...) ends the session.
+    const request = state.navRequest || "_none_";
+    debug.control("terminate", { activityId, navRequest: request });
+    if (request === "continue" || request === "previous") return navigate(request);
+    if (String(request).startsWith("{target=")) return navigate("choice", String(request).slice(8, String(request).indexOf("}")));
+    return exitCourse();
+  }
+  const action = exitAction(activityId, runtime);
+  debug.control("sco-exit", { activityId, action, exit: (runtime.core || {}).exit || "", status: (runtime.core || {}).lesson_status });
+  if (action === "GO_TO_NEXT_SCO") return navigate("continue");
+  if (action === "EXIT_COURSE") return exitCourse();
+  if (action === "EXIT_COURSE_AFTER_CONFIRM") {
+    if (window.confirm("Leave the course now?")) return exitCourse();
+    return showPanel("This lesson has ended. Choose what to do next from the outline or the buttons.", null);
+  }
+  if (action === "DISPLAY_MESSAGE") return showPanel("This lesson has ended. Select Continue for the next one.", () => navigate("continue"));
+  return showPanel("This lesson has ended.", null); // DO_NOTHING
+}
+
+async function exitCourse() {
+  if (state.exiting) return;
+  state.exiting = true;
+  debug.event("exit", { activityId: state.activityId });
+  await leaveSco();
+  await channel.drain();
+  let target = cfg.redirect || "/player/exit/message";
+  try {
+    const answer = await channel.post("/exit", {});
+    target = answer.redirect || target;
+  } catch (err) {
+    channel.beaconExit();
+  }
+  window.top.location.href = target;
+}
+
+// ------------------------------------------------------------------ chrome: outline, buttons, warnings
+
+function renderToc(toc) {
+  state.toc = toc;
+  const list = $("toc-list");
+  list.replaceChildren();
+  const choice = flag("PlayerEnableChoiceNav", true);
+  for (const entry of toc) {
+    if (!entry.visible) continue;
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = entry.title;
+    button.dataset.id = entry.id;
+    button.dataset.status = entry.status;
+    button.disabled = !choice || !entry.available;
+    button.onclick = () => navigate("choice", entry.id);
+    li.append(button);
+    list.append(li);
+  }
+  markCurrent();
+}
+
+function markCurrent() {
+  for (const b of document.querySelectorAll("#toc-list button")) {
+    if (b.dataset.id === state.activityId) b.setAttribute("aria-current", "step");
+    else b.removeAttribute("aria-current");
+  }
+}
+
+let warningTimer = null;
+function warn(text) {
+  const box = $("warning");
+  box.textContent = text;
+  box.hidden = !text;
+  clearTimeout(warningTimer);
+}
+
+function setupChrome() {
+  const multi = cfg.items.length > 1;
+  const showNav = flag("PlayerShowNavBar", true);
+  const flow = flag("PlayerEnableFlowNav", true) && multi;
+  $("bar").hidden = !showNav;
+  $("btn-prev").hidden = !flow;
+  $("btn-next").hidden = !flow;
+  $("btn-exit").hidden = !flag("PlayerShowFinishButton", true);
+  const showToc = multi && flag("PlayerShowCourseStructure", true);
+  $("btn-toc").hidden = !showToc;
+  $("toc").hidden = !showToc || !flag("PlayerCourseStructureStartsOpen", true);
+  $("toc").style.width = `${num("PlayerCourseStructureWidth", 300)}px`;
+  $("btn-toc").onclick = () => { $("toc").hidden = !$("toc").hidden; };
+  $("btn-prev").onclick = () => navigate("previous");
+  $("btn-next").onclick = () => navigate("continue");
+  $("btn-exit").onclick = () => exitCourse();
+  if (flag("PlayerPreventRightClick", false)) document.addEventListener("contextmenu", (e) => e.preventDefault());
+}
+
+// The last state leaves with the page: sendBeacon (text/plain JSON) survives the tab closing.
+function onLeave(event) {
+  if (state.exiting && event.type !== "pagehide") return;
+  debug.event("page-" + event.type, { activityId: state.activityId });
+  channel.flushBeacon();
+}
+window.addEventListener("pagehide", onLeave);
+window.addEventListener("beforeunload", onLeave);
+document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") onLeave({ type: "hidden" }); });
+
+// For tests and support: what the player is doing.
+window.coursehostPlayer = { state, channel, debug, navigate, exitCourse, config: cfg };
+
+setupChrome();
+channel.start(num("PlayerCommCommitFrequency", 10000));
+debug.event("launch", { launchId: cfg.launchId, standard: cfg.standard, userAgent: navigator.userAgent });
+navigate("start");
