@@ -173,9 +173,3 @@ def test_content_is_served_with_types_ranges_and_no_traversal(live_server, setup
     wrong_key = config["contentBase"].split("/")[2].split("-")[0] + "-0000"
     assert httpx.get(f"{live_server.base_url}/content/{wrong_key}/one.html").status_code == 404
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _runtime_domain():
-    from tests.e2e import runtime_standin
-
-    runtime_standin.install()

@@ -1,13 +1,6 @@
 import pytest
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _runtime_domain():
-    from tests.e2e import runtime_standin
-
-    runtime_standin.install()
-
-
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -20,7 +20,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-st
 
 # The Player* settings the browser code reads (settings.md); everything else stays on the server.
 PLAYER_SETTINGS = [
-    "PlayerLaunchType", "PlayerScoLaunchType", "PlayerCommCommitFrequency", "PlayerCommMaxFailedSubmissions",
+    "PlayerLaunchType", "PlayerScoreOverridesStatus", "PlayerScoLaunchType", "PlayerCommCommitFrequency", "PlayerCommMaxFailedSubmissions",
     "PlayerFinishCausesImmediateCommit", "PlayerValidateInteractionResponses", "PlayerShowNavBar",
     "PlayerShowFinishButton", "PlayerShowCourseStructure", "PlayerCourseStructureStartsOpen",
     "PlayerCourseStructureWidth", "PlayerEnableChoiceNav", "PlayerEnableFlowNav", "PlayerShowTitleBar",

@@ -38,8 +38,12 @@ const state = {
 function newApi() {
   const Ctor = is12 ? window.Scorm12API : window.Scorm2004API;
   // autocommit off, no lmsCommitUrl: scorm-again keeps the data, this player sends it (batched).
+  // mastery_override: scorm-again would turn any 1.2 status into passed / failed by the mastery
+  // score; like SCORM Cloud we do that only when PlayerScoreOverridesStatus says so (the server
+  // applies RTE 1.2's rule for a "completed" status with a score).
   const api = new Ctor({ autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true,
-                         autoCompleteLessonStatus: false });
+                         autoCompleteLessonStatus: false,
+                         mastery_override: flag("PlayerScoreOverridesStatus", false) });
   wrap(api);
   return api;
 }
