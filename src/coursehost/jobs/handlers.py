@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, importing
 from coursehost.domain.courses.package import PackageLimits
+from coursehost.domain.postbacks import delivery as postback_delivery
+from coursehost.domain.postbacks import enqueue as postback_enqueue
 from coursehost.jobs.registry import JobRegistry
 
 
@@ -26,9 +28,19 @@ def _delete_blobs(session, payload, ctx):
     return catalog.delete_blobs(store=ctx.services.store, payload=payload)
 
 
+def _deliver_postback(session, payload, ctx):
+    # SESSION is left untouched until the queue marks the job done: the HTTP call must not hold
+    # SQLite's write lock, so the progress is read through the read-only session factory.
+    return postback_delivery.deliver_postback(
+        read_session_factory=ctx.services.read_session_factory, box=ctx.services.box,
+        registration_pk=payload["registration_pk"])
+
+
 def register_all(registry: JobRegistry) -> JobRegistry:
     registry.register(importing.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
                       max_attempts=importing.MAX_ATTEMPTS)
     registry.register(catalog.DELETE_BLOBS_JOB, _delete_blobs, base_delay=5.0, max_delay=900.0,
                       max_attempts=20)
+    registry.register(postback_enqueue.JOB_KIND, _deliver_postback, base_delay=postback_enqueue.BASE_DELAY,
+                      max_delay=postback_enqueue.MAX_DELAY, max_attempts=postback_enqueue.MAX_ATTEMPTS)
     return registry

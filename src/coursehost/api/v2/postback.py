@@ -1,7 +1,46 @@
-"""API v2 routes: postback (filled in by the player issue)."""
+"""API v2 routes: TestRegistrationPostback (queued postbacks are sent by the job worker)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from coursehost.api.v2.operations import op
+from coursehost.api.v2.schemas.common import WireIn
+from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.domain.applications.auth import Principal
+from coursehost.domain.postbacks.config import PostbackConfig, normalize_auth_type, normalize_results_format
+from coursehost.domain.postbacks.delivery import check_url, test_postback
 
 router = APIRouter()
+
+
+class PostBackSchema(WireIn):
+    """The official PostBackSchema (authType FORM|HTTPBASIC, resultsFormat COURSE|ACTIVITY|FULL)."""
+
+    url: str = Field(max_length=4000)
+    auth_type: str | None = Field(None, alias="authType", max_length=20)
+    user_name: str | None = Field(None, alias="userName", max_length=1000)
+    password: str | None = Field(None, max_length=1000, repr=False)
+    results_format: str | None = Field(None, alias="resultsFormat", max_length=20)
+    legacy: bool | None = None
+
+
+@router.post("/registrations/postBackTest", operation_id="TestRegistrationPostback", status_code=204)
+def test_registration_postback(body: PostBackSchema,
+                               principal: Principal = op("TestRegistrationPostback")) -> Response:
+    """Send a sample progress to body.url once, now; 400 naming the failure if it is refused."""
+    _check_enum("authType", body.auth_type, ("UNDEFINED", "FORM", "HTTPBASIC"))
+    _check_enum("resultsFormat", body.results_format, ("UNDEFINED", "COURSE", "ACTIVITY", "FULL"))
+    config = PostbackConfig(
+        url=check_url(body.url), auth_type=normalize_auth_type(body.auth_type),
+        user_name=body.user_name or "", password=body.password or "",
+        results_format=normalize_results_format(body.results_format), legacy=bool(body.legacy),
+    )
+    test_postback(config=config)
+    return Response(status_code=204)
+
+
+def _check_enum(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value.upper() not in allowed:
+        raise ApiError(400, f"Invalid value for {name}: {value!r} (one of {', '.join(allowed)})")

@@ -1,0 +1,178 @@
+"""Sending postbacks: the queued delivery (retried by the job queue) and the one-off test send.
+
+Success is any status below 400; redirects are not followed (a 3xx is a success, as on SCORM
+Cloud); 4xx, 5xx, timeouts, DNS and connection failures are failures. Queued deliveries raise
+RetryJob so the queue retries with its backoff (1 s .. 15 min, jitter, 70 attempts). Messages
+never carry the password, the Authorization header or the URL's user info / query string.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timezone
+from typing import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from coursehost.db.base import utcnow
+from coursehost.db.models.registrations import Registration
+from coursehost.domain.errors import InvalidInput
+from coursehost.domain.outbox import RetryJob
+from coursehost.domain.postbacks.config import PostbackConfig, postback_config
+from coursehost.domain.postbacks.formats import (
+    PostbackRequest, build_request, progress_options, sample_progress,
+)
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 30.0
+
+
+class PostbackFailed(Exception):
+    """The receiver did not accept the postback; the message is safe to show and to store."""
+
+
+def redact_url(url: str) -> str:
+    """URL without user info, query or fragment (those may hold credentials)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(unparseable URL)"
+
+
+def check_url(url: str) -> str:
+    """URL if it is an absolute http(s) URL, else InvalidInput."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput("url must be an absolute http or https URL")
+    return url
+
+
+def _timeout(connect: float, read: float) -> httpx.Timeout:
+    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
+
+
+def send(request: PostbackRequest, *, client: httpx.Client | None = None,
+         connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> int:
+    """POST REQUEST once; the status code on success (< 400), else PostbackFailed."""
+    where = redact_url(request.url)
+    try:
+        check_url(request.url)
+    except InvalidInput as exc:
+        raise PostbackFailed(f"Postback to {where} failed: {exc}") from None
+    own = client is None
+    client = client or httpx.Client(timeout=_timeout(connect_timeout, read_timeout),
+                                    follow_redirects=False, trust_env=False)
+    try:
+        response = client.post(request.url, content=request.body, headers=request.headers)
+    except httpx.TimeoutException as exc:
+        raise PostbackFailed(f"Postback to {where} failed: timed out ({exc.__class__.__name__})") from None
+    except httpx.HTTPError as exc:
+        reason = str(exc) or exc.__class__.__name__
+        raise PostbackFailed(f"Postback to {where} failed: connection error "
+                             f"({exc.__class__.__name__}: {reason[:300]})") from None
+    finally:
+        if own:
+            client.close()
+    if response.status_code >= 400:
+        raise PostbackFailed(f"Postback to {where} failed: the receiver answered HTTP "
+                             f"{response.status_code} {response.reason_phrase}".rstrip())
+    return response.status_code
+
+
+def registration_progress_for(session: Session, *, registration: Registration,
+                              results_format: str) -> dict:
+    """REGISTRATION's current progress as GetRegistrationProgress returns it for RESULTS_FORMAT."""
+    try:
+        from coursehost.domain.registrations.progress import registration_progress  # lazy: sibling
+    except ModuleNotFoundError as exc:
+        if exc.name != "coursehost.domain.registrations.progress":
+            raise
+        return summary_progress(registration)  # interim, until the progress module lands
+    return registration_progress(session, registration=registration,
+                                 **progress_options(results_format))
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def summary_progress(registration: Registration) -> dict:
+    """The course-level RegistrationSchema fields straight from REGISTRATION's summary columns."""
+    score = registration.score_scaled
+    return {
+        "id": registration.registration_id, "instance": registration.instance,
+        "xapiRegistrationId": registration.xapi_registration_id,
+        "updated": _iso(registration.updated),
+        "registrationCompletion": registration.completion or "UNKNOWN",
+        "registrationCompletionAmount": registration.completion_amount or 0.0,
+        "registrationSuccess": registration.success or "UNKNOWN",
+        **({"score": {"scaled": score}} if score is not None else {}),
+        "totalSecondsTracked": registration.total_seconds or 0.0,
+        "firstAccessDate": _iso(registration.first_access),
+        "lastAccessDate": _iso(registration.last_access),
+        "completedDate": _iso(registration.completed_date),
+        "createdDate": _iso(registration.created),
+        "course": {"id": registration.course_id},
+        "learner": dict(registration.learner or {}),
+    }
+
+
+def prepare_delivery(session: Session, *, registration_pk: int, box=None,
+                     progress_fn: Callable[..., dict] | None = None) -> PostbackRequest | None:
+    """The request that delivers REGISTRATION_PK's current progress; None when there is nothing
+    to send (the registration was deleted, or its postback URL was removed meanwhile)."""
+    registration = session.get(Registration, registration_pk)
+    if registration is None:
+        return None
+    config = postback_config(session, registration=registration, box=box)
+    if config is None:
+        return None
+    progress = (progress_fn or registration_progress_for)(
+        session, registration=registration, results_format=config.results_format)
+    return build_request(progress, config=config)
+
+
+def deliver_postback(*, read_session_factory: sessionmaker[Session], registration_pk: int,
+                     box=None, client: httpx.Client | None = None) -> dict:
+    """Send REGISTRATION_PK's progress as it is now; RetryJob when the receiver fails.
+
+    The progress is read in its own short read-only transaction and the HTTP call is made after
+    it closes, so a slow receiver never holds a database lock."""
+    with read_session_factory() as session:
+        request = prepare_delivery(session, registration_pk=registration_pk, box=box)
+    if request is None:
+        return {"skipped": "registration deleted or no postback URL"}
+    try:
+        status = send(request, client=client)
+    except PostbackFailed as exc:
+        raise RetryJob(str(exc)) from None
+    log.info("postback for registration pk %s delivered to %s (HTTP %s)", registration_pk,
+             redact_url(request.url), status)
+    return {"status": status, "deliveredAt": utcnow().isoformat()}
+
+
+def test_postback(*, config: PostbackConfig, client: httpx.Client | None = None) -> int:
+    """Send a sample progress once with CONFIG (TestRegistrationPostback); InvalidInput on failure."""
+    check_url(config.url)
+    request = build_request(sample_progress(results_format=config.results_format), config=config)
+    try:
+        return send(request, client=client)
+    except PostbackFailed as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+test_postback.__test__ = False  # not a pytest test, whatever the name says
