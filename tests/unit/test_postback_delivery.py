@@ -52,7 +52,11 @@ def make_registration(session, *, postback=None, reg_id=None):
 
 
 def pending(session, reg) -> list[Job]:
-    return list(session.scalars(select(Job).where(Job.dedupe_key == dedupe_key(reg.pk))))
+    # The live server's committed registrations share this database (and, on SQLite, may have
+    # had this pk): only jobs for this very registration count.
+    jobs = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key(reg.pk)))
+    return [j for j in jobs if j.payload.get("registration_id") == reg.registration_id
+            and j.payload.get("application_pk") == reg.application_pk]
 
 
 def test_no_url_no_job(db_session):
@@ -130,6 +134,9 @@ def test_prepare_delivery_reads_current_state(db_session):
     db_session.flush()
     req = delivery.prepare_delivery(db_session, registration_pk=reg.pk, box=BOX, progress_fn=progress_fn)
     assert json.loads(req.body)["registrationCompletion"] == "COMPLETED" and seen == ["course", "course"]
+    # A job for another registration that now has this pk (SQLite reuses rowids) sends nothing.
+    assert delivery.prepare_delivery(db_session, registration_pk=reg.pk, box=BOX, progress_fn=progress_fn,
+                                     registration_id="someone-else") is None
     db_session.delete(reg)
     db_session.flush()
     assert delivery.prepare_delivery(db_session, registration_pk=reg.pk, box=BOX) is None

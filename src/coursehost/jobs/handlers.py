@@ -33,7 +33,7 @@ def _deliver_postback(session, payload, ctx):
     # SQLite's write lock, so the progress is read through the read-only session factory.
     return postback_delivery.deliver_postback(
         read_session_factory=ctx.services.read_session_factory, box=ctx.services.box,
-        registration_pk=payload["registration_pk"])
+        registration_pk=payload["registration_pk"], registration_id=payload.get("registration_id"))
 
 
 def register_all(registry: JobRegistry) -> JobRegistry:

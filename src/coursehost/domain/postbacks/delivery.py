@@ -9,7 +9,6 @@ never carry the password, the Authorization header or the URL's user info / quer
 from __future__ import annotations
 
 import logging
-from datetime import timezone
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -73,9 +72,11 @@ def send(request: PostbackRequest, *, client: httpx.Client | None = None,
         raise PostbackFailed(f"Postback to {where} failed: {exc}") from None
     own = client is None
     client = client or httpx.Client(timeout=_timeout(connect_timeout, read_timeout),
-                                    follow_redirects=False, trust_env=False)
+                                    follow_redirects=False)
     try:
-        response = client.post(request.url, content=request.body, headers=request.headers)
+        # Streamed and never read: whatever the receiver answers, only its status matters.
+        with client.stream("POST", request.url, content=request.body, headers=request.headers) as response:
+            status, reason = response.status_code, response.reason_phrase
     except httpx.TimeoutException as exc:
         raise PostbackFailed(f"Postback to {where} failed: timed out ({exc.__class__.__name__})") from None
     except httpx.HTTPError as exc:
@@ -85,59 +86,30 @@ def send(request: PostbackRequest, *, client: httpx.Client | None = None,
     finally:
         if own:
             client.close()
-    if response.status_code >= 400:
+    if status >= 400:
         raise PostbackFailed(f"Postback to {where} failed: the receiver answered HTTP "
-                             f"{response.status_code} {response.reason_phrase}".rstrip())
-    return response.status_code
+                             f"{status} {reason}".rstrip())
+    return status
 
 
 def registration_progress_for(session: Session, *, registration: Registration,
                               results_format: str) -> dict:
     """REGISTRATION's current progress as GetRegistrationProgress returns it for RESULTS_FORMAT."""
-    try:
-        from coursehost.domain.registrations.progress import registration_progress  # lazy: sibling
-    except ModuleNotFoundError as exc:
-        if exc.name != "coursehost.domain.registrations.progress":
-            raise
-        return summary_progress(registration)  # interim, until the progress module lands
+    from coursehost.domain.registrations.progress import registration_progress  # lazy: sibling
+
     return registration_progress(session, registration=registration,
                                  **progress_options(results_format))
 
 
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def summary_progress(registration: Registration) -> dict:
-    """The course-level RegistrationSchema fields straight from REGISTRATION's summary columns."""
-    score = registration.score_scaled
-    return {
-        "id": registration.registration_id, "instance": registration.instance,
-        "xapiRegistrationId": registration.xapi_registration_id,
-        "updated": _iso(registration.updated),
-        "registrationCompletion": registration.completion or "UNKNOWN",
-        "registrationCompletionAmount": registration.completion_amount or 0.0,
-        "registrationSuccess": registration.success or "UNKNOWN",
-        **({"score": {"scaled": score}} if score is not None else {}),
-        "totalSecondsTracked": registration.total_seconds or 0.0,
-        "firstAccessDate": _iso(registration.first_access),
-        "lastAccessDate": _iso(registration.last_access),
-        "completedDate": _iso(registration.completed_date),
-        "createdDate": _iso(registration.created),
-        "course": {"id": registration.course_id},
-        "learner": dict(registration.learner or {}),
-    }
-
-
-def prepare_delivery(session: Session, *, registration_pk: int, box=None,
-                     progress_fn: Callable[..., dict] | None = None) -> PostbackRequest | None:
+def prepare_delivery(session: Session, *, registration_pk: int, registration_id: str | None = None,
+                     box=None, progress_fn: Callable[..., dict] | None = None) -> PostbackRequest | None:
     """The request that delivers REGISTRATION_PK's current progress; None when there is nothing
     to send (the registration was deleted, or its postback URL was removed meanwhile)."""
     registration = session.get(Registration, registration_pk)
     if registration is None:
         return None
+    if registration_id is not None and registration.registration_id != registration_id:
+        return None  # deleted, and SQLite gave its pk to a newer registration
     config = postback_config(session, registration=registration, box=box)
     if config is None:
         return None
@@ -147,13 +119,15 @@ def prepare_delivery(session: Session, *, registration_pk: int, box=None,
 
 
 def deliver_postback(*, read_session_factory: sessionmaker[Session], registration_pk: int,
-                     box=None, client: httpx.Client | None = None) -> dict:
+                     registration_id: str | None = None, box=None,
+                     client: httpx.Client | None = None) -> dict:
     """Send REGISTRATION_PK's progress as it is now; RetryJob when the receiver fails.
 
     The progress is read in its own short read-only transaction and the HTTP call is made after
     it closes, so a slow receiver never holds a database lock."""
     with read_session_factory() as session:
-        request = prepare_delivery(session, registration_pk=registration_pk, box=box)
+        request = prepare_delivery(session, registration_pk=registration_pk,
+                                   registration_id=registration_id, box=box)
     if request is None:
         return {"skipped": "registration deleted or no postback URL"}
     try:

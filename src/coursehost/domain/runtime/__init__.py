@@ -1,11 +1,45 @@
-"""Run-time data: SCORM commits applied to activity state, rollup to the registration.
+"""Run-time data: launches, what a SCO starts with, commits applied to activity state, and the
+rollup to the registration instance and the registration.
 
-ActivityState.runtime keeps the SCO's data model in a NORMALIZED form, the form the player sends
-whole with every commit: the element names without the "cmi." prefix, nested by dots; collections
-(objectives, interactions, interactions.N.objectives, interactions.N.correct_responses,
-comments_from_learner, comments_from_lms) are JSON lists in index order; leaf values are strings
-exactly as SetValue received them. SCORM 1.2: {"core": {"lesson_status", "score": {"raw", "min",
-"max"}, "lesson_location", "exit", "session_time"}, "suspend_data", "interactions": [...], ...};
-SCORM 2004: {"completion_status", "success_status", "score": {"scaled", ...}, "location", "exit",
-"session_time", "suspend_data", "interactions": [...], "objectives": [...], ...}.
+Public API (keyword arguments after the session; the caller owns the transaction):
+    tracking.start_launch(session, *, registration, instance=None, tracking=True, options, user_agent, now=None) -> Launch
+    tracking.sco_start_data(session, *, launch, activity_id) -> dict
+    commits.apply_commit(session, *, launch_pk, activity_id, seq, runtime, log=None, terminated=False, now=None)
+        -> {"applied": bool, "lastSeq": int}    (also importable from tracking)
+    tracking.exit_launch(session, *, launch_pk, now=None)
+    rollup.rollup_2004_default(structure, leaves, *, empty_set_unknown=True) -> status.Result
+        (the SCORM 2004 multi-SCO rollup the sequencing engine will replace)
+    durations.parse_duration / parse_scorm12 / parse_iso / format_scorm12 / format_iso
+
+NORMALIZED RUN-TIME FORM (ActivityState.runtime; what the player sends whole with every commit and
+gets back from sco_start_data under "runtime"):
+    - the data model's element names without the "cmi." prefix, nested by their dots;
+    - collections are JSON lists in index order: objectives, interactions,
+      interactions.N.objectives, interactions.N.correct_responses, comments (2004 naming:
+      comments_from_learner, comments_from_lms), adl data;
+    - every leaf value is a string exactly as SetValue / LMSSetValue received it (the server turns
+      numbers into strings and null into "" when it cleans a commit, and refuses anything else).
+    - keys starting with "_" (_count, _children, _version) are derived and never stored.
+
+    SCORM 1.2:
+        {"core": {"lesson_status": "passed", "score": {"raw": "85", "min": "0", "max": "100"},
+                  "lesson_location": "p3", "exit": "suspend", "session_time": "00:01:30"},
+         "suspend_data": "...",
+         "interactions": [{"id": "q1", "type": "choice", "student_response": "a", "result": "correct",
+                           "time": "10:00:00", "weighting": "1", "latency": "00:00:05",
+                           "objectives": [{"id": "o1"}], "correct_responses": [{"pattern": "a"}]}],
+         "objectives": [{"id": "o1", "status": "passed", "score": {"raw": "1"}}]}
+    SCORM 2004:
+        {"completion_status": "completed", "success_status": "passed",
+         "score": {"scaled": "0.85", "raw": "85"}, "progress_measure": "1", "location": "p3",
+         "exit": "suspend", "session_time": "PT1M30S", "suspend_data": "...",
+         "interactions": [{"id", "type", "learner_response", "result", "timestamp", "latency",
+                           "weighting", "description", "objectives": [...], "correct_responses": [...]}],
+         "objectives": [{"id", "success_status", "completion_status", "score": {...},
+                         "progress_measure", "description"}],
+         "comments_from_learner": [{"comment", "location", "timestamp"}], "learner_preference": {...}}
+
+LMS-supplied values (entry, credit, learner id and name, mode, launch data, mastery score /
+scaled passing score, completion threshold, time limits, total time) are not part of the stored
+form: sco_start_data computes them for every session, under "lms".
 """

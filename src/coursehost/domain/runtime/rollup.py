@@ -1,173 +1,208 @@
-"""Results: one activity's status from its run-time data, and the rollup to instance and registration.
+"""Rollup of SCO results to the course (registration instance).
 
-SCORM 1.2 (RTE 3.4.4 cmi.core.lesson_status, mastery score) and SCORM 2004 (RTE 4.2.4.1 completion
-threshold, 4.2.22.1 scaled passing score) per activity; multi-SCO courses by the Player*Rollup*
-settings. SCORM 2004 multi-SCO courses use the SN default rollup here until the sequencing engine
-replaces `rollup_2004_default`.
+Single-SCO courses take the SCO's results. Multi-SCO SCORM 1.2 / AICC courses follow the
+PlayerStatusRollupMode* / PlayerScoreRollupMode* settings (SCORM Cloud's documented modes).
+Multi-SCO SCORM 2004 courses use `rollup_2004_default` until the sequencing engine, which knows
+the author's rollup rules, replaces it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from coursehost.db.models.registrations import ActivityState
-
-SETTINGS = [
-    "PlayerStatusRollupModeValue", "PlayerStatusRollupModeThresholdScore", "PlayerScoreRollupModeValue",
-    "PlayerScoreRollupModeNumberOfScoringObjects", "PlayerApplyRollupStatusToSuccess",
-    "PlayerRollupEmptySetToUnknown", "PlayerFirstScoIsPretest", "PlayerAllowCompleteStatusChange",
-]
-_STATUS_12 = {
-    "passed": ("COMPLETED", "PASSED"), "failed": ("COMPLETED", "FAILED"), "completed": ("COMPLETED", "UNKNOWN"),
-    "incomplete": ("INCOMPLETE", "UNKNOWN"), "browsed": ("INCOMPLETE", "UNKNOWN"),
-}
+from coursehost.domain.runtime.datamodel import number
+from coursehost.domain.runtime.status import (
+    COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result, clamp_percent, truthy,
+)
 
 
-def _num(value) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+@dataclass(frozen=True)
+class Leaf:
+    """What rollup needs of one launchable activity's state."""
+
+    result: Result = Result()
+    attempted: bool = False  # launched at least once in this instance
+    scored_at: datetime | None = None  # when it last reported a score (LAST_SCO_SCORE)
 
 
-def _leaves(node: dict) -> list[dict]:
-    children = node.get("children") or []
-    if not children:
-        return [node] if node.get("href") or node.get("activity_type") != "aggregation" else []
-    out: list[dict] = []
-    for child in children:
-        out.extend(_leaves(child))
+def leaf_ids(structure: dict) -> list[str]:
+    """Launchable activities of the tree, in tree order."""
+    out: list[str] = []
+
+    def walk(node: dict) -> None:
+        children = node.get("children") or []
+        if not children:
+            if node.get("href"):
+                out.append(node["id"])
+            return
+        for child in children:
+            walk(child)
+
+    walk(structure)
     return out
 
 
-def summarize_activity(state: ActivityState, activity: dict, fam: str, settings: dict) -> None:
-    """Set STATE's completion, success and score (percent) from its run-time data."""
-    rt = state.runtime or {}
-    if fam == "scorm12":
-        core = rt.get("core") or {}
-        completion, success = _STATUS_12.get(core.get("lesson_status") or "", ("INCOMPLETE", "UNKNOWN"))
-        score = core.get("score") or {}
-        raw, low, high = _num(score.get("raw")), _num(score.get("min")), _num(score.get("max"))
-        scaled = raw
-        if raw is not None and settings.get("PlayerScaleRawScore") == "true" and high not in (None, 0) \
-                and (high - (low or 0)) > 0:
-            scaled = (raw - (low or 0)) / (high - (low or 0)) * 100
-        mastery = _num((activity.get("data") or {}).get("masteryscore"))
-        overrides = settings.get("PlayerScoreOverridesStatus") == "true"
-        # RTE 1.2 3.4.4: with a mastery score and a score, the LMS decides passed / failed.
-        if mastery is not None and raw is not None and (overrides or core.get("lesson_status") == "completed"):
-            completion, success = "COMPLETED", ("PASSED" if raw >= mastery else "FAILED")
+def find_activity(structure: dict, activity_id: str) -> dict | None:
+    """The node of the tree with ACTIVITY_ID (depth first), or None."""
+    stack = [structure]
+    while stack:
+        node = stack.pop()
+        if node.get("id") == activity_id:
+            return node
+        stack.extend(reversed(node.get("children") or []))
+    return None
+
+
+# ---------------------------------------------------------------- SCORM 2004 default rollup
+
+
+def rollup_2004_default(structure: dict, leaves: dict[str, Leaf], *, empty_set_unknown: bool = True) -> Result:
+    """The root's results under the SCORM 2004 default rollup (no author rollup rules).
+
+    SN 4.6.5 default rules: an activity is satisfied when all contributing children are satisfied
+    and not satisfied when a child is not satisfied; completed when all contributing children are
+    completed, and incomplete once any child has been attempted. SN RB.1.1 measure rollup: the
+    weighted average of the children's measures, children without a measure counting 0, unknown
+    when none has one. Children with deliveryControls tracked=false do not contribute (SN 4.6.4),
+    nor those whose rollupObjectiveSatisfied / rollupProgressCompletion is false, and
+    objectiveMeasureWeight weighs the measure. PlayerRollupEmptySetToUnknown: an empty
+    contributing set gives unknown instead of the vacuous completed / satisfied (SN 4.6)."""
+    return _rollup(structure, leaves, empty_set_unknown)[0]
+
+
+def _rollup(node: dict, leaves: dict[str, Leaf], empty_unknown: bool) -> tuple[Result, bool]:
+    children = node.get("children") or []
+    if not children:
+        leaf = leaves.get(node.get("id"), Leaf())
+        return leaf.result, leaf.attempted
+    done = [(child, *_rollup(child, leaves, empty_unknown)) for child in children if _tracked(child)]
+    attempted = any(a for _, _, a in done)
+    by_completion = [(r, a) for c, r, a in done if _rollup_flag(c, "rollupProgressCompletion")]
+    by_success = [r for c, r, _ in done if _rollup_flag(c, "rollupObjectiveSatisfied")]
+
+    if not by_completion:
+        completion = UNKNOWN if empty_unknown else COMPLETED
+    elif all(r.completion == COMPLETED for r, _ in by_completion):
+        completion = COMPLETED
     else:
-        status = rt.get("completion_status") or ""
-        completion = {"completed": "COMPLETED", "incomplete": "INCOMPLETE"}.get(status, "INCOMPLETE")
-        threshold = (activity.get("data") or {}).get("completionThreshold") or {}
-        min_measure = _num(threshold.get("minProgressMeasure")) if isinstance(threshold, dict) else None
-        measure = _num(rt.get("progress_measure"))
-        if min_measure is not None and measure is not None:  # RTE 4.2.4.1
-            completion = "COMPLETED" if measure >= min_measure else "INCOMPLETE"
-        success = {"passed": "PASSED", "failed": "FAILED"}.get(rt.get("success_status") or "", "UNKNOWN")
-        scaled_score = _num((rt.get("score") or {}).get("scaled"))
-        passing = _num(activity.get("scaled_passing_score"))
-        if passing is not None and scaled_score is not None:  # RTE 4.2.22.1
-            success = "PASSED" if scaled_score >= passing else "FAILED"
-        scaled = None if scaled_score is None else scaled_score * 100
-        state.completion_amount = measure
-    if settings.get("PlayerAllowCompleteStatusChange") == "false" and state.completion == "COMPLETED":
-        completion = "COMPLETED"
-    state.completion, state.success = completion, success
-    state.score_scaled = scaled if scaled is None or fam == "scorm12" else max(0.0, min(100.0, scaled))
-
-
-def roll_up(session: Session, *, registration, instance, version, settings: dict, now: datetime) -> None:
-    """Instance results from its activities; the registration mirrors its current instance."""
-    leaves = _leaves(version.structure)
-    states = {s.activity_id: s for s in session.scalars(
-        select(ActivityState).where(ActivityState.instance_pk == instance.pk))}
-    rows = [(leaf, states.get(leaf["id"])) for leaf in leaves]
-    if len(leaves) <= 1:
-        state = rows[0][1] if rows else None
-        completion = state.completion if state else "UNKNOWN"
-        success = state.success if state else "UNKNOWN"
-        score = state.score_scaled if state else None
-    elif version.learning_standard == "SCORM12":
-        completion, success, score = rollup_12(rows, settings)
+        completion = INCOMPLETE if attempted else UNKNOWN
+    if not by_success:
+        success = UNKNOWN if empty_unknown else PASSED
+    elif any(r.success == FAILED for r in by_success):
+        success = FAILED
+    elif all(r.success == PASSED for r in by_success):
+        success = PASSED
     else:
-        completion, success, score = rollup_2004_default(rows)
-    if settings.get("PlayerAllowCompleteStatusChange") == "false" and instance.completion == "COMPLETED":
-        completion = "COMPLETED"
-    total = sum((s.total_seconds or 0.0) for s in states.values())
-    done = sum(1 for _, s in rows if s is not None and s.completion == "COMPLETED")
-    amount = (done / len(rows)) if rows else None
-    for obj in (instance, registration):
-        obj.completion, obj.success, obj.score_scaled, obj.total_seconds = completion, success, score, total
-        obj.completion_amount = 1.0 if completion == "COMPLETED" else amount
-        obj.last_access = now
-        if completion == "COMPLETED" and obj.completed_date is None:
-            obj.completed_date = now
-    registration.updated = now
+        success = UNKNOWN
+
+    weighted, counted, known = 0.0, 0.0, False
+    for child, result, _ in done:
+        weight = _weight(child)
+        counted += weight
+        if result.score is not None and weight > 0:
+            weighted += result.score * weight
+            known = True
+    score = weighted / counted if known and counted > 0 else None
+    amounts = [r.completion_amount for r, _ in by_completion]
+    amount = (sum(a or 0.0 for a in amounts) / len(amounts)) if any(a is not None for a in amounts) else None
+    if completion == COMPLETED:
+        amount = 1.0
+    return Result(completion, success, score, amount), attempted
 
 
-def rollup_12(rows: list[tuple[dict, ActivityState | None]], settings: dict) -> tuple[str, str, float | None]:
-    """Multi-SCO SCORM 1.2 rollup by PlayerStatusRollupModeValue and PlayerScoreRollupModeValue."""
-    states = [s for _, s in rows]
-    scores = [s.score_scaled for s in states if s is not None and s.score_scaled is not None]
-    mode = settings.get("PlayerScoreRollupModeValue") or "SCORE_PROVIDED_BY_COURSE"
-    if not scores and mode != "FIXED_AVERAGE":
-        score = None
-    elif mode == "AVERAGE_SCORE_OF_ALL_UNITS":
-        score = sum(scores) / len(states)
-    elif mode == "FIXED_AVERAGE":
-        divisor = int(_num(settings.get("PlayerScoreRollupModeNumberOfScoringObjects")) or len(states) or 1)
-        score = sum(scores) / max(1, divisor) if scores else None
-    elif mode == "AVERAGE_SCORE_OF_ALL_UNITS_WITH_NONZERO_SCORES":
-        nonzero = [s for s in scores if s]
-        score = sum(nonzero) / len(nonzero) if nonzero else None
-    elif mode == "LAST_SCO_SCORE":
-        last = max((s for s in states if s is not None and s.score_scaled is not None), key=lambda s: s.updated)
-        score = last.score_scaled
-    else:  # SCORE_PROVIDED_BY_COURSE and AVERAGE_SCORE_OF_ALL_UNITS_WITH_SCORES
-        score = sum(scores) / len(scores)
-    complete = [s is not None and s.completion == "COMPLETED" for s in states]
-    failed = any(s is not None and s.success == "FAILED" for s in states)
-    passed = [s is not None and s.success == "PASSED" for s in states]
-    threshold = _num(settings.get("PlayerStatusRollupModeThresholdScore")) or 0.0
-    status_mode = settings.get("PlayerStatusRollupModeValue") or "STATUS_PROVIDED_BY_COURSE"
-    done = {
-        "COMPLETE_WHEN_ALL_UNITS_COMPLETE_AND_NOT_FAILED": all(complete) and not failed,
-        "COMPLETE_WHEN_THRESHOLD_SCORE_IS_MET": score is not None and score >= threshold,
-        "COMPLETE_WHEN_ALL_UNITS_COMPLETE_AND_THRESHOLD_SCORE_IS_MET":
-            all(complete) and score is not None and score >= threshold,
-        "COMPLETE_WHEN_ALL_UNITS_ARE_PASSED": all(passed),
-    }.get(status_mode, all(complete))
-    if settings.get("PlayerFirstScoIsPretest") == "true" and states and states[0] is not None \
-            and states[0].success == "PASSED":
-        done = True
-    started = any(s is not None for s in states)
-    completion = "COMPLETED" if done else ("INCOMPLETE" if started else "UNKNOWN")
-    if failed:
-        success = "FAILED"
-    elif all(passed) or (done and settings.get("PlayerApplyRollupStatusToSuccess") == "true"):
-        success = "PASSED"
+def _sequencing(node: dict) -> dict:
+    seq = node.get("sequencing")
+    return seq if isinstance(seq, dict) else {}
+
+
+def _tracked(node: dict) -> bool:
+    return (_sequencing(node).get("deliveryControls") or {}).get("tracked", True) is not False
+
+
+def _rollup_flag(node: dict, name: str) -> bool:
+    return (_sequencing(node).get("rollupRules") or {}).get(name, True) is not False
+
+
+def _weight(node: dict) -> float:
+    value = (_sequencing(node).get("rollupRules") or {}).get("objectiveMeasureWeight", 1.0)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 1.0
+
+
+# ---------------------------------------------------------------- multi-SCO SCORM 1.2 / AICC
+
+_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+SETTING_IDS = (
+    "PlayerStatusRollupModeValue", "PlayerStatusRollupModeThresholdScore", "PlayerScoreRollupModeValue",
+    "PlayerScoreRollupModeNumberOfScoringObjects", "PlayerApplyRollupStatusToSuccess",
+    "PlayerRollupEmptySetToUnknown", "PlayerFirstScoIsPretest",
+)
+
+
+def rollup_scorm12(structure: dict, leaves: dict[str, Leaf], settings: dict[str, Any]) -> Result:
+    """The course's results from its SCOs under the PlayerStatusRollupMode* / PlayerScoreRollupMode*,
+    PlayerApplyRollupStatusToSuccess and PlayerFirstScoIsPretest settings."""
+    ids = leaf_ids(structure)
+    units = [leaves.get(i, Leaf()) for i in ids]
+    course = rollup_2004_default(structure, leaves,
+                                 empty_set_unknown=truthy(settings.get("PlayerRollupEmptySetToUnknown", "true")))
+    score = _score_12(settings.get("PlayerScoreRollupModeValue") or "SCORE_PROVIDED_BY_COURSE",
+                      units, course.score, settings)
+    mode = settings.get("PlayerStatusRollupModeValue") or "STATUS_PROVIDED_BY_COURSE"
+    attempted = any(u.attempted or u.result.completion != UNKNOWN for u in units)
+    amount = (sum(1 for u in units if u.result.completion == COMPLETED) / len(units)) if units else None
+    if mode == "STATUS_PROVIDED_BY_COURSE":
+        completion, success = course.completion, course.success
     else:
-        success = "UNKNOWN"
-    return completion, success, score
+        complete = _complete_12(mode, units, score, settings)
+        completion = COMPLETED if complete else (INCOMPLETE if attempted else UNKNOWN)
+        success = course.success
+        if truthy(settings.get("PlayerApplyRollupStatusToSuccess")):
+            finished = bool(units) and all(u.result.completion == COMPLETED for u in units)
+            success = PASSED if complete else (FAILED if finished else UNKNOWN)
+    if truthy(settings.get("PlayerFirstScoIsPretest")) and units and units[0].result.success == PASSED:
+        completion, success, amount = COMPLETED, PASSED, 1.0  # passing the pre-test completes the course
+    return Result(completion, success, score, amount)
 
 
-def rollup_2004_default(rows: list[tuple[dict, ActivityState | None]]) -> tuple[str, str, float | None]:
-    """SN 4.6 default rollup (no rollup rules): completed when all children are completed;
-    satisfied when all are satisfied, not satisfied when any is not; the measure is the average."""
-    states = [s for _, s in rows]
-    started = any(s is not None for s in states)
-    completion = ("COMPLETED" if all(s is not None and s.completion == "COMPLETED" for s in states)
-                  else "INCOMPLETE" if started else "UNKNOWN")
-    if any(s is not None and s.success == "FAILED" for s in states):
-        success = "FAILED"
-    elif all(s is not None and s.success == "PASSED" for s in states):
-        success = "PASSED"
-    else:
-        success = "UNKNOWN"
-    scores = [s.score_scaled for s in states if s is not None and s.score_scaled is not None]
-    return completion, success, (sum(scores) / len(scores) if scores else None)
+def _complete_12(mode: str, units: list[Leaf], score: float | None, settings: dict[str, Any]) -> bool:
+    all_complete = bool(units) and all(u.result.completion == COMPLETED for u in units)
+    threshold = number(str(settings.get("PlayerStatusRollupModeThresholdScore") or "80"))
+    meets = score is not None and threshold is not None and score >= threshold
+    if mode == "COMPLETE_WHEN_ALL_UNITS_COMPLETE":
+        return all_complete
+    if mode == "COMPLETE_WHEN_ALL_UNITS_COMPLETE_AND_NOT_FAILED":
+        return all_complete and not any(u.result.success == FAILED for u in units)
+    if mode == "COMPLETE_WHEN_THRESHOLD_SCORE_IS_MET":
+        return meets
+    if mode == "COMPLETE_WHEN_ALL_UNITS_COMPLETE_AND_THRESHOLD_SCORE_IS_MET":
+        return all_complete and meets
+    if mode == "COMPLETE_WHEN_ALL_UNITS_ARE_PASSED":
+        return bool(units) and all(u.result.success == PASSED for u in units)
+    return all_complete  # an unknown mode: the plainest rule
+
+
+def _score_12(mode: str, units: list[Leaf], course_score: float | None, settings: dict[str, Any]) -> float | None:
+    scores = [u.result.score for u in units]
+    known = [s for s in scores if s is not None]
+    if mode == "SCORE_PROVIDED_BY_COURSE":
+        return course_score
+    if not known:
+        return None
+    if mode == "AVERAGE_SCORE_OF_ALL_UNITS":
+        return sum(known) / len(units)
+    if mode == "AVERAGE_SCORE_OF_ALL_UNITS_WITH_SCORES":
+        return sum(known) / len(known)
+    if mode == "FIXED_AVERAGE":
+        divisor = number(str(settings.get("PlayerScoreRollupModeNumberOfScoringObjects") or "1")) or 1.0
+        return clamp_percent(sum(known) / max(1.0, divisor))
+    if mode == "AVERAGE_SCORE_OF_ALL_UNITS_WITH_NONZERO_SCORES":
+        nonzero = [s for s in known if s > 0]
+        return sum(nonzero) / len(nonzero) if nonzero else None
+    if mode == "LAST_SCO_SCORE":
+        scored = [u for u in units if u.result.score is not None]
+        # max() keeps the first of equals, so among SCOs without a time the last in tree order wins
+        latest = max(reversed(scored), key=lambda u: u.scored_at or _NEVER)
+        return latest.result.score
+    return course_score

@@ -57,14 +57,15 @@ def scorm12_result(runtime: dict, activity: dict, *, credit: bool, score_overrid
 
     SCORM 1.2 RTE 3.4.4 (cmi.student_data.mastery_score, cmi.core.lesson_status): when the SCO runs
     for credit, has a mastery score and reports score.raw, the LMS sets passed or failed by comparing
-    the raw score with the mastery score. Where the SCO itself reported passed or failed, that
-    judgement stands unless PlayerScoreOverridesStatus is true."""
+    the raw score with the mastery score. That applies to a SCO that reports "completed" (or no
+    status at all) and so leaves the judgement to the LMS; a SCO's own passed / failed /
+    incomplete / browsed stands unless PlayerScoreOverridesStatus is true."""
     status = get(runtime, "core.lesson_status").strip().lower()
     completion, success = _LESSON_STATUS.get(status, (UNKNOWN, UNKNOWN))
     raw = number(get(runtime, "core.score.raw"))
     mastery = number(str((activity.get("data") or {}).get("masteryscore") or ""))
     if credit and mastery is not None and raw is not None:
-        if score_overrides_status or status not in ("passed", "failed"):
+        if score_overrides_status or status in ("completed", "not attempted", ""):
             completion, success = COMPLETED, (PASSED if raw >= mastery else FAILED)
     amount = 1.0 if completion == COMPLETED else (0.0 if completion == INCOMPLETE else None)
     return Result(completion, success, scorm12_score(runtime), amount)
@@ -101,10 +102,10 @@ def scorm2004_result(runtime: dict, activity: dict, *, scale_raw: bool) -> Resul
     RTE 4.2.4.1 - with a completion threshold and a progress measure, completion_status is
     completed when progress_measure >= threshold, else incomplete; RTE 4.2.22.1 - with a scaled
     passing score and score.scaled, success_status is passed when scaled >= passing score, else failed."""
-    completion = {"completed": COMPLETED, "incomplete": INCOMPLETE, "not attempted": INCOMPLETE}.get(
-        get(runtime, "completion_status").strip().lower(), UNKNOWN)
-    if get(runtime, "completion_status").strip().lower() == "not attempted" and not _touched(runtime):
-        completion = UNKNOWN
+    status = get(runtime, "completion_status").strip().lower()
+    completion = {"completed": COMPLETED, "incomplete": INCOMPLETE}.get(status, UNKNOWN)
+    if status == "not attempted" and _touched(runtime):
+        completion = INCOMPLETE
     progress = number(get(runtime, "progress_measure"))
     threshold = completion_threshold(activity)
     if threshold is not None and progress is not None:

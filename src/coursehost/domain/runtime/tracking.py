@@ -1,40 +1,51 @@
-"""Launches and SCORM run-time commits: activity state, then rollup to the instance and registration."""
+"""Launches and what a SCO starts with; commits are applied in `commits` (re-exported here, the
+module the player imports)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.errors import NotFound
 from coursehost.domain.registrations import core
-from coursehost.domain.runtime import rollup
-from coursehost.domain.runtime.durations import format_iso, format_scorm12, parse_duration
+from coursehost.domain.runtime.commits import apply_commit
+from coursehost.domain.runtime.context import (
+    NO_CREDIT_OPTION, LaunchContext, attempt_starts, find_state, launchable, load_context, new_state,
+    set_attempt_start, settings_for,
+)
+from coursehost.domain.runtime.datamodel import API_NAMES, SCORM12, exit_value
+from coursehost.domain.runtime.durations import format_iso, format_scorm12
+from coursehost.domain.runtime.status import COMPLETED, UNKNOWN, truthy
 
-MAX_LOG_ENTRIES = 5000
-MAX_RUNTIME_JSON_CHARS = 4_000_000
-SETTINGS = [
-    "PlayerResetRunTimeData", "PlayerLaunchCompletedRegsAsNoCredit", "PlayerSuspendDataMaxLength",
-    "PlayerScoreOverridesStatus", "PlayerScaleRawScore", *rollup.SETTINGS,
-]
-
-
-def family(learning_standard: str) -> str:
-    return "scorm12" if learning_standard == "SCORM12" else "scorm2004"
+__all__ = ["apply_commit", "exit_launch", "sco_start_data", "start_launch"]
 
 
 def start_launch(session: Session, *, registration: Registration, instance: RegistrationInstance | None = None,
                  tracking: bool = True, options: dict | None = None, user_agent: str | None = None,
                  now: datetime | None = None) -> Launch:
-    """A new Launch of REGISTRATION's INSTANCE (history entry, debug log, commit sequence)."""
+    """A new Launch of REGISTRATION's INSTANCE (its current one by default).
+
+    tracking=False still gives the player a launch to run, but nothing of it is recorded
+    (scorm-cloud-behaviour.md: launch links with tracking=false); its commits are acknowledged and
+    ignored. Whether the launch runs for credit is decided here, once: with
+    PlayerLaunchCompletedRegsAsNoCredit, relaunching a completed registration is no-credit."""
     inst = instance or core.get_instance(session, registration=registration)
     now = now or utcnow()
-    row = Launch(launch_id=uuid.uuid4().hex, instance_pk=inst.pk, tracking=tracking, options=dict(options or {}),
-                 launch_time=now, user_agent=user_agent, history_log=[], last_seq=0)
+    opts = dict(options or {})
+    opts.pop(NO_CREDIT_OPTION, None)  # ours to decide, never the caller's
+    if registration.completion == COMPLETED:
+        value = core.effective_settings(session, registration=registration, instance=inst,
+                                        setting_ids=["PlayerLaunchCompletedRegsAsNoCredit"])
+        if truthy(value.get("PlayerLaunchCompletedRegsAsNoCredit")):
+            opts[NO_CREDIT_OPTION] = True
+    row = Launch(launch_id=uuid.uuid4().hex, instance_pk=inst.pk, tracking=bool(tracking), options=opts,
+                 launch_time=now, user_agent=user_agent, history_log=[], last_seq=0,
+                 completion=inst.completion, success=inst.success, score_scaled=inst.score_scaled,
+                 total_seconds=inst.total_seconds or 0.0)
     session.add(row)
     if tracking:
         for obj in (registration, inst):
@@ -44,153 +55,115 @@ def start_launch(session: Session, *, registration: Registration, instance: Regi
     return row
 
 
-def _context(session: Session, launch: Launch):
-    inst = session.get(RegistrationInstance, launch.instance_pk)
-    reg = session.get(Registration, inst.registration_pk)
-    course, version = core.instance_course(session, inst)
-    return reg, inst, course, version
-
-
-def _find(node: dict, activity_id: str) -> dict | None:
-    if node.get("id") == activity_id:
-        return node
-    for child in node.get("children") or []:
-        found = _find(child, activity_id)
-        if found is not None:
-            return found
-    return None
-
-
-def _state(session: Session, instance_pk: int, activity_id: str) -> ActivityState | None:
-    return session.scalars(select(ActivityState).where(
-        ActivityState.instance_pk == instance_pk, ActivityState.activity_id == activity_id)).first()
-
-
-def _exit_value(runtime: dict, fam: str) -> str:
-    return ((runtime.get("core") or {}).get("exit") if fam == "scorm12" else runtime.get("exit")) or ""
-
-
-def _keeps_data(state: ActivityState | None, fam: str, reset: str) -> bool:
-    """Does a new session of this activity continue the stored data (RTE 1.2 3.4.4 cmi.core.entry;
-    RTE 2004 4.2.9 cmi.entry: resume only after exit "suspend"; PlayerResetRunTimeData)."""
-    if state is None or not state.runtime:
-        return False
-    if reset == "NEVER":
-        return True
-    return _exit_value(state.runtime, fam) == "suspend"
-
-
-def sco_start_data(session: Session, *, launch: Launch, activity_id: str) -> dict:
-    """What the SCO's API starts with: the stored data model and the LMS-supplied values."""
-    reg, inst, _, version = _context(session, launch)
-    activity = _find(version.structure, activity_id)
-    if activity is None or activity.get("children"):
-        raise NotFound(f"The course has no SCO [{activity_id}]")
-    fam = family(version.learning_standard)
-    settings = core.effective_settings(session, registration=reg, setting_ids=SETTINGS, instance=inst)
-    state = _state(session, inst.pk, activity_id)
-    same_launch = state is not None and state.session_launch_pk == launch.pk
-    keep = same_launch or _keeps_data(state, fam, settings["PlayerResetRunTimeData"])
-    resumed = state is not None and _exit_value(state.runtime or {}, fam) == "suspend"
-    entry = "resume" if resumed and keep else ("ab-initio" if state is None or not state.attempts else "")
-    no_credit = settings["PlayerLaunchCompletedRegsAsNoCredit"] == "true" and reg.completion == "COMPLETED"
-    learner = reg.learner or {}
-    name = ", ".join(p for p in (learner.get("lastName"), learner.get("firstName")) if p) or reg.learner_id
-    data = activity.get("data") or {}
-    total = state.total_seconds if (state is not None and keep) else 0.0
-    lms = {"entry": entry, "credit": "no-credit" if no_credit else "credit", "learner_id": reg.learner_id,
-           "learner_name": name, "mode": "normal"}
-    if fam == "scorm12":
-        lms.update(total_time=format_scorm12(total), launch_data=data.get("datafromlms"),
-                   mastery_score=data.get("masteryscore"), max_time_allowed=data.get("maxtimeallowed"),
-                   time_limit_action=data.get("timelimitaction"))
-    else:
-        threshold = data.get("completionThreshold") or {}
-        lms.update(total_time=format_iso(total), launch_data=data.get("dataFromLMS"),
-                   scaled_passing_score=activity.get("scaled_passing_score"),
-                   completion_threshold=threshold.get("minProgressMeasure") if isinstance(threshold, dict) else None,
-                   time_limit_action=data.get("timeLimitAction"))
-    return {"standard": version.learning_standard, "scorm": "1.2" if fam == "scorm12" else "2004",
-            "runtime": (state.runtime if (state is not None and keep) else {}),
-            "lms": {k: v for k, v in lms.items() if v is not None}}
-
-
-def _validate(runtime: dict, fam: str, max_suspend: int) -> None:
-    import json
-
-    if len(json.dumps(runtime)) > MAX_RUNTIME_JSON_CHARS:
-        raise InvalidInput("runtime is too large")
-    suspend = runtime.get("suspend_data")
-    if suspend is not None and not isinstance(suspend, str):
-        raise InvalidInput("suspend_data must be a string")
-    limit = min(max_suspend, 4096) if fam == "scorm12" else max_suspend
-    if isinstance(suspend, str) and len(suspend) > limit:
-        raise InvalidInput(f"suspend_data is longer than {limit} characters")
-    for name in ("interactions", "objectives"):
-        if name in runtime and not isinstance(runtime[name], list):
-            raise InvalidInput(f"{name} must be a list")
-    if fam == "scorm12" and "core" in runtime and not isinstance(runtime["core"], dict):
-        raise InvalidInput("core must be an object")
-
-
-def apply_commit(session: Session, *, launch_pk: int, activity_id: str, seq: int, runtime: dict,
-                 log: list | None = None, terminated: bool = False, now: datetime | None = None) -> dict:
-    """Apply one commit of the SCO's whole data model, once per SEQ; roll up; enqueue a postback."""
-    launch = session.scalars(select(Launch).where(Launch.pk == launch_pk).with_for_update()).first()
+def exit_launch(session: Session, *, launch_pk: int, now: datetime | None = None) -> None:
+    """Record that the learner left the player: the launch's exit time (after its last commit)."""
+    launch = session.get(Launch, launch_pk)
     if launch is None:
         raise NotFound("This launch no longer exists")
-    if seq <= launch.last_seq:  # a retried commit: already applied
-        return {"applied": False, "lastSeq": launch.last_seq}
+    launch.exit_time = now or utcnow()
+
+
+def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: datetime | None = None) -> dict:
+    """What the player loads into the SCO's API before it runs: the stored data model and the
+    values the LMS supplies, under their standard names ({"standard", "scorm", "api", "runtime", "lms"}).
+
+    A new attempt begins with fresh data (attempts + 1; the time already spent is kept) when the
+    SCO last exited other than "suspend" and PlayerResetRunTimeData is not NEVER: SCORM 1.2 RTE
+    3.4.4 cmi.core.entry / cmi.core.exit, SCORM 2004 RTE 4.2.8 (cmi.exit: only "suspend" keeps the
+    attempt open; "normal", "logout", "time-out" and "" end it) and 4.2.9 (cmi.entry)."""
     now = now or utcnow()
-    launch.last_seq = seq
-    if not launch.tracking:
-        return {"applied": True, "lastSeq": seq}
-    reg, inst, _, version = _context(session, launch)
-    activity = _find(version.structure, activity_id)
-    if activity is None or activity.get("children"):
-        raise InvalidInput(f"activityId [{activity_id}] is not a SCO of this course")
-    fam = family(version.learning_standard)
-    settings = core.effective_settings(session, registration=reg, setting_ids=SETTINGS, instance=inst)
-    _validate(runtime, fam, int(settings["PlayerSuspendDataMaxLength"] or 64000))
-    if log:
-        entries = list(launch.history_log or []) + [dict(e) for e in log]
-        if len(entries) > MAX_LOG_ENTRIES:
-            entries = [{"event": "log truncated", "dropped": len(entries) - MAX_LOG_ENTRIES}] + entries[-MAX_LOG_ENTRIES:]
-        launch.history_log = entries
-    state = _state(session, inst.pk, activity_id)
+    ctx = load_context(session, launch)
+    activity = launchable(ctx, activity_id)
+    settings = settings_for(session, ctx)
+    state = find_state(session, ctx.instance.pk, activity_id)
+    entry, fresh = _entry(state, ctx.fam, settings.get("PlayerResetRunTimeData") or "WHEN_EXIT_IS_NOT_SUSPEND")
+    if launch.tracking:
+        state = _begin_session(session, ctx, state, activity, launch, fresh=fresh, now=now)
+    runtime = {} if (state is None or fresh) else dict(state.runtime or {})
+    total = (state.total_seconds or 0.0) if state is not None else 0.0
+    no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
+    lms = _lms_values(ctx, activity, entry=entry, no_credit=no_credit, total=total,
+                      attempt_total=0.0 if fresh else total - attempt_starts(ctx.instance).get(activity_id, 0.0))
+    return {
+        "activityId": activity_id, "standard": ctx.version.learning_standard, "scorm": ctx.fam,
+        "api": API_NAMES[ctx.fam], "tracking": bool(launch.tracking),
+        "attempt": (state.attempts if state is not None else 0) or 1,
+        "runtime": runtime, "lms": {k: v for k, v in lms.items() if v not in (None, "")} | {"entry": entry},
+    }
+
+
+def _entry(state: ActivityState | None, fam: str, reset: str) -> tuple[str, bool]:
+    """(cmi entry value, whether a new attempt with fresh data begins)."""
+    if state is None or not state.runtime:
+        return "ab-initio", False
+    previous_exit = exit_value(state.runtime, fam)
+    if previous_exit == "suspend":
+        return "resume", False
+    if reset == "NEVER":
+        return "", False
+    # WHEN_EXIT_IS_NOT_SUSPEND, and ON_EACH_NEW_SEQUENCING_ATTEMPT until the sequencing engine
+    # decides attempts: a SCO that did not suspend ended its attempt, so the next one starts afresh.
+    return "ab-initio", True
+
+
+def _begin_session(session: Session, ctx: LaunchContext, state: ActivityState | None, activity: dict,
+                   launch: Launch, *, fresh: bool, now: datetime) -> ActivityState:
+    """Open a new session of the activity in STATE: fold the time so far into base_seconds."""
     if state is None:
-        state = ActivityState(instance_pk=inst.pk, activity_id=activity_id, attempts=0, runtime={},
-                              base_seconds=0.0, total_seconds=0.0, first_access=now)
-        session.add(state)
-    if state.session_launch_pk != launch.pk:  # this launch's first commit for the activity
-        if not _keeps_data(state, fam, settings["PlayerResetRunTimeData"]) or not state.attempts:
-            state.attempts = (state.attempts or 0) + 1
-        state.base_seconds = state.total_seconds or 0.0
-        state.session_launch_pk = launch.pk
-    session_time = (runtime.get("core") or {}).get("session_time") if fam == "scorm12" else runtime.get("session_time")
-    state.total_seconds = (state.base_seconds or 0.0) + (parse_duration(session_time) or 0.0)
-    state.runtime = runtime
+        state = new_state(session, ctx.instance.pk, activity["id"])
+        state.first_access = now
+    if fresh or not state.attempts:
+        state.attempts = (state.attempts or 0) + 1
+        state.attempt_completion = UNKNOWN
+        if fresh:
+            state.runtime = {}
+        set_attempt_start(ctx.instance, activity["id"], state.total_seconds or 0.0)
+    state.base_seconds = state.total_seconds or 0.0
+    state.session_launch_pk = launch.pk
     state.last_access = now
-    rollup.summarize_activity(state, activity, fam, settings)
-    if state.completion == "COMPLETED" and state.completed_date is None:
-        state.completed_date = now
-    before = (reg.completion, reg.success, reg.score_scaled, reg.total_seconds)
-    rollup.roll_up(session, registration=reg, instance=inst, version=version, settings=settings, now=now)
-    launch.completion, launch.success = inst.completion, inst.success
-    launch.score_scaled, launch.total_seconds = inst.score_scaled, inst.total_seconds
-    launch.last_runtime_update = now
-    if terminated:
-        launch.exit_time = now
-    if (reg.completion, reg.success, reg.score_scaled, reg.total_seconds) != before:
-        from coursehost.domain.postbacks.enqueue import enqueue_postback
-
-        enqueue_postback(session, registration=reg)
+    if (activity.get("activity_type") or "").upper() == "ASSET" and state.completion != COMPLETED:
+        # An asset has no run-time: delivering it completes it (SCORM 2004 SN 4.2.1.2 defaults for
+        # content that does not report, and SCORM 1.2 LMS practice).
+        state.completion, state.completion_amount = COMPLETED, 1.0
+        state.completed_date = state.completed_date or now
     session.flush()
-    return {"applied": True, "lastSeq": seq}
+    return state
 
 
-def exit_launch(session: Session, *, launch_pk: int, now: datetime | None = None) -> None:
-    """Record that the learner left the player (exit time of the launch)."""
-    launch = session.get(Launch, launch_pk)
-    if launch is not None and launch.exit_time is None:
-        launch.exit_time = now or utcnow()
+def _learner_name(registration: Registration) -> str:
+    """"Last, First" (SCORM 1.2 RTE 3.4.4 cmi.core.student_name; 2004 RTE 4.2.12 learner_name)."""
+    learner = registration.learner or {}
+    parts = [str(p).strip() for p in (learner.get("lastName"), learner.get("firstName")) if p and str(p).strip()]
+    return ", ".join(parts) or registration.learner_id
+
+
+def _lms_values(ctx: LaunchContext, activity: dict, *, entry: str, no_credit: bool, total: float,
+                attempt_total: float) -> dict:
+    data = activity.get("data") or {}
+    credit = "no-credit" if no_credit else "credit"
+    if ctx.fam == SCORM12:
+        return {  # SCORM 1.2 RTE 3.4.4 (cmi.core.*, cmi.launch_data, cmi.student_data.*)
+            "student_id": ctx.registration.learner_id, "student_name": _learner_name(ctx.registration),
+            "credit": credit, "lesson_mode": "review" if no_credit else "normal",
+            "total_time": format_scorm12(total), "launch_data": data.get("datafromlms"),
+            "mastery_score": data.get("masteryscore"), "max_time_allowed": data.get("maxtimeallowed"),
+            "time_limit_action": data.get("timelimitaction"),
+        }
+    threshold = data.get("completionThreshold") or {}
+    limit = (((activity.get("sequencing") or {}).get("limitConditions") or {})
+             .get("attemptAbsoluteDurationLimit"))
+    passing = activity.get("scaled_passing_score")
+    return {  # SCORM 2004 RTE 4.2 (cmi.learner_id, learner_name, credit, mode, total_time, ...)
+        "learner_id": ctx.registration.learner_id, "learner_name": _learner_name(ctx.registration),
+        "credit": credit, "mode": "review" if no_credit else "normal",
+        # RTE 4.2.26: cmi.total_time sums the sessions of the current learner attempt only.
+        "total_time": format_iso(max(0.0, attempt_total)), "launch_data": data.get("dataFromLMS"),
+        "completion_threshold": (_decimal(threshold.get("minProgressMeasure", 1.0))
+                                 if isinstance(threshold, dict) and threshold.get("completedByMeasure") else None),
+        "scaled_passing_score": _decimal(passing) if isinstance(passing, (int, float)) else None,
+        "max_time_allowed": limit, "time_limit_action": data.get("timeLimitAction"),
+    }
+
+
+def _decimal(value) -> str:
+    return format(float(value), "g")

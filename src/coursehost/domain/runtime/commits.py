@@ -1,0 +1,215 @@
+"""Applying one run-time commit: the SCO's whole data model, once per sequence number, then the
+rollup to the instance and the registration, and a postback when the registration's results moved."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coursehost.db.base import utcnow
+from coursehost.db.models.registrations import ActivityState, Launch
+from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.runtime import rollup
+from coursehost.domain.runtime.context import (
+    NO_CREDIT_OPTION, LaunchContext, find_state, launchable, load_context, new_state, set_attempt_start,
+    settings_for, suspend_data_limit,
+)
+from coursehost.domain.runtime.datamodel import exit_value, get, session_seconds, validate_runtime
+from coursehost.domain.runtime.status import COMPLETED, PASSED, Result, result_for, truthy
+
+MAX_LOG_ENTRIES = 5000
+MAX_LOG_ENTRY_CHARS = 8000
+TRUNCATED_EVENT = "log-truncated"
+
+
+def apply_commit(session: Session, *, launch_pk: int, activity_id: str, seq: int, runtime: dict,
+                 log: list[dict] | None = None, terminated: bool = False, now: datetime | None = None) -> dict:
+    """Apply one commit of ACTIVITY_ID's whole data model (normalized form) -> {"applied", "lastSeq"}.
+
+    Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
+    changes nothing. The caller owns the transaction; nothing is committed here."""
+    launch = session.execute(
+        select(Launch).where(Launch.pk == launch_pk).with_for_update()
+        .execution_options(populate_existing=True)  # serialise commits of one launch (PostgreSQL)
+    ).scalars().first()
+    if launch is None:
+        raise NotFound("This launch no longer exists")
+    if seq <= (launch.last_seq or 0):
+        return {"applied": False, "lastSeq": launch.last_seq}
+    if not launch.tracking:  # acknowledged, never recorded
+        return {"applied": False, "lastSeq": seq}
+    now = now or utcnow()
+    ctx = load_context(session, launch)
+    try:
+        activity = launchable(ctx, activity_id)
+    except NotFound as exc:
+        raise InvalidInput(str(exc)) from None
+    settings = settings_for(session, ctx)
+    clean = validate_runtime(runtime, fam=ctx.fam, suspend_data_max=suspend_data_limit(settings, ctx.fam))
+    entries = _checked_log(log)
+
+    launch.last_seq = seq
+    launch.last_runtime_update = now
+    _append_log(launch, entries)
+    state = find_state(session, ctx.instance.pk, activity_id) or new_state(session, ctx.instance.pk, activity_id)
+    if not _owns_session(state, ctx, launch, now):
+        _append_log(launch, [{"event": "stale-commit", "activityId": activity_id, "seq": seq,
+                              "message": "a newer launch has this activity open; this commit was not applied"}])
+        return {"applied": False, "lastSeq": seq}
+    _record_activity(state, activity, clean, ctx, settings,
+                     no_credit=bool((launch.options or {}).get(NO_CREDIT_OPTION)), now=now)
+    _track_suspend(ctx, activity_id, clean)
+    changed = _roll_up(session, ctx, settings, now=now)
+    inst = ctx.instance
+    launch.completion, launch.success = inst.completion, inst.success
+    launch.score_scaled, launch.total_seconds = inst.score_scaled, inst.total_seconds
+    if terminated:
+        launch.exit_time = now
+    if changed:
+        from coursehost.domain.postbacks.enqueue import enqueue_postback
+
+        enqueue_postback(session, registration=ctx.registration)
+    session.flush()
+    return {"applied": True, "lastSeq": seq}
+
+
+def _owns_session(state: ActivityState, ctx: LaunchContext, launch: Launch, now: datetime) -> bool:
+    """Whether LAUNCH may write STATE: it opened the activity's current session, or it is newer than
+    the launch that did (its start call failed or was skipped), in which case it opens one now."""
+    if state.session_launch_pk == launch.pk:
+        return True
+    if state.session_launch_pk is not None and state.session_launch_pk > launch.pk:
+        return False  # a late commit of an older launch (e.g. a beacon) must not undo newer data
+    if not state.attempts:
+        state.attempts = 1
+        state.first_access = state.first_access or now
+        set_attempt_start(ctx.instance, state.activity_id, state.total_seconds or 0.0)
+    state.base_seconds = state.total_seconds or 0.0
+    state.session_launch_pk = launch.pk
+    return True
+
+
+def _record_activity(state: ActivityState, activity: dict, runtime: dict, ctx: LaunchContext,
+                     settings: dict[str, str], *, no_credit: bool, now: datetime) -> None:
+    """Store RUNTIME and the activity's results; time is base_seconds + this session's time,
+    never a total the client claims."""
+    state.runtime = runtime
+    state.total_seconds = (state.base_seconds or 0.0) + session_seconds(runtime, ctx.fam)
+    state.first_access = state.first_access or now
+    state.last_access = now
+    if no_credit:  # RTE 1.2 3.4.4 / 2004 4.2.7 cmi.credit "no-credit": results are not recorded
+        return
+    result = result_for(ctx.fam, runtime, activity, settings, credit=True)
+    if not truthy(settings.get("PlayerAllowCompleteStatusChange", "true")):
+        result = _sticky(state, result)
+    state.completion, state.success = result.completion, result.success
+    state.score_scaled, state.completion_amount = result.score, result.completion_amount
+    state.attempt_completion = result.completion
+    if result.completion == COMPLETED and state.completed_date is None:
+        state.completed_date = now
+
+
+def _sticky(state: ActivityState, result: Result) -> Result:
+    """PlayerAllowCompleteStatusChange false: a completed (or passed) activity never goes back."""
+    completion, success, amount = result.completion, result.success, result.completion_amount
+    if state.completion == COMPLETED and completion != COMPLETED:
+        completion, amount = COMPLETED, 1.0
+    if state.success == PASSED and success != PASSED:
+        success = PASSED
+    return Result(completion, success, result.score, amount)
+
+
+def _track_suspend(ctx: LaunchContext, activity_id: str, runtime: dict) -> None:
+    """Remember the suspended activity, where the next launch resumes (SCORM 2004 SN 4.7.2
+    suspendAll; SCORM 1.2 cmi.core.exit "suspend")."""
+    reg = ctx.registration
+    suspended = exit_value(runtime, ctx.fam) == "suspend" or get(runtime, "adl.nav.request") == "suspendAll"
+    if suspended:
+        reg.suspended_activity_id = activity_id
+    elif reg.suspended_activity_id == activity_id:
+        reg.suspended_activity_id = None
+
+
+def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, now: datetime) -> bool:
+    """Instance results from its activities; the registration mirrors its current instance.
+    Whether the registration's completion, success, score or time changed."""
+    structure = ctx.version.structure or {}
+    states = list(session.scalars(select(ActivityState).where(ActivityState.instance_pk == ctx.instance.pk)))
+    leaves = {s.activity_id: _leaf(s) for s in states}
+    ids = rollup.leaf_ids(structure)
+    if len(ids) <= 1:
+        result = leaves.get(ids[0]).result if ids and ids[0] in leaves else Result()
+    elif ctx.fam == "1.2":
+        result = rollup.rollup_scorm12(structure, leaves, settings)
+    else:
+        result = rollup.rollup_2004_default(
+            structure, leaves, empty_set_unknown=truthy(settings.get("PlayerRollupEmptySetToUnknown", "true")))
+    if not truthy(settings.get("PlayerAllowCompleteStatusChange", "true")) and ctx.instance.completion == COMPLETED:
+        result = Result(COMPLETED, result.success, result.score, 1.0)
+    counted = set(ids)
+    total = sum(s.total_seconds or 0.0 for s in states if s.activity_id in counted)
+    reg = ctx.registration
+    before = (reg.completion, reg.success, reg.score_scaled, reg.total_seconds)
+    targets = [ctx.instance, reg] if ctx.is_current else [ctx.instance]
+    for obj in targets:
+        obj.completion, obj.success, obj.score_scaled = result.completion, result.success, result.score
+        obj.completion_amount = result.completion_amount
+        obj.total_seconds = total
+        obj.first_access = obj.first_access or now
+        obj.last_access = now
+        if result.completion == COMPLETED and obj.completed_date is None:
+            obj.completed_date = now
+        obj.updated = now
+    return (reg.completion, reg.success, reg.score_scaled, reg.total_seconds) != before
+
+
+def _leaf(state: ActivityState) -> rollup.Leaf:
+    result = Result(state.completion or "UNKNOWN", state.success or "UNKNOWN", state.score_scaled,
+                    state.completion_amount)
+    return rollup.Leaf(result=result, attempted=bool(state.attempts or state.runtime),
+                       scored_at=state.last_access if state.score_scaled is not None else None)
+
+
+# ---------------------------------------------------------------- debug log
+
+
+def _checked_log(log: list[dict] | None) -> list[dict]:
+    """LOG's entries, each a JSON object of bounded size (an oversized one is replaced by a note)."""
+    if log is None:
+        return []
+    if not isinstance(log, list):
+        raise InvalidInput("log must be a list of objects")
+    out = []
+    for entry in log:
+        if not isinstance(entry, dict):
+            raise InvalidInput("log must be a list of objects")
+        try:
+            size = len(json.dumps(entry))
+        except (TypeError, ValueError):
+            raise InvalidInput("log entries must be JSON objects") from None
+        out.append(entry if size <= MAX_LOG_ENTRY_CHARS else
+                   {"event": "log-entry-too-large", "chars": size, "type": str(entry.get("event") or entry.get("type"))[:80]})
+    return out
+
+
+def _append_log(launch: Launch, entries: list[dict]) -> None:
+    """Append ENTRIES to the launch's history log, keeping the newest MAX_LOG_ENTRIES behind one
+    leading note that counts what was dropped."""
+    if not entries:
+        return
+    current = list(launch.history_log or [])
+    dropped = 0
+    if current and isinstance(current[0], dict) and current[0].get("event") == TRUNCATED_EVENT:
+        dropped = int(current.pop(0).get("dropped") or 0)
+    current.extend(entries)
+    excess = len(current) - (MAX_LOG_ENTRIES - 1)
+    if excess > 0 or dropped:
+        if excess > 0:
+            current = current[excess:]
+            dropped += excess
+        current.insert(0, {"event": TRUNCATED_EVENT, "dropped": dropped,
+                           "message": f"{dropped} older log entries were dropped"})
+    launch.history_log = current
