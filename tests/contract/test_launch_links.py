@@ -173,3 +173,13 @@ def test_content_is_served_with_types_ranges_and_no_traversal(live_server, setup
     wrong_key = config["contentBase"].split("/")[2].split("-")[0] + "-0000"
     assert httpx.get(f"{live_server.base_url}/content/{wrong_key}/one.html").status_code == 404
 
+
+
+def test_every_other_spelling_of_the_signature_is_refused(live_server, setup):
+    creds, _, reg = setup
+    token = parse_qs(urlsplit(launch_link(live_server, reg, creds)).query)["token"][0]
+    body, mac = token.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for ch in alphabet.replace(mac[-1], ""):  # base64 ignores the last character's low bits
+        page = httpx.get(f"{live_server.base_url}/player/launch", params={"token": f"{body}.{mac[:-1]}{ch}"})
+        assert page.status_code == 403, ch
