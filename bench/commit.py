@@ -149,7 +149,10 @@ def setup_learners(api: str, auth, base: str, learners: int) -> list[str]:
     return tokens
 
 
-async def run_load(url: str, tokens: list[str], seconds: float, paced: bool, seqs: dict) -> tuple[list[float], int]:
+async def run_load(url: str, tokens: list[str], seconds: float, paced: bool, seqs: dict,
+                   errors: list) -> tuple[list[float], float]:
+    """Drive the learners for SECONDS; latencies of the answered commits and the wall time.
+    Transport errors are counted in ERRORS (and reported), not retried."""
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
@@ -162,8 +165,12 @@ async def run_load(url: str, tokens: list[str], seconds: float, paced: bool, seq
                 seqs[token] = seqs.get(token, 0) + 1
                 body = json.dumps(payload(seqs[token]))
                 started = time.perf_counter()
-                resp = await client.post(url, content=body, headers={"x-player-token": token,
-                                                                     "content-type": "application/json"})
+                try:
+                    resp = await client.post(url, content=body, headers={"x-player-token": token,
+                                                                         "content-type": "application/json"})
+                except httpx.TransportError as exc:  # e.g. a kept-alive connection closed under us
+                    errors.append(repr(exc))
+                    continue
                 elapsed = time.perf_counter() - started
                 if resp.status_code != 200:
                     raise SystemExit(f"commit failed: {resp.status_code} {resp.text[:300]}")
@@ -216,10 +223,12 @@ def main() -> None:
                    "bare": f"http://127.0.0.1:{bare_port}/player/runtime/commit"}
         seqs = {name: {} for name in targets}
         results = {(name, mode): [] for name in targets for mode in ("paced", "saturated")}
+        errors = {name: [] for name in targets}
         for _ in range(args.rounds):
             for mode in ("paced", "saturated"):
                 for name, url in targets.items():
-                    lat, wall = asyncio.run(run_load(url, tokens, args.seconds, mode == "paced", seqs[name]))
+                    lat, wall = asyncio.run(run_load(url, tokens, args.seconds, mode == "paced", seqs[name],
+                                                    errors[name]))
                     results[(name, mode)].append((len(lat) / wall, pct(lat, 50), pct(lat, 99)))
         print(json.dumps({"learners": args.learners, "seconds": args.seconds, "rounds": args.rounds,
                           "payload_bytes": len(json.dumps(payload(1)))}))
@@ -231,6 +240,8 @@ def main() -> None:
             summary[(name, mode)] = rate
             print(f"{mode:9s} {name:10s}: {rate:7.1f} commits/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
                   f"rounds {[round(r[0], 1) for r in rows]}")
+        for name, errs in errors.items():
+            print(f"transport errors {name}: {len(errs)} {sorted(set(errs))[:3]}")
         print(f"ratio coursehost / bare, saturated commits/s: "
               f"{summary[('coursehost', 'saturated')] / summary[('bare', 'saturated')]:.2f} (target >= 0.5)")
     finally:

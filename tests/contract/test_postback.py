@@ -21,7 +21,14 @@ from coursehost.domain.registrations import core
 from tests.builders.scorm import scorm12_zip
 from tests.contract.helpers import message, new_child_app
 from tests.contract.receiver import Receiver
-from tests.e2e.support import app_pk, import_course
+from tests.e2e.support import create_registration, import_course, set_registration_settings
+
+
+def app_pk(live_server, app_id: str) -> int:
+    from coursehost.db.models.tenancy import Application
+
+    with unit_of_work(live_server.services.session_factory) as session:
+        return session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
 
 
 @pytest.fixture(scope="module")
@@ -145,17 +152,16 @@ def test_postback_test_needs_credentials(live_server, receiver):
 
 
 def new_registration(live_server, setup, postback: dict, **state) -> str:
-    """A registration (made through the domain until CreateRegistration lands) with a queued postback."""
-    _, course_id, pk = setup
+    """A registration made with the official client with POSTBACK, then results STATE (queued)."""
+    creds, course_id, _ = setup
     reg_id = f"reg-{uuid.uuid4().hex[:10]}"
-    pb = dict(postback)
-    if "password" in pb:
-        pb["passwordEncrypted"] = live_server.services.box.encrypt(pb.pop("password"))
-    with unit_of_work(live_server.services.session_factory) as session:
-        reg = core.create_registration(session, application_pk=pk, registration_id=reg_id, course_id=course_id,
-                                       learner={"id": "learner-1", "firstName": "Ada"}, postback=pb)
-        set_results(session, reg, state)
-        enqueue_postback(session, registration=reg)
+    cloud.RegistrationApi(live_server.client(creds)).create_registration(cloud.CreateRegistrationSchema(
+        course_id=course_id, registration_id=reg_id, learner=cloud.LearnerSchema(id="learner-1", first_name="Ada"),
+        post_back=cloud.PostBackSchema(
+            url=postback["url"], auth_type=postback.get("authType", "form").upper(),
+            user_name=postback.get("userName"), password=postback.get("password"),
+            results_format=postback.get("resultsFormat", "course").upper(), legacy=postback.get("legacy", False))))
+    change(live_server, setup, reg_id, **state)
     return reg_id
 
 
@@ -243,26 +249,15 @@ def test_delivery_httpbasic(live_server, setup, receiver, fmt, legacy):
 def test_delivery_from_settings(live_server, setup, receiver):
     """No postback at creation: the ApiRollupRegistration* settings of the registration apply."""
     creds, course_id, pk = setup
-    reg_id = f"reg-{uuid.uuid4().hex[:10]}"
-    with unit_of_work(live_server.services.session_factory) as session:
-        core.create_registration(session, application_pk=pk, registration_id=reg_id, course_id=course_id,
-                                 learner={"id": "l2"})
-    # Set at registration level (SetRegistrationConfiguration is another engineer's; not routed yet).
-    _set_settings_direct(live_server, pk, reg_id, receiver.url)
+    reg_id = create_registration(live_server, course_id, creds)
+    set_registration_settings(
+        live_server, reg_id, creds, ApiRollupRegistrationPostBackUrl=receiver.url,
+        ApiRollupRegistrationAuthType="httpbasic", ApiRollupRegistrationAuthUser="su",
+        ApiRollupRegistrationAuthPassword="sp", ApiRollupRegistrationIsJson="false")
     change(live_server, setup, reg_id, completion="COMPLETED")
     req = receiver.wait_for(1)[0]
     assert req.basic_auth() == ("su", "sp")
     assert ET.fromstring(req.body).find("registrationreport/complete").text == "complete"
-
-
-def _set_settings_direct(live_server, pk, reg_id, url):
-    from coursehost.domain.settings_registry import set_settings
-
-    with unit_of_work(live_server.services.session_factory) as session:
-        set_settings(session, application_pk=pk, scope=core.registration_scope(reg_id), values=[
-            ("ApiRollupRegistrationPostBackUrl", url), ("ApiRollupRegistrationAuthType", "httpbasic"),
-            ("ApiRollupRegistrationAuthUser", "su"), ("ApiRollupRegistrationAuthPassword", "sp"),
-            ("ApiRollupRegistrationIsJson", "false")])
 
 
 def test_delivery_retried_after_500(live_server, setup, receiver):

@@ -5,11 +5,6 @@ from __future__ import annotations
 import uuid
 
 import rustici_software_cloud_v2 as cloud
-from rustici_software_cloud_v2.rest import ApiException
-from sqlalchemy import select
-
-from coursehost.db.models.tenancy import Application
-from coursehost.db.session import unit_of_work
 from tests.contract.courses import course_api, upload
 
 
@@ -21,34 +16,40 @@ def import_course(live_server, tmp_path, data: bytes, creds=None) -> str:
     return course_id
 
 
-def app_pk(live_server, app_id: str) -> int:
-    with unit_of_work(live_server.services.session_factory) as session:
-        return session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
-
-
 def create_registration(live_server, course_id: str, creds=None, *, learner_id: str = "learner-1",
                         registration_id: str | None = None) -> str:
-    """CreateRegistration through the official client; straight through the domain while that
-    operation is not routed yet."""
+    """CreateRegistration through the official client; the registration id."""
     registration_id = registration_id or f"reg-{uuid.uuid4().hex[:10]}"
-    api = cloud.RegistrationApi(live_server.client(creds))
-    body = cloud.CreateRegistrationSchema(
+    cloud.RegistrationApi(live_server.client(creds)).create_registration(cloud.CreateRegistrationSchema(
         course_id=course_id, registration_id=registration_id,
-        learner=cloud.LearnerSchema(id=learner_id, first_name="Ada", last_name="Lovelace"))
-    try:
-        api.create_registration(body)
-        return registration_id
-    except ApiException as exc:
-        if exc.status not in (404, 405, 501):
-            raise
-    from coursehost.domain.registrations import core
-
-    creds = creds or live_server.default_app
-    with unit_of_work(live_server.services.session_factory) as session:
-        core.create_registration(
-            session, application_pk=app_pk(live_server, creds.app_id), registration_id=registration_id,
-            course_id=course_id, learner={"id": learner_id, "firstName": "Ada", "lastName": "Lovelace"})
+        learner=cloud.LearnerSchema(id=learner_id, first_name="Ada", last_name="Lovelace")))
     return registration_id
+
+
+def progress(live_server, registration_id: str, creds=None):
+    """GetRegistrationProgress with everything, through the official client."""
+    return cloud.RegistrationApi(live_server.client(creds)).get_registration_progress(
+        registration_id, include_child_results=True, include_interactions_and_objectives=True,
+        include_runtime=True)
+
+
+def launch_history(live_server, registration_id: str, creds=None) -> list:
+    """GetRegistrationLaunchHistory with each launch's debug log (parsed), oldest first."""
+    import json
+
+    answer = cloud.RegistrationApi(live_server.client(creds)).get_registration_launch_history(
+        registration_id, include_history_log=True)
+    launches = sorted(answer.launch_history, key=lambda h: h.launch_time)
+    for launch in launches:
+        launch.log = json.loads(launch.history_log or "[]")
+    return launches
+
+
+def set_registration_settings(live_server, registration_id: str, creds=None, **settings) -> None:
+    """SetRegistrationConfiguration through the official client."""
+    cloud.RegistrationApi(live_server.client(creds)).set_registration_configuration(
+        registration_id, cloud.SettingsPostSchema(settings=[
+            cloud.SettingsIndividualSchema(setting_id=k, value=str(v)) for k, v in settings.items()]))
 
 
 def launch_link(live_server, registration_id: str, creds=None, **kw) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.builders.scorm import scorm2004_zip
-from tests.e2e.support import create_registration, import_course, launch_link
-from tests.e2e.test_player_scorm12 import content_frame, launches, states, wait_for
+from tests.e2e.support import create_registration, import_course, launch_history, launch_link, progress
+from tests.e2e.test_player_scorm12 import content_frame, wait_for
 
 SCO = """() => {
   const api = window.parent.API_1484_11;
@@ -20,6 +20,8 @@ SCO = """() => {
   api.SetValue("cmi.interactions.0.type", "true-false");
   api.SetValue("cmi.interactions.0.learner_response", "true");
   api.SetValue("cmi.interactions.0.result", "correct");
+  api.SetValue("cmi.interactions.0.correct_responses.0.pattern", "true");
+  api.SetValue("cmi.session_time", "PT2M15S");
   r.range = api.SetValue("cmi.score.scaled", "3"); r.rangeErr = api.GetLastError();
   r.readOnly = api.SetValue("cmi.learner_id", "x"); r.readOnlyErr = api.GetLastError();
   r.gap = api.SetValue("cmi.interactions.5.id", "x"); r.gapErr = api.GetLastError();
@@ -51,15 +53,24 @@ def test_single_sco_2004(live_server, course, context):
     assert r["commit"] == "true" and r["terminate"] == "true"
     page.wait_for_url("**/player/exit/message", timeout=15000)
 
-    rt = states(live_server, reg)["sco1"].runtime
-    assert rt["completion_status"] == "completed" and rt["success_status"] == "passed"
-    assert rt["score"]["scaled"] == "0.9" and rt["location"] == "slide-4"
-    assert rt["interactions"][0]["learner_response"] == "true"
-    (first,) = launches(live_server, reg)
-    errors = {e["args"][0]: e["errorCode"] for e in first.history_log
+    got = progress(live_server, reg)
+    assert (got.registration_completion, got.registration_success, got.score.scaled) == ("COMPLETED", "PASSED", 90.0)
+    assert got.total_seconds_tracked == 135 and got.completed_date is not None
+    (sco,) = got.activity_details.children
+    assert (sco.activity_completion, sco.activity_success, sco.score.scaled, sco.time_tracked) == \
+        ("COMPLETED", "PASSED", 90.0, "PT0H2M15S")
+    rt = sco.runtime
+    assert (rt.completion_status, rt.runtime_success_status, rt.score_scaled, rt.location, rt.suspend_data) == \
+        ("completed", "PASSED", "0.9", "slide-4", "s=2004")
+    (q1,) = rt.runtime_interactions
+    assert (q1.id, q1.type, q1.learner_response, q1.correct_responses, q1.result) == \
+        ("q1", "TrueFalse", "true", ["true"], "correct")
+    (first,) = launch_history(live_server, reg)
+    errors = {e["args"][0]: e["errorCode"] for e in first.log
               if e.get("type") == "runtime" and e["method"] == "SetValue" and e["result"] == "false"}
     assert errors == {"cmi.score.scaled": "407", "cmi.learner_id": "404", "cmi.interactions.5.id": "351",
                       "cmi.interactions.0.learner_response": "406"}
+    assert first.completion_status == "COMPLETED" and first.success_status == "PASSED"
 
     page = context.new_page()
     page.goto(launch_link(live_server, reg))
@@ -69,7 +80,8 @@ def test_single_sco_2004(live_server, course, context):
       api.SetValue("cmi.suspend_data", "beacon-2004"); return r; }""")
     assert resumed == {"entry": "resume", "loc": "slide-4", "data": "s=2004", "n": "1"}
     page.close(run_before_unload=True)
-    assert wait_for(lambda: states(live_server, reg)["sco1"].runtime.get("suspend_data") == "beacon-2004")
+    assert wait_for(lambda: progress(live_server, reg).activity_details.children[0].runtime.suspend_data
+                    == "beacon-2004")
 
 
 def test_lenient_interaction_responses(live_server, context, tmp_path):
@@ -93,5 +105,9 @@ def test_lenient_interaction_responses(live_server, context, tmp_path):
       return {ok, err: api.GetLastError(), value: api.GetValue("cmi.interactions.0.learner_response"),
               commit: api.Commit("")}; }""")
     assert r == {"ok": "true", "err": "0", "value": "maybe", "commit": "true"}
-    assert wait_for(lambda: (states(live_server, reg).get("sco1") or type("x", (), {"runtime": {}})).runtime
-                    .get("interactions", [{}])[0].get("learner_response") == "maybe")
+
+    def responses():
+        rt = progress(live_server, reg, creds).activity_details.children[0].runtime
+        return [i.learner_response for i in rt.runtime_interactions]
+
+    assert wait_for(lambda: responses() == ["maybe"])

@@ -17,7 +17,7 @@ from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.postbacks.enqueue import JOB_KIND
 from coursehost.domain.registrations import core
-from coursehost.domain.runtime.commits import MAX_LOG_ENTRIES
+from coursehost.domain.runtime.debuglog import MAX_LOG_ENTRIES, read_log
 from coursehost.domain.runtime.tracking import apply_commit, exit_launch, sco_start_data, start_launch
 from coursehost.domain.settings_registry import set_settings
 
@@ -198,7 +198,7 @@ def test_commit_is_idempotent_by_seq(db_session):
         == {"applied": True, "lastSeq": 3}
     assert commit(db_session, row, runtime, seq=2) == {"applied": False, "lastSeq": 3}  # late and stale
     assert reg.completion == "COMPLETED" and reg.total_seconds == 120
-    assert [e.get("event") for e in row.history_log] == ["a"]
+    assert [e.get("event") for e in read_log(db_session, row)] == ["a"]
 
 
 def test_total_time_across_two_launches_ignores_client_totals(db_session):
@@ -238,7 +238,7 @@ def test_suspend_data_too_long_changes_nothing(db_session):
     with pytest.raises(InvalidInput, match=r"cmi\.suspend_data"):
         commit(db_session, row, {"core": {"lesson_status": "passed"}, "suspend_data": "x" * 11}, seq=2,
                log=[{"event": "should not be kept"}])
-    assert row.last_seq == 1 and row.history_log == []
+    assert row.last_seq == 1 and read_log(db_session, row) == []
     assert state_of(db_session, reg).runtime["suspend_data"] == "short" and reg.completion == "INCOMPLETE"
     assert len(postback_jobs(db_session, reg)) == jobs_before
 
@@ -338,9 +338,11 @@ def test_terminate_exit_and_log_cap(db_session):
     commit(db_session, row, {"core": {"lesson_status": "incomplete"}}, seq=1, log=big)
     commit(db_session, row, {"core": {"lesson_status": "incomplete"}}, seq=2, log=[{"event": "last"}],
            terminated=True, at=T0 + timedelta(minutes=1))
-    assert len(row.history_log) == MAX_LOG_ENTRIES
-    assert row.history_log[0]["event"] == "log-truncated" and row.history_log[0]["dropped"] == 2
-    assert row.history_log[-1] == {"event": "last"} and row.exit_time == T0 + timedelta(minutes=1)
+    log = read_log(db_session, row)
+    assert len(log) == MAX_LOG_ENTRIES
+    assert log[0]["event"] == "log-truncated" and log[0]["dropped"] == 2
+    assert log[1] == {"event": "call", "n": 2}  # the oldest two went
+    assert log[-1] == {"event": "last"} and row.exit_time == T0 + timedelta(minutes=1)
     assert row.last_runtime_update == T0 + timedelta(minutes=1)
     exit_launch(db_session, launch_pk=row.pk, now=T0 + timedelta(minutes=2))
     assert row.exit_time == T0 + timedelta(minutes=2)
@@ -355,5 +357,5 @@ def test_commit_of_an_older_launch_does_not_undo_a_newer_one(db_session):
     sco_start_data(db_session, launch=new, activity_id="sco1")
     commit(db_session, new, {"core": {"lesson_status": "passed", "exit": "suspend"}}, seq=1)
     assert commit(db_session, old, {"core": {"lesson_status": "failed"}}, seq=2)["applied"] is False
-    assert reg.success == "PASSED" and old.history_log[-1]["event"] == "stale-commit"
+    assert reg.success == "PASSED" and read_log(db_session, old)[-1]["event"] == "stale-commit"
     assert db_session.get(Launch, old.pk).last_seq == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 READ_ONLY = "coursehost_read_only"
+_HOLDS_WRITER = "coursehost_holds_writer_lock"
 
 
 def normalize_url(url: str) -> str:
@@ -37,14 +39,32 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
+        # SQLite has one writer at a time. Writers of this process queue on a Python lock before
+        # BEGIN IMMEDIATE: SQLite's own busy handler polls with sleeps of up to 100 ms, which under
+        # many concurrent commits costs far more than the writes (bench/commit.py). Other processes
+        # (a separate `coursehost worker`) still meet at SQLite's lock, with busy_timeout.
+        writer = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover
             # Read-only sessions (see make_read_sessionmaker) begin deferred: they never take the
             # write lock, so reads such as authentication run beside each other and beside a writer.
             if conn.get_execution_options().get(READ_ONLY):
                 conn.exec_driver_sql("BEGIN")
-            else:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            if not conn.info.get(_HOLDS_WRITER):  # (a second transaction on the same connection)
+                if not writer.acquire(timeout=30):
+                    raise TimeoutError("the database stayed busy for 30 s")
+                conn.info[_HOLDS_WRITER] = True
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        # Released once the connection goes back to the pool: after the COMMIT / ROLLBACK has run
+        # (the engine's commit event fires before it), so the next writer never meets SQLite's lock.
+        @event.listens_for(engine.pool, "checkin")
+        @event.listens_for(engine.pool, "invalidate")
+        def _release(_dbapi_conn, record, *_args):  # pragma: no cover
+            if record is not None and record.info.pop(_HOLDS_WRITER, False):
+                writer.release()
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

@@ -31,6 +31,10 @@ PLAYER_SETTINGS = [
      for m in ("Normal", "Suspend", "Timeout", "Logout")]
 
 
+NEW_WINDOW_MODES = ("NEW_WINDOW", "NEW_WINDOW_AFTER_CLICK", "NEW_WINDOW_WITHOUT_BROWSER_TOOLBAR",
+                    "NEW_WINDOW_AFTER_CLICK_WITHOUT_BROWSER_TOOLBAR")
+
+
 @lru_cache(maxsize=8)
 def _template(name: str) -> Template:
     return Template((TEMPLATES / name).read_text(encoding="utf-8"))
@@ -62,6 +66,21 @@ def player_page(config: dict, *, title: str) -> HTMLResponse:
         # JSON inside <script>: no "<" can end the element early.
         config=json.dumps(config, separators=(",", ":")).replace("<", "\\u003c"),
     )
+    return HTMLResponse(body, headers=SECURITY_HEADERS)
+
+
+def launcher_page(*, title: str, mode: str, player_url: str, exit_url: str, redirect: str,
+                  settings: dict) -> HTMLResponse:
+    """The page a launch link opens when PlayerLaunchType puts the player in a new window."""
+    def size(key: str, default: int) -> int:
+        try:
+            return max(200, min(10000, int(settings.get(key) or default)))
+        except (TypeError, ValueError):
+            return default
+    config = {"mode": mode, "playerUrl": player_url, "exitUrl": exit_url, "redirect": redirect,
+              "width": size("PlayerDesiredWidth", 1000), "height": size("PlayerDesiredHeight", 700)}
+    body = _template("launcher.html").substitute(
+        title=html.escape(title), config=json.dumps(config, separators=(",", ":")).replace("<", "\\u003c"))
     return HTMLResponse(body, headers=SECURITY_HEADERS)
 
 

@@ -69,7 +69,39 @@ def launch(request: Request, token: str | None = None) -> Response:
             session, registration=reg, instance=inst, tracking=req.tracking, options=req.options,
             user_agent=(request.headers.get("user-agent") or "")[:1000])
         settings = core.effective_settings(session, registration=reg, setting_ids=page.PLAYER_SETTINGS, instance=inst)
+        title = version.title or course.title
+        mode = str(settings.get("PlayerLaunchType") or "FRAMESET").upper()
+        if mode in page.NEW_WINDOW_MODES:
+            # PlayerLaunchType: this page opens the player in a window of its own (settings.md).
+            token = make_runtime_token(svc.instance_key, launch_id=launch_row.launch_id)
+            return page.launcher_page(title=title, mode=mode, player_url=f"/player/window?t={token}",
+                                      exit_url=f"/player/runtime/exit?t={token}",
+                                      redirect=page.redirect_target(req.options), settings=settings)
         config = _player_config(svc, reg, version, launch_row, family, req.options, settings)
+    return page.player_page(config, title=title)
+
+
+@router.get("/player/window")
+def player_window(request: Request, t: str | None = None) -> Response:
+    """The player in its own window, for a launch the launcher page started (PlayerLaunchType)."""
+    svc = _services(request)
+    try:
+        launch_id = read_runtime_token(svc.instance_key, t)
+    except TokenExpired:
+        return page.message_page("Session expired", "This session has expired. Launch the course again.", 410)
+    except TokenInvalid:
+        return page.message_page("Not valid", "This player link is not valid. Launch the course again.", 403)
+    with _unit(request) as session:
+        row = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+        if row is None or row.exit_time is not None:
+            return page.message_page("Session ended", "This session has ended. Launch the course again.", 410)
+        inst = session.get(RegistrationInstance, row.instance_pk)
+        reg = inst.registration
+        course, version = core.instance_course(session, inst)
+        settings = core.effective_settings(session, registration=reg, setting_ids=page.PLAYER_SETTINGS, instance=inst)
+        config = _player_config(svc, reg, version, row, page.scorm_family(version.learning_standard),
+                                row.options or {}, settings)
+        config["inWindow"] = True
         title = version.title or course.title
     return page.player_page(config, title=title)
 
@@ -95,10 +127,13 @@ def _player_config(svc, reg, version, launch_row, family, options, settings) -> 
 # ---------------------------------------------------------------- run-time API (the player's JavaScript)
 
 
-def _launch_for(request: Request, session) -> Launch:
+def _token_launch_id(request: Request) -> str:
     token = request.headers.get("x-player-token") or request.query_params.get("t")
-    launch_id = read_runtime_token(_services(request).instance_key, token)
-    row = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    return read_runtime_token(_services(request).instance_key, token)
+
+
+def _launch_for(request: Request, session) -> Launch:
+    row = session.scalars(select(Launch).where(Launch.launch_id == _token_launch_id(request))).first()
     if row is None:
         raise NotFound("This launch no longer exists")
     return row
@@ -175,10 +210,11 @@ async def runtime_commit(request: Request) -> Response:
     if log is not None and not (isinstance(log, list) and all(isinstance(e, dict) for e in log)):
         raise InvalidInput("log must be a list of objects")
 
+    launch_id = _token_launch_id(request)
+
     def work():
         with _unit(request) as session:
-            row = _launch_for(request, session)
-            return runtime_port.apply_commit(session, launch_pk=row.pk, activity_id=activity_id, seq=seq,
+            return runtime_port.apply_commit(session, launch_id=launch_id, activity_id=activity_id, seq=seq,
                                              runtime=runtime, log=log, terminated=bool(terminated))
     result = await _in_thread(work)
     return JSONResponse({"lastSeq": result.get("lastSeq"), "applied": result.get("applied")})

@@ -1,7 +1,83 @@
-"""API v2 routes: learner (filled in by the player issue)."""
+"""LearnerApi: a learner's tags, names and e-mail, and deleting everything known about a learner.
+Learners are not stored on their own: they are the learner data on registrations (and their tags)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+
+from coursehost.api.v2.deps import unit
+from coursehost.api.v2.operations import op
+from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
+from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.schemas.registrations import LearnerInfoIn
+from coursehost.domain.applications.auth import Principal
+from coursehost.domain.registrations import core, lifecycle
+from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 
 router = APIRouter()
+
+
+def _learner_id(learner_id: str) -> str:
+    return core.check_registration_id(learner_id, "learnerId")
+
+
+@router.get("/learner/{learnerId}/tags", operation_id="GetLearnerTags")
+def get_learner_tags(request: Request, learnerId: str, principal: Principal = op("GetLearnerTags")) -> dict:
+    with unit(request) as session:
+        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="learner", key=_learner_id(learnerId))}
+
+
+@router.put("/learner/{learnerId}/tags", operation_id="PutLearnerTags", status_code=204)
+def put_learner_tags(request: Request, learnerId: str, body: TagsBody,
+                     principal: Principal = op("PutLearnerTags")) -> Response:
+    """Replace the learner's tags with these."""
+    tags, key = clean_tags(body.tags), _learner_id(learnerId)
+    with unit(request) as session:
+        set_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
+    return Response(status_code=204)
+
+
+@router.delete("/learner/{learnerId}/tags", operation_id="DeleteLearnerTags", status_code=204)
+def delete_learner_tags(request: Request, learnerId: str, body: TagsBody,
+                        principal: Principal = op("DeleteLearnerTags")) -> Response:
+    tags, key = clean_tags(body.tags), _learner_id(learnerId)
+    with unit(request) as session:
+        remove_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
+    return Response(status_code=204)
+
+
+@router.put("/learner/tags", operation_id="PutLearnerTagsBatch", status_code=204)
+def put_learner_tags_batch(request: Request, body: BatchTagsBody,
+                           principal: Principal = op("PutLearnerTagsBatch")) -> Response:
+    """Set the tags of every listed learner."""
+    tags = clean_tags(body.tags)
+    if not body.ids:
+        raise ApiError(400, "ids must name at least one learner")
+    keys = [_learner_id(i) for i in dict.fromkeys(body.ids)]
+    with unit(request) as session:
+        for key in keys:
+            set_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
+    return Response(status_code=204)
+
+
+@router.post("/learner/{learnerId}/updateInfo", operation_id="UpdateLearnerInfo", status_code=204)
+def update_learner_info(request: Request, learnerId: str, body: LearnerInfoIn,
+                        principal: Principal = op("UpdateLearnerInfo")) -> Response:
+    """New names / e-mail on every registration of the learner."""
+    if body.id is not None and body.id != learnerId:
+        raise ApiError(400, "learnerInfo.id must be the learnerId of the path (a learner id cannot be changed)")
+    info = body.model_dump(exclude_none=True, exclude={"id"})
+    with unit(request) as session:
+        lifecycle.update_learner_info(session, application_pk=principal.app_pk, learner_id=learnerId, info=info)
+    return Response(status_code=204)
+
+
+@router.post("/learner/{learnerId}/delete-information", operation_id="DeleteAllLearnerData", status_code=204)
+def delete_all_learner_data(request: Request, learnerId: str,
+                            principal: Principal = op("DeleteAllLearnerData")) -> Response:
+    """GDPR erasure: the learner's registrations with all their data, and the learner's tags."""
+    if not (request.query_params.get("userEmail") or "").strip():
+        raise ApiError(400, "userEmail is required: the e-mail of the person asking for the deletion")
+    with unit(request) as session:
+        lifecycle.delete_learner_data(session, application_pk=principal.app_pk, learner_id=learnerId)
+    return Response(status_code=204)

@@ -1,90 +1,363 @@
-"""RegistrationApi: create, progress (GET and HEAD), delete."""
+"""RegistrationApi: registrations, their instances, progress, launch history, configuration, tags.
+(BuildRegistrationLaunchLink lives in launch.py, TestRegistrationPostback in postback.py.)"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from coursehost.api.v2.course import query_tags
 from coursehost.api.v2.deps import services, unit
 from coursehost.api.v2.operations import op
+from coursehost.api.v2.schemas.applications import SettingsPost
+from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
 from coursehost.api.v2.schemas.errors import ApiError
-from coursehost.api.v2.schemas.paging import parse_bool
+from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
 from coursehost.api.v2.schemas.registrations import CreateRegistrationIn
+from coursehost.api.v2.schemas.settings import setting_list_body, settings_values
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.registrations import core
+from coursehost.domain.registrations import core, lifecycle, listing
 from coursehost.domain.registrations.progress import registration_progress
-from coursehost.domain.tags import add_tags, clean_tags
+from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
+from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 
 router = APIRouter()
 POSTBACK_AUTH = ("form", "httpbasic")
 POSTBACK_FORMATS = ("course", "activity", "full")
 
 
+def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:
+    word = (value or "").lower()
+    if word in ("", "undefined"):  # PostBackSchema's UNDEFINED: the default
+        return default
+    if word not in allowed:
+        raise ApiError(400, f"Invalid value for postBack.{name}: [{value}]; allowed: {', '.join(allowed)}")
+    return word
+
+
 def _postback(request: Request, body: CreateRegistrationIn) -> dict:
+    """The stored postback dict; the password encrypted with the instance key."""
     pb = body.postBack
     if pb is None or not pb.url:
         return {}
-    auth = (pb.authType or "form").lower()
-    fmt = (pb.resultsFormat or "course").lower()
-    if auth not in POSTBACK_AUTH:
-        raise ApiError(400, f"postBack.authType must be one of {', '.join(POSTBACK_AUTH)}")
-    if fmt not in POSTBACK_FORMATS:
-        raise ApiError(400, f"postBack.resultsFormat must be one of {', '.join(POSTBACK_FORMATS)}")
-    stored = {"url": pb.url, "authType": auth, "userName": pb.userName or "", "resultsFormat": fmt,
+    stored = {"url": pb.url, "authType": _choice(pb.authType, POSTBACK_AUTH, "form", "authType"),
+              "userName": pb.userName or "",
+              "resultsFormat": _choice(pb.resultsFormat, POSTBACK_FORMATS, "course", "resultsFormat"),
               "legacy": bool(pb.legacy)}
     if pb.password:
         stored["passwordEncrypted"] = services(request).box.encrypt(pb.password)
     return stored
 
 
+def _enrolment(request: Request, body: CreateRegistrationIn, course_version: int | None) -> lifecycle.Enrolment:
+    state = body.initialRegistrationState
+    return lifecycle.Enrolment(
+        registration_id=body.registrationId, course_id=body.courseId, course_version=course_version,
+        learner=body.learner.model_dump(exclude_none=True), xapi_registration_id=body.xapiRegistrationId,
+        postback=_postback(request, body), registration_tags=body.registrationTags or [],
+        learner_tags=body.learnerTags or [], course_tags=body.courseTags or [],
+        settings=settings_values(body.initialSettings) if body.initialSettings else [],
+        initial_state=state.model_dump(exclude_none=True, mode="python") if state else None)
+
+
 @router.post("/registrations", operation_id="CreateRegistration", status_code=204)
-def create_registration(request: Request, body: CreateRegistrationIn,
-                        courseVersion: int | None = None,
+def create_registration(request: Request, body: CreateRegistrationIn, courseVersion: int | None = None,
                         principal: Principal = op("CreateRegistration")) -> Response:
     """A learner's registration on a course (its latest version unless courseVersion)."""
-    postback = _postback(request, body)
+    enrolment = _enrolment(request, body, courseVersion)
     with unit(request) as session:
-        reg = core.create_registration(
-            session, application_pk=principal.app_pk, registration_id=body.registrationId,
-            course_id=body.courseId, course_version=courseVersion,
-            learner=body.learner.model_dump(exclude_none=True), xapi_registration_id=body.xapiRegistrationId,
-            postback=postback)
-        for kind, key, tags in (("registration", reg.registration_id, body.registrationTags),
-                                ("learner", reg.learner_id, body.learnerTags),
-                                ("course", reg.course_id, body.courseTags)):
-            if tags:
-                add_tags(session, application_pk=principal.app_pk, kind=kind, key=key,
-                         tags=clean_tags(tags, f"{kind}Tags"))
+        lifecycle.enrol(session, application_pk=principal.app_pk, enrolment=enrolment)
     return Response(status_code=204)
+
+
+def _includes(request: Request) -> dict:
+    return {"include_child_results": parse_bool(request, "includeChildResults"),
+            "include_interactions_and_objectives": parse_bool(request, "includeInteractionsAndObjectives"),
+            "include_runtime": parse_bool(request, "includeRuntime")}
+
+
+@router.get("/registrations", operation_id="GetRegistrations")
+def get_registrations(request: Request, response: Response, principal: Principal = op("GetRegistrations")) -> dict:
+    """The application's registrations, newest first by default, with paging and filters."""
+    params = request.query_params
+    extra = {k: v for k, v in (("courseId", params.get("courseId")), ("learnerId", params.get("learnerId")),
+                               ("tags", query_tags(request))) if v}
+    listing_req = parse_list_request(request, listing.REGISTRATION_LIST, scope="registrations", extra=extra)
+    includes = _includes(request)
+    with unit(request) as session:
+        x = listing_req.query.extra
+        stmt = listing.registration_list_query(principal.app_pk, course_id=x.get("courseId"),
+                                               learner_id=x.get("learnerId"), tags=x.get("tags"))
+        regs, more = run_list(request, response, session, stmt, listing.REGISTRATION_LIST, listing_req,
+                              scope="registrations")
+        items = [registration_progress(session, registration=r, **includes) for r in regs]
+    return {"registrations": items, **({"more": more} if more else {})}
 
 
 @router.get("/registrations/{registrationId}", operation_id="GetRegistrationProgress")
 def get_registration_progress(request: Request, registrationId: str,
                               principal: Principal = op("GetRegistrationProgress")) -> dict:
     """The registration's results; child results, interactions and run-time data on request."""
+    includes = _includes(request)
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return registration_progress(
-            session, registration=reg, include_child_results=parse_bool(request, "includeChildResults"),
-            include_interactions_and_objectives=parse_bool(request, "includeInteractionsAndObjectives"),
-            include_runtime=parse_bool(request, "includeRuntime"))
+        return registration_progress(session, registration=reg, **includes)
 
 
 @router.head("/registrations/{registrationId}", operation_id="GetRegistration")
 def get_registration(request: Request, registrationId: str, principal: Principal = op("GetRegistration")) -> Response:
     """200 when the registration exists, 404 when not; no body."""
     with unit(request) as session:
-        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-    return Response(status_code=200)
+        found = core.find_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+    return Response(status_code=200 if found else 404)
 
 
 @router.delete("/registrations/{registrationId}", operation_id="DeleteRegistration", status_code=204)
 def delete_registration(request: Request, registrationId: str,
                         principal: Principal = op("DeleteRegistration")) -> Response:
-    """Delete the registration with its instances, run-time data and launch history."""
-    from coursehost.domain.tags import clear_tags
-
+    """Delete the registration with its instances, run-time data, launch history, tags and settings."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        clear_tags(session, application_pk=principal.app_pk, kind="registration", key=reg.registration_id)
-        session.delete(reg)
+        lifecycle.delete_registration(session, registration=reg)
+    return Response(status_code=204)
+
+
+@router.delete("/registrations/{registrationId}/progress", operation_id="DeleteRegistrationProgress",
+               status_code=204)
+def delete_registration_progress(request: Request, registrationId: str,
+                                 principal: Principal = op("DeleteRegistrationProgress")) -> Response:
+    """Start the registration over, clean, on the course's latest version."""
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        lifecycle.reset_progress(session, registration=reg)
+    return Response(status_code=204)
+
+
+@router.delete("/registrations/{registrationId}/globalData", operation_id="DeleteRegistrationGlobalData",
+               status_code=204)
+def delete_registration_global_data(request: Request, registrationId: str,
+                                    principal: Principal = op("DeleteRegistrationGlobalData")) -> Response:
+    """Forget the registration's global objectives and shared data."""
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        lifecycle.clear_global_data(session, registration=reg)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------------------- instances
+
+
+@router.get("/registrations/{registrationId}/instances", operation_id="GetRegistrationInstances")
+def get_registration_instances(request: Request, registrationId: str,
+                               principal: Principal = op("GetRegistrationInstances")) -> dict:
+    """Every instance of the registration, oldest first (a RegistrationListSchema)."""
+    since = parse_datetime("since", request.query_params.get("since"))
+    until = parse_datetime("until", request.query_params.get("until"))
+    includes = _includes(request)
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        instances = listing.list_instances(session, registration=reg, since=since, until=until)
+        return {"registrations": [registration_progress(session, registration=reg, instance=i, **includes)
+                                  for i in instances]}
+
+
+@router.get("/registrations/{registrationId}/instances/{instanceId}", operation_id="GetRegistrationInstanceProgress")
+def get_registration_instance_progress(request: Request, registrationId: str, instanceId: int,
+                                       principal: Principal = op("GetRegistrationInstanceProgress")) -> dict:
+    includes = _includes(request)
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        inst = core.get_instance(session, registration=reg, instance=instanceId)
+        return registration_progress(session, registration=reg, instance=inst, **includes)
+
+
+@router.post("/registrations/{registrationId}/instances", operation_id="CreateNewRegistrationInstance",
+             status_code=204)
+def create_new_registration_instance(request: Request, registrationId: str,
+                                     principal: Principal = op("CreateNewRegistrationInstance")) -> Response:
+    """A new current instance on the course's latest version."""
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        lifecycle.new_instance(session, registration=reg)
+    return Response(status_code=204)
+
+
+@router.delete("/registrations/{registrationId}/instances/{instanceId}", operation_id="DeleteRegistrationInstance",
+               status_code=204)
+def delete_registration_instance(request: Request, registrationId: str, instanceId: int,
+                                 principal: Principal = op("DeleteRegistrationInstance")) -> Response:
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        lifecycle.delete_instance(session, registration=reg, instance=instanceId)
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------------------- launch history, statements
+
+
+def _history(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+    include_log = parse_bool(request, "includeHistoryLog")
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
+        return {"launchHistory": lifecycle.launch_history(session, registration=reg, instance=instance,
+                                                          include_log=include_log)}
+
+
+@router.get("/registrations/{registrationId}/launchHistory", operation_id="GetRegistrationLaunchHistory")
+def get_registration_launch_history(request: Request, registrationId: str,
+                                    principal: Principal = op("GetRegistrationLaunchHistory")) -> dict:
+    """Each launch of the registration, with the player's debug log when includeHistoryLog."""
+    return _history(request, principal, registrationId, None)
+
+
+@router.get("/registrations/{registrationId}/instances/{instanceId}/launchHistory",
+            operation_id="GetRegistrationInstanceLaunchHistory")
+def get_registration_instance_launch_history(request: Request, registrationId: str, instanceId: int,
+                                             principal: Principal = op("GetRegistrationInstanceLaunchHistory")):
+    return _history(request, principal, registrationId, instanceId)
+
+
+def _statements(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+    parse_datetime("since", request.query_params.get("since"))
+    parse_datetime("until", request.query_params.get("until"))
+    with unit(request) as session:
+        reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
+        if instance is not None:
+            core.get_instance(session, registration=reg, instance=instance)
+    return {"statements": [], "more": ""}  # no LRS behind registrations yet: an empty XapiStatementResult
+
+
+@router.get("/registrations/{registrationId}/xAPIStatements", operation_id="GetRegistrationStatements")
+def get_registration_statements(request: Request, registrationId: str,
+                                principal: Principal = op("GetRegistrationStatements")) -> dict:
+    return _statements(request, principal, registrationId, None)
+
+
+@router.get("/registrations/{registrationId}/instances/{instanceId}/xAPIStatements",
+            operation_id="GetRegistrationInstanceStatements")
+def get_registration_instance_statements(request: Request, registrationId: str, instanceId: int,
+                                         principal: Principal = op("GetRegistrationInstanceStatements")) -> dict:
+    return _statements(request, principal, registrationId, instanceId)
+
+
+# ------------------------------------------------------------------------------- configuration
+
+
+def _chain(session, principal: Principal, registration_id: str, instance: int | None):
+    reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
+    inst = core.get_instance(session, registration=reg, instance=instance) if instance is not None else None
+    return core.registration_chain(session, registration=reg, instance=inst, instance_level=instance is not None)
+
+
+def _get_config(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+    include_metadata = parse_bool(request, "includeMetadata")
+    with unit(request) as session:
+        chain = _chain(session, principal, registration_id, instance)
+        items = read_settings(session, application_pk=principal.app_pk, chain=chain, include_metadata=include_metadata)
+    return setting_list_body(items)
+
+
+def _set_config(request: Request, principal: Principal, registration_id: str, instance: int | None,
+                body: SettingsPost) -> Response:
+    values = settings_values(body)
+    with unit(request) as session:
+        chain = _chain(session, principal, registration_id, instance)
+        set_settings(session, application_pk=principal.app_pk, scope=chain[0], values=values)
+    return Response(status_code=204)
+
+
+def _delete_config(request: Request, principal: Principal, registration_id: str, instance: int | None,
+                   setting_id: str) -> Response:
+    with unit(request) as session:
+        chain = _chain(session, principal, registration_id, instance)
+        delete_setting(session, application_pk=principal.app_pk, scope=chain[0], setting_id=setting_id)
+    return Response(status_code=204)
+
+
+@router.get("/registrations/{registrationId}/configuration", operation_id="GetRegistrationConfiguration")
+def get_registration_configuration(request: Request, registrationId: str,
+                                   principal: Principal = op("GetRegistrationConfiguration")) -> dict:
+    return _get_config(request, principal, registrationId, None)
+
+
+@router.post("/registrations/{registrationId}/configuration", operation_id="SetRegistrationConfiguration",
+             status_code=204)
+def set_registration_configuration(request: Request, registrationId: str, body: SettingsPost,
+                                   principal: Principal = op("SetRegistrationConfiguration")) -> Response:
+    return _set_config(request, principal, registrationId, None, body)
+
+
+@router.delete("/registrations/{registrationId}/configuration/{settingId}",
+               operation_id="DeleteRegistrationConfigurationSetting", status_code=204)
+def delete_registration_configuration_setting(
+        request: Request, registrationId: str, settingId: str,
+        principal: Principal = op("DeleteRegistrationConfigurationSetting")) -> Response:
+    return _delete_config(request, principal, registrationId, None, settingId)
+
+
+@router.get("/registrations/{registrationId}/instances/{instanceId}/configuration",
+            operation_id="GetRegistrationInstanceConfiguration")
+def get_registration_instance_configuration(request: Request, registrationId: str, instanceId: int,
+                                            principal: Principal = op("GetRegistrationInstanceConfiguration")):
+    return _get_config(request, principal, registrationId, instanceId)
+
+
+@router.post("/registrations/{registrationId}/instances/{instanceId}/configuration",
+             operation_id="SetRegistrationInstanceConfiguration", status_code=204)
+def set_registration_instance_configuration(request: Request, registrationId: str, instanceId: int,
+                                            body: SettingsPost,
+                                            principal: Principal = op("SetRegistrationInstanceConfiguration")):
+    return _set_config(request, principal, registrationId, instanceId, body)
+
+
+@router.delete("/registrations/{registrationId}/instances/{instanceId}/configuration/{settingId}",
+               operation_id="DeleteRegistrationInstanceConfigurationSetting", status_code=204)
+def delete_registration_instance_configuration_setting(
+        request: Request, registrationId: str, instanceId: int, settingId: str,
+        principal: Principal = op("DeleteRegistrationInstanceConfigurationSetting")):
+    return _delete_config(request, principal, registrationId, instanceId, settingId)
+
+
+# ------------------------------------------------------------------------------- tags
+
+
+@router.get("/registrations/{registrationId}/tags", operation_id="GetRegistrationTags")
+def get_registration_tags(request: Request, registrationId: str,
+                          principal: Principal = op("GetRegistrationTags")) -> dict:
+    with unit(request) as session:
+        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId)}
+
+
+@router.put("/registrations/{registrationId}/tags", operation_id="PutRegistrationTags", status_code=204)
+def put_registration_tags(request: Request, registrationId: str, body: TagsBody,
+                          principal: Principal = op("PutRegistrationTags")) -> Response:
+    """Replace the registration's tags with these."""
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        set_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId, tags=tags)
+    return Response(status_code=204)
+
+
+@router.delete("/registrations/{registrationId}/tags", operation_id="DeleteRegistrationTags", status_code=204)
+def delete_registration_tags(request: Request, registrationId: str, body: TagsBody,
+                             principal: Principal = op("DeleteRegistrationTags")) -> Response:
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
+        remove_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId, tags=tags)
+    return Response(status_code=204)
+
+
+@router.put("/registrations/tags", operation_id="PutRegistrationTagsBatch", status_code=204)
+def put_registration_tags_batch(request: Request, body: BatchTagsBody,
+                                principal: Principal = op("PutRegistrationTagsBatch")) -> Response:
+    """Set the tags of every listed registration; all or nothing (an unknown id is a 404)."""
+    tags = clean_tags(body.tags)
+    if not body.ids:
+        raise ApiError(400, "ids must name at least one registration")
+    with unit(request) as session:
+        for registration_id in dict.fromkeys(body.ids):
+            core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
+            set_tags(session, application_pk=principal.app_pk, kind="registration", key=registration_id, tags=tags)
     return Response(status_code=204)

@@ -123,5 +123,21 @@ class Launch(Base):
     score_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)  # highest commit sequence applied
-    history_log: Mapped[list] = mapped_column(JSON, default=list)  # debug log entries
+    # The debug log lives in LaunchLog chunks (appending never rewrites it); history_log holds what
+    # launches recorded before the chunks existed, and is never loaded by a commit.
+    history_log: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
+    log_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # entries in the chunks
+    log_dropped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # oldest entries dropped (cap)
     user_agent: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class LaunchLog(Base):
+    """One chunk of a launch's debug log: the entries one commit brought, in order of pk."""
+
+    __tablename__ = "launch_log"
+    __table_args__ = (Index("ix_launch_log_launch", "launch_pk", "pk"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    launch_pk: Mapped[int] = mapped_column(ForeignKey("launch.pk", ondelete="CASCADE"))
+    entries: Mapped[list] = mapped_column(JSON, default=list)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -79,8 +79,12 @@ def registration_url(registration: Registration) -> str:
     return url.strip() if isinstance(url, str) else ""
 
 
-def postback_config(session: Session, *, registration: Registration, box=None) -> PostbackConfig | None:
-    """The postback REGISTRATION gets now, or None when no URL is configured."""
+def postback_config(session: Session, *, registration: Registration, box=None,
+                    values: dict[str, str] | None = None) -> PostbackConfig | None:
+    """The postback REGISTRATION gets now, or None when no URL is configured.
+
+    VALUES: the registration's effective settings when the caller has them already (they must
+    include SETTING_IDS); read here otherwise."""
     pb = registration.postback or {}
     url = registration_url(registration)
     if url:
@@ -95,9 +99,10 @@ def postback_config(session: Session, *, registration: Registration, box=None) -
             results_format=normalize_results_format(pb.get("resultsFormat")),
             legacy=_truthy(pb.get("legacy")),
         )
-    from coursehost.domain.registrations.core import effective_settings
+    if values is None:
+        from coursehost.domain.registrations.core import effective_settings
 
-    values = effective_settings(session, registration=registration, setting_ids=SETTING_IDS)
+        values = effective_settings(session, registration=registration, setting_ids=SETTING_IDS)
     url = (values.get("ApiRollupRegistrationPostBackUrl") or "").strip()
     if not url:
         return None

@@ -20,12 +20,12 @@ def dedupe_key(registration_pk: int) -> str:
     return f"postback:{registration_pk}"
 
 
-def enqueue_postback(session: Session, *, registration: Registration) -> None:
+def enqueue_postback(session: Session, *, registration: Registration, settings: dict[str, str] | None = None) -> None:
     """Queue a postback of REGISTRATION's progress if it has a postback URL; no-op otherwise.
 
     One pending job per registration: a newer call replaces a queued one, and the job reads the
     registration's progress when it is delivered, so the receiver gets the newest state."""
-    if postback_config(session, registration=registration) is None:
+    if postback_config(session, registration=registration, values=settings) is None:
         return
     outbox.enqueue(
         session, kind=JOB_KIND, max_attempts=MAX_ATTEMPTS, dedupe_key=dedupe_key(registration.pk),

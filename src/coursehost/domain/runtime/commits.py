@@ -3,7 +3,6 @@ rollup to the instance and the registration, and a postback when the registratio
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,22 +16,22 @@ from coursehost.domain.runtime.context import (
     NO_CREDIT_OPTION, LaunchContext, find_state, launchable, load_context, new_state, set_attempt_start,
     settings_for, suspend_data_limit,
 )
+from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.datamodel import exit_value, get, session_seconds, validate_runtime
 from coursehost.domain.runtime.status import COMPLETED, PASSED, Result, result_for, truthy
 
-MAX_LOG_ENTRIES = 5000
-MAX_LOG_ENTRY_CHARS = 8000
-TRUNCATED_EVENT = "log-truncated"
 
-
-def apply_commit(session: Session, *, launch_pk: int, activity_id: str, seq: int, runtime: dict,
-                 log: list[dict] | None = None, terminated: bool = False, now: datetime | None = None) -> dict:
+def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
+                 activity_id: str, seq: int, runtime: dict, log: list[dict] | None = None,
+                 terminated: bool = False, now: datetime | None = None) -> dict:
     """Apply one commit of ACTIVITY_ID's whole data model (normalized form) -> {"applied", "lastSeq"}.
+    The launch is LAUNCH_PK or LAUNCH_ID (the run-time token's).
 
     Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
     changes nothing. The caller owns the transaction; nothing is committed here."""
+    which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
     launch = session.execute(
-        select(Launch).where(Launch.pk == launch_pk).with_for_update()
+        select(Launch).where(which).with_for_update()
         .execution_options(populate_existing=True)  # serialise commits of one launch (PostgreSQL)
     ).scalars().first()
     if launch is None:
@@ -49,14 +48,14 @@ def apply_commit(session: Session, *, launch_pk: int, activity_id: str, seq: int
         raise InvalidInput(str(exc)) from None
     settings = settings_for(session, ctx)
     clean = validate_runtime(runtime, fam=ctx.fam, suspend_data_max=suspend_data_limit(settings, ctx.fam))
-    entries = _checked_log(log)
+    entries = checked_log(log)
 
     launch.last_seq = seq
     launch.last_runtime_update = now
-    _append_log(launch, entries)
+    append_log(session, launch, entries)
     state = find_state(session, ctx.instance.pk, activity_id) or new_state(session, ctx.instance.pk, activity_id)
     if not _owns_session(state, ctx, launch, now):
-        _append_log(launch, [{"event": "stale-commit", "activityId": activity_id, "seq": seq,
+        append_log(session, launch, [{"event": "stale-commit", "activityId": activity_id, "seq": seq,
                               "message": "a newer launch has this activity open; this commit was not applied"}])
         return {"applied": False, "lastSeq": seq}
     _record_activity(state, activity, clean, ctx, settings,
@@ -71,7 +70,7 @@ def apply_commit(session: Session, *, launch_pk: int, activity_id: str, seq: int
     if changed:
         from coursehost.domain.postbacks.enqueue import enqueue_postback
 
-        enqueue_postback(session, registration=ctx.registration)
+        enqueue_postback(session, registration=ctx.registration, settings=settings)
     session.flush()
     return {"applied": True, "lastSeq": seq}
 
@@ -171,45 +170,3 @@ def _leaf(state: ActivityState) -> rollup.Leaf:
                     state.completion_amount)
     return rollup.Leaf(result=result, attempted=bool(state.attempts or state.runtime),
                        scored_at=state.last_access if state.score_scaled is not None else None)
-
-
-# ---------------------------------------------------------------- debug log
-
-
-def _checked_log(log: list[dict] | None) -> list[dict]:
-    """LOG's entries, each a JSON object of bounded size (an oversized one is replaced by a note)."""
-    if log is None:
-        return []
-    if not isinstance(log, list):
-        raise InvalidInput("log must be a list of objects")
-    out = []
-    for entry in log:
-        if not isinstance(entry, dict):
-            raise InvalidInput("log must be a list of objects")
-        try:
-            size = len(json.dumps(entry))
-        except (TypeError, ValueError):
-            raise InvalidInput("log entries must be JSON objects") from None
-        out.append(entry if size <= MAX_LOG_ENTRY_CHARS else
-                   {"event": "log-entry-too-large", "chars": size, "type": str(entry.get("event") or entry.get("type"))[:80]})
-    return out
-
-
-def _append_log(launch: Launch, entries: list[dict]) -> None:
-    """Append ENTRIES to the launch's history log, keeping the newest MAX_LOG_ENTRIES behind one
-    leading note that counts what was dropped."""
-    if not entries:
-        return
-    current = list(launch.history_log or [])
-    dropped = 0
-    if current and isinstance(current[0], dict) and current[0].get("event") == TRUNCATED_EVENT:
-        dropped = int(current.pop(0).get("dropped") or 0)
-    current.extend(entries)
-    excess = len(current) - (MAX_LOG_ENTRIES - 1)
-    if excess > 0 or dropped:
-        if excess > 0:
-            current = current[excess:]
-            dropped += excess
-        current.insert(0, {"event": TRUNCATED_EVENT, "dropped": dropped,
-                           "message": f"{dropped} older log entries were dropped"})
-    launch.history_log = current

@@ -12,6 +12,7 @@ from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations import core
+from coursehost.domain.postbacks.config import SETTING_IDS as POSTBACK_SETTING_IDS
 from coursehost.domain.runtime import rollup
 from coursehost.domain.runtime.datamodel import SUSPEND_DATA_LIMITS, family, number
 
@@ -19,6 +20,7 @@ SETTING_IDS = (
     "PlayerResetRunTimeData", "PlayerLaunchCompletedRegsAsNoCredit", "PlayerSuspendDataMaxLength",
     "PlayerScoreOverridesStatus", "PlayerScaleRawScore", "PlayerAllowCompleteStatusChange",
     *rollup.SETTING_IDS,
+    *POSTBACK_SETTING_IDS,  # read with the rest: a commit that moves the results may queue a postback
 )
 #: Key in Launch.options recording that the launch runs in no-credit mode (decided once, at launch).
 NO_CREDIT_OPTION = "noCredit"

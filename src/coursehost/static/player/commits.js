@@ -68,6 +68,8 @@ export class CommitChannel {
         this.latest = null;
         return body;
       }
+      // Retried as is (same seq), carrying what was logged meanwhile (the failures themselves).
+      failed.log = failed.log.concat(this.debug.take());
       return failed;
     }
     if (this.latest) {

@@ -134,9 +134,10 @@ async function deliver(activityId) {
   open(cfg.contentBase + item.href);
 }
 
+// PlayerScoLaunchType: how the player shows the content (PlayerLaunchType, launch page to player,
+// is the launcher page's business).
 function scoWindowMode() {
-  const sco = S.PlayerScoLaunchType || "FRAMESET";
-  return sco !== "FRAMESET" ? sco : S.PlayerLaunchType || "FRAMESET";
+  return String(S.PlayerScoLaunchType || "FRAMESET").toUpperCase();
 }
 
 function open(url) {
@@ -280,6 +281,12 @@ async function exitCourse() {
     target = answer.redirect || target;
   } catch (err) {
     channel.beaconExit();
+  }
+  if (cfg.inWindow && window.opener && !window.opener.closed) {
+    // Our own window, opened by the launcher page: it goes on to the exit target; we close.
+    window.opener.postMessage({ type: "coursehost:exit", redirect: target }, window.location.origin);
+    window.close();
+    return;
   }
   window.top.location.href = target;
 }

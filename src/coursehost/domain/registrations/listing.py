@@ -1,0 +1,61 @@
+"""GetRegistrations / GetRegistrationInstances: which registrations a list shows, and in what order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.registrations import Registration, RegistrationInstance
+from coursehost.domain.paging import ListSpec
+from coursehost.domain.tags import keys_with_any_tag
+
+
+def _learner_field(name: str):
+    # A JSON member as text: JSON_EXTRACT on SQLite, ->> on PostgreSQL (both through SQLAlchemy's JSON type).
+    return Registration.learner[name].as_string()
+
+
+REGISTRATION_LIST = ListSpec(
+    order_by={
+        "created_asc": (Registration.created, False), "created_desc": (Registration.created, True),
+        "updated_asc": (Registration.updated, False), "updated_desc": (Registration.updated, True),
+    },
+    default_order="created_desc",
+    filter_by={
+        "registration_id": Registration.registration_id, "course_id": Registration.course_id,
+        "learner_id": Registration.learner_id, "learner_first_name": _learner_field("firstName"),
+        "learner_last_name": _learner_field("lastName"), "learner_email": _learner_field("email"),
+    },
+    default_filter_by="registration_id",
+    datetime_fields={"created": Registration.created, "updated": Registration.updated},
+    default_datetime="updated",
+    tiebreak=Registration.pk,
+)
+
+
+def registration_list_query(application_pk: int, *, course_id: str | None = None, learner_id: str | None = None,
+                            tags: list[str] | None = None) -> Select:
+    """The application's registrations, narrowed to a course, a learner and any of TAGS."""
+    stmt = select(Registration).where(Registration.application_pk == application_pk)
+    if course_id:
+        stmt = stmt.where(Registration.course_id == course_id)
+    if learner_id:
+        stmt = stmt.where(Registration.learner_id == learner_id)
+    if tags:
+        stmt = stmt.where(Registration.registration_id.in_(keys_with_any_tag(application_pk, "registration", tags)))
+    return stmt
+
+
+def list_instances(session: Session, *, registration: Registration, since: datetime | None = None,
+                   until: datetime | None = None) -> list[RegistrationInstance]:
+    """The registration's instances, oldest first, updated within [SINCE, UNTIL] when given.
+
+    Instances are few per registration (one per restart), so the list is not paged."""
+    stmt = select(RegistrationInstance).where(RegistrationInstance.registration_pk == registration.pk)
+    if since is not None:
+        stmt = stmt.where(RegistrationInstance.updated >= since)
+    if until is not None:
+        stmt = stmt.where(RegistrationInstance.updated <= until)
+    return list(session.scalars(stmt.order_by(RegistrationInstance.instance)))
