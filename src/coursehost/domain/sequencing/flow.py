@@ -1,0 +1,259 @@
+"""Sequencing request processes (SCORM 2004 4th Ed. SN Appendix C, SB.2.x): flow, choice,
+start, resume all, continue, previous, retry, exit, jump."""
+
+from __future__ import annotations
+
+from coursehost.domain.sequencing.base import BACK, FWD, HIDDEN, SKIP, STOP_FWD, SequencingError
+from coursehost.domain.sequencing.rollup import RollupMixin
+
+# (delivery request, end sequencing session)
+SeqResult = tuple[str | None, bool]
+
+
+class FlowMixin(RollupMixin):
+    # ------------------------------------------------------------------ tree walking
+    def _is_last(self, aid: str) -> bool:
+        """AID is the last activity of a forward preorder traversal of the available tree."""
+        if self.kids(aid):
+            return False
+        while True:
+            parent = self.nodes[aid].parent
+            if parent is None:
+                return True
+            if self.kids(parent)[-1] != aid:
+                return False
+            aid = parent
+
+    def _sibling(self, aid: str, step: int) -> tuple[list[str], int]:
+        sibs = self.kids(self.nodes[aid].parent)  # type: ignore[arg-type]
+        try:
+            return sibs, sibs.index(aid)
+        except ValueError:  # not among the available children: position by definition order
+            return sibs, -1 if step > 0 else len(sibs)
+
+    def flow_tree_traversal(self, aid: str, direction: str, consider_children: bool,
+                            prev_dir: str | None) -> tuple[str | None, str | None, bool]:
+        """Flow Tree Traversal Subprocess (SB.2.1): (next activity, direction, end session)."""
+        reversed_ = False
+        node = self.nodes[aid]
+        if prev_dir == BACK and node.parent is not None and self.kids(node.parent)[-1] == aid:
+            direction, reversed_ = BACK, True
+            aid = self.kids(node.parent)[0]
+            node = self.nodes[aid]
+        if direction == FWD:
+            if (aid == self.tree.root and not consider_children) or self._is_last(aid):
+                if not self.dry:
+                    self.terminate_descendents(self.tree.root)
+                return None, None, True
+            if node.leaf or not consider_children:
+                sibs, i = self._sibling(aid, 1)
+                if i + 1 >= len(sibs):
+                    return self.flow_tree_traversal(node.parent, FWD, False, None)  # type: ignore[arg-type]
+                return sibs[i + 1], FWD, False
+            kids = self.kids(aid)
+            if kids:
+                return kids[0], FWD, False
+            raise SequencingError("SB.2.1-2")
+        if node.parent is None:
+            raise SequencingError("SB.2.1-3")
+        if node.leaf or not consider_children:
+            if not reversed_ and self.nodes[node.parent].forward_only:
+                raise SequencingError("SB.2.1-4")
+            sibs, i = self._sibling(aid, -1)
+            if i <= 0:
+                return self.flow_tree_traversal(node.parent, BACK, False, None)
+            return sibs[i - 1], BACK, False
+        kids = self.kids(aid)
+        if kids:
+            return (kids[0], FWD, False) if node.forward_only else (kids[-1], BACK, False)
+        raise SequencingError("SB.2.1-2")
+
+    def flow_activity_traversal(self, aid: str, direction: str, prev_dir: str | None) -> SeqResult:
+        """Flow Activity Traversal Subprocess (SB.2.2), iterative: (deliverable leaf, end session)."""
+        while True:
+            parent = self.nodes[aid].parent
+            if parent is not None and not self.nodes[parent].flow:
+                raise SequencingError("SB.2.2-1")
+            if self.rules_check(aid, "pre", SKIP) is not None:
+                self.log(f"UP.2: skip rule on {aid!r}")
+                nxt, ndir, end = self.flow_tree_traversal(aid, direction, False, prev_dir)
+                if nxt is None:
+                    return None, end
+                if prev_dir == BACK and ndir == BACK:
+                    aid, direction, prev_dir = nxt, BACK, None
+                else:
+                    aid = nxt
+                continue
+            if self.check_activity(aid):
+                raise SequencingError("SB.2.2-2")
+            if self.nodes[aid].leaf:
+                return aid, False
+            nxt, ndir, end = self.flow_tree_traversal(aid, direction, True, None)
+            if nxt is None:
+                return None, end
+            if direction == BACK and ndir == FWD:
+                aid, direction, prev_dir = nxt, FWD, BACK
+            else:
+                aid, prev_dir = nxt, None
+
+    def flow(self, aid: str, direction: str, consider_children: bool) -> SeqResult:
+        """Flow Subprocess (SB.2.3)."""
+        nxt, _ndir, end = self.flow_tree_traversal(aid, direction, consider_children, None)
+        if nxt is None:
+            return None, end
+        return self.flow_activity_traversal(nxt, direction, None)
+
+    def choice_activity_traversal(self, aid: str, direction: str) -> None:
+        """Choice Activity Traversal Subprocess (SB.2.4); raises when the activity blocks it."""
+        if direction == FWD:
+            if self.rules_check(aid, "pre", STOP_FWD) is not None:
+                raise SequencingError("SB.2.4-1")
+            return
+        parent = self.nodes[aid].parent
+        if parent is None:
+            raise SequencingError("SB.2.4-3")
+        if self.nodes[parent].forward_only:
+            raise SequencingError("SB.2.4-2")
+
+    def choice_flow(self, aid: str, direction: str) -> str:
+        """Choice Flow Subprocess (SB.2.9.1) with its tree traversal (SB.2.9.2)."""
+        cur = aid
+        while True:
+            node = self.nodes[cur]
+            if node.parent is None or (direction == FWD and self._is_last(cur)):
+                return aid
+            sibs, i = self._sibling(cur, 1 if direction == FWD else -1)
+            if direction == FWD and i + 1 < len(sibs):
+                return sibs[i + 1]
+            if direction == BACK and i > 0:
+                return sibs[i - 1]
+            cur = node.parent
+            if cur == self.tree.root:
+                return aid
+
+    # ------------------------------------------------------------------ SB.2.x requests
+    def sequencing_request(self, request: str, target: str | None) -> SeqResult:
+        """Sequencing Request Process (SB.2.12)."""
+        cur = self.st.session.current
+        if request == "start":  # SB.2.5
+            if cur is not None:
+                raise SequencingError("SB.2.5-1")
+            root = self.tree.root
+            if self.nodes[root].leaf:
+                return root, False
+            return self.flow(root, FWD, True)
+        if request == "resumeAll":  # SB.2.6
+            if cur is not None:
+                raise SequencingError("SB.2.6-1")
+            if self.st.session.suspended is None:
+                raise SequencingError("SB.2.6-2")
+            return self.st.session.suspended, False
+        if request in ("continue", "previous"):  # SB.2.7, SB.2.8
+            code = "SB.2.7" if request == "continue" else "SB.2.8"
+            if cur is None:
+                raise SequencingError(f"{code}-1")
+            parent = self.nodes[cur].parent
+            if parent is not None and not self.nodes[parent].flow:
+                raise SequencingError(f"{code}-2")
+            return self.flow(cur, FWD if request == "continue" else BACK, False)
+        if request == "exit":  # SB.2.11
+            if cur is None:
+                raise SequencingError("SB.2.11-1")
+            if self.st.acts[cur].active:
+                raise SequencingError("SB.2.11-2")
+            return None, cur == self.tree.root
+        if request == "retry":  # SB.2.10
+            if cur is None:
+                raise SequencingError("SB.2.10-1")
+            a = self.st.acts[cur]
+            if a.active or a.suspended:
+                raise SequencingError("SB.2.10-2")
+            if self.nodes[cur].leaf:
+                return cur, False
+            got, end = self.flow(cur, FWD, True)
+            if got is None:
+                raise SequencingError("SB.2.10-3")
+            return got, end
+        if request == "choice":
+            return self.choice_request(target)
+        if request == "jump":  # SB.2.13
+            if cur is None:
+                raise SequencingError("SB.2.13-1")
+            return target, False
+        raise SequencingError("SB.2.12-1")
+
+    def hidden_from_choice(self, aid: str) -> bool:
+        return self.rules_check(aid, "pre", HIDDEN) is not None
+
+    def choice_request(self, target: str | None) -> SeqResult:
+        """Choice Sequencing Request Process (SB.2.9)."""
+        nodes, tree = self.nodes, self.tree
+        if target is None or target not in nodes:
+            raise SequencingError("SB.2.9-1")
+        tnode = nodes[target]
+        if tnode.parent is not None and not self.available(target):
+            raise SequencingError("SB.2.9-2")
+        for a in tree.path_to_root(target):
+            if self.hidden_from_choice(a):
+                raise SequencingError("SB.2.9-3")
+        if tnode.parent is not None and not nodes[tnode.parent].choice:
+            raise SequencingError("SB.2.9-4")
+        cur = self.st.session.current
+        common = tree.root if cur is None else tree.common_ancestor(cur, target)
+        if cur is None or cur == target:
+            if cur is None:
+                self._choice_down(common, target, FWD)
+        elif nodes[cur].parent == tnode.parent:
+            sibs = self.kids(tnode.parent)  # type: ignore[arg-type]
+            i, k = sibs.index(cur) if cur in sibs else 0, sibs.index(target)
+            direction = FWD if k > i else BACK
+            between = sibs[i:k + 1] if k > i else sibs[k:i + 1][::-1]
+            for a in between:
+                self.choice_activity_traversal(a, direction)
+        elif cur == common:
+            self._choice_down(common, target, FWD)
+        elif target == common:
+            for a in tree.path_to_root(cur)[:-1]:
+                if a == target:
+                    break
+                if not nodes[a].choice_exit:
+                    raise SequencingError("SB.2.9-7")
+        else:
+            constrained = None
+            for a in tree.path_to_root(cur):
+                if a == common:
+                    break
+                if not nodes[a].choice_exit:
+                    raise SequencingError("SB.2.9-7")
+                if constrained is None and nodes[a].constrain_choice:
+                    constrained = a
+            if constrained is not None:
+                direction = FWD if tnode.order > nodes[constrained].order else BACK
+                consider = self.choice_flow(constrained, direction)
+                if target != consider and target != constrained and not tree.is_descendant(target, consider):
+                    raise SequencingError("SB.2.9-8")
+            self._choice_down(common, target, FWD if tnode.order > nodes[cur].order else BACK)
+        if tnode.leaf:
+            return target, False
+        try:
+            got, end = self.flow(target, FWD, True)
+        except SequencingError:
+            got, end = None, False
+        if got is None:
+            if not self.dry:
+                self.terminate_descendents(common)
+                self.end_attempt(common)
+                self.st.session.current = target
+            raise SequencingError("SB.2.9-9")
+        return got, end
+
+    def _choice_down(self, common: str, target: str, direction: str) -> None:
+        """SB.2.9 steps 7/9: walk the path common ancestor -> target (traversal, preventActivation)."""
+        path = self.tree.path_to_root(target)
+        path = path[:path.index(common) + 1][::-1]
+        acts, nodes = self.st.acts, self.nodes
+        for a in path:
+            if direction == FWD:
+                self.choice_activity_traversal(a, FWD)
+            if a != common and not acts[a].active and nodes[a].prevent_activation:
+                raise SequencingError("SB.2.9-6")
