@@ -188,7 +188,7 @@ class EngineBase:
         'exit', 'post') with an action in ACTIONS whose conditions hold, else None."""
         memo = self.memo
         if memo is not None:
-            key = (aid, kind + ",".join(sorted(actions)))
+            key = (aid, kind, actions)
             if key in memo:
                 return memo[key]
         node = self.nodes[aid]
@@ -217,6 +217,16 @@ class EngineBase:
 
     def check_activity(self, aid: str) -> bool:
         """Check Activity Process (UP.5): True when the activity is disabled or past its limits."""
+        memo = self.memo
+        if memo is not None:
+            key = (aid, "UP.5")
+            got = memo.get(key)
+            if got is None:
+                got = memo[key] = self._check_activity(aid)
+            return got
+        return self._check_activity(aid)
+
+    def _check_activity(self, aid: str) -> bool:
         if self.rules_check(aid, "pre", DISABLED) is not None:
             self.log(f"UP.5: {aid!r} is disabled by a pre-condition rule")
             return True

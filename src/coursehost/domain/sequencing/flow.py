@@ -70,6 +70,21 @@ class FlowMixin(RollupMixin):
 
     def flow_activity_traversal(self, aid: str, direction: str, prev_dir: str | None) -> SeqResult:
         """Flow Activity Traversal Subprocess (SB.2.2), iterative: (deliverable leaf, end session)."""
+        memo = self.memo
+        if memo is None:
+            return self._flow_activity_traversal(aid, direction, prev_dir)
+        key = (aid, direction, prev_dir, "SB.2.2")
+        got = memo.get(key)
+        if got is None:
+            try:
+                got = memo[key] = self._flow_activity_traversal(aid, direction, prev_dir)
+            except SequencingError as exc:
+                got = memo[key] = exc
+        if isinstance(got, SequencingError):
+            raise SequencingError(got.code)
+        return got
+
+    def _flow_activity_traversal(self, aid: str, direction: str, prev_dir: str | None) -> SeqResult:
         while True:
             parent = self.nodes[aid].parent
             if parent is not None and not self.nodes[parent].flow:
@@ -94,7 +109,7 @@ class FlowMixin(RollupMixin):
             if direction == BACK and ndir == FWD:
                 aid, direction, prev_dir = nxt, FWD, BACK
             else:
-                aid, prev_dir = nxt, None
+                return self.flow_activity_traversal(nxt, direction, None)
 
     def flow(self, aid: str, direction: str, consider_children: bool) -> SeqResult:
         """Flow Subprocess (SB.2.3)."""
@@ -185,6 +200,24 @@ class FlowMixin(RollupMixin):
     def hidden_from_choice(self, aid: str) -> bool:
         return self.rules_check(aid, "pre", HIDDEN) is not None
 
+    def _memo(self, key: tuple, compute):  # type: ignore[no-untyped-def]
+        memo = self.memo
+        if memo is None:
+            return compute()
+        if key in memo:
+            return memo[key]
+        got = memo[key] = compute()
+        return got
+
+    def _path_hidden(self, aid: str) -> bool:
+        """SB.2.9 step 3 for the path root..AID: hidden from choice (or not available) on the way."""
+        def compute() -> bool:
+            parent = self.nodes[aid].parent
+            if parent is not None and (not self.available(aid) or self._path_hidden(parent)):
+                return True
+            return self.hidden_from_choice(aid)
+        return self._memo((aid, "hidden-path"), compute)
+
     def choice_request(self, target: str | None) -> SeqResult:
         """Choice Sequencing Request Process (SB.2.9)."""
         nodes, tree = self.nodes, self.tree
@@ -193,16 +226,16 @@ class FlowMixin(RollupMixin):
         tnode = nodes[target]
         if tnode.parent is not None and not self.available(target):
             raise SequencingError("SB.2.9-2")
-        for a in tree.path_to_root(target):
-            if self.hidden_from_choice(a):
-                raise SequencingError("SB.2.9-3")
+        if self._path_hidden(target):
+            raise SequencingError("SB.2.9-3")
         if tnode.parent is not None and not nodes[tnode.parent].choice:
             raise SequencingError("SB.2.9-4")
         cur = self.st.session.current
         common = tree.root if cur is None else tree.common_ancestor(cur, target)
+        code: str | None = None
         if cur is None or cur == target:
             if cur is None:
-                self._choice_down(common, target, FWD)
+                code = self._choice_down(common, target, FWD)
         elif nodes[cur].parent == tnode.parent:
             sibs = self.kids(tnode.parent)  # type: ignore[arg-type]
             i, k = sibs.index(cur) if cur in sibs else 0, sibs.index(target)
@@ -211,32 +244,26 @@ class FlowMixin(RollupMixin):
             for a in between:
                 self.choice_activity_traversal(a, direction)
         elif cur == common:
-            self._choice_down(common, target, FWD)
+            code = self._choice_down(common, target, FWD)
         elif target == common:
-            for a in tree.path_to_root(cur)[:-1]:
-                if a == target:
-                    break
-                if not nodes[a].choice_exit:
-                    raise SequencingError("SB.2.9-7")
+            code = self._memo((common, "choice-exit"), lambda: self._choice_exit(cur, common))
         else:
-            constrained = None
-            for a in tree.path_to_root(cur):
-                if a == common:
-                    break
-                if not nodes[a].choice_exit:
-                    raise SequencingError("SB.2.9-7")
-                if constrained is None and nodes[a].constrain_choice:
-                    constrained = a
+            code, constrained = self._memo((common, "leave"), lambda: self._leave(cur, common))
+            if code is not None:
+                raise SequencingError(code)
             if constrained is not None:
                 direction = FWD if tnode.order > nodes[constrained].order else BACK
-                consider = self.choice_flow(constrained, direction)
+                consider = self._memo((constrained, direction, "choice-flow"),
+                                      lambda: self.choice_flow(constrained, direction))
                 if target != consider and target != constrained and not tree.is_descendant(target, consider):
                     raise SequencingError("SB.2.9-8")
-            self._choice_down(common, target, FWD if tnode.order > nodes[cur].order else BACK)
+            code = self._choice_down(common, target, FWD if tnode.order > nodes[cur].order else BACK)
+        if code is not None:
+            raise SequencingError(code)
         if tnode.leaf:
             return target, False
         try:
-            got, end = self.flow(target, FWD, True)
+            got, end = self._memo((target, "flow-into"), lambda: self.flow(target, FWD, True))
         except SequencingError:
             got, end = None, False
         if got is None:
@@ -247,13 +274,40 @@ class FlowMixin(RollupMixin):
             raise SequencingError("SB.2.9-9")
         return got, end
 
-    def _choice_down(self, common: str, target: str, direction: str) -> None:
-        """SB.2.9 steps 7/9: walk the path common ancestor -> target (traversal, preventActivation)."""
-        path = self.tree.path_to_root(target)
-        path = path[:path.index(common) + 1][::-1]
-        acts, nodes = self.st.acts, self.nodes
-        for a in path:
+    def _choice_exit(self, cur: str, common: str) -> str | None:
+        for a in self.tree.path_to_root(cur):
+            if a == common:
+                break
+            if not self.nodes[a].choice_exit:
+                return "SB.2.9-7"
+        return None
+
+    def _leave(self, cur: str, common: str) -> tuple[str | None, str | None]:
+        """SB.2.9 step 9: leaving the current branch (choiceExit; the constraining activity)."""
+        constrained = None
+        for a in self.tree.path_to_root(cur):
+            if a == common:
+                break
+            if not self.nodes[a].choice_exit:
+                return "SB.2.9-7", None
+            if constrained is None and self.nodes[a].constrain_choice:
+                constrained = a
+        return None, constrained
+
+    def _choice_down(self, common: str, target: str, direction: str) -> str | None:
+        """SB.2.9 steps 7/9: the path common ancestor -> TARGET: choice activity traversal (forward)
+        and preventActivation; the exception code, or None."""
+        def compute() -> str | None:
+            if target != common:
+                code = self._choice_down(common, self.nodes[target].parent, direction)  # type: ignore[arg-type]
+                if code is not None:
+                    return code
             if direction == FWD:
-                self.choice_activity_traversal(a, FWD)
-            if a != common and not acts[a].active and nodes[a].prevent_activation:
-                raise SequencingError("SB.2.9-6")
+                try:
+                    self.choice_activity_traversal(target, FWD)
+                except SequencingError as exc:
+                    return exc.code
+            if target != common and not self.st.acts[target].active and self.nodes[target].prevent_activation:
+                return "SB.2.9-6"
+            return None
+        return self._memo((common, target, direction, "down"), compute)

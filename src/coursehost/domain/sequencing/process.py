@@ -208,6 +208,21 @@ class ProcessMixin(FlowMixin):
     # ------------------------------------------------------------------ DB.1.1 / DB.2
     def delivery_request(self, aid: str) -> None:
         """Delivery Request Process (DB.1.1)."""
+        memo = self.memo
+        if memo is not None:
+            key = (aid, "DB.1.1")
+            if key not in memo:
+                try:
+                    self._delivery_request(aid)
+                    memo[key] = None
+                except SequencingError as exc:
+                    memo[key] = exc.code
+            if memo[key] is not None:
+                raise SequencingError(memo[key])
+            return
+        self._delivery_request(aid)
+
+    def _delivery_request(self, aid: str) -> None:
         if not self.nodes[aid].leaf:
             raise SequencingError("DB.1.1-1")
         for a in reversed(self.tree.path_to_root(aid)):

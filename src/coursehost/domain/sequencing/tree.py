@@ -243,6 +243,10 @@ class ActivityTree:
         self.root = ids[0]
         self.objectives_global_to_system = objectives_global_to_system
         self.global_ids: list[str] = []
+        self._paths: dict[str, list[str]] = {}
+        for aid in ids:  # preorder: the parent's path is known first
+            parent = nodes[aid].parent
+            self._paths[aid] = [aid] + (self._paths[parent] if parent is not None else [])
         seen: set[str] = set()
         for aid in ids:
             for obj in nodes[aid].objectives:
@@ -278,13 +282,8 @@ class ActivityTree:
         return self.nodes[activity_id].parent
 
     def path_to_root(self, activity_id: str) -> list[str]:
-        """ACTIVITY_ID and its ancestors, the activity first, the root last."""
-        out = []
-        cur: str | None = activity_id
-        while cur is not None:
-            out.append(cur)
-            cur = self.nodes[cur].parent
-        return out
+        """ACTIVITY_ID and its ancestors, the activity first, the root last (shared: do not modify)."""
+        return self._paths[activity_id]
 
     def common_ancestor(self, a: str, b: str) -> str:
         """The deepest activity that is A or an ancestor of A and also B or an ancestor of B."""
