@@ -225,9 +225,24 @@ class ProcessMixin(FlowMixin):
     def _delivery_request(self, aid: str) -> None:
         if not self.nodes[aid].leaf:
             raise SequencingError("DB.1.1-1")
+        if self.memo is not None:
+            if self._path_disabled(aid):
+                raise SequencingError("DB.1.1-3")
+            return
         for a in reversed(self.tree.path_to_root(aid)):
             if self.check_activity(a):
                 raise SequencingError("DB.1.1-3")
+
+    def _path_disabled(self, aid: str) -> bool:
+        """DB.1.1 step 3 for root..AID, memoised per activity (look-ahead only)."""
+        memo = self.memo
+        key = (aid, "path-disabled")
+        got = memo.get(key)  # type: ignore[union-attr]
+        if got is None:
+            parent = self.nodes[aid].parent
+            got = (parent is not None and self._path_disabled(parent)) or self.check_activity(aid)
+            memo[key] = got  # type: ignore[index]
+        return got
 
     def content_delivery(self, aid: str) -> None:
         """Content Delivery Environment Process (DB.2)."""

@@ -243,6 +243,8 @@ class ActivityTree:
         self.root = ids[0]
         self.objectives_global_to_system = objectives_global_to_system
         self.global_ids: list[str] = []
+        self._last_a: str | None = None
+        self._last_set: set[str] = set()
         self._paths: dict[str, list[str]] = {}
         for aid in ids:  # preorder: the parent's path is known first
             parent = nodes[aid].parent
@@ -287,6 +289,14 @@ class ActivityTree:
 
     def common_ancestor(self, a: str, b: str) -> str:
         """The deepest activity that is A or an ancestor of A and also B or an ancestor of B."""
+        if a == self._last_a:
+            anc = self._last_set
+        else:
+            anc = self._last_set = set(self._paths[a])
+            self._last_a = a
+        for x in self._paths[b]:
+            if x in anc:
+                return x
         na, nb = self.nodes[a], self.nodes[b]
         while na.depth > nb.depth:
             na = self.nodes[na.parent]  # type: ignore[index]
