@@ -1,8 +1,8 @@
 """Navigation decisions for the player, made on the server behind one call (POST /player/runtime/navigate).
 
-For now: flow and choice over the launchable activities in tree order, honouring SCORM 1.2 item
-prerequisites (CAM 1.2 §2.3.2.5.1 adlcp:prerequisites, aicc_script: ids with & | ~ and parentheses).
-The SCORM 2004 sequencing engine replaces `decide` for sequenced courses later.
+SCORM 2004 courses go through the sequencing engine (`sequenced_decision`). SCORM 1.2 and AICC:
+flow and choice over the launchable activities in tree order, honouring item prerequisites
+(CAM 1.2 §2.3.2.5.1 adlcp:prerequisites, aicc_script: ids with & | ~ and parentheses).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coursehost.db.models.registrations import ActivityState
+from coursehost.db.models.courses import CourseVersion
+from coursehost.db.models.registrations import ActivityState, Launch, RegistrationInstance
+from coursehost.domain.runtime import sequenced
 
-REQUESTS = ("start", "continue", "previous", "choice", "exit", "exitAll", "suspendAll", "abandon", "abandonAll")
+REQUESTS = sequenced.REQUESTS
 _TOKEN = re.compile(r"\s*(\(|\)|&|\||~|[^()&|~\s]+)")
 
 
@@ -32,6 +34,7 @@ def leaves(structure: dict) -> list[dict]:
                     "id": node["id"], "title": node.get("title") or node["id"], "href": node["href"],
                     "parameters": node.get("parameters"), "type": node.get("activity_type"),
                     "visible": node.get("visible", True), "prerequisites": data.get("prerequisites"),
+                    "hide": list((node.get("presentation") or {}).get("hideLMSUI") or []),
                 })
             return
         for child in children:
@@ -155,3 +158,79 @@ def toc(items: list[dict], status: dict[str, str]) -> list[dict]:
     return [{"id": i["id"], "title": i["title"], "visible": i["visible"] is not False,
              "status": status.get(i["id"], "not attempted"),
              "available": prerequisites_met(i.get("prerequisites"), status)} for i in items]
+
+
+# ---------------------------------------------------------------- SCORM 2004: the sequencing engine
+
+#: Launch.options key holding the sequencing state of a launch that records nothing (tracking=false).
+UNTRACKED_STATE = "untrackedSequencing"
+
+
+class _UntrackedHolder:
+    """The `state` of an untracked launch: its own copy, starting from the instance's."""
+
+    def __init__(self, launch: Launch, instance: RegistrationInstance):
+        self.launch, self.instance = launch, instance
+
+    @property
+    def state(self) -> dict:
+        own = (self.launch.options or {}).get(UNTRACKED_STATE)
+        return own if isinstance(own, dict) else dict(self.instance.state or {})
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        self.launch.options = {**(self.launch.options or {}), UNTRACKED_STATE: value}
+
+
+def _holder(launch: Launch, instance: RegistrationInstance):
+    return instance if launch.tracking else _UntrackedHolder(launch, instance)
+
+
+def sequenced_decision(instance: RegistrationInstance, version: CourseVersion, launch: Launch, *,
+                       request: str, target: str | None, lookahead: bool = True) -> dict:
+    """A navigation request through the engine -> {activityId, ended, valid, message, toc, nav, log}."""
+    tree = sequenced.tree_for(version)
+    holder = _holder(launch, instance)
+    ses = sequenced.load(holder, tree)
+    start_at = (launch.options or {}).get("startSco")
+    d = sequenced.navigate(ses, request, target, start_at=start_at)
+    sequenced.save(holder, ses)
+    nav = sequenced.nav_state(ses) if lookahead else {"continue": True, "previous": True,
+                                                      "choice": list(tree.ids), "jump": [], "menu": {}}
+    if d["activityId"]:
+        message = f"{request}: deliver [{d['activityId']}]"
+    elif d["ended"]:
+        message = f"{request}: the sequencing session has ended"
+    elif request == "_none_":
+        message = "The activity has ended. Choose what to do next from the outline or the buttons."
+    else:
+        message = _refusal(request, target, d["exception"])
+    return {"activityId": d["activityId"], "current": ses.current, "ended": d["ended"], "valid": d["valid"],
+            "exception": d["exception"], "message": message, "toc": sequenced.toc(ses, nav),
+            "nav": {k: v for k, v in nav.items() if k != "menu"}, "log": d["log"]}
+
+
+def _refusal(request: str, target: str | None, code: str | None) -> str:
+    """What the learner reads when a request cannot be honoured (SN Appendix C exception codes)."""
+    what = {"continue": "There is nothing to continue to from here.",
+            "previous": "There is no earlier activity to go back to from here.",
+            "choice": f"That activity ({target}) cannot be chosen right now.",
+            "jump": f"That activity ({target}) cannot be opened right now."}.get(
+        request, f"The request {request} cannot be honoured right now.")
+    return what + (f" [{code}]" if code else "")
+
+
+def sequenced_exit(instance: RegistrationInstance, version: CourseVersion, launch: Launch) -> list[str]:
+    """The learner leaves the player: suspend all while an activity is open or suspended, so the
+    next launch resumes where they were, unless the course is complete; else exit all (SN 4.4.1)."""
+    tree = sequenced.tree_for(version)
+    holder = _holder(launch, instance)
+    ses = sequenced.load(holder, tree)
+    cur = ses.current
+    if cur is None:
+        return []
+    done = ses.activity_status(tree.root)["completion"] == "completed"
+    open_ = sequenced.is_active(ses, cur) or ses.activity_status(cur)["suspended"]
+    d = sequenced.navigate(ses, "suspendAll" if open_ and not done else "exitAll")
+    sequenced.save(holder, ses)
+    return d["log"]

@@ -27,6 +27,8 @@ PLAYER_SETTINGS = [
     "PlayerDesiredWidth", "PlayerDesiredHeight", "PlayerLogoutCausesPlayerExit",
     "PlayerDebugControlAudit", "PlayerDebugControlDetailed", "PlayerDebugRteAudit", "PlayerDebugRteDetailed",
     "PlayerDebugIncludeTimestamps", "PlayerPreventRightClick",
+    "PlayerDebugSequencingAudit", "PlayerDebugSequencingDetailed", "PlayerDebugLookAheadAudit",
+    "PlayerDebugLookAheadDetailed", "PlayerInvalidMenuItemAction", "PlayerLookaheadSequencerMode",
 ] + [f"Player{p}Sco{s}{m}ExitAction" for p in ("Intermediate", "Final") for s in ("Satisfied", "NotSatisfied")
      for m in ("Normal", "Suspend", "Timeout", "Logout")]
 

@@ -115,8 +115,9 @@ def _player_config(svc, reg, version, launch_row, family, options, settings) -> 
         "runtimeBase": "/player/runtime",
         "contentBase": f"/content/{page.content_key(svc.instance_key, version.pk)}/",
         "scorm": family, "standard": version.learning_standard, "title": version.title,
-        "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"]}
-                  for i in items],
+        "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"],
+                   "hide": i["hide"]} for i in items],
+        "sequenced": navigation.sequenced.uses_engine(version),
         "tracking": bool(launch_row.tracking), "sandbox": bool(reg.sandbox),
         "learner": {"id": reg.learner_id, "firstName": learner.get("firstName"), "lastName": learner.get("lastName")},
         "redirect": page.redirect_target(options), "culture": options.get("culture"),
@@ -234,6 +235,9 @@ async def runtime_navigate(request: Request) -> Response:
             row = _launch_for(request, session)
             inst = session.get(RegistrationInstance, row.instance_pk)
             version = session.get(CourseVersion, inst.course_version_pk)
+            if navigation.sequenced.uses_engine(version):
+                return navigation.sequenced_decision(inst, version, row, request=nav, target=body.get("target"),
+                                                      lookahead=body.get("lookahead", True) is not False)
             items = navigation.leaves(version.structure)
             status = navigation.statuses(session, inst.pk)
             start_at = (row.options or {}).get("startSco") or inst.registration.suspended_activity_id
@@ -251,6 +255,10 @@ async def runtime_exit(request: Request) -> Response:
     def work():
         with _unit(request) as session:
             row = _launch_for(request, session)
+            inst = session.get(RegistrationInstance, row.instance_pk)
+            version = session.get(CourseVersion, inst.course_version_pk)
+            if navigation.sequenced.uses_engine(version):
+                navigation.sequenced_exit(inst, version, row)
             runtime_port.exit_launch(session, launch_pk=row.pk)
             return page.redirect_target(row.options or {})
     return JSONResponse({"redirect": await _in_thread(work)})

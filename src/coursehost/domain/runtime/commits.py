@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.runtime import rollup
+from coursehost.domain.runtime import rollup, sequenced
 from coursehost.domain.runtime.context import (
     NO_CREDIT_OPTION, LaunchContext, find_state, launchable, load_context, new_state, set_attempt_start,
     settings_for, suspend_data_limit,
@@ -58,10 +58,11 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         append_log(session, launch, [{"event": "stale-commit", "activityId": activity_id, "seq": seq,
                               "message": "a newer launch has this activity open; this commit was not applied"}])
         return {"applied": False, "lastSeq": seq}
-    _record_activity(state, activity, clean, ctx, settings,
-                     no_credit=bool((launch.options or {}).get(NO_CREDIT_OPTION)), now=now)
+    no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
+    _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
     _track_suspend(ctx, activity_id, clean)
-    changed = _roll_up(session, ctx, settings, now=now)
+    engine = _report_to_engine(ctx, activity, clean) if sequenced.uses_engine(ctx.version) and not no_credit else None
+    changed = _roll_up(session, ctx, settings, now=now, engine=engine)
     inst = ctx.instance
     launch.completion, launch.success = inst.completion, inst.success
     launch.score_scaled, launch.total_seconds = inst.score_scaled, inst.total_seconds
@@ -132,15 +133,32 @@ def _track_suspend(ctx: LaunchContext, activity_id: str, runtime: dict) -> None:
         reg.suspended_activity_id = None
 
 
-def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, now: datetime) -> bool:
+def _report_to_engine(ctx: LaunchContext, activity: dict, runtime: dict) -> sequenced.SequencingSession:
+    """SCORM 2004: the commit into the sequencing tracking model (rolled up by the author's rules)
+    and the adl.data stores the SCO may write into the registration's shared data."""
+    tree = sequenced.tree_for(ctx.version)
+    ses = sequenced.load(ctx.instance, tree)
+    sequenced.report(ses, activity["id"], runtime)
+    sequenced.save(ctx.instance, ses)
+    shared = sequenced.write_shared(activity, runtime, (ctx.instance.state or {}).get(sequenced.SHARED_KEY))
+    if shared is not None:
+        ctx.instance.state = {**(ctx.instance.state or {}), sequenced.SHARED_KEY: shared}
+    return ses
+
+
+def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, now: datetime,
+             engine: sequenced.SequencingSession | None = None) -> bool:
     """Instance results from its activities; the registration mirrors its current instance.
-    Whether the registration's completion, success, score or time changed."""
+    Whether the registration's completion, success, score or time changed. A multi-SCO SCORM 2004
+    course takes its root activity's rolled-up status from the sequencing engine (SN 4.6)."""
     structure = ctx.version.structure or {}
     states = list(session.scalars(select(ActivityState).where(ActivityState.instance_pk == ctx.instance.pk)))
     leaves = {s.activity_id: _leaf(s) for s in states}
     ids = rollup.leaf_ids(structure)
     if len(ids) <= 1:
         result = leaves.get(ids[0]).result if ids and ids[0] in leaves else Result()
+    elif engine is not None:
+        result = sequenced.root_result(engine)
     elif ctx.fam == "1.2":
         result = rollup.rollup_scorm12(structure, leaves, settings)
     else:

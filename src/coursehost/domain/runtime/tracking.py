@@ -12,6 +12,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
 from coursehost.domain.errors import NotFound
 from coursehost.domain.registrations import core
+from coursehost.domain.runtime import sequenced
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.context import (
     NO_CREDIT_OPTION, LaunchContext, attempt_starts, find_state, launchable, load_context, new_state,
@@ -76,10 +77,22 @@ def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: d
     activity = launchable(ctx, activity_id)
     settings = settings_for(session, ctx)
     state = find_state(session, ctx.instance.pk, activity_id)
-    entry, fresh = _entry(state, ctx.fam, settings.get("PlayerResetRunTimeData") or "WHEN_EXIT_IS_NOT_SUSPEND")
+    reset = settings.get("PlayerResetRunTimeData") or "WHEN_EXIT_IS_NOT_SUSPEND"
+    seq = _sequencing_start(ctx, activity) if sequenced.uses_engine(ctx.version) else None
+    entry, fresh = _entry(state, ctx.fam, reset)
+    if seq is not None and seq["entry"] == "resume" and state is not None and state.runtime:
+        entry, fresh = "resume", False  # suspended by the SCO or by suspendAll (RTE 4.2.9 cmi.entry)
+    elif seq is not None and state is not None and state.runtime and seq["attempt"] > (state.attempts or 0):
+        # The sequencer began a new attempt of the activity (SN 4.2.1.3): fresh data, unless the
+        # settings say never to reset.
+        entry, fresh = ("", False) if reset == "NEVER" else ("ab-initio", True)
     if launch.tracking:
         state = _begin_session(session, ctx, state, activity, launch, fresh=fresh, now=now)
+        if seq is not None and seq["attempt"] > (state.attempts or 0):
+            state.attempts = seq["attempt"]
     runtime = {} if (state is None or fresh) else dict(state.runtime or {})
+    if seq is not None and seq["objectives"]:
+        runtime["objectives"] = sequenced.merge_objectives(runtime.get("objectives"), seq["objectives"])
     total = (state.total_seconds or 0.0) if state is not None else 0.0
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
     lms = _lms_values(ctx, activity, entry=entry, no_credit=no_credit, total=total,
@@ -89,7 +102,15 @@ def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: d
         "api": API_NAMES[ctx.fam], "tracking": bool(launch.tracking),
         "attempt": (state.attempts if state is not None else 0) or 1,
         "runtime": runtime, "lms": {k: v for k, v in lms.items() if v not in (None, "")} | {"entry": entry},
+        **({"adlData": seq["adlData"]} if seq is not None and seq.get("adlData") else {}),
     }
+
+
+def _sequencing_start(ctx: LaunchContext, activity: dict) -> dict:
+    """SCORM 2004: objectives with read maps applied and adl.data buckets, from the tracking model."""
+    ses = sequenced.load(ctx.instance, sequenced.tree_for(ctx.version))
+    shared = (ctx.instance.state or {}).get(sequenced.SHARED_KEY)
+    return sequenced.start_values(ses, activity, shared if isinstance(shared, dict) else None)
 
 
 def _entry(state: ActivityState | None, fam: str, reset: str) -> tuple[str, bool]:

@@ -1,6 +1,6 @@
 // The Coursehost player: run-time API objects (scorm-again), batched commits, the debug log,
 // navigation between SCOs (decided on the server), frameset and new-window delivery.
-import { snapshot, toLoadJSON } from "./runtime-data.js";
+import { loadSharedData, snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
 import { DebugLog } from "./debuglog.js";
 
@@ -31,7 +31,11 @@ const RESPONSE_ELEMENT = /^cmi\.interactions\.(\d+)\.(student_response|learner_r
 const state = {
   api: null, activityId: null, initialized: false, terminated: false, exiting: false, popup: null,
   toc: [], navRequest: null,
+  nav: null, // SCORM 2004: the server's look-ahead {continue, previous, choice: [ids], jump: [ids]}
+  uiRequest: false, // the player's own navigation request is unloading the SCO
 };
+const sequenced = !is12 && Boolean(cfg.sequenced);
+const lookahead = String(S.PlayerLookaheadSequencerMode || "ENABLED").toUpperCase() !== "DISABLED";
 
 // ------------------------------------------------------------------ the API object of one SCO
 
@@ -41,9 +45,12 @@ function newApi() {
   // mastery_override: scorm-again would turn any 1.2 status into passed / failed by the mastery
   // score; like SCORM Cloud we do that only when PlayerScoreOverridesStatus says so (the server
   // applies RTE 1.2's rule for a "completed" status with a score).
-  const api = new Ctor({ autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true,
-                         autoCompleteLessonStatus: false,
-                         mastery_override: flag("PlayerScoreOverridesStatus", false) });
+  const options = { autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true,
+                    autoCompleteLessonStatus: false,
+                    mastery_override: flag("PlayerScoreOverridesStatus", false) };
+  // adl.nav.request_valid.choice / jump.{target=...}: the sequencer's look-ahead (RTE 4.4.3).
+  if (sequenced) options.scoItemIdValidator = (target) => requestAllowed("choice", target);
+  const api = new Ctor(options);
   wrap(api);
   return api;
 }
@@ -116,7 +123,9 @@ async function deliver(activityId) {
   state.activityId = activityId;
   state.initialized = state.terminated = false;
   state.navRequest = null;
+  state.uiRequest = false;
   markCurrent();
+  updateButtons();
   debug.event("deliver", { activityId });
   let start = {};
   try {
@@ -126,6 +135,10 @@ async function deliver(activityId) {
   }
   const api = newApi();
   api.loadFromJSON(toLoadJSON(start, cfg.scorm));
+  if (sequenced) {
+    applyRequestValid(api);
+    loadSharedData(api, start.adlData);
+  }
   // The API must exist before the SCO loads (SCORM RTE API discovery walks parent / opener).
   if (is12) window.API = api; else window.API_1484_11 = api;
   state.api = api;
@@ -197,7 +210,7 @@ function hidePanel() { $("panel").hidden = true; }
 async function navigate(request, target) {
   let decision;
   try {
-    decision = await channel.post("/navigate", { request, activityId: state.activityId, target });
+    decision = await channel.post("/navigate", { request, activityId: state.activityId, target, lookahead });
   } catch (err) {
     debug.event("navigate-failed", { request, error: String(err) });
     warn("The course could not move on; check your connection and try again.");
@@ -205,6 +218,7 @@ async function navigate(request, target) {
   }
   debug.control("navigation", { request, target, decision: decision.message, next: decision.activityId });
   if (decision.toc) renderToc(decision.toc);
+  if (sequenced) return afterSequencing(request, decision);
   if (!decision.activityId) return exitCourse();
   if (decision.activityId === state.activityId && !state.terminated && request !== "start") {
     if (request === "choice" || request === "previous") warn(decision.message);
@@ -212,6 +226,67 @@ async function navigate(request, target) {
   }
   await leaveSco();
   return deliver(decision.activityId);
+}
+
+// SCORM 2004: the sequencer's decision. Something to deliver replaces the SCO; the end of the
+// sequencing session leaves the player; otherwise the learner is told why and chooses again.
+async function afterSequencing(request, decision) {
+  // PlayerDebugSequencing* / PlayerDebugLookAhead*: the sequencer's processes, the look-ahead.
+  if (decision.log && (flag("PlayerDebugSequencingAudit", true) || flag("PlayerDebugSequencingDetailed", false))) {
+    debug.control("sequencing", { request, activityId: decision.activityId, exception: decision.exception || null, log: decision.log });
+  }
+  const nav = decision.nav || {};
+  if (lookahead && flag("PlayerDebugLookAheadDetailed", false)) debug.control("lookahead", nav);
+  else if (lookahead && flag("PlayerDebugLookAheadAudit", true)) {
+    debug.control("lookahead", { continue: nav.continue, previous: nav.previous, choices: (nav.choice || []).length });
+  }
+  state.nav = decision.nav || null;
+  if (decision.ended) return exitCourse();
+  if (decision.activityId) {
+    await leaveSco();
+    return deliver(decision.activityId);
+  }
+  updateButtons();
+  if (state.api && state.initialized && !state.terminated) return warn(decision.message);
+  // A course of one activity has nowhere else to go once its SCO has ended.
+  if (cfg.items.length <= 1 && request !== "start") return exitCourse();
+  await leaveSco();
+  state.api = null;
+  showPanel(decision.message, null);
+}
+
+function requestAllowed(request, target) {
+  if (!state.nav) return true;
+  if (request === "continue" || request === "previous") return Boolean(state.nav[request]);
+  if (request === "choice" || request === "jump") return (state.nav[request] || []).includes(target);
+  return true;
+}
+
+// Set before Initialize: the elements are read-only to the SCO afterwards.
+function applyRequestValid(api) {
+  const valid = api.adl && api.adl.nav && api.adl.nav.request_valid;
+  if (!valid || !state.nav) return;
+  try {
+    valid.continue = state.nav.continue ? "true" : "false";
+    valid.previous = state.nav.previous ? "true" : "false";
+  } catch (err) {
+    debug.event("request-valid-failed", { error: String(err) });
+  }
+}
+
+// The player's own buttons and outline. For SCORM 2004 a request the look-ahead refuses is
+// answered at once (the SCO keeps running); otherwise the SCO is unloaded first, so its data and
+// any Terminate reach the server before the sequencer decides (SN 4.4.2).
+async function uiNavigate(request, target) {
+  if (!sequenced) return navigate(request, target);
+  if (!requestAllowed(request, target)) {
+    warn(request === "choice" ? "That activity cannot be chosen right now." : `${request === "continue" ? "Continue" : "Previous"} is not available right now.`);
+    return;
+  }
+  state.uiRequest = true;
+  await leaveSco();
+  await channel.drain();
+  return navigate(request, target);
 }
 
 // Unload the current SCO (it may still call Finish from its unload handler) before the next one.
@@ -249,13 +324,19 @@ function exitAction(activityId, runtime) {
 async function onScoFinished(activityId, runtime) {
   if (state.exiting || state.activityId !== activityId) return;
   if (!is12) {
-    // SCORM 2004 without the sequencing engine: continue / previous go through the server,
-    // every other request (exit, suspendAll, _none_, ...) ends the session.
-    const request = state.navRequest || "_none_";
-    debug.control("terminate", { activityId, navRequest: request });
-    if (request === "continue" || request === "previous") return navigate(request);
-    if (String(request).startsWith("{target=")) return navigate("choice", String(request).slice(8, String(request).indexOf("}")));
-    return exitCourse();
+    // SCORM 2004: the SCO's adl.nav.request goes to the sequencer (SN 4.4.1, RTE 4.4.1).
+    if (state.uiRequest) return; // the player's own request unloaded the SCO and navigates itself
+    let request = String(state.navRequest || "_none_");
+    let target;
+    const m = /^\{target=([^}]*)\}(choice|jump)$/.exec(request);
+    if (m) { target = m[1]; request = m[2]; }
+    debug.control("terminate", { activityId, navRequest: state.navRequest || "_none_" });
+    if (request === "_none_" && cfg.items.length <= 1) return exitCourse();
+    // The sequencer must see the SCO's last data first: a SCO that ends without reporting is
+    // taken as satisfied and completed (SN UP.4), so a late commit would decide the wrong way.
+    await channel.drain();
+    if (state.exiting || state.activityId !== activityId) return;
+    return navigate(request, target);
   }
   const action = exitAction(activityId, runtime);
   debug.control("sco-exit", { activityId, action, exit: (runtime.core || {}).exit || "", status: (runtime.core || {}).lesson_status });
@@ -298,20 +379,42 @@ function renderToc(toc) {
   const list = $("toc-list");
   list.replaceChildren();
   const choice = flag("PlayerEnableChoiceNav", true);
+  // PlayerInvalidMenuItemAction: items sequencing forbids now are shown (a click explains why),
+  // hidden, or disabled.
+  const invalid = String(S.PlayerInvalidMenuItemAction || "SHOW").toUpperCase();
   for (const entry of toc) {
     if (!entry.visible) continue;
+    if (sequenced && !entry.available && invalid === "HIDE") continue;
     const li = document.createElement("li");
+    if (entry.depth) li.style.paddingLeft = `${entry.depth}em`;
     const button = document.createElement("button");
     button.type = "button";
     button.textContent = entry.title;
     button.dataset.id = entry.id;
     button.dataset.status = entry.status;
-    button.disabled = !choice || !entry.available;
-    button.onclick = () => navigate("choice", entry.id);
+    button.dataset.available = String(Boolean(entry.available));
+    button.disabled = !choice || (!entry.available && (!sequenced || invalid === "DISABLE"));
+    button.onclick = () => uiNavigate("choice", entry.id);
     li.append(button);
     list.append(li);
   }
   markCurrent();
+}
+
+// SCORM 2004: Continue / Previous follow the look-ahead; the current SCO's hideLMSUI hides them
+// (CAM 4th Ed. adlnav:presentation).
+function updateButtons() {
+  if (!sequenced) return;
+  const item = cfg.items.find((i) => i.id === state.activityId);
+  const hide = new Set((item && item.hide) || []);
+  const flow = flag("PlayerEnableFlowNav", true) && cfg.items.length > 1;
+  $("btn-prev").hidden = !flow || hide.has("previous");
+  $("btn-next").hidden = !flow || hide.has("continue");
+  $("btn-exit").hidden = !flag("PlayerShowFinishButton", true) || (hide.has("exitAll") && hide.has("suspendAll"));
+  if (state.nav) {
+    $("btn-prev").disabled = !state.nav.previous;
+    $("btn-next").disabled = !state.nav.continue;
+  }
 }
 
 function markCurrent() {
@@ -342,8 +445,8 @@ function setupChrome() {
   $("toc").hidden = !showToc || !flag("PlayerCourseStructureStartsOpen", true);
   $("toc").style.width = `${num("PlayerCourseStructureWidth", 300)}px`;
   $("btn-toc").onclick = () => { $("toc").hidden = !$("toc").hidden; };
-  $("btn-prev").onclick = () => navigate("previous");
-  $("btn-next").onclick = () => navigate("continue");
+  $("btn-prev").onclick = () => uiNavigate("previous");
+  $("btn-next").onclick = () => uiNavigate("continue");
   $("btn-exit").onclick = () => exitCourse();
   if (flag("PlayerPreventRightClick", false)) document.addEventListener("contextmenu", (e) => e.preventDefault());
 }
@@ -359,7 +462,7 @@ window.addEventListener("beforeunload", onLeave);
 document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") onLeave({ type: "hidden" }); });
 
 // For tests and support: what the player is doing.
-window.coursehostPlayer = { state, channel, debug, navigate, exitCourse, config: cfg };
+window.coursehostPlayer = { state, channel, debug, navigate, uiNavigate, exitCourse, config: cfg };
 
 setupChrome();
 channel.start(num("PlayerCommCommitFrequency", 10000));

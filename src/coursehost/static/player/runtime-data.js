@@ -6,7 +6,7 @@ const COLLECTIONS = new Set([
 ]);
 // Elements the LMS never takes back from a SCO at start (write-only or per-session).
 const NOT_LOADED_12 = { core: ["session_time", "exit"] };
-const NOT_LOADED_2004 = ["session_time", "exit", "request"];
+const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data"];
 
 /** scorm-again's rendered cmi ({"0": {...}} for collections) -> normalized form. */
 export function normalize(node, key = null) {
@@ -28,7 +28,26 @@ export function normalize(node, key = null) {
 /** The API's whole current data model, normalized. */
 export function snapshot(api) {
   const rendered = api.renderCMIToJSONObject();
-  return normalize(rendered.cmi || rendered);
+  const out = normalize(rendered.cmi || rendered);
+  // SCORM 2004 4th Ed. adl.data: the shared data stores this SCO may write, under "adl_data".
+  const adl = api.adl;
+  if (adl && typeof adl.captureWritableSharedDataSnapshot === "function") {
+    const stores = adl.captureWritableSharedDataSnapshot();
+    const ids = Object.keys(stores);
+    if (ids.length) out.adl_data = ids.map((id) => ({ id, store: String(stores[id]) }));
+  }
+  return out;
+}
+
+/** SCORM 2004 4th Ed. adl.data: the buckets the SCO's item maps (CAM 3.4.1.8), with their stores. */
+export function loadSharedData(api, buckets) {
+  const adl = api.adl;
+  if (!buckets || !buckets.length || !adl || typeof adl.configureSharedDataMaps !== "function") return;
+  const stores = {};
+  for (const b of buckets) if (b.storeSet) stores[b.id] = String(b.store);
+  adl.restoreSharedDataSnapshot(stores);
+  adl.configureSharedDataMaps(buckets.map((b) => ({
+    targetID: b.id, readSharedData: Boolean(b.readSharedData), writeSharedData: Boolean(b.writeSharedData) })));
 }
 
 // Put "id" then "type" first: scorm-again checks a response against the interaction's type, and
