@@ -195,8 +195,11 @@ def sequenced_decision(instance: RegistrationInstance, version: CourseVersion, l
     start_at = (launch.options or {}).get("startSco")
     d = sequenced.navigate(ses, request, target, start_at=start_at)
     sequenced.save(holder, ses)
-    nav = sequenced.nav_state(ses) if lookahead else {"continue": True, "previous": True,
-                                                      "choice": list(tree.ids), "jump": [], "menu": {}}
+    # PlayerLookaheadSequencerMode=DISABLED: everything looks available; the sequencer still
+    # refuses what it must when asked.
+    nav = sequenced.nav_state(ses) if lookahead else {
+        "continue": True, "previous": True, "choice": list(tree.ids), "jump": list(tree.ids),
+        "menu": {a: {"enabled": True, "hidden": not tree.nodes[a].visible} for a in tree.ids}}
     if d["activityId"]:
         message = f"{request}: deliver [{d['activityId']}]"
     elif d["ended"]:
