@@ -107,6 +107,8 @@ def value(token: str, elem: str = "") -> str:
     if m:
         kind = "choice" if m["kind"] == "TY.c" else "jump"
         return f"{{target={m['target']}}}{kind}"
+    if elem == "adl.nav.request" and token == "X":
+        return "exit"
     if token in VALUES and token not in ("t", "f"):
         return VALUES[token]
     return token
