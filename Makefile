@@ -54,5 +54,8 @@ bench: test-deps
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/ping.py
 
+conformance-scorm2004: test-deps
+	$(BIN)/python -m tests.conformance.scorm2004
+
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info src/*.egg-info

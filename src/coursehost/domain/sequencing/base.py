@@ -103,6 +103,21 @@ class EngineBase:
         a = self.st.acts[aid]
         return a.attempt_progress, a.attempt_completed
 
+    def objective_completion(self, aid: str, key: str) -> tuple[bool, bool]:
+        """(completion status known, completed) of the objective KEY: its readCompletionStatus
+        global when known, else the objective's own (the attempt's for the primary)."""
+        od = self.objdef(aid, key)
+        for m in od.maps:
+            if m.read_completion:
+                g = self.st.globals[m.target]
+                if g.completion_status:
+                    return True, g.completed
+        if od.primary:
+            a = self.st.acts[aid]
+            return a.attempt_progress, a.attempt_completed
+        o = self.st.objs[aid][od.key]
+        return o.completion_status, o.completed
+
     def amount(self, aid: str) -> tuple[bool, float]:
         """(attempt completion amount status, amount); 4th ed. progress measure read maps."""
         for m in self.nodes[aid].objectives[0].maps:
@@ -159,6 +174,14 @@ class EngineBase:
                 return None
             return value > c.threshold if name == "objectiveMeasureGreaterThan" else value < c.threshold
         a = self.st.acts[aid]
+        if name in ("completed", "activityProgressKnown") and c.objective is not None:
+            # 4th ed.: a condition that names its referencedObjective tests that objective's
+            # completion status (read maps applied, SN 3.10.2), attempted or not (ADL CO-06);
+            # without one it tests the activity's attempt (UP.2.1, ADL CO-04c).
+            known, done = self.objective_completion(aid, c.objective)
+            if name == "completed":
+                return done if known else None
+            return known
         if name == "completed":
             known, done = self.completion(aid)
             return done if known else None

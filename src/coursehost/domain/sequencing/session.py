@@ -10,7 +10,7 @@ from typing import Any
 from coursehost.domain.sequencing.base import SequencingError
 from coursehost.domain.sequencing.process import ProcessMixin
 from coursehost.domain.sequencing.state import TrackingState
-from coursehost.domain.sequencing.tree import PRIMARY, ActivityTree, ObjectiveDef, duration_seconds
+from coursehost.domain.sequencing.tree import PRIMARY, ActivityTree, ObjectiveDef, duration_seconds, ident
 
 
 @dataclass
@@ -31,6 +31,27 @@ def _num(raw: Any) -> float | None:
         return float(raw)
     except (TypeError, ValueError):
         return None
+
+
+_UNSET = (None, "", "unknown")
+
+
+def _with_primary_entry(runtime: dict, entry: dict) -> dict:
+    """The SCO's cmi.objectives entry whose id is the primary objective's (RTE 4.2.17, SN 4.2.1.3:
+    that entry and the cmi.* status both describe the primary objective): where the cmi.* value
+    is unknown/absent the entry's value stands (ADL CO-06: only the objective's completion_status
+    is set, and its write map must carry it)."""
+    out = dict(runtime)
+    for name in ("completion_status", "success_status", "progress_measure"):
+        if out.get(name) in _UNSET and entry.get(name) not in _UNSET:
+            out[name] = entry[name]
+    score, escore = dict(out.get("score") or {}), entry.get("score") or {}
+    for name in ("scaled", "raw", "min", "max"):
+        if score.get(name) in _UNSET and escore.get(name) not in _UNSET:
+            score[name] = escore[name]
+    if score:
+        out["score"] = score
+    return out
 
 
 class _Engine(ProcessMixin):
@@ -109,11 +130,16 @@ class SequencingSession:
             a.attempt_duration += secs
             a.experienced_duration += secs
         defs = e.objdefs[activity_id]
+        primary = node.objectives[0]
+        primary_entry: dict = {}
         for ob in runtime.get("objectives") or []:
-            od = defs.get(ob.get("id"))
+            od = defs.get(ident(ob.get("id")) or "")
             if od is not None and not od.primary:
                 self._apply_objective(activity_id, od, ob)
-        primary = node.objectives[0]
+            elif od is not None:
+                primary_entry = ob
+        if primary_entry:
+            runtime = _with_primary_entry(runtime, primary_entry)
         pm = _num(runtime.get("progress_measure"))
         if pm is not None:
             a.amount_status, a.amount = True, pm

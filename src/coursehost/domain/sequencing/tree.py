@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from coursehost.domain.courses.importer.scorm_sequencing import with_defaults
 from coursehost.domain.courses.model import Activity
@@ -149,7 +150,7 @@ def _rules(raw: list[dict[str, Any]], key: str, cond_key: str) -> list[Rule]:
             continue
         out.append(Rule(
             conditions=[Condition(c.get("condition", "always"), c.get("operator") == "not",
-                                  c.get("referencedObjective"), float(c.get("measureThreshold", 0.0)))
+                                  ident(c.get("referencedObjective")), float(c.get("measureThreshold", 0.0)))
                         for c in conds.get(cond_key, [])],
             combination=conds.get("conditionCombination", "all"),
             action=action,
@@ -160,27 +161,39 @@ def _rules(raw: list[dict[str, Any]], key: str, cond_key: str) -> list[Rule]:
     return out
 
 
+def ident(raw: str | None) -> str | None:
+    """An objective identifier as the sequencing model compares it (objectiveID, referencedObjective,
+    targetObjectiveID; SN 3.10, CAM 5.1.4.3: xs:anyURI): percent-escapes decoded and white space
+    dropped, so "  gObj%20-%20OB%2002%20b " and "gObj%20%20-%20%20OB%2002%20b" name the same global
+    objective (ADL test packages OB-02a/b)."""
+    if raw is None:
+        return None
+    return "".join(unquote(raw).split()) or None
+
+
 def _objectives(seq: dict[str, Any]) -> list[ObjectiveDef]:
     objs = seq["objectives"]
-    adl = {o.get("objectiveID"): o.get("mapInfo", []) for o in seq["adlseqObjectives"]["objective"]}
+    adl = {ident(o.get("objectiveID")): o.get("mapInfo", []) for o in seq["adlseqObjectives"]["objective"]}
     raw = []
     if "primaryObjective" in objs:
         raw.append((objs["primaryObjective"], True))
     raw += [(o, False) for o in objs["objective"]]
     out: list[ObjectiveDef] = []
     for o, primary in raw:
-        key = o.get("objectiveID") or (PRIMARY if primary else None)
+        oid = ident(o.get("objectiveID"))
+        key = oid or (PRIMARY if primary else None)
         if key is None:
             continue
         maps: dict[str, MapInfo] = {}
         for m in o.get("mapInfo", []):
-            if not m.get("targetObjectiveID"):
+            target = ident(m.get("targetObjectiveID"))
+            if not target:
                 continue
-            maps[m["targetObjectiveID"]] = MapInfo(
-                m["targetObjectiveID"], m["readSatisfiedStatus"], m["readNormalizedMeasure"],
+            maps[target] = MapInfo(
+                target, m["readSatisfiedStatus"], m["readNormalizedMeasure"],
                 m["writeSatisfiedStatus"], m["writeNormalizedMeasure"])
-        for m in adl.get(o.get("objectiveID"), []) if o.get("objectiveID") else []:
-            target = m.get("targetObjectiveID")
+        for m in adl.get(oid, []) if oid else []:
+            target = ident(m.get("targetObjectiveID"))
             if not target:
                 continue
             mi = maps.setdefault(target, MapInfo(target))

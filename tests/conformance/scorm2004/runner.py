@@ -1,0 +1,401 @@
+"""Replaying one ADL step script against our sequencing engine and run-time data model."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import random
+import re
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coursehost.domain.courses.importer.scorm import parse_scorm
+from coursehost.domain.courses.model import Activity
+from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.sequencing import ActivityTree, SequencingSession
+from coursehost.domain.sequencing.tree import duration_seconds
+from tests.adl_suite import suite_dir
+from tests.conformance.scorm2004 import adapter
+from tests.conformance.scorm2004.bridge import ApiBridge
+from tests.conformance.scorm2004.script import ANY_SHORT, ANY_VALUE, EMPTY, Command, Script, Visit, parse
+
+# Tester UI actions (CUI) that are plain navigation requests.
+UI_NAV = {"Continue": "continue", "Previous": "previous", "Exit": "exitAll", "TRIGExitAll": "exitAll",
+          "ContinueExitCM8": "continue", "ExitCM09ba": "exitAll", "SuspendCM09ca": "suspendAll"}
+
+
+class Unsupported(Exception):
+    pass
+
+
+class Failure(Exception):
+    pass
+
+
+@dataclass
+class Result:
+    script: str
+    passed: bool
+    message: str = ""
+    category: str = ""
+    steps: int = 0
+    log: list[str] = field(default_factory=list)
+
+
+def script_ids() -> list[str]:
+    return sorted(p.stem for p in (suite_dir() / "TestCases").glob("*.properties"))
+
+
+_COURSES: dict[str, Activity] = {}
+
+
+def load_course(package: str) -> Activity:
+    """The organization of LMSTestPackage_PACKAGE, parsed by our SCORM importer (stand-in files)."""
+    if package in _COURSES:
+        return _COURSES[package]
+    manifest = suite_dir() / f"LMSTestPackage_{package}" / "imsmanifest.xml"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.write(manifest, "imsmanifest.xml")
+        for name in _launch_files(manifest):
+            z.writestr(name, "<html></html>")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pkg.zip"
+        path.write_bytes(buf.getvalue())
+        with PackageReader(path) as reader:
+            root = parse_scorm(reader, "imsmanifest.xml").root
+    _COURSES[package] = root
+    return root
+
+
+def _launch_files(manifest: Path) -> set[str]:
+    names: set[str] = set()
+    xml_base = "{http://www.w3.org/XML/1998/namespace}base"
+
+    def walk(el: ET.Element, base: str) -> None:
+        xb = el.get(xml_base)
+        if xb:
+            base = base + (xb if xb.endswith("/") else xb + "/")
+        tag = el.tag.rsplit("}", 1)[-1]
+        href = el.get("href")
+        if tag in ("resource", "file") and href and "://" not in href:
+            names.add(posixpath.normpath(base + href.split("?")[0].split("#")[0]))
+        for child in el:
+            walk(child, base)
+
+    walk(ET.parse(manifest).getroot(), "")
+    return names
+
+
+def _index(root: Activity) -> dict[str, Activity]:
+    out: dict[str, Activity] = {}
+    stack = [root]
+    while stack:
+        a = stack.pop()
+        out[a.id] = a
+        stack.extend(a.children)
+    return out
+
+
+class Run:
+    """One script's replay state."""
+
+    def __init__(self, script: Script, bridge: ApiBridge, package: str | None = None):
+        self.script = script
+        self.bridge = bridge
+        self.package = package or script.id
+        self.root = load_course(self.package)
+        self.acts = _index(self.root)
+        self.tree = ActivityTree.from_course(self.root)
+        self.session = SequencingSession(self.tree, rng=random.Random(1))
+        self.stored: dict[str, dict[str, Any]] = {}  # activity id -> last run-time snapshot
+        self.log: list[str] = []
+        self.steps = 0
+
+    # -------------------------------------------------------------- names
+    def activity_id(self, act: str) -> str:
+        for cand in (f"activity_{act}", f"activity{act}", f"act{act}"):
+            if cand in self.acts:
+                return cand
+        for a in self.acts.values():
+            if a.title.strip() == f"Activity {act}":
+                return a.id
+        raise Unsupported(f"no activity for Act{act}")
+
+    def by_title(self, title: str) -> str | None:
+        title = title.strip()
+        if title.startswith("the activity that corresponds to the root"):
+            return self.root.id
+        m = re.fullmatch(r"Activity (\w+)", title)
+        if m:
+            try:
+                return self.activity_id(m.group(1))
+            except Unsupported:
+                return None
+        for a in self.acts.values():
+            if a.title.strip() == title:
+                return a.id
+        return None
+
+    def fail(self, visit: Visit | None, msg: str) -> Failure:
+        where = f"{self.script.id} {visit.key}: " if visit else f"{self.script.id}: "
+        return Failure(where + msg)
+
+    # -------------------------------------------------------------- the replay
+    def run(self) -> None:
+        visits = self.script.visits
+        start = (self.script.header.get("start") or ".").strip()
+        if start == ".":
+            first = self.session.navigate("start")
+            leaves = [a for a in self.tree.ids if self.tree.is_leaf(a)]
+            if not first.delivered and len(leaves) == 1:
+                # flow off at the root and one SCO: the LMS launches it (the only TOC entry)
+                first = self.session.navigate("choice", leaves[0])
+        else:  # the tester launches START from the table of contents
+            target = self.by_title(start)
+            if target is None:
+                raise Unsupported(f"start {start!r}")
+            first = self.session.navigate("choice", target)
+        self.log.extend(first.log)
+        if not visits:
+            raise Unsupported("no visits")
+        for i, visit in enumerate(visits):
+            expected = self.activity_id(visit.act)
+            if self.session.current != expected or (i == 0 and not first.delivered):
+                got = self.session.current
+                raise self.fail(visit, f"expected delivery of {expected}, engine has "
+                                       f"{got or 'nothing'} (last: {self.log[-1] if self.log else ''})")
+            self.visit(visit, expected)
+            nxt = visits[i + 1] if i + 1 < len(visits) else None
+            self.after(visit, expected, nxt)
+
+    def visit(self, visit: Visit, aid: str) -> None:
+        look = self.session.lookahead()
+        engine = self.session.start_data(aid)
+        prior = self.stored.get(aid)
+        start = {"runtime": adapter.runtime_start(engine, prior),
+                 "lms": adapter.lms_values(self.acts[aid], engine, prior)}
+        self.bridge.new(start, {"continue": look["continue"], "previous": look["previous"],
+                                "choice": look["choice"], "jump": look["jump"]})
+        self.check_ui(visit, aid, look)
+        for k, cmd in enumerate(visit.commands):
+            self.steps += 1
+            self.command(visit, k, cmd)
+
+    # UIQ: the LMS UI while the SCO runs
+    def check_ui(self, visit: Visit, aid: str, look: dict[str, Any]) -> None:
+        hidden = set(((self.acts[aid].presentation or {}).get("hideLMSUI")) or [])
+        for q, a in zip(visit.uiq, visit.uia):
+            want = a.strip().upper() == "Y"
+            name, _, title = q.partition("@")
+            if name in ("continue.enabled", "continue.disabled", "previous.enabled", "previous.disabled"):
+                req, state = name.split(".")
+                on = req not in hidden and bool(look[req])
+                got = on if state == "enabled" else not on
+            elif name == "toc.enabled" and not title:
+                # something other than what runs (and the course itself) can be chosen
+                got = any(v for k, v in look["choice"].items() if k not in (aid, self.root.id))
+            elif name in ("toc.enabled.selectable", "toc.visible"):
+                target = self.by_title(title)
+                if target is None:
+                    raise Unsupported(f"UIQ target {title!r}")
+                if name == "toc.visible":
+                    got = not look["menu"][target]["hidden"]
+                else:
+                    got = bool(look["choice"].get(target))
+            else:
+                raise Unsupported(f"UIQ {q!r}")
+            if got != want:
+                raise self.fail(visit, f"UI: {q} expected {'Y' if want else 'N'} got {'Y' if got else 'N'}")
+
+    def command(self, visit: Visit, k: int, cmd: Command) -> None:
+        b = self.bridge
+        where = f"cmd {k}: {cmd.describe()}"
+        if cmd.op == "?" and not cmd.raw:
+            return  # a gap in the script's command numbering
+        if cmd.op == "?":
+            raise Unsupported(f"{visit.key} cmd {k}: undecodable {cmd.raw[:60]!r}")
+        if cmd.op == "COI":
+            n, err = b.call("GetValue", "cmi.objectives._count")
+            ids = []
+            for j in range(int(n or 0)):
+                ids.append(b.call("GetValue", f"cmi.objectives.{j}.id")[0])
+            if sorted(ids) != sorted(cmd.ids):
+                raise self.fail(visit, f"{where} expected objective ids {cmd.ids} got {ids}")
+            return
+        if cmd.op in ("GET", "SET"):
+            elem = self.resolve(visit, cmd.element, creating=cmd.op == "SET")
+            if cmd.op == "GET":
+                got, err = b.call("GetValue", elem)
+                if err != cmd.error:
+                    raise self.fail(visit, f"{where} expected error {cmd.error} got {err} (value {got!r})")
+                if cmd.error == "0" and not self.value_ok(cmd, elem, got):
+                    raise self.fail(visit, f"{where} expected {cmd.value[:80]!r} got {str(got)[:80]!r} (err {err})")
+                return
+            got, err = b.call("SetValue", elem, cmd.value)
+            if got != cmd.ret or err != cmd.error:
+                raise self.fail(visit, f"{where} expected {cmd.ret}/{cmd.error} got {got}/{err}")
+            return
+        fn = {"I": "Initialize", "C": "Commit", "T": "Terminate", "GLE": "GetLastError",
+              "GES": "GetErrorString", "GeDi": "GetDiagnostic"}[cmd.op]
+        args = [] if cmd.op == "GLE" else [cmd.element]
+        got, err = b.call(fn, *args)
+        if cmd.ret == ANY_SHORT:
+            ok = got is not None and len(got) < 255
+        elif cmd.ret == EMPTY:
+            ok = got == ""
+        else:
+            ok = got == cmd.ret
+        if not ok or err != cmd.error:
+            raise self.fail(visit, f"{where} expected {cmd.ret!r}/{cmd.error} got {got!r}/{err}")
+
+    def value_ok(self, cmd: Command, elem: str, got: str | None) -> bool:
+        want = cmd.value
+        if want in ANY_VALUE:
+            return True
+        if "request_valid" in elem:
+            want = {"t": "true", "f": "false"}.get(want, want)
+        if want == "" and (elem.endswith(".id") and "&" in cmd.element):
+            return True  # the script only locates the objective
+        if elem == "cmi.learner_id" and want == "m":
+            return bool(got)
+        if elem == "cmi.learner_name" and want == "":
+            return True
+        if got == want:
+            return True
+        if elem.endswith(("total_time", "session_time", "max_time_allowed", "latency")):
+            a, b = duration_seconds(got), duration_seconds(want)
+            if a is not None and b is not None and want.startswith("P"):
+                return abs(a - b) < 0.005
+        try:
+            return float(got or "x") == float(want)
+        except ValueError:
+            return False
+
+    def resolve(self, visit: Visit, elem: str, creating: bool) -> str:
+        """&id& -> the index of the objective (adl.data: data store) with that id."""
+        m = re.search(r"&([^&]+)&", elem)
+        if not m:
+            return elem
+        ident = m.group(1)
+        coll = elem[:m.start()].rstrip(".")
+        n, _ = self.bridge.call("GetValue", f"{coll}._count")
+        count = int(n) if n and n.isdigit() else 0
+        for j in range(count):
+            got, _ = self.bridge.call("GetValue", f"{coll}.{j}.id")
+            if got == ident:
+                return elem[:m.start()] + str(j) + elem[m.end():]
+        if coll == "cmi.objectives" and creating:
+            # a new objective: the SCO sets its id first
+            self.bridge.call("SetValue", f"{coll}.{count}.id", ident)
+        return elem[:m.start()] + str(count) + elem[m.end():]
+
+    # -------------------------------------------------------------- after the SCO
+    def after(self, visit: Visit, aid: str, nxt: Visit | None) -> None:
+        sco_nav = "_none_"
+        if visit.commands:  # an asset, or a SCO the tester leaves alone, never initializes
+            t = self.bridge.terminate()
+            if t.get("result") != "true":
+                raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
+            snap = t.get("snapshot") or {}
+            self.stored[aid] = snap
+            self.session.report(aid, snap)
+            sco_nav = t.get("nav") or "_none_"
+        ui = self.ui_request(visit)
+        manual = "manualTT" in self.script.tt
+        requests: list[tuple[str, str | None]] = []
+        if sco_nav != "_none_" and not (manual and ui):
+            requests.append(self.parse_nav(sco_nav))
+        if ui:
+            requests.append(ui)
+        if not requests:
+            if nxt is None:
+                return
+            requests.append(("exit", None))  # the SCO ended with nothing asked: the LMS exits it
+        for req, target in requests:
+            r = self.session.navigate(req, target)
+            self.log.append(f"{visit.key}: {req}{' ' + target if target else ''} -> valid={r.valid} "
+                            f"delivered={r.delivered} ended={r.ended} exc={r.exception}")
+            if r.delivered or r.ended:
+                break
+        if nxt is None:
+            cur = self.session.current
+            if cur is not None and self.tree.is_leaf(cur) and self.session._st.acts[cur].active:
+                raise self.fail(visit, f"expected the session to end, engine delivered {cur} ({self.log[-1]})")
+        if visit.cui and (visit.cui.lower().startswith("relaunch") or visit.cui == "DMBx"):
+            self.relaunch()
+
+    def ui_request(self, visit: Visit) -> tuple[str, str | None] | None:
+        cui = visit.cui
+        if not cui:
+            return None
+        if cui in UI_NAV:
+            return (UI_NAV[cui], None)
+        m = re.fullmatch(r"(API|DMI)t(\d+)", cui)
+        if m:  # the tester opens "<test name> <n>" from the table of contents
+            name = {"API": "API Implementation Test", "DMI": "Data Model Implementation Test"}[m.group(1)]
+            target = self.by_title(f"{name} {m.group(2)}")
+            if target is None:
+                raise Unsupported(f"CUI target {cui!r}")
+            return ("choice", target)
+        kind, _, title = cui.partition("~")
+        if kind in ("Choice", "ChoiceExit"):
+            target = self.by_title(title)
+            if target is None:
+                raise Unsupported(f"CUI target {title!r}")
+            return ("choice", target)
+        if cui == "DMBxAct":  # the tester opens the test's first SCO again from the TOC
+            return ("choice", self.activity_id("1"))
+        if kind in ("AutoTest", "HasEnded", "DMBx") or kind.lower().startswith("relaunch"):
+            return None
+        raise Unsupported(f"CUI {cui!r}")
+
+    def relaunch(self) -> None:
+        """The learner comes back later: a new session over the saved state (resumeAll when
+        suspended, else start)."""
+        state = self.session.to_state()
+        self.session = SequencingSession(self.tree, state=state, rng=random.Random(2))
+        req = "resumeAll" if self.session.suspended else "start"
+        r = self.session.navigate(req)
+        self.log.append(f"relaunch: {req} -> delivered={r.delivered} exc={r.exception}")
+
+    @staticmethod
+    def parse_nav(value: str) -> tuple[str, str | None]:
+        m = re.fullmatch(r"\{target=([^}]*)\}(\w+)", value)
+        if m:
+            return (m.group(2), m.group(1))
+        return (value, None)
+
+
+def categorize(msg: str) -> str:
+    if "expected delivery" in msg or "expected the session to end" in msg:
+        return "sequencing: delivery order"
+    if " UI: " in msg:
+        return "sequencing: look-ahead / UI"
+    if "objective ids" in msg:
+        return "start data: objectives"
+    if "Terminate" in msg:
+        return "run-time: Terminate"
+    return "run-time: data model"
+
+
+def run_script(script_id: str, bridge: ApiBridge) -> Result:
+    path = suite_dir() / "TestCases" / f"{script_id}.properties"
+    script = parse(path)
+    run = None
+    try:
+        if script_id in ("DDM",):
+            raise Unsupported("two-package data-store script (DDMa/DDMb)")
+        run = Run(script, bridge)
+        run.run()
+    except Failure as exc:
+        return Result(script_id, False, str(exc), categorize(str(exc)), run.steps if run else 0,
+                      run.log if run else [])
+    except Unsupported as exc:
+        return Result(script_id, False, f"{script_id}: unsupported: {exc}", "harness: unsupported step",
+                      run.steps if run else 0, run.log if run else [])
+    return Result(script_id, True, steps=run.steps, log=run.log)
