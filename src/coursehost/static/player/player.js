@@ -3,6 +3,7 @@
 import { loadSharedData, snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
 import { DebugLog } from "./debuglog.js";
+import { conform } from "./rte-conformance.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
@@ -51,6 +52,9 @@ function newApi() {
   // adl.nav.request_valid.choice / jump.{target=...}: the sequencer's look-ahead (RTE 4.4.3).
   if (sequenced) options.scoItemIdValidator = (target) => requestAllowed("choice", target);
   const api = new Ctor(options);
+  // SCORM 2004: our corrections where scorm-again departs from ADL's run-time tests (measured by
+  // make conformance-scorm2004), applied under the debug log's wrapper.
+  if (!is12) conform(api);
   wrap(api);
   return api;
 }
