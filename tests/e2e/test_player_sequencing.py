@@ -201,8 +201,10 @@ SHARED = '<adlcp:data><adlcp:map targetID="notes" readSharedData="true" writeSha
 
 
 def test_shared_data_buckets_pass_between_scos_and_reach_progress(live_server, context, tmp_path):
+    hide = ("<adlnav:presentation><adlnav:navigationInterface><adlnav:hideLMSUI>continue</adlnav:hideLMSUI>"
+            "</adlnav:navigationInterface></adlnav:presentation>")
     items = [Item("writer", "Writer", "writer.html", inner_xml=SHARED.format(write="true")),
-             Item("reader", "Reader", "reader.html", inner_xml=SHARED.format(write="false"))]
+             Item("reader", "Reader", "reader.html", inner_xml=SHARED.format(write="false") + hide)]
     course_id = import_course(live_server, tmp_path, scorm2004_zip(
         "4th", "Shared data", items=items, sequencing_xml=ORG_SEQ.replace('choice="false"', 'choice="true"')))
     reg = create_registration(live_server, course_id, learner_id="notes")
@@ -216,10 +218,18 @@ def test_shared_data_buckets_pass_between_scos_and_reach_progress(live_server, c
       a.Terminate(''); return r; }""")
     assert wrote == {"id": "notes", "count": "1", "set": "true"}
     _, frame = sco(page, ["reader.html"])
+    assert page.locator("#btn-next").is_hidden() and page.locator("#btn-prev").is_visible()  # hideLMSUI
     read = frame.evaluate("""() => { const a = window.parent.API_1484_11; a.Initialize('');
       const r = {store: a.GetValue('adl.data.0.store'), set: a.SetValue('adl.data.0.store', 'x'),
                  err: a.GetLastError()};
       a.SetValue('cmi.completion_status', 'completed'); a.Terminate(''); return r; }""")
     assert read == {"store": "remember me", "set": "false", "err": "404"}  # this SCO may only read
+    # No navigation request (_none_): the player says so and the learner chooses from the outline.
+    until(page, lambda: page.locator("#panel").is_visible())
+    assert "ended" in page.locator("#panel-text").text_content()
+    page.click("#toc-list button[data-id=writer]")
+    _, frame = sco(page, ["writer.html"])
+    assert frame.evaluate("() => { const a = window.parent.API_1484_11; a.Initialize(''); "
+                          "return [a.GetValue('cmi.entry'), a.GetValue('adl.data.0.store')]; }") == ["ab-initio", "remember me"]
     got = progress(live_server, reg)
     assert [(d.id, d.value) for d in got.shared_data or []] == [("notes", "remember me")]
