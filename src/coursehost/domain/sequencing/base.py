@@ -72,8 +72,15 @@ class EngineBase:
         return self.st.objs[aid][od.key]
 
     def satisfied(self, aid: str, key: str | None = None) -> tuple[bool, bool]:
-        """(progress status, satisfied status), read maps applied."""
+        """(progress status, satisfied status), read maps applied. A satisfiedByMeasure objective
+        whose measure (read maps applied) is known is judged by it (RB.1.2a), as the ADL RI does
+        when the status is read: a measure read from a global decides over its satisfied status
+        (ADL OB-01c). A cluster's status is what its rollup (RB.1.2a) set (ADL OB-03b)."""
         od = self.objdef(aid, key)
+        if od.satisfied_by_measure and self.nodes[aid].leaf:
+            known, value = self.measure(aid, od.key)
+            if known and (not self.st.acts[aid].active or self.nodes[aid].measure_if_active):
+                return True, value >= od.min_measure
         for m in od.maps:
             if m.read_satisfied:
                 g = self.st.globals[m.target]
@@ -94,7 +101,14 @@ class EngineBase:
         return o.measure_status, o.measure
 
     def completion(self, aid: str) -> tuple[bool, bool]:
-        """(attempt progress status, attempt completion status); 4th ed. completion read maps."""
+        """(attempt progress status, attempt completion status); 4th ed. completion read maps.
+        completedByMeasure with a known completion amount (progress measure read maps applied)
+        decides by the amount (RB.1.3a; ADL CO-02a); a cluster's is what its rollup set."""
+        node = self.nodes[aid]
+        if node.completed_by_measure and node.leaf:
+            known, value = self.amount(aid)
+            if known:
+                return True, value >= node.min_progress
         for m in self.nodes[aid].objectives[0].maps:
             if m.read_completion:
                 g = self.st.globals[m.target]
