@@ -15,8 +15,52 @@ _DEFAULTS = {
 
 
 class RollupMixin(EngineBase):
-    def overall_rollup(self, aid: str) -> None:
-        """Overall Rollup Process (RB.1.5): from AID up to the root."""
+    _in_global_rollup = False
+
+    def overall_rollup(self, aid: str, before: dict[str, tuple] | None = None) -> None:
+        """Overall Rollup Process (RB.1.5): from AID up to the root; then, as the ADL reference
+        implementation does (ADL RU-16), the activities that read a global objective this rollup
+        changed (SN 3.10) are rolled up too, so their ancestors see the shared status. BEFORE: the
+        globals as they were before the caller started writing (run-time data), if not now."""
+        if self._in_global_rollup or not self.st.globals:
+            self._rollup_path(aid)
+            return
+        if before is None:
+            before = self._globals_snapshot()
+        self._rollup_path(aid)
+        self._in_global_rollup = True
+        try:
+            for _ in range(8):  # a global written by one reader's rollup may feed another
+                after = self._globals_snapshot()
+                changed = {g for g, v in after.items() if before.get(g) != v}
+                if not changed:
+                    break
+                before = after
+                for reader in self._global_readers(changed):
+                    parent = self.nodes[reader].parent
+                    if parent is not None:  # the reader's own local data is unchanged
+                        self._rollup_path(parent)
+        finally:
+            self._in_global_rollup = False
+
+    def _globals_snapshot(self) -> dict[str, tuple]:
+        return {gid: tuple(getattr(g, f) for f in g.FIELDS) for gid, g in self.st.globals.items()}
+
+    def _global_readers(self, changed: set[str]) -> list[str]:
+        """Activities (in tree order) with an objective that reads one of the CHANGED globals."""
+        readers = self.__dict__.get("_readers")
+        if readers is None:
+            readers = {}
+            for aid in self.tree.ids:
+                for od in self.nodes[aid].objectives:
+                    for m in od.maps:
+                        if m.read_satisfied or m.read_measure or m.read_completion or m.read_progress:
+                            readers.setdefault(m.target, []).append(aid)
+            self.__dict__["_readers"] = readers
+        found = {aid for g in changed for aid in readers.get(g, ())}
+        return [aid for aid in self.tree.ids if aid in found]
+
+    def _rollup_path(self, aid: str) -> None:
         for a in self.tree.path_to_root(aid):
             node = self.nodes[a]
             if not node.leaf:

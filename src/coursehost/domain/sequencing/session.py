@@ -125,6 +125,7 @@ class SequencingSession:
             a.suspended = runtime.get("exit") == "suspend"
         if not node.tracked:
             return
+        before = e._globals_snapshot()
         secs = duration_seconds(runtime.get("session_time"))
         if secs:
             a.attempt_duration += secs
@@ -150,7 +151,7 @@ class SequencingSession:
             a.attempt_progress = cs in ("completed", "incomplete", "not attempted")
             a.attempt_completed = cs == "completed"
         self._apply_objective(activity_id, primary, runtime, primary=True)
-        e.overall_rollup(activity_id)
+        e.overall_rollup(activity_id, before)
 
     def _apply_objective(self, aid: str, od: ObjectiveDef, data: dict, primary: bool = False) -> None:
         o = self._st.objs[aid][od.key]
