@@ -303,7 +303,10 @@ class Run:
                 raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
             snap = t.get("snapshot") or {}
             self.stored[aid] = snap
-            self.session.report(aid, snap)
+            # the cmi elements the SCO set itself (its snapshot cannot tell "unknown" set from unset;
+            # stand-in until the player's run-time reports it)
+            set_by = sorted({c.element for c in visit.commands if c.op == "SET" and c.ret == "true"})
+            self.session.report(aid, {**snap, "set_by_content": set_by})
             sco_nav = t.get("nav") or "_none_"
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt

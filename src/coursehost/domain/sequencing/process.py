@@ -189,9 +189,11 @@ class ProcessMixin(FlowMixin):
         node, a = self.nodes[aid], self.st.acts[aid]
         if node.leaf:
             if node.tracked and not a.suspended:
-                if not node.completion_by_content and not a.attempt_progress:
+                # UP.4: the LMS sets what the content did not; a status the SCO reported itself,
+                # even as unknown, counts as set by the content (ADL CM-06, CM-15, RU-19a/b)
+                if not node.completion_by_content and not a.attempt_progress and not a.content_completion:
                     a.attempt_progress, a.attempt_completed = True, True
-                if not node.objective_by_content:
+                if not node.objective_by_content and not a.content_success:
                     o = self.st.objs[aid][node.objectives[0].key]
                     if not o.progress:
                         o.progress, o.satisfied = True, True
@@ -277,6 +279,8 @@ class ProcessMixin(FlowMixin):
         a = self.st.acts[aid]
         a.attempts += 1
         a.entry = "ab-initio"
+        if a.content_completion or a.content_success:
+            a.content_completion = a.content_success = False
         self._reset(aid, True, True)
         node = self.nodes[aid]
         if a.attempts > 1 and not node.leaf and (node.use_cur_obj or node.use_cur_prog):

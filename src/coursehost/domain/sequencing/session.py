@@ -145,6 +145,13 @@ class SequencingSession:
         if pm is not None:
             a.amount_status, a.amount = True, pm
         cs = runtime.get("completion_status")
+        # What the SCO itself set this attempt (even "unknown"), when the run-time says so
+        # (RUNTIME["set_by_content"]: element names): UP.4 must not default it (ADL CM-06, RU-19a).
+        by_content = set(runtime.get("set_by_content") or ())
+        if "cmi.completion_status" in by_content:
+            a.content_completion = True
+        if "cmi.success_status" in by_content:
+            a.content_success = True
         if node.completed_by_measure and a.amount_status:
             a.attempt_progress, a.attempt_completed = True, a.amount >= node.min_progress
         elif cs is not None:
