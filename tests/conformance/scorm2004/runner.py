@@ -331,6 +331,10 @@ class Run:
                 raise self.fail(visit, f"expected the session to end, engine delivered {cur} ({self.log[-1]})")
         if visit.cui and (visit.cui.lower().startswith("relaunch") or visit.cui == "DMBx"):
             self.relaunch()
+        elif nxt is not None and self.session.current is None and self.session._st.session.ended:
+            # the session ended (exitAll, suspendAll, a flow off the tree) and the script goes on:
+            # the tester launches the course again over the same tracking state
+            self.relaunch()
 
     def ui_request(self, visit: Visit) -> tuple[str, str | None] | None:
         cui = visit.cui
