@@ -330,11 +330,11 @@ class Run:
             if cur is not None and self.tree.is_leaf(cur) and self.session._st.acts[cur].active:
                 raise self.fail(visit, f"expected the session to end, engine delivered {cur} ({self.log[-1]})")
         if visit.cui and (visit.cui.lower().startswith("relaunch") or visit.cui == "DMBx"):
-            self.relaunch()
+            self.relaunch(nxt)
         elif nxt is not None and self.session.current is None and self.session._st.session.ended:
             # the session ended (exitAll, suspendAll, a flow off the tree) and the script goes on:
             # the tester launches the course again over the same tracking state
-            self.relaunch()
+            self.relaunch(nxt)
 
     def ui_request(self, visit: Visit) -> tuple[str, str | None] | None:
         cui = visit.cui
@@ -361,14 +361,19 @@ class Run:
             return None
         raise Unsupported(f"CUI {cui!r}")
 
-    def relaunch(self) -> None:
+    def relaunch(self, nxt: Visit | None = None) -> None:
         """The learner comes back later: a new session over the saved state (resumeAll when
-        suspended, else start)."""
+        suspended, else start; when nothing starts by flow the tester opens the next visit's
+        activity from the table of contents, as at the first launch)."""
         state = self.session.to_state()
         self.session = SequencingSession(self.tree, state=state, rng=random.Random(2))
         req = "resumeAll" if self.session.suspended else "start"
         r = self.session.navigate(req)
         self.log.append(f"relaunch: {req} -> delivered={r.delivered} exc={r.exception}")
+        if not r.delivered and req == "start" and nxt is not None:
+            target = self.activity_id(nxt.act)
+            r = self.session.navigate("choice", target)
+            self.log.append(f"relaunch: choice {target} -> delivered={r.delivered} exc={r.exception}")
 
     @staticmethod
     def parse_nav(value: str) -> tuple[str, str | None]:

@@ -248,6 +248,8 @@ def parse(path: Path) -> Script:
             continue
         vkey = f"Act{m['act']}V{m['n']}"
         v = visits.get(vkey)
+        if v is not None and order[-1] is not v and m["rest"] == "commands.0":
+            v = None  # the key again after other visits: a later visit the author numbered alike (CM-09aa)
         if v is None:
             v = visits[vkey] = Visit(vkey, m["act"], int(m["n"]))
             order.append(v)
