@@ -306,8 +306,9 @@ class Run:
             # the cmi elements the SCO set itself (its snapshot cannot tell "unknown" set from unset;
             # stand-in until the player's run-time reports it)
             set_by = sorted({c.element for c in visit.commands if c.op == "SET" and c.ret == "true"})
-            self.session.report(aid, {**snap, "set_by_content": set_by})
             sco_nav = t.get("nav") or "_none_"
+            if sco_nav not in ("abandon", "abandonAll"):  # an abandoned attempt's data is not kept
+                self.session.report(aid, {**snap, "set_by_content": set_by})
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt
         requests: list[tuple[str, str | None]] = []
