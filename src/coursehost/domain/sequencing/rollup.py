@@ -166,8 +166,8 @@ class RollupMixin(EngineBase):
                             r = not r
                         results.append(r)
                     bag.append(combine(results, rule.combination))  # RB.1.4.1
-            if not bag:
-                continue
+            if not bag and rule.child_set not in ("all", "none"):
+                continue  # RB.1.4 step 3: an empty contributing bag holds "only True" / "no True"
             n_true = bag.count(True)
             cs = rule.child_set
             if cs == "all":
@@ -179,7 +179,7 @@ class RollupMixin(EngineBase):
             elif cs == "atLeastCount":
                 hit = n_true >= rule.minimum_count
             elif cs == "atLeastPercent":
-                hit = n_true / len(bag) >= rule.minimum_percent - 1e-9
+                hit = bool(bag) and n_true / len(bag) >= rule.minimum_percent - 1e-9
             else:
                 hit = False
             if hit:
