@@ -63,6 +63,8 @@ class RollupMixin(EngineBase):
     def _rollup_path(self, aid: str) -> None:
         for a in self.tree.path_to_root(aid):
             node = self.nodes[a]
+            if not node.tracked:
+                continue  # a non-tracked activity keeps no tracking status to roll up (SN 4.6, ADL RU-10)
             if not node.leaf:
                 self.measure_rollup(a)
                 self.completion_measure_rollup(a)
