@@ -13,6 +13,11 @@ _DEFAULTS = {
     "incomplete": Rule([Condition("activityProgressKnown", False, None, 0.0)], "any", "incomplete"),
 }
 
+# SN 4.6.5: the defaults stand in for the satisfaction pair (satisfied / notSatisfied) and the
+# completion pair only when the author defined no rule of that pair (the ADL RI; ADL RU-12a).
+_PAIR = {"satisfied": ("satisfied", "notSatisfied"), "notSatisfied": ("satisfied", "notSatisfied"),
+         "completed": ("completed", "incomplete"), "incomplete": ("completed", "incomplete")}
+
 
 class RollupMixin(EngineBase):
     _in_global_rollup = False
@@ -155,7 +160,10 @@ class RollupMixin(EngineBase):
 
     def rollup_rule_check(self, aid: str, action: str) -> bool:
         """Rollup Rule Check Subprocess (RB.1.4)."""
-        rules = [r for r in self.nodes[aid].rollup_rules if r.action == action] or [_DEFAULTS[action]]
+        defined = self.nodes[aid].rollup_rules
+        rules = [r for r in defined if r.action == action]
+        if not rules and not any(r.action in _PAIR[action] for r in defined):
+            rules = [_DEFAULTS[action]]
         kids = self._tracked_kids(aid)
         for rule in rules:
             bag: list[bool | None] = []
