@@ -51,6 +51,7 @@ def script_ids() -> list[str]:
 
 
 _COURSES: dict[str, Activity] = {}
+_GLOBAL_TO_SYSTEM: dict[str, bool] = {}
 
 
 def load_course(package: str) -> Activity:
@@ -67,8 +68,10 @@ def load_course(package: str) -> Activity:
         path = Path(tmp) / "pkg.zip"
         path.write_bytes(buf.getvalue())
         with PackageReader(path) as reader:
-            root = parse_scorm(reader, "imsmanifest.xml").root
+            parsed = parse_scorm(reader, "imsmanifest.xml")
+            root = parsed.root
     _COURSES[package] = root
+    _GLOBAL_TO_SYSTEM[package] = (getattr(parsed, "extra", None) or {}).get("objectivesGlobalToSystem", True) is not False
     return root
 
 
@@ -104,14 +107,19 @@ def _index(root: Activity) -> dict[str, Activity]:
 class Run:
     """One script's replay state."""
 
-    def __init__(self, script: Script, bridge: ApiBridge, package: str | None = None):
+    def __init__(self, script: Script, bridge: ApiBridge, package: str | None = None,
+                 globals_: dict | None = None):
         self.script = script
         self.bridge = bridge
         self.package = package or script.id
         self.root = load_course(self.package)
         self.acts = _index(self.root)
-        self.tree = ActivityTree.from_course(self.root)
+        self.global_to_system = _GLOBAL_TO_SYSTEM.get(self.package, True)
+        self.tree = ActivityTree.from_course(self.root, objectives_global_to_system=self.global_to_system)
         self.session = SequencingSession(self.tree, rng=random.Random(1))
+        if globals_ and self.global_to_system:
+            # the learner's shared global objectives (objectivesGlobalToSystem) from earlier tests
+            self.session._st.load({"globals": globals_})
         self.stored: dict[str, dict[str, Any]] = {}  # activity id -> last run-time snapshot
         self.log: list[str] = []
         self.steps = 0
@@ -396,6 +404,37 @@ def categorize(msg: str) -> str:
     return "run-time: data model"
 
 
+def _predecessors(script_id: str) -> list[str]:
+    """The earlier parts of a lettered series (OB-09a before OB-09b): ADL's suite runs them for the
+    same learner first, and a part may rely on the global objectives they left (OB-09b, CO-07b)."""
+    m = re.fullmatch(r"(.*\d)([b-z])", script_id)
+    if not m:
+        return []
+    out = []
+    for c in "abcdefghijklmnopqrstuvwxyz":
+        if c >= m.group(2):
+            break
+        sid = m.group(1) + c
+        if (suite_dir() / "TestCases" / f"{sid}.properties").is_file():
+            out.append(sid)
+    return out
+
+
+def _learner_globals(script_id: str, bridge: ApiBridge) -> dict:
+    """The global objectives the learner has when SCRIPT_ID starts (its series' earlier parts)."""
+    globals_: dict = {}
+    for sid in _predecessors(script_id):
+        run = None
+        try:
+            run = Run(parse(suite_dir() / "TestCases" / f"{sid}.properties"), bridge, globals_=globals_)
+            run.run()
+        except (Failure, Unsupported):
+            pass
+        if run is not None and run.global_to_system:
+            globals_ = run.session.to_state().get("globals") or {}
+    return globals_
+
+
 def run_script(script_id: str, bridge: ApiBridge) -> Result:
     path = suite_dir() / "TestCases" / f"{script_id}.properties"
     script = parse(path)
@@ -403,7 +442,7 @@ def run_script(script_id: str, bridge: ApiBridge) -> Result:
     try:
         if script_id in ("DDM",):
             raise Unsupported("two-package data-store script (DDMa/DDMb)")
-        run = Run(script, bridge)
+        run = Run(script, bridge, globals_=_learner_globals(script_id, bridge))
         run.run()
     except Failure as exc:
         return Result(script_id, False, str(exc), categorize(str(exc)), run.steps if run else 0,
