@@ -78,9 +78,11 @@ class EngineBase:
         (ADL OB-01c). A cluster's status is what its rollup (RB.1.2a) set (ADL OB-03b)."""
         od = self.objdef(aid, key)
         if od.satisfied_by_measure and self.nodes[aid].leaf:
+            # only the measure decides: none known, no status (ADL OB-05b)
             known, value = self.measure(aid, od.key)
             if known and (not self.st.acts[aid].active or self.nodes[aid].measure_if_active):
                 return True, value >= od.min_measure
+            return False, False
         for m in od.maps:
             if m.read_satisfied:
                 g = self.st.globals[m.target]
