@@ -42,7 +42,10 @@ def _with_primary_entry(runtime: dict, entry: dict) -> dict:
     is unknown/absent the entry's value stands (ADL CO-06: only the objective's completion_status
     is set, and its write map must carry it)."""
     out = dict(runtime)
+    explicit = set(runtime.get("set_by_content") or ())
     for name in ("completion_status", "success_status", "progress_measure"):
+        if f"cmi.{name}" in explicit:
+            continue  # the SCO set the cmi.* value itself, even to unknown: it stands (ADL CO-13a)
         if out.get(name) in _UNSET and entry.get(name) not in _UNSET:
             out[name] = entry[name]
     score, escore = dict(out.get("score") or {}), entry.get("score") or {}
