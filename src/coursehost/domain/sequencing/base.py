@@ -179,6 +179,9 @@ class EngineBase:
         name = c.condition
         if name == "always":
             return True
+        if not self.nodes[aid].tracked and name in _STATUS_CONDITIONS:
+            # a non-tracked activity has no tracking status, read maps notwithstanding (ADL OB-06)
+            return False if name.endswith("Known") else None
         if name in ("satisfied", "objectiveStatusKnown"):
             known, sat = self.satisfied(aid, c.objective)
             return known if name == "objectiveStatusKnown" else (sat if known else None)
@@ -275,6 +278,9 @@ class EngineBase:
         return False
 
 
+_STATUS_CONDITIONS = frozenset({"satisfied", "objectiveStatusKnown", "objectiveMeasureKnown",
+                                "objectiveMeasureGreaterThan", "objectiveMeasureLessThan", "completed",
+                                "activityProgressKnown"})
 DISABLED = frozenset({"disabled"})
 SKIP = frozenset({"skip"})
 HIDDEN = frozenset({"hiddenFromChoice"})
