@@ -117,6 +117,11 @@ class ProcessMixin(FlowMixin):
                 self.end_attempt(cur)
             self.terminate_descendents(root)
             self.end_attempt(root)
+            # every attempt in the tree has ended: a SCO's own cmi.exit=suspend leaves nothing to
+            # resume (only suspendAll suspends the session; ADL OB-03b)
+            for x in self.tree.ids:
+                if acts[x].suspended:
+                    acts[x].suspended = False
             ses.current = root
             return then
         if request == "suspendAll":
@@ -282,13 +287,18 @@ class ProcessMixin(FlowMixin):
         if a.content_completion or a.content_success:
             a.content_completion = a.content_success = False
         self._reset(aid, True, True)
+        if a.stale_obj or a.stale_prog:
+            a.stale_obj = a.stale_prog = False
         node = self.nodes[aid]
         if a.attempts > 1 and not node.leaf and (node.use_cur_obj or node.use_cur_prog):
-            stack = list(node.children)
-            while stack:
-                c = stack.pop()
-                self._reset(c, node.use_cur_obj, node.use_cur_prog)
-                stack.extend(self.nodes[c].children)
+            # useCurrentAttempt*Info: the children's data from before this attempt no longer counts
+            # in rollup (SN 4.2.1; sequencing rules still see it: ADL SX-07d)
+            for c in node.children:
+                ca = self.st.acts[c]
+                if node.use_cur_obj and not ca.stale_obj:
+                    ca.stale_obj = True
+                if node.use_cur_prog and not ca.stale_prog:
+                    ca.stale_prog = True
 
     def _reset(self, aid: str, objectives: bool, progress: bool) -> None:
         a = self.st.acts[aid]

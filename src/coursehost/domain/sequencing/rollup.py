@@ -71,8 +71,12 @@ class RollupMixin(EngineBase):
             if not node.tracked:
                 continue  # a non-tracked activity keeps no tracking status to roll up (SN 4.6, ADL RU-10)
             if not node.leaf:
-                self.measure_rollup(a)
-                self.completion_measure_rollup(a)
+                self.in_rollup = True
+                try:
+                    self.measure_rollup(a)
+                    self.completion_measure_rollup(a)
+                finally:
+                    self.in_rollup = False
             self.objective_rollup(a)
             self.progress_rollup(a)
             od = node.objectives[0]
@@ -165,6 +169,13 @@ class RollupMixin(EngineBase):
         if not rules and not any(r.action in _PAIR[action] for r in defined):
             rules = [_DEFAULTS[action]]
         kids = self._tracked_kids(aid)
+        self.in_rollup = True
+        try:
+            return self._rollup_rules_hit(aid, rules, kids, action)
+        finally:
+            self.in_rollup = False
+
+    def _rollup_rules_hit(self, aid: str, rules: list, kids: list[str], action: str) -> bool:
         for rule in rules:
             bag: list[bool | None] = []
             for c in kids:

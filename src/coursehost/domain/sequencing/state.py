@@ -78,6 +78,7 @@ ActivityState = _tracked("ActivityState", {
     "order": None,                                            # available children (SR), None: all
     "content_completion": False,                              # the SCO reported its completion this attempt
     "content_success": False,                                 # the SCO reported its success this attempt
+    "stale_obj": False, "stale_prog": False,                  # from before the parent's current attempt
 })
 
 # The sequencing session (SN 4.2.1.5 + OP.1 bookkeeping).
