@@ -241,6 +241,7 @@ def parse(path: Path) -> Script:
     header: dict[str, str] = {}
     visits: dict[str, Visit] = {}
     order: list[Visit] = []
+    cmds: dict[int, dict[int, list[Command]]] = {}
     for key, val in load_properties(path):
         m = _VISIT.match(key)
         if not m:
@@ -248,20 +249,25 @@ def parse(path: Path) -> Script:
             continue
         vkey = f"Act{m['act']}V{m['n']}"
         v = visits.get(vkey)
+        if v is not None and order[-1] is not v and m["rest"] == "commands.0":
+            v = None  # the key again after other visits: a later visit the author numbered alike (CM-09aa)
         if v is None:
             v = visits[vkey] = Visit(vkey, m["act"], int(m["n"]))
             order.append(v)
         rest = m["rest"]
         if rest.startswith("commands."):
             idx = int(rest.split(".", 1)[1])
-            cmd = parse_command(val)
-            while len(v.commands) <= idx:
-                v.commands.append(Command("?", raw=""))
-            v.commands[idx] = cmd
+            # a repeated index keeps both commands in file order (CO-10 Act1V1.commands.13: the
+            # navigation request and cmi.exit; the test SCO runs every line it is given)
+            cmds.setdefault(id(v), {}).setdefault(idx, []).append(parse_command(val))
         elif rest == "UIQ":
             v.uiq = val.split("~")
         elif rest == "UIA":
             v.uia = val.split("~")
         elif rest == "CUI":
             v.cui = val
+    for v in order:
+        by_idx = cmds.get(id(v), {})
+        for idx in range(max(by_idx) + 1 if by_idx else 0):
+            v.commands.extend(by_idx.get(idx) or [Command("?", raw="")])
     return Script(header.get("title") or path.stem, header, order)

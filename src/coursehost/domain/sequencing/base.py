@@ -38,6 +38,7 @@ class EngineBase:
         self.nodes: dict[str, Node] = tree.nodes
         self.st = state
         self.rng = rng
+        self.in_rollup = False  # evaluating children for a parent's rollup (stale data ignored)
         self.dry = False  # look-ahead: the sequencing processes must not change anything
         self.memo: dict[tuple[str, str], Any] | None = None
         self.logs: list[str] | None = None
@@ -72,13 +73,27 @@ class EngineBase:
         return self.st.objs[aid][od.key]
 
     def satisfied(self, aid: str, key: str | None = None) -> tuple[bool, bool]:
-        """(progress status, satisfied status), read maps applied."""
+        """(progress status, satisfied status), read maps applied, as the ADL RI reads an
+        objective's status: a satisfiedByMeasure objective is judged by its measure alone (read
+        maps applied; RB.1.2a; ADL OB-01c, OB-05b, OB-16d); an objective with a readSatisfiedStatus
+        map has the shared status, unknown while the global is unknown (ADL CM-13); else the local
+        one, which a parent's rollup ignores when it predates the parent's current attempt
+        (useCurrentAttemptObjectiveInfo)."""
         od = self.objdef(aid, key)
-        for m in od.maps:
-            if m.read_satisfied:
-                g = self.st.globals[m.target]
-                if g.progress:
-                    return True, g.satisfied
+        if od.satisfied_by_measure:
+            # only the measure decides: none known, no status (ADL OB-05b)
+            known, value = self.measure(aid, od.key)
+            if known and (not self.st.acts[aid].active or self.nodes[aid].measure_if_active):
+                return True, value >= od.min_measure
+            return False, False
+        reads = [self.st.globals[m.target] for m in od.maps if m.read_satisfied]
+        for g in reads:
+            if g.progress:
+                return True, g.satisfied
+        if reads:
+            return False, False
+        if self.in_rollup and self.st.acts[aid].stale_obj:
+            return False, False
         o = self.st.objs[aid][od.key]
         return o.progress, o.satisfied
 
@@ -90,17 +105,28 @@ class EngineBase:
                 g = self.st.globals[m.target]
                 if g.measure_status:
                     return True, g.measure
+        if self.in_rollup and self.st.acts[aid].stale_obj:
+            return False, 0.0
         o = self.st.objs[aid][od.key]
         return o.measure_status, o.measure
 
     def completion(self, aid: str) -> tuple[bool, bool]:
-        """(attempt progress status, attempt completion status); 4th ed. completion read maps."""
+        """(attempt progress status, attempt completion status); 4th ed. completion read maps.
+        completedByMeasure with a known completion amount (progress measure read maps applied)
+        decides by the amount (RB.1.3a; ADL CO-02a)."""
+        node = self.nodes[aid]
+        if node.completed_by_measure:
+            known, value = self.amount(aid)
+            if known:
+                return True, value >= node.min_progress
         for m in self.nodes[aid].objectives[0].maps:
             if m.read_completion:
                 g = self.st.globals[m.target]
                 if g.completion_status:
                     return True, g.completed
         a = self.st.acts[aid]
+        if self.in_rollup and a.stale_prog:
+            return False, False
         return a.attempt_progress, a.attempt_completed
 
     def objective_completion(self, aid: str, key: str) -> tuple[bool, bool]:
@@ -126,6 +152,8 @@ class EngineBase:
                 if g.progress_status:
                     return True, g.progress_measure
         a = self.st.acts[aid]
+        if self.in_rollup and a.stale_prog:
+            return False, 0.0
         return a.amount_status, a.amount
 
     def write_maps(self, aid: str, od: ObjectiveDef) -> None:
@@ -143,6 +171,8 @@ class EngineBase:
             g.progress, g.satisfied = True, o.satisfied
         if m.write_measure and o.measure_status:
             g.measure_status, g.measure = True, o.measure
+        elif m.write_measure and g.measure_status:
+            g.measure_status = False  # the objective's measure is unknown now: so is the shared one
         if m.write_raw and o.raw is not None:
             g.raw = o.raw
         if m.write_min and o.min is not None:
@@ -163,6 +193,9 @@ class EngineBase:
         name = c.condition
         if name == "always":
             return True
+        if not self.nodes[aid].tracked and name in _STATUS_CONDITIONS:
+            # a non-tracked activity has no tracking status, read maps notwithstanding (ADL OB-06)
+            return False if name.endswith("Known") else None
         if name in ("satisfied", "objectiveStatusKnown"):
             known, sat = self.satisfied(aid, c.objective)
             return known if name == "objectiveStatusKnown" else (sat if known else None)
@@ -259,6 +292,9 @@ class EngineBase:
         return False
 
 
+_STATUS_CONDITIONS = frozenset({"satisfied", "objectiveStatusKnown", "objectiveMeasureKnown",
+                                "objectiveMeasureGreaterThan", "objectiveMeasureLessThan", "completed",
+                                "activityProgressKnown"})
 DISABLED = frozenset({"disabled"})
 SKIP = frozenset({"skip"})
 HIDDEN = frozenset({"hiddenFromChoice"})

@@ -294,12 +294,14 @@ class FlowMixin(RollupMixin):
                 constrained = a
         return None, constrained
 
-    def _choice_down(self, common: str, target: str, direction: str) -> str | None:
+    def _choice_down(self, common: str, target: str, direction: str, is_target: bool = True) -> str | None:
         """SB.2.9 steps 7/9: the path common ancestor -> TARGET: choice activity traversal (forward)
-        and preventActivation; the exception code, or None."""
+        and preventActivation; the exception code, or None. preventActivation is tested on the
+        activities between the common ancestor and the target, not on the target itself (the
+        ADL RI's case #3 walks from the target's parent; ADL CM-17b chooses such a cluster)."""
         def compute() -> str | None:
             if target != common:
-                code = self._choice_down(common, self.nodes[target].parent, direction)  # type: ignore[arg-type]
+                code = self._choice_down(common, self.nodes[target].parent, direction, False)  # type: ignore[arg-type]
                 if code is not None:
                     return code
             if direction == FWD:
@@ -307,7 +309,8 @@ class FlowMixin(RollupMixin):
                     self.choice_activity_traversal(target, FWD)
                 except SequencingError as exc:
                     return exc.code
-            if target != common and not self.st.acts[target].active and self.nodes[target].prevent_activation:
+            if (not is_target and target != common and not self.st.acts[target].active
+                    and self.nodes[target].prevent_activation):
                 return "SB.2.9-6"
             return None
-        return self._memo((common, target, direction, "down"), compute)
+        return self._memo((common, target, direction, is_target, "down"), compute)

@@ -117,6 +117,11 @@ class ProcessMixin(FlowMixin):
                 self.end_attempt(cur)
             self.terminate_descendents(root)
             self.end_attempt(root)
+            # every attempt in the tree has ended: a SCO's own cmi.exit=suspend leaves nothing to
+            # resume (only suspendAll suspends the session; ADL OB-03b)
+            for x in self.tree.ids:
+                if acts[x].suspended:
+                    acts[x].suspended = False
             ses.current = root
             return then
         if request == "suspendAll":
@@ -189,9 +194,11 @@ class ProcessMixin(FlowMixin):
         node, a = self.nodes[aid], self.st.acts[aid]
         if node.leaf:
             if node.tracked and not a.suspended:
-                if not node.completion_by_content and not a.attempt_progress:
+                # UP.4: the LMS sets what the content did not; a status the SCO reported itself,
+                # even as unknown, counts as set by the content (ADL CM-06, CM-15, RU-19a/b)
+                if not node.completion_by_content and not a.attempt_progress and not a.content_completion:
                     a.attempt_progress, a.attempt_completed = True, True
-                if not node.objective_by_content:
+                if not node.objective_by_content and not a.content_success:
                     o = self.st.objs[aid][node.objectives[0].key]
                     if not o.progress:
                         o.progress, o.satisfied = True, True
@@ -277,14 +284,21 @@ class ProcessMixin(FlowMixin):
         a = self.st.acts[aid]
         a.attempts += 1
         a.entry = "ab-initio"
+        if a.content_completion or a.content_success:
+            a.content_completion = a.content_success = False
         self._reset(aid, True, True)
+        if a.stale_obj or a.stale_prog:
+            a.stale_obj = a.stale_prog = False
         node = self.nodes[aid]
         if a.attempts > 1 and not node.leaf and (node.use_cur_obj or node.use_cur_prog):
-            stack = list(node.children)
-            while stack:
-                c = stack.pop()
-                self._reset(c, node.use_cur_obj, node.use_cur_prog)
-                stack.extend(self.nodes[c].children)
+            # useCurrentAttempt*Info: the children's data from before this attempt no longer counts
+            # in rollup (SN 4.2.1; sequencing rules still see it: ADL SX-07d)
+            for c in node.children:
+                ca = self.st.acts[c]
+                if node.use_cur_obj and not ca.stale_obj:
+                    ca.stale_obj = True
+                if node.use_cur_prog and not ca.stale_prog:
+                    ca.stale_prog = True
 
     def _reset(self, aid: str, objectives: bool, progress: bool) -> None:
         a = self.st.acts[aid]

@@ -13,15 +13,70 @@ _DEFAULTS = {
     "incomplete": Rule([Condition("activityProgressKnown", False, None, 0.0)], "any", "incomplete"),
 }
 
+# SN 4.6.5: the defaults stand in for the satisfaction pair (satisfied / notSatisfied) and the
+# completion pair only when the author defined no rule of that pair (the ADL RI; ADL RU-12a).
+_PAIR = {"satisfied": ("satisfied", "notSatisfied"), "notSatisfied": ("satisfied", "notSatisfied"),
+         "completed": ("completed", "incomplete"), "incomplete": ("completed", "incomplete")}
+
 
 class RollupMixin(EngineBase):
-    def overall_rollup(self, aid: str) -> None:
-        """Overall Rollup Process (RB.1.5): from AID up to the root."""
+    _in_global_rollup = False
+
+    def overall_rollup(self, aid: str, before: dict[str, tuple] | None = None) -> None:
+        """Overall Rollup Process (RB.1.5): from AID up to the root; then, as the ADL reference
+        implementation does (ADL RU-16), the activities that read a global objective this rollup
+        changed (SN 3.10) are rolled up too, so their ancestors see the shared status. BEFORE: the
+        globals as they were before the caller started writing (run-time data), if not now."""
+        if self._in_global_rollup or not self.st.globals:
+            self._rollup_path(aid)
+            return
+        if before is None:
+            before = self._globals_snapshot()
+        self._rollup_path(aid)
+        self._in_global_rollup = True
+        try:
+            for _ in range(8):  # a global written by one reader's rollup may feed another
+                after = self._globals_snapshot()
+                changed = {g for g, v in after.items() if before.get(g) != v}
+                if not changed:
+                    break
+                before = after
+                for reader in self._global_readers(changed):
+                    parent = self.nodes[reader].parent
+                    if parent is not None:  # the reader's own local data is unchanged
+                        self._rollup_path(parent)
+        finally:
+            self._in_global_rollup = False
+
+    def _globals_snapshot(self) -> dict[str, tuple]:
+        return {gid: tuple(getattr(g, f) for f in g.FIELDS) for gid, g in self.st.globals.items()}
+
+    def _global_readers(self, changed: set[str]) -> list[str]:
+        """Activities (in tree order) with an objective that reads one of the CHANGED globals."""
+        readers = self.__dict__.get("_readers")
+        if readers is None:
+            readers = {}
+            for aid in self.tree.ids:
+                for od in self.nodes[aid].objectives:
+                    for m in od.maps:
+                        if m.read_satisfied or m.read_measure or m.read_completion or m.read_progress:
+                            readers.setdefault(m.target, []).append(aid)
+            self.__dict__["_readers"] = readers
+        found = {aid for g in changed for aid in readers.get(g, ())}
+        return [aid for aid in self.tree.ids if aid in found]
+
+    def _rollup_path(self, aid: str) -> None:
         for a in self.tree.path_to_root(aid):
             node = self.nodes[a]
+            if not node.tracked:
+                continue  # a non-tracked activity keeps no tracking status to roll up (SN 4.6, ADL RU-10)
             if not node.leaf:
-                self.measure_rollup(a)
-                self.completion_measure_rollup(a)
+                self.in_rollup = True
+                try:
+                    self.measure_rollup(a)
+                    self.completion_measure_rollup(a)
+                finally:
+                    self.in_rollup = False
             self.objective_rollup(a)
             self.progress_rollup(a)
             od = node.objectives[0]
@@ -109,8 +164,18 @@ class RollupMixin(EngineBase):
 
     def rollup_rule_check(self, aid: str, action: str) -> bool:
         """Rollup Rule Check Subprocess (RB.1.4)."""
-        rules = [r for r in self.nodes[aid].rollup_rules if r.action == action] or [_DEFAULTS[action]]
+        defined = self.nodes[aid].rollup_rules
+        rules = [r for r in defined if r.action == action]
+        if not rules and not any(r.action in _PAIR[action] for r in defined):
+            rules = [_DEFAULTS[action]]
         kids = self._tracked_kids(aid)
+        self.in_rollup = True
+        try:
+            return self._rollup_rules_hit(aid, rules, kids, action)
+        finally:
+            self.in_rollup = False
+
+    def _rollup_rules_hit(self, aid: str, rules: list, kids: list[str], action: str) -> bool:
         for rule in rules:
             bag: list[bool | None] = []
             for c in kids:
@@ -122,8 +187,8 @@ class RollupMixin(EngineBase):
                             r = not r
                         results.append(r)
                     bag.append(combine(results, rule.combination))  # RB.1.4.1
-            if not bag:
-                continue
+            if not bag and rule.child_set not in ("all", "none"):
+                continue  # RB.1.4 step 3: an empty contributing bag holds "only True" / "no True"
             n_true = bag.count(True)
             cs = rule.child_set
             if cs == "all":
@@ -135,7 +200,7 @@ class RollupMixin(EngineBase):
             elif cs == "atLeastCount":
                 hit = n_true >= rule.minimum_count
             elif cs == "atLeastPercent":
-                hit = n_true / len(bag) >= rule.minimum_percent - 1e-9
+                hit = bool(bag) and n_true / len(bag) >= rule.minimum_percent - 1e-9
             else:
                 hit = False
             if hit:

@@ -42,7 +42,10 @@ def _with_primary_entry(runtime: dict, entry: dict) -> dict:
     is unknown/absent the entry's value stands (ADL CO-06: only the objective's completion_status
     is set, and its write map must carry it)."""
     out = dict(runtime)
+    explicit = set(runtime.get("set_by_content") or ())
     for name in ("completion_status", "success_status", "progress_measure"):
+        if f"cmi.{name}" in explicit:
+            continue  # the SCO set the cmi.* value itself, even to unknown: it stands (ADL CO-13a)
         if out.get(name) in _UNSET and entry.get(name) not in _UNSET:
             out[name] = entry[name]
     score, escore = dict(out.get("score") or {}), entry.get("score") or {}
@@ -125,6 +128,7 @@ class SequencingSession:
             a.suspended = runtime.get("exit") == "suspend"
         if not node.tracked:
             return
+        before = e._globals_snapshot()
         secs = duration_seconds(runtime.get("session_time"))
         if secs:
             a.attempt_duration += secs
@@ -144,13 +148,20 @@ class SequencingSession:
         if pm is not None:
             a.amount_status, a.amount = True, pm
         cs = runtime.get("completion_status")
+        # What the SCO itself set this attempt (even "unknown"), when the run-time says so
+        # (RUNTIME["set_by_content"]: element names): UP.4 must not default it (ADL CM-06, RU-19a).
+        by_content = set(runtime.get("set_by_content") or ())
+        if "cmi.completion_status" in by_content:
+            a.content_completion = True
+        if "cmi.success_status" in by_content:
+            a.content_success = True
         if node.completed_by_measure and a.amount_status:
             a.attempt_progress, a.attempt_completed = True, a.amount >= node.min_progress
         elif cs is not None:
             a.attempt_progress = cs in ("completed", "incomplete", "not attempted")
             a.attempt_completed = cs == "completed"
         self._apply_objective(activity_id, primary, runtime, primary=True)
-        e.overall_rollup(activity_id)
+        e.overall_rollup(activity_id, before)
 
     def _apply_objective(self, aid: str, od: ObjectiveDef, data: dict, primary: bool = False) -> None:
         o = self._st.objs[aid][od.key]

@@ -76,6 +76,9 @@ ActivityState = _tracked("ActivityState", {
     "attempt_duration": 0.0, "experienced_duration": 0.0,     # seconds (absolute, experienced)
     "entry": "ab-initio",                                     # what cmi.entry will say at launch
     "order": None,                                            # available children (SR), None: all
+    "content_completion": False,                              # the SCO reported its completion this attempt
+    "content_success": False,                                 # the SCO reported its success this attempt
+    "stale_obj": False, "stale_prog": False,                  # from before the parent's current attempt
 })
 
 # The sequencing session (SN 4.2.1.5 + OP.1 bookkeeping).
