@@ -90,3 +90,13 @@ def test_start_resumes_a_suspended_session_and_suspends_one_left_open():
     again = sequenced.load(inst, tree)
     d = sequenced.navigate(again, "start")
     assert d["activityId"] == "r" and again.start_data("r")["entry"] == "resume"
+
+
+def test_an_abandoned_attempts_data_is_not_reported():
+    tree, inst = _tree(), SimpleNamespace(state={})
+    ses = sequenced.load(inst, tree)
+    sequenced.navigate(ses, "start")
+    sequenced.report(ses, "w", {"success_status": "passed", "adl": {"nav": {"request": "abandon"}}})
+    assert ses.activity_status("w")["success"] == "unknown"
+    sequenced.report(ses, "w", {"success_status": "passed", "adl": {"nav": {"request": "continue"}}})
+    assert ses.activity_status("w")["success"] == "passed"

@@ -224,8 +224,9 @@ def _refusal(request: str, target: str | None, code: str | None) -> str:
 
 
 def sequenced_exit(instance: RegistrationInstance, version: CourseVersion, launch: Launch) -> list[str]:
-    """The learner leaves the player: suspend all while an activity is open or suspended, so the
-    next launch resumes where they were, unless the course is complete; else exit all (SN 4.4.1)."""
+    """The learner leaves the player: suspend all when the SCO suspended itself (cmi.exit), or while
+    an activity is open and the course is not complete, so the next launch resumes where they were;
+    else exit all (SN 4.4.1)."""
     tree = sequenced.tree_for(version)
     holder = _holder(launch, instance)
     ses = sequenced.load(holder, tree)
@@ -233,7 +234,7 @@ def sequenced_exit(instance: RegistrationInstance, version: CourseVersion, launc
     if cur is None:
         return []
     done = ses.activity_status(tree.root)["completion"] == "completed"
-    open_ = sequenced.is_active(ses, cur) or ses.activity_status(cur)["suspended"]
-    d = sequenced.navigate(ses, "suspendAll" if open_ and not done else "exitAll")
+    keep = ses.activity_status(cur)["suspended"] or (sequenced.is_active(ses, cur) and not done)
+    d = sequenced.navigate(ses, "suspendAll" if keep else "exitAll")
     sequenced.save(holder, ses)
     return d["log"]

@@ -247,7 +247,10 @@ def merge_objectives(stored: list | None, from_engine: list[dict]) -> list[dict]
 
 
 def report(ses: SequencingSession, activity_id: str, runtime: dict) -> None:
-    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up)."""
+    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up). The
+    data of an attempt the SCO abandons is not (SN 4.4.1 abandon / abandonAll)."""
+    if get(runtime, "adl.nav.request") in ("abandon", "abandonAll"):
+        return
     if activity_id in ses.tree.nodes:
         ses.report(activity_id, runtime)
 

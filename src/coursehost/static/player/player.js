@@ -106,6 +106,9 @@ function after(name, args, result, code) {
   else if (name === M.finish) {
     state.terminated = true;
     const runtime = snapshot(state.api);
+    // The request the SCO ended with travels with its last data: the server does not report an
+    // abandoned attempt's data to the sequencer (SN 4.4.1 abandon / abandonAll), and notes suspendAll.
+    if (!is12 && state.navRequest && state.navRequest !== "_none_") runtime.adl = { nav: { request: String(state.navRequest) } };
     const finished = state.activityId;
     commitNow(true, runtime);
     // Leave the SCO's own call stack before unloading it.

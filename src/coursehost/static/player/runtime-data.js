@@ -6,7 +6,7 @@ const COLLECTIONS = new Set([
 ]);
 // Elements the LMS never takes back from a SCO at start (write-only or per-session).
 const NOT_LOADED_12 = { core: ["session_time", "exit"] };
-const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data"];
+const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data", "adl"];
 
 /** scorm-again's rendered cmi ({"0": {...}} for collections) -> normalized form. */
 export function normalize(node, key = null) {
