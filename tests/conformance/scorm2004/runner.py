@@ -16,6 +16,7 @@ from typing import Any
 from coursehost.domain.courses.importer.scorm import parse_scorm
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.runtime import sequenced
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from coursehost.domain.sequencing.tree import duration_seconds
 from tests.adl_suite import suite_dir
@@ -112,7 +113,9 @@ class Run:
         self.acts = _index(self.root)
         self.tree = ActivityTree.from_course(self.root)
         self.session = SequencingSession(self.tree, rng=random.Random(1))
-        self.stored: dict[str, dict[str, Any]] = {}  # activity id -> last run-time snapshot
+        self.tracked: dict[str, adapter.Tracked] = {}  # activity id -> its ActivityState (start data)
+        self.shared: dict[str, str] = {}  # the registration's adl.data stores (instance.state["sharedData"])
+        self._dicts: dict[str, dict[str, Any]] = {}
         self.log: list[str] = []
         self.steps = 0
 
@@ -173,12 +176,16 @@ class Run:
             nxt = visits[i + 1] if i + 1 < len(visits) else None
             self.after(visit, expected, nxt)
 
+    def activity(self, aid: str) -> dict[str, Any]:
+        """ACTIVITY's dict as the product has it (CourseVersion.structure)."""
+        if aid not in self._dicts:
+            self._dicts[aid] = self.acts[aid].to_dict()
+        return self._dicts[aid]
+
     def visit(self, visit: Visit, aid: str) -> None:
         look = self.session.lookahead()
-        engine = self.session.start_data(aid)
-        prior = self.stored.get(aid)
-        start = {"runtime": adapter.runtime_start(engine, prior),
-                 "lms": adapter.lms_values(self.acts[aid], engine, prior)}
+        tracked = self.tracked.setdefault(aid, adapter.Tracked())
+        start = adapter.start_data(self.session, self.activity(aid), tracked, self.shared)
         self.bridge.new(start, {"continue": look["continue"], "previous": look["previous"],
                                 "choice": look["choice"], "jump": look["jump"]})
         self.check_ui(visit, aid, look)
@@ -207,6 +214,9 @@ class Run:
                     got = not look["menu"][target]["hidden"]
                 else:
                     got = bool(look["choice"].get(target))
+            elif name == "click.button":
+                # the LMS offers the learner a control to end the course (the player's Exit)
+                got = "exitAll" not in hidden and "exit" not in hidden
             else:
                 raise Unsupported(f"UIQ {q!r}")
             if got != want:
@@ -267,6 +277,8 @@ class Run:
             return True
         if got == want:
             return True
+        if elem.endswith("._children"):  # a list of names: RTE 4.1.1.3 prescribes no order
+            return sorted((got or "").split(",")) == sorted(want.split(","))
         if elem.endswith(("total_time", "session_time", "max_time_allowed", "latency")):
             a, b = duration_seconds(got), duration_seconds(want)
             if a is not None and b is not None and want.startswith("P"):
@@ -302,8 +314,12 @@ class Run:
             if t.get("result") != "true":
                 raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
             snap = t.get("snapshot") or {}
-            self.stored[aid] = snap
-            self.session.report(aid, snap)
+            # what commits.apply_commit does with the SCO's last commit
+            adapter.commit(self.tracked.setdefault(aid, adapter.Tracked()), snap)
+            sequenced.report(self.session, aid, snap)
+            shared = sequenced.write_shared(self.activity(aid), snap, self.shared)
+            if shared is not None:
+                self.shared = shared
             sco_nav = t.get("nav") or "_none_"
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt
@@ -350,6 +366,8 @@ class Run:
             return ("choice", target)
         if cui == "DMBxAct":  # the tester opens the test's first SCO again from the TOC
             return ("choice", self.activity_id("1"))
+        if re.fullmatch(r"Root\w+", cui):  # the tester chooses the course itself from the TOC
+            return ("choice", self.root.id)
         if kind in ("AutoTest", "HasEnded", "DMBx") or kind.lower().startswith("relaunch"):
             return None
         raise Unsupported(f"CUI {cui!r}")

@@ -217,7 +217,7 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
         # scorm-again enforces readSharedData (RTE 4.3.2: 405 when the SCO may not read it).
         buckets.append({"id": target, "store": "" if value is None else value, "storeSet": value is not None,
                         "readSharedData": bool(m.get("readSharedData", True)),
-                        "writeSharedData": bool(m.get("writeSharedData", False))})
+                        "writeSharedData": bool(m.get("writeSharedData", True))})
     if buckets:
         out["adlData"] = buckets
     return out
@@ -262,7 +262,7 @@ def write_shared(activity: dict, runtime: dict, shared: dict | None) -> dict | N
     changed = False
     for item in items:
         m = maps.get(item.get("id"))
-        if m is None or not m.get("writeSharedData", False) or "store" not in item:
+        if m is None or not m.get("writeSharedData", True) or "store" not in item:
             continue
         if out.get(item["id"]) != item["store"]:
             out[item["id"]] = item["store"]

@@ -12,14 +12,28 @@ export function setRequestValid(api, look) {
   if ("continue" in look) rv._continue = tf(look.continue);
   if ("previous" in look) rv._previous = tf(look.previous);
   const map = (m) => Object.fromEntries(Object.entries(m || {}).map(([k, v]) => [k, tf(v)]));
-  if (rv._choice && rv._choice.setAll) rv._choice.setAll(map(look.choice));
-  if (rv._jump && rv._jump.setAll) rv._jump.setAll(map(look.jump));
+  for (const [holder, values] of [[rv._choice, look.choice], [rv._jump, look.jump]]) {
+    if (!holder || !holder.setAll) continue;
+    holder.setAll(map(values)); // read back by conform's GetValue
+  }
 }
 
 // Containers, not data model elements: SetValue on them is 401 "Undefined Data Model Element"
 // (RTE 3.1.7.6; ADL DMI: SetValue("cmi", ...) -> "false"/401, scorm-again answers "true"/0).
 const CONTAINERS = new Set(["cmi", "adl", "adl.nav", "adl.data", "cmi.objectives", "cmi.interactions",
   "cmi.learner_preference", "cmi.comments_from_learner", "cmi.comments_from_lms", "cmi.score"]);
+
+const TARGETED = /^adl\.nav\.request_valid\.(choice|jump)\.\{target=([^}]*)\}$/;
+const ID_ELEMENT = /^cmi\.(objectives|interactions)\.\d+\.(objectives\.\d+\.)?id$/;
+const validURN = (v) => {
+  const s = String(v);
+  if (/\s/.test(s)) return false;
+  return !/^urn:/i.test(s) || /^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(s);
+};
+
+const DURATION_ELEMENT = /^cmi\.(session_time|interactions\.\d+\.latency)$/;
+const validDuration = (v) =>
+  /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d{1,2})?S)?)?$/.test(String(v));
 
 const EMPTY_OK = new Set(["cmi.location", "cmi.suspend_data"]);
 
@@ -31,7 +45,27 @@ export function conform(api) {
       api.throwSCORMError(String(element), 401, "Undefined Data Model Element");
       return "false";
     }
+    if (ID_ELEMENT.test(String(element)) && api.isInitialized && api.isInitialized() && !validURN(value)) {
+      // long_identifier_type (RTE 4.1.1.5): a "urn:" identifier must be a URN (RFC 2141:
+      // urn:<NID>:<NSS>) and no identifier holds white space; scorm-again takes "urn:".
+      api.throwSCORMError(String(element), 406, "Data Model Element Type Mismatch");
+      return "false";
+    }
+    if (DURATION_ELEMENT.test(String(element)) && api.isInitialized && api.isInitialized() && !validDuration(value)) {
+      // timeinterval (second,10,2) (RTE 4.1.1.6, ISO 8601): "T" only before hours, minutes or
+      // seconds, and never alone; scorm-again takes "P1Y6M14D4H15M6.34S".
+      api.throwSCORMError(String(element), 406, "Data Model Element Type Mismatch");
+      return "false";
+    }
+    const arrays = collectionsOn(String(element));
+    const lengths = arrays.map((a) => a.childArray.length);
     const out = setValue(element, value);
+    if (out === "false") {
+      // A refused SetValue on a new index leaves no entry behind (ADL DMI: SetValue
+      // cmi.objectives.1.id "" -> 406, then cmi.objectives.1.id is 301); scorm-again keeps the
+      // empty child it created before checking the value.
+      arrays.forEach((a, i) => { if (a.childArray.length > lengths[i]) a.childArray.length = lengths[i]; });
+    }
     // characterstring elements accept the empty string (RTE 4.2.15 cmi.location, 4.2.25
     // suspend_data: SPM minimums, no minimum length); scorm-again answers 406.
     if (out === "false" && value === "" && EMPTY_OK.has(String(element)) && api.lastErrorCode === "406") {
@@ -48,11 +82,52 @@ export function conform(api) {
       api.throwSCORMError(String(element), 401, "Undefined Data Model Element");
       return "";
     }
+    const target = TARGETED.exec(String(element));
+    const rv = api.adl && api.adl.nav && api.adl.nav.request_valid;
+    if (target && rv && api.isInitialized && api.isInitialized()) {
+      // The look-ahead loaded by setRequestValid (RTE 4.4.3); scorm-again would ask its own
+      // (empty) sequencer and answer "false" (ADL CM-04b, DMI).
+      const holder = target[1] === "choice" ? rv._choice : rv._jump;
+      const v = holder && holder.getAll ? holder.getAll()[target[2]] : undefined;
+      api.lastErrorCode = "0";
+      return v === "true" || v === "false" ? v : "unknown";
+    }
+    if (api.isInitialized && api.isInitialized() && !outOfRangeChecked(String(element))) {
+      // GetValue past the end of a collection: 301 General Get Failure (RTE 3.1.7.4, ADL DMI:
+      // cmi.objectives.0.id with no objectives); scorm-again answers 403.
+      api.throwSCORMError(String(element), 301, "General Get Failure");
+      return "";
+    }
     const got = getValue(element);
     if (got === "" && api.lastErrorCode === "403" && setEmpty.has(String(element))) {
       api.lastErrorCode = "0";
     }
     return got;
   };
+  // The collections (scorm-again CMIArray) named along ELEMENT's path, outermost first.
+  function collectionsOn(element) {
+    const out = [];
+    const m = /^cmi\.(objectives|interactions)\.(\d+)\.(?:(objectives|correct_responses)\.\d+\.)?/.exec(element);
+    if (!m || !api.cmi) return out; // (only these paths: reading a leaf could throw, e.g. write-only cmi.exit)
+    const top = api.cmi[m[1]];
+    if (!top || !Array.isArray(top.childArray)) return out;
+    out.push(top);
+    const child = top.childArray[Number(m[2])];
+    const sub = m[3] && child ? child[m[3]] : null;
+    if (sub && Array.isArray(sub.childArray)) out.push(sub);
+    return out;
+  }
+  // Whether every collection index in ELEMENT (cmi.objectives.N..., cmi.interactions.N.objectives.M...)
+  // names an existing entry.
+  function outOfRangeChecked(element) {
+    const re = /\.(objectives|interactions|correct_responses|comments_from_learner|comments_from_lms)\.(\d+)\./g;
+    let m;
+    while ((m = re.exec(element)) !== null) {
+      const prefix = element.slice(0, m.index + m[1].length + 1);
+      const count = String(getValue(prefix + "._count"));
+      if (/^\d+$/.test(count) && Number(m[2]) >= Number(count)) return false;
+    }
+    return true;
+  }
   return api;
 }
