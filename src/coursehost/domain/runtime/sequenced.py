@@ -10,6 +10,7 @@ progress API reads) and "sharedData" ({id: store}, SCORM 2004 4th Ed. adl.data, 
 from __future__ import annotations
 
 import threading
+from urllib.parse import unquote
 from collections import OrderedDict
 from typing import Any
 
@@ -19,6 +20,7 @@ from coursehost.domain.courses.model import Activity
 from coursehost.domain.runtime.datamodel import SCORM2004, family, get
 from coursehost.domain.runtime.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
+from coursehost.domain.sequencing.tree import ident
 
 STATE_KEY = "sequencing"
 GLOBALS_KEY = "globalObjectives"
@@ -207,7 +209,8 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
     """What the SCO of ACTIVITY starts with from the tracking model: cmi.objectives with the read
     maps applied (SN 3.10.1, 4th Ed. extended maps), and adl.data buckets it may read (CAM 3.4.1.8)."""
     data = ses.start_data(activity["id"])
-    out: dict[str, Any] = {"objectives": data["objectives"], "attempt": data["attempt"], "entry": data["entry"]}
+    objectives = _rte_objectives(ses, activity, data["objectives"])
+    out: dict[str, Any] = {"objectives": objectives, "attempt": data["attempt"], "entry": data["entry"]}
     buckets = []
     for m in (activity.get("data") or {}).get("data") or []:
         target = m.get("targetID")
@@ -220,6 +223,35 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
                         "writeSharedData": bool(m.get("writeSharedData", True))})
     if buckets:
         out["adlData"] = buckets
+    return out
+
+
+def _rte_objectives(ses: SequencingSession, activity: dict, views: list[dict]) -> list[dict]:
+    """The engine's objective views as the SCO sees them in cmi.objectives:
+    - the id as the manifest spells it, percent-escapes decoded and trimmed (CAM 5.1.4.3 objectiveID
+      is an xs:anyURI: " ob%20j%201 " is cmi.objectives.n.id "ob j 1", ADL OB-12a), where the engine
+      keys it without any white space;
+    - with satisfiedByMeasure, success_status from the (read) score.scaled against the activity's own
+      minNormalizedMeasure (RTE 4.2.17, SN 3.10.1: ADL OB-14a, OB-17a/b, RU-13e)."""
+    node = ses.tree.nodes[activity["id"]]
+    defs = {od.key: od for od in node.objectives}
+    objs = (activity.get("sequencing") or {}).get("objectives") or {}
+    raw = [objs.get("primaryObjective") or {}] + list(objs.get("objective") or [])
+    spelled = {}
+    for o in raw:
+        oid = o.get("objectiveID") if isinstance(o, dict) else None
+        if oid and ident(oid):
+            spelled.setdefault(ident(oid), unquote(oid).strip())
+    out = []
+    for view in views:
+        view = dict(view)
+        od = defs.get(view["id"])
+        if od is not None and od.satisfied_by_measure:
+            scaled = (view.get("score") or {}).get("scaled")
+            view["success_status"] = "unknown" if scaled is None else (
+                "passed" if float(scaled) >= od.min_measure else "failed")
+        view["id"] = spelled.get(view["id"], view["id"])
+        out.append(view)
     return out
 
 

@@ -3,6 +3,8 @@
 // conform(api) wraps the instance in place and returns it; setRequestValid(api, look) loads the
 // sequencing engine's look-ahead into adl.nav.request_valid.
 
+import { SET_ELEMENTS } from "./runtime-data.js";
+
 /** The engine's look-ahead ({continue, previous, choice: {id: bool}, jump: {id: bool}}) into
  * adl.nav.request_valid (RTE 4.4.3). */
 export function setRequestValid(api, look) {
@@ -39,8 +41,17 @@ const EMPTY_OK = new Set(["cmi.location", "cmi.suspend_data"]);
 
 export function conform(api) {
   const setEmpty = new Set(); // set to "" by the SCO: initialized, so GetValue answers ""/0
+  // Every element the SCO set successfully in this session; snapshot() stores it (runtime-data.js
+  // SET_KEY) so the server can tell "set to unknown" from "never set" (ADL CO-13a vs CO-06).
+  const setBySco = new Set();
+  api[SET_ELEMENTS] = setBySco;
   const setValue = api.SetValue.bind(api);
   api.SetValue = (element, value) => {
+    const out = setValueChecked(element, value);
+    if (out === "true") setBySco.add(String(element));
+    return out;
+  };
+  const setValueChecked = (element, value) => {
     if (CONTAINERS.has(String(element)) && api.isInitialized && api.isInitialized()) {
       api.throwSCORMError(String(element), 401, "Undefined Data Model Element");
       return "false";

@@ -6,7 +6,13 @@ const COLLECTIONS = new Set([
 ]);
 // Elements the LMS never takes back from a SCO at start (write-only or per-session).
 const NOT_LOADED_12 = { core: ["session_time", "exit"] };
-const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data"];
+const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data", "set_by_sco"];
+/** Where rte-conformance.js conform() keeps the elements the SCO set in this session (a Set). */
+export const SET_ELEMENTS = "coursehostSetElements";
+/** The run-time key (SCORM 2004) listing them: comma-separated cmi paths without "cmi."
+ * ("completion_status,objectives.0.success_status"), indices as in this snapshot; read by the
+ * engine's SequencingSession.report (coursehost.domain.sequencing.session.SET_KEY). */
+export const SET_KEY = "set_by_sco";
 
 /** scorm-again's rendered cmi ({"0": {...}} for collections) -> normalized form. */
 export function normalize(node, key = null) {
@@ -29,6 +35,10 @@ export function normalize(node, key = null) {
 export function snapshot(api) {
   const rendered = api.renderCMIToJSONObject();
   const out = normalize(rendered.cmi || rendered);
+  const set = api[SET_ELEMENTS];
+  if (set instanceof Set) {
+    out[SET_KEY] = [...set].filter((e) => e.startsWith("cmi.")).map((e) => e.slice(4)).join(",");
+  }
   // SCORM 2004 4th Ed. adl.data: the shared data stores this SCO may write, under "adl_data".
   const adl = api.adl;
   if (adl && typeof adl.captureWritableSharedDataSnapshot === "function") {
