@@ -267,7 +267,7 @@ class Run:
         want = cmd.value
         if want in ANY_VALUE:
             return True
-        if "request_valid" in elem:
+        if "request_valid" in elem or got in ("true", "false"):  # the scripts' t / f tokens
             want = {"t": "true", "f": "false"}.get(want, want)
         if want == "" and (elem.endswith(".id") and "&" in cmd.element):
             return True  # the script only locates the objective

@@ -33,11 +33,29 @@ const validURN = (v) => {
   return !/^urn:/i.test(s) || /^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(s);
 };
 
+const ENTRY = /^cmi\.(objectives|interactions)\.(\d+)\.(.+)$/;
+const TIME_ELEMENT = /^cmi\.(comments_from_learner|interactions)\.\d+\.timestamp$/;
+const TIME = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:\.\d{1,2}(?:Z|[+-](\d{2})(?::(\d{2}))?)?)?)?)?)?)?)?$/;
+const validTime = (v) => {
+  const m = TIME.exec(String(v));
+  if (!m) return false;
+  const [, y, mo, d, h, mi, sec, tzh, tzm] = m.map((x) => (x === undefined ? undefined : Number(x)));
+  const within = (x, lo, hi) => x === undefined || (x >= lo && x <= hi);
+  return within(y, 1970, 2038) && within(mo, 1, 12) && within(d, 1, 31) && within(h, 0, 23) &&
+    within(mi, 0, 59) && within(sec, 0, 59) && within(tzh, 0, 23) && within(tzm, 0, 59);
+};
 const DURATION_ELEMENT = /^cmi\.(session_time|interactions\.\d+\.latency)$/;
 const validDuration = (v) =>
   /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d{1,2})?S)?)?$/.test(String(v));
 
-const EMPTY_OK = new Set(["cmi.location", "cmi.suspend_data"]);
+// Elements whose type takes the empty string (characterstrings without a minimum length, RTE 4.2;
+// ADL DMI sets each of these to "" and expects true/0); scorm-again answers 406 for some.
+const EMPTY_OK = new RegExp("^cmi\\.(location|suspend_data|exit|learner_preference\\.language|" +
+  "comments_from_learner\\.\\d+\\.(comment|location)|(objectives|interactions)\\.\\d+\\.description)$");
+// ... and responses of interaction types whose format takes it (RTE 4.2.9.2: an empty choice set,
+// an empty fill-in / long-fill-in / other string; not true-false, numeric, ...: 406).
+const RESPONSE = /^cmi\.interactions\.(\d+)\.(learner_response|correct_responses\.\d+\.pattern)$/;
+const EMPTY_TYPES = new Set(["choice", "fill-in", "long-fill-in", "other"]);
 
 export function conform(api) {
   const setEmpty = new Set(); // set to "" by the SCO: initialized, so GetValue answers ""/0
@@ -62,6 +80,27 @@ export function conform(api) {
       api.throwSCORMError(String(element), 406, "Data Model Element Type Mismatch");
       return "false";
     }
+    const entry = ENTRY.exec(String(element));
+    if (entry && api.isInitialized && api.isInitialized()) {
+      const count = String(getValue(`cmi.${entry[1]}._count`));
+      if (entry[2].length > 1 && entry[2].startsWith("0")) {
+        // "01" is no index of a collection (RTE 4.1.1.2): 351 General Set Failure.
+        api.throwSCORMError(String(element), 351, "General Set Failure");
+        return "false";
+      }
+      if (/^\d+$/.test(count) && Number(entry[2]) === Number(count) && entry[3] !== "id") {
+        // A new objective / interaction starts with its id (RTE 4.2.9.1, 4.2.17): anything else is
+        // 408 Data Model Dependency Not Established (ADL DMI), and no entry is created.
+        api.throwSCORMError(String(element), 408, "Data Model Dependency Not Established");
+        return "false";
+      }
+    }
+    if (TIME_ELEMENT.test(String(element)) && api.isInitialized && api.isInitialized() && !validTime(value)) {
+      // time (second,10,0) (RTE 4.1.1.7): YYYY[-MM[-DD[Thh[:mm[:ss[.s[TZD]]]]]]], years 1970-2038,
+      // at most two decimals; scorm-again takes "2004-04-01T09:45:58.025".
+      api.throwSCORMError(String(element), 406, "Data Model Element Type Mismatch");
+      return "false";
+    }
     if (DURATION_ELEMENT.test(String(element)) && api.isInitialized && api.isInitialized() && !validDuration(value)) {
       // timeinterval (second,10,2) (RTE 4.1.1.6, ISO 8601): "T" only before hours, minutes or
       // seconds, and never alone; scorm-again takes "P1Y6M14D4H15M6.34S".
@@ -79,11 +118,23 @@ export function conform(api) {
     }
     // characterstring elements accept the empty string (RTE 4.2.15 cmi.location, 4.2.25
     // suspend_data: SPM minimums, no minimum length); scorm-again answers 406.
-    if (out === "false" && value === "" && EMPTY_OK.has(String(element)) && api.lastErrorCode === "406") {
-      api.cmi["_" + String(element).slice(4)] = "";
-      setEmpty.add(String(element));
-      api.lastErrorCode = "0";
-      return "true";
+    const emptyOk = () => {
+      if (EMPTY_OK.test(String(element))) return true;
+      const response = RESPONSE.exec(String(element));
+      if (!response) return false;
+      const err = api.lastErrorCode;
+      const type = String(getValue(`cmi.interactions.${response[1]}.type`));
+      api.lastErrorCode = err;
+      return EMPTY_TYPES.has(type);
+    };
+    if (out === "false" && value === "" && api.lastErrorCode === "406" && emptyOk()) {
+      const [holder, leaf] = leafHolder(String(element));
+      if (holder && ("_" + leaf) in holder) {
+        holder["_" + leaf] = "";
+        setEmpty.add(String(element));
+        api.lastErrorCode = "0";
+        return "true";
+      }
     }
     return out;
   };
@@ -115,6 +166,24 @@ export function conform(api) {
     }
     return got;
   };
+  // [the object holding ELEMENT's last segment, that segment] (only for EMPTY_OK paths: every
+  // segment before the leaf is a container or an index).
+  function leafHolder(element) {
+    const parts = element.split(".");
+    const leaf = parts.pop();
+    let node = api;
+    for (const part of parts) {
+      if (!node || typeof node !== "object") return [null, leaf];
+      node = Array.isArray(node.childArray) && /^\d+$/.test(part) ? node.childArray[Number(part)] : node[part];
+    }
+    if (!node || typeof node !== "object") return [null, leaf];
+    if (!(("_" + leaf) in node)) {
+      // scorm-again 3's cmi keeps some leaves in parts (cmi.session._location, cmi.content...)
+      const part = Object.values(node).find((v) => v && typeof v === "object" && ("_" + leaf) in v);
+      if (part) return [part, leaf];
+    }
+    return [node, leaf];
+  }
   // The collections (scorm-again CMIArray) named along ELEMENT's path, outermost first.
   function collectionsOn(element) {
     const out = [];
@@ -131,7 +200,7 @@ export function conform(api) {
   // Whether every collection index in ELEMENT (cmi.objectives.N..., cmi.interactions.N.objectives.M...)
   // names an existing entry.
   function outOfRangeChecked(element) {
-    const re = /\.(objectives|interactions|correct_responses|comments_from_learner|comments_from_lms)\.(\d+)\./g;
+    const re = /\.(objectives|interactions|correct_responses|comments_from_learner|comments_from_lms)\.(\d+)(?=\.)/g;
     let m;
     while ((m = re.exec(element)) !== null) {
       const prefix = element.slice(0, m.index + m[1].length + 1);
