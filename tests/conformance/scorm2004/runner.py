@@ -52,6 +52,13 @@ def script_ids() -> list[str]:
 
 
 _COURSES: dict[str, Activity] = {}
+_EXTRA: dict[str, dict[str, Any]] = {}
+
+
+def course_extra(package: str) -> dict[str, Any]:
+    """The course-level data of LMSTestPackage_PACKAGE (objectivesGlobalToSystem, ...)."""
+    load_course(package)
+    return _EXTRA[package]
 
 
 def load_course(package: str) -> Activity:
@@ -68,8 +75,10 @@ def load_course(package: str) -> Activity:
         path = Path(tmp) / "pkg.zip"
         path.write_bytes(buf.getvalue())
         with PackageReader(path) as reader:
-            root = parse_scorm(reader, "imsmanifest.xml").root
+            parsed = parse_scorm(reader, "imsmanifest.xml")
+    root = parsed.root
     _COURSES[package] = root
+    _EXTRA[package] = dict(parsed.extra or {})
     return root
 
 
@@ -111,13 +120,21 @@ class Run:
         self.package = package or script.id
         self.root = load_course(self.package)
         self.acts = _index(self.root)
-        self.tree = ActivityTree.from_course(self.root)
+        self.tree = sequenced.build_tree(self.root, course_extra(self.package))
         self.session = SequencingSession(self.tree, rng=random.Random(1))
         self.tracked: dict[str, adapter.Tracked] = {}  # activity id -> its ActivityState (start data)
         self.shared: dict[str, str] = {}  # the registration's adl.data stores (instance.state["sharedData"])
         self._dicts: dict[str, dict[str, Any]] = {}
         self.log: list[str] = []
         self.steps = 0
+
+    def nav(self, request: str, target: str | None = None):
+        """A navigation request; the registration's adl.data follows the course's scope
+        (sequenced.scope_shared, as sequenced.save applies it)."""
+        before = sequenced.root_attempts(self.session)
+        r = self.session.navigate(request, target)
+        self.shared = sequenced.scope_shared(self.session, before, self.shared) or {}
+        return r
 
     # -------------------------------------------------------------- names
     def activity_id(self, act: str) -> str:
@@ -153,16 +170,16 @@ class Run:
         visits = self.script.visits
         start = (self.script.header.get("start") or ".").strip()
         if start == ".":
-            first = self.session.navigate("start")
+            first = self.nav("start")
             leaves = [a for a in self.tree.ids if self.tree.is_leaf(a)]
             if not first.delivered and len(leaves) == 1:
                 # flow off at the root and one SCO: the LMS launches it (the only TOC entry)
-                first = self.session.navigate("choice", leaves[0])
+                first = self.nav("choice", leaves[0])
         else:  # the tester launches START from the table of contents
             target = self.by_title(start)
             if target is None:
                 raise Unsupported(f"start {start!r}")
-            first = self.session.navigate("choice", target)
+            first = self.nav("choice", target)
         self.log.extend(first.log)
         if not visits:
             raise Unsupported("no visits")
@@ -307,20 +324,26 @@ class Run:
         return elem[:m.start()] + str(count) + elem[m.end():]
 
     # -------------------------------------------------------------- after the SCO
+    def finish_sco(self, visit: Visit, aid: str) -> str:
+        """The SCO calls Terminate: its data committed as the product commits it; its adl.nav.request."""
+        if not visit.commands:  # an asset, or a SCO the tester leaves alone, never initializes
+            return "_none_"
+        t = self.bridge.terminate()
+        if t.get("result") != "true":
+            raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
+        snap = t.get("snapshot") or {}
+        # what commits.apply_commit does with the SCO's last commit
+        adapter.commit(self.tracked.setdefault(aid, adapter.Tracked()), snap)
+        sequenced.report(self.session, aid, snap)
+        shared = sequenced.write_shared(self.activity(aid), snap, self.shared)
+        if shared is not None:
+            self.shared = shared
+        return t.get("nav") or "_none_"
+
     def after(self, visit: Visit, aid: str, nxt: Visit | None) -> None:
         sco_nav = "_none_"
         if visit.commands:  # an asset, or a SCO the tester leaves alone, never initializes
-            t = self.bridge.terminate()
-            if t.get("result") != "true":
-                raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
-            snap = t.get("snapshot") or {}
-            # what commits.apply_commit does with the SCO's last commit
-            adapter.commit(self.tracked.setdefault(aid, adapter.Tracked()), snap)
-            sequenced.report(self.session, aid, snap)
-            shared = sequenced.write_shared(self.activity(aid), snap, self.shared)
-            if shared is not None:
-                self.shared = shared
-            sco_nav = t.get("nav") or "_none_"
+            sco_nav = self.finish_sco(visit, aid)
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt
         requests: list[tuple[str, str | None]] = []
@@ -333,7 +356,7 @@ class Run:
                 return
             requests.append(("exit", None))  # the SCO ended with nothing asked: the LMS exits it
         for req, target in requests:
-            r = self.session.navigate(req, target)
+            r = self.nav(req, target)
             self.log.append(f"{visit.key}: {req}{' ' + target if target else ''} -> valid={r.valid} "
                             f"delivered={r.delivered} ended={r.ended} exc={r.exception}")
             if r.delivered or r.ended:
@@ -378,7 +401,7 @@ class Run:
         state = self.session.to_state()
         self.session = SequencingSession(self.tree, state=state, rng=random.Random(2))
         req = "resumeAll" if self.session.suspended else "start"
-        r = self.session.navigate(req)
+        r = self.nav(req)
         self.log.append(f"relaunch: {req} -> delivered={r.delivered} exc={r.exception}")
 
     @staticmethod
@@ -387,6 +410,73 @@ class Run:
         if m:
             return (m.group(2), m.group(1))
         return (value, None)
+
+
+class MultiRun:
+    """A script over several packages (ADL DDM: DDMa and DDMb, visits Act<n><a|b>V<m>): one course,
+    so one registration each (its own sequencing state, activity states and adl.data stores,
+    instance.state["sharedData"]), launched and left the way the player does it: a launch is
+    sequenced.navigate "start" (resumeAll when suspended), the tester's Exit is exitAll."""
+
+    def __init__(self, script: Script, bridge: ApiBridge):
+        self.script = script
+        self.bridge = bridge
+        self.runs: dict[str, Run] = {}
+        self.current: Run | None = None
+        self.log: list[str] = []
+        self.steps = 0
+
+    def package(self, letter: str) -> str:
+        return f"{self.script.id}{letter}"
+
+    def launch(self, package: str) -> None:
+        run = self.runs.get(package)
+        if run is None:
+            run = self.runs[package] = Run(self.script, self.bridge, package=package)
+            run.log = self.log
+        before = sequenced.root_attempts(run.session)
+        d = sequenced.navigate(run.session, "start")
+        run.shared = sequenced.scope_shared(run.session, before, run.shared) or {}
+        self.log.append(f"launch {package}: delivered={d['activityId']} exc={d['exception']}")
+        self.current = run
+
+    def run(self) -> None:
+        self.launch((self.script.header.get("start") or "").strip() or self.package("a"))
+        for visit in self.script.visits:
+            m = re.fullmatch(r"(\d+)([a-z])", visit.act)
+            if not m:
+                raise Unsupported(f"visit {visit.key}")
+            run = self.current
+            assert run is not None
+            if run.package != self.package(m.group(2)):
+                raise run.fail(visit, f"expected {self.package(m.group(2))}, the tester is in {run.package}")
+            aid = run.activity_id(m.group(1))
+            if run.session.current != aid:
+                raise run.fail(visit, f"expected delivery of {aid}, engine has {run.session.current or 'nothing'} "
+                                      f"(last: {self.log[-1] if self.log else ''})")
+            run.visit(visit, aid)
+            self.steps = sum(r.steps for r in self.runs.values())
+            self.after(run, visit, aid)
+
+    def after(self, run: Run, visit: Visit, aid: str) -> None:
+        sco_nav = run.finish_sco(visit, aid)
+        if sco_nav != "_none_":
+            req, target = Run.parse_nav(sco_nav)
+            r = run.nav(req, target)
+            self.log.append(f"{run.package} {visit.key}: {sco_nav} -> delivered={r.delivered} ended={r.ended}")
+        cui = visit.cui or ""
+        kind, _, other = cui.partition("~")
+        m = re.fullmatch(r"(?i)relaunch(\w+)", cui)
+        if m:
+            kind, other = "relaunch", m.group(1)
+        if kind.lower() in ("exit", "exitlaunch", "autoendrelaunch", "relaunch"):
+            if run.session.current is not None:  # the tester's Exit
+                r = run.nav("exitAll")
+                self.log.append(f"{run.package} {visit.key}: exitAll -> ended={r.ended}")
+            if other:
+                self.launch(other)
+        elif cui:
+            raise Unsupported(f"CUI {cui!r}")
 
 
 def categorize(msg: str) -> str:
@@ -406,9 +496,7 @@ def run_script(script_id: str, bridge: ApiBridge) -> Result:
     script = parse(path)
     run = None
     try:
-        if script_id in ("DDM",):
-            raise Unsupported("two-package data-store script (DDMa/DDMb)")
-        run = Run(script, bridge)
+        run = MultiRun(script, bridge) if script_id == "DDM" else Run(script, bridge)
         run.run()
     except Failure as exc:
         return Result(script_id, False, str(exc), categorize(str(exc)), run.steps if run else 0,

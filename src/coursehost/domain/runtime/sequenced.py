@@ -10,6 +10,7 @@ progress API reads) and "sharedData" ({id: store}, SCORM 2004 4th Ed. adl.data, 
 from __future__ import annotations
 
 import threading
+import weakref
 from urllib.parse import unquote
 from collections import OrderedDict
 from typing import Any
@@ -47,14 +48,40 @@ def tree_for(version: CourseVersion) -> ActivityTree:
         if tree is not None:
             _TREES.move_to_end(key)
             return tree
-    root = Activity.from_dict(version.structure or {})
-    tree = ActivityTree.from_course(root, objectives_global_to_system=(version.extra or {}).get(
-        "objectivesGlobalToSystem", True) is not False)
+    tree = build_tree(Activity.from_dict(version.structure or {}), version.extra)
     with _TREES_LOCK:
         _TREES[key] = tree
         while len(_TREES) > _TREES_MAX:
             _TREES.popitem(last=False)
     return tree
+
+
+def build_tree(root: Activity, extra: dict | None) -> ActivityTree:
+    """The activity tree of a course whose organization is ROOT, with its course-level EXTRA
+    (objectivesGlobalToSystem, sharedDataGlobalToSystem: CAM 3.4.1.4, default true)."""
+    extra = extra or {}
+    tree = ActivityTree.from_course(root, objectives_global_to_system=extra.get(
+        "objectivesGlobalToSystem", True) is not False)
+    _SHARED_GLOBAL[tree] = extra.get("sharedDataGlobalToSystem", True) is not False
+    return tree
+
+
+#: Trees whose course says sharedDataGlobalToSystem (false: adl.data lives for one attempt on the course).
+_SHARED_GLOBAL: "weakref.WeakKeyDictionary[ActivityTree, bool]" = weakref.WeakKeyDictionary()
+
+
+def root_attempts(ses: SequencingSession) -> int:
+    return int(ses.activity_status(ses.tree.root)["attempts"] or 0)
+
+
+def scope_shared(ses: SequencingSession, attempts_before: int, shared: dict | None) -> dict | None:
+    """The registration's adl.data stores after a navigation request: with
+    sharedDataGlobalToSystem="false" they belong to one attempt on the course, so a new attempt on
+    the root (it had ATTEMPTS_BEFORE) starts without them (CAM 3.4.1.4; ADL DDM: DDMb's stores are
+    gone after exitAll and a new launch, kept across suspendAll and resume)."""
+    if shared and not _SHARED_GLOBAL.get(ses.tree, True) and root_attempts(ses) > attempts_before:
+        return {}
+    return shared
 
 
 # ---------------------------------------------------------------- loading and saving the tracking model
@@ -113,6 +140,11 @@ def load(instance: RegistrationInstance, tree: ActivityTree) -> SequencingSessio
 
 def save(instance: RegistrationInstance, ses: SequencingSession) -> None:
     state = dict(instance.state or {})
+    before = ((state.get(STATE_KEY) or {}).get("activities") or {}).get(ses.tree.root) or {}
+    if isinstance(before, dict) and state.get(SHARED_KEY):
+        shared = scope_shared(ses, int(before.get("attempts") or 0), state.get(SHARED_KEY))
+        if not shared:
+            state.pop(SHARED_KEY, None)
     raw = ses.to_state()
     raw.pop("globals", None)
     state[STATE_KEY] = raw
@@ -218,7 +250,8 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
             continue
         value = (shared or {}).get(target)
         # scorm-again enforces readSharedData (RTE 4.3.2: 405 when the SCO may not read it).
-        buckets.append({"id": target, "store": "" if value is None else value, "storeSet": value is not None,
+        # A store set to "" reads as never set (403) in the next SCO (ADL DDM Act1aV2 / Act2aV3).
+        buckets.append({"id": target, "store": "" if value is None else value, "storeSet": value not in (None, ""),
                         "readSharedData": bool(m.get("readSharedData", True)),
                         "writeSharedData": bool(m.get("writeSharedData", True))})
     if buckets:
