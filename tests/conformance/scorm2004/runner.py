@@ -347,7 +347,8 @@ class Run:
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt
         requests: list[tuple[str, str | None]] = []
-        if sco_nav != "_none_" and not (manual and ui):
+        # the SCO's abandon has ended the attempt before the tester acts (SN 4.4.1: no End Attempt)
+        if sco_nav != "_none_" and (not (manual and ui) or sco_nav in ("abandon", "abandonAll")):
             requests.append(self.parse_nav(sco_nav))
         if ui:
             requests.append(ui)

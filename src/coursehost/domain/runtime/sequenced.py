@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from urllib.parse import unquote
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import unquote
 
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import RegistrationInstance
@@ -312,7 +312,11 @@ def merge_objectives(stored: list | None, from_engine: list[dict]) -> list[dict]
 
 
 def report(ses: SequencingSession, activity_id: str, runtime: dict) -> None:
-    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up)."""
+    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up). A SCO
+    that abandons its attempt (adl.nav.request abandon / abandonAll, SN 4.4.1) leaves the tracking
+    model as it was (ADL SX-04a/b: its passed status must not make the skip rule apply)."""
+    if get(runtime, "adl.nav.request") in ("abandon", "abandonAll"):
+        return
     if activity_id in ses.tree.nodes:
         ses.report(activity_id, runtime)
 

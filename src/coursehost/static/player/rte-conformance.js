@@ -3,7 +3,7 @@
 // conform(api) wraps the instance in place and returns it; setRequestValid(api, look) loads the
 // sequencing engine's look-ahead into adl.nav.request_valid.
 
-import { SET_ELEMENTS } from "./runtime-data.js";
+import { NAV_AT_TERMINATE, SET_ELEMENTS } from "./runtime-data.js";
 
 /** The engine's look-ahead ({continue, previous, choice: {id: bool}, jump: {id: bool}}) into
  * adl.nav.request_valid (RTE 4.4.3). */
@@ -13,7 +13,10 @@ export function setRequestValid(api, look) {
   const tf = (v) => (v ? "true" : "false");
   if ("continue" in look) rv._continue = tf(look.continue);
   if ("previous" in look) rv._previous = tf(look.previous);
-  const map = (m) => Object.fromEntries(Object.entries(m || {}).map(([k, v]) => [k, tf(v)]));
+  // {id: bool}, or a list of the valid ids (the player's nav shape)
+  const map = (m) => Object.fromEntries(Array.isArray(m) ? m.map((k) => [k, "true"])
+    : Object.entries(m || {}).map(([k, v]) => [k, tf(v)]));
+  api[LOOKAHEAD] = true;
   for (const [holder, values] of [[rv._choice, look.choice], [rv._jump, look.jump]]) {
     if (!holder || !holder.setAll) continue;
     holder.setAll(map(values)); // read back by conform's GetValue
@@ -25,6 +28,7 @@ export function setRequestValid(api, look) {
 const CONTAINERS = new Set(["cmi", "adl", "adl.nav", "adl.data", "cmi.objectives", "cmi.interactions",
   "cmi.learner_preference", "cmi.comments_from_learner", "cmi.comments_from_lms", "cmi.score"]);
 
+const LOOKAHEAD = "coursehostLookahead"; // setRequestValid loaded the engine's look-ahead
 const TARGETED = /^adl\.nav\.request_valid\.(choice|jump)\.\{target=([^}]*)\}$/;
 const ID_ELEMENT = /^cmi\.(objectives|interactions)\.\d+\.(objectives\.\d+\.)?id$/;
 const validURN = (v) => {
@@ -138,6 +142,13 @@ export function conform(api) {
     }
     return out;
   };
+  const terminate = api.Terminate.bind(api);
+  api.Terminate = (arg) => {
+    const nav = api.adl && api.adl.nav ? api.adl.nav.request : undefined;
+    const out = terminate(arg);
+    if (String(out) === "true") api[NAV_AT_TERMINATE] = nav; // for snapshot(): scorm-again resets it
+    return out;
+  };
   const getValue = api.GetValue.bind(api);
   api.GetValue = (element) => {
     if (CONTAINERS.has(String(element)) && api.isInitialized && api.isInitialized()) {
@@ -146,13 +157,13 @@ export function conform(api) {
     }
     const target = TARGETED.exec(String(element));
     const rv = api.adl && api.adl.nav && api.adl.nav.request_valid;
-    if (target && rv && api.isInitialized && api.isInitialized()) {
+    if (target && rv && api[LOOKAHEAD] && api.isInitialized && api.isInitialized()) {
       // The look-ahead loaded by setRequestValid (RTE 4.4.3); scorm-again would ask its own
       // (empty) sequencer and answer "false" (ADL CM-04b, DMI).
       const holder = target[1] === "choice" ? rv._choice : rv._jump;
       const v = holder && holder.getAll ? holder.getAll()[target[2]] : undefined;
       api.lastErrorCode = "0";
-      return v === "true" || v === "false" ? v : "unknown";
+      return v === "true" ? "true" : "false"; // not in the look-ahead: not a valid request now
     }
     if (api.isInitialized && api.isInitialized() && !outOfRangeChecked(String(element))) {
       // GetValue past the end of a collection: 301 General Get Failure (RTE 3.1.7.4, ADL DMI:
