@@ -68,9 +68,15 @@ export function conform(api) {
   const setBySco = new Set();
   api[SET_ELEMENTS] = setBySco;
   const setValue = api.SetValue.bind(api);
+  const emptyStores = new Set(); // adl.data.n.store set to "": read back as never set (403, ADL DMI)
   api.SetValue = (element, value) => {
     const out = setValueChecked(element, value);
-    if (out === "true") setBySco.add(String(element));
+    if (out === "true") {
+      setBySco.add(String(element));
+      if (/^adl\.data\.\d+\.store$/.test(String(element))) {
+        if (value === "") emptyStores.add(String(element)); else emptyStores.delete(String(element));
+      }
+    }
     return out;
   };
   const setValueChecked = (element, value) => {
@@ -83,6 +89,15 @@ export function conform(api) {
       // urn:<NID>:<NSS>) and no identifier holds white space; scorm-again takes "urn:".
       api.throwSCORMError(String(element), 406, "Data Model Element Type Mismatch");
       return "false";
+    }
+    const bucket = /^adl\.data\.(\d+)\./.exec(String(element));
+    if (bucket && api.isInitialized && api.isInitialized()) {
+      const count = String(getValue("adl.data._count"));
+      if (/^\d+$/.test(count) && Number(bucket[1]) >= Number(count)) {
+        // adl.data holds the stores the manifest maps, no more (RTE 4.3; ADL DMI: 351)
+        api.throwSCORMError(String(element), 351, "General Set Failure");
+        return "false";
+      }
     }
     const entry = ENTRY.exec(String(element));
     if (entry && api.isInitialized && api.isInitialized()) {
@@ -131,6 +146,16 @@ export function conform(api) {
       api.lastErrorCode = err;
       return EMPTY_TYPES.has(type);
     };
+    if (out === "false" && String(element) === "cmi.learner_preference.delivery_speed" &&
+        api.lastErrorCode === "407" && /^\d+(\.\d+)?$/.test(String(value)) && Number(value) === 0) {
+      // real(10,7) range 0..* (RTE 4.2.13.3) includes 0; scorm-again answers 407 for "0.0"
+      const [holder] = leafHolder(String(element));
+      if (holder && "_delivery_speed" in holder) {
+        holder._delivery_speed = String(value);
+        api.lastErrorCode = "0";
+        return "true";
+      }
+    }
     if (out === "false" && value === "" && api.lastErrorCode === "406" && emptyOk()) {
       const [holder, leaf] = leafHolder(String(element));
       if (holder && ("_" + leaf) in holder) {
@@ -169,6 +194,10 @@ export function conform(api) {
       // GetValue past the end of a collection: 301 General Get Failure (RTE 3.1.7.4, ADL DMI:
       // cmi.objectives.0.id with no objectives); scorm-again answers 403.
       api.throwSCORMError(String(element), 301, "General Get Failure");
+      return "";
+    }
+    if (emptyStores.has(String(element)) && api.isInitialized && api.isInitialized()) {
+      api.throwSCORMError(String(element), 403, "Data Model Element Value Not Initialized");
       return "";
     }
     const got = getValue(element);
@@ -211,7 +240,7 @@ export function conform(api) {
   // Whether every collection index in ELEMENT (cmi.objectives.N..., cmi.interactions.N.objectives.M...)
   // names an existing entry.
   function outOfRangeChecked(element) {
-    const re = /\.(objectives|interactions|correct_responses|comments_from_learner|comments_from_lms)\.(\d+)(?=\.)/g;
+    const re = /\.(objectives|interactions|correct_responses|comments_from_learner|comments_from_lms|data)\.(\d+)(?=\.)/g;
     let m;
     while ((m = re.exec(element)) !== null) {
       const prefix = element.slice(0, m.index + m[1].length + 1);
