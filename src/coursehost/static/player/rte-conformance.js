@@ -1,12 +1,15 @@
 // Corrections to scorm-again's Scorm2004API where it departs from the SCORM 2004 4th Edition
 // run-time environment as ADL's LMS test suite checks it (tests/conformance/scorm2004 measures them).
-// conform(api) wraps the instance in place and returns it; setRequestValid(api, look) loads the
-// sequencing engine's look-ahead into adl.nav.request_valid.
+// conform(api) wraps the instance in place (SetValue, GetValue, Terminate) and returns it; it also
+// records what snapshot() needs (the elements the SCO set, adl.nav.request at Terminate).
+// setRequestValid(api, look) loads the sequencing engine's look-ahead into adl.nav.request_valid.
 
 import { NAV_AT_TERMINATE, SET_ELEMENTS } from "./runtime-data.js";
 
-/** The engine's look-ahead ({continue, previous, choice: {id: bool}, jump: {id: bool}}) into
- * adl.nav.request_valid (RTE 4.4.3). */
+/** The engine's look-ahead ({continue, previous, choice, jump}; choice / jump either {id: bool} or
+ * the list of valid ids, the player's nav shape) into adl.nav.request_valid (RTE 4.4.3). Once
+ * loaded, conform's GetValue answers request_valid.choice / jump.{target=id} from it ("false" for
+ * ids it does not list) instead of scorm-again's own sequencer or scoItemIdValidator. */
 export function setRequestValid(api, look) {
   const rv = api && api.adl && api.adl.nav && api.adl.nav.request_valid;
   if (!rv || !look) return;
