@@ -100,3 +100,70 @@ def test_an_abandoned_attempts_data_is_not_reported():
     assert ses.activity_status("w")["success"] == "unknown"
     sequenced.report(ses, "w", {"success_status": "passed", "adl": {"nav": {"request": "continue"}}})
     assert ses.activity_status("w")["success"] == "passed"
+
+
+def test_rte_objectives_keep_the_manifest_spelling_and_judge_satisfied_by_measure():
+    measured = {"objectives": {"objective": [
+        {"objectiveID": " ob%20j%201 "},
+        {"objectiveID": "skill", "satisfiedByMeasure": True, "minNormalizedMeasure": 0.5,
+         "mapInfo": [{"targetObjectiveID": "g.skill", "readSatisfiedStatus": True, "readNormalizedMeasure": True}]}]}}
+    activity = sco("m", measured)
+    tree = ActivityTree.from_course(agg("org", [WRITER, activity], FLOW))
+    ses = sequenced.load(SimpleNamespace(state={}), tree)
+    sequenced.navigate(ses, "start")
+    ses.report("w", {"success_status": "failed", "score": {"scaled": "0.7"}})  # the global: failed, 0.7
+    view = {o["id"]: o for o in sequenced.start_values(ses, activity.to_dict(), None)["objectives"]}
+    assert set(view) == {"ob j 1", "skill"}  # ADL OB-12a: decoded and trimmed, inner spaces kept
+    assert view["skill"]["success_status"] == "passed"  # 0.7 >= 0.5 (ADL OB-14a, RU-13e)
+    ses.report("m", {"objectives": [{"id": "ob j 1", "success_status": "passed"}]})
+    assert ses.start_data("m")["objectives"][0]["success_status"] == "passed"  # reported back by its id
+
+
+def test_shared_data_lives_for_one_course_attempt_when_not_global_to_system():
+    for global_, kept in ((True, True), (False, False)):
+        tree = sequenced.build_tree(agg("org", [sco("a"), sco("b")], FLOW), {"sharedDataGlobalToSystem": global_})
+        inst = SimpleNamespace(state={})
+        ses = sequenced.load(inst, tree)
+        sequenced.navigate(ses, "start")
+        sequenced.save(inst, ses)
+        inst.state = {**inst.state, "sharedData": {"notes": "x"}}
+        ses = sequenced.load(inst, tree)
+        sequenced.navigate(ses, "suspendAll")
+        sequenced.save(inst, ses)
+        ses = sequenced.load(inst, tree)
+        assert sequenced.navigate(ses, "start")["activityId"] == "a"  # resumed: the same attempt
+        sequenced.save(inst, ses)
+        assert inst.state["sharedData"] == {"notes": "x"}
+        sequenced.navigate(ses, "exitAll")
+        sequenced.save(inst, ses)
+        ses = sequenced.load(inst, tree)
+        sequenced.navigate(ses, "start")  # a new attempt on the course (ADL DDM: DDMb)
+        sequenced.save(inst, ses)
+        assert ("sharedData" in inst.state) is kept
+
+
+def test_a_store_set_to_empty_reads_as_never_set():
+    activity = {"id": "w", "data": {"data": [{"targetID": "notes"}]}}
+    ses = sequenced.load(SimpleNamespace(state={}), _tree())
+    bucket = sequenced.start_values(ses, activity, {"notes": ""})["adlData"][0]
+    assert bucket["storeSet"] is False and bucket["writeSharedData"] is True  # CAM 3.4.1.8 default
+
+
+def test_report_honours_what_the_sco_set():
+    co = sco("p", {"objectives": {"primaryObjective": {"objectiveID": "PRIMARY", "mapInfo": [
+        {"targetObjectiveID": "g.p", "writeSatisfiedStatus": True}]}, "objective": [{"objectiveID": "o", "mapInfo": [
+            {"targetObjectiveID": "g.o", "writeSatisfiedStatus": True}]}]}})
+    entry = [{"id": "PRIMARY", "completion_status": "completed"}, {"id": "o", "success_status": "unknown"}]
+    for set_by, completion, g_o in ((None, "completed", True), ("completion_status,objectives.1.success_status",
+                                                                "unknown", None)):
+        ses = sequenced.load(SimpleNamespace(state={}), ActivityTree.from_course(agg("org", [co], FLOW)))
+        sequenced.navigate(ses, "start")
+        ses.report("p", {"objectives": [{"id": "o", "success_status": "passed"}]})
+        runtime = {"completion_status": "unknown", "objectives": entry}
+        if set_by is not None:
+            runtime["set_by_sco"] = set_by
+        ses.report("p", runtime)
+        # ADL CO-06 (only the entry set: it stands) vs CO-13a (cmi.completion_status set to unknown)
+        assert ses.activity_status("p")["completion"] == completion
+        # ADL OB-17a: an objective set to unknown by the SCO clears the global it writes
+        assert {g["id"]: g["satisfied"] for g in ses.global_objectives()}["g.o"] is g_o

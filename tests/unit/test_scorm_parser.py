@@ -421,7 +421,7 @@ def test_adlcp_2004_fields(tmp_path):
         "completionThreshold": {"completedByMeasure": True, "minProgressMeasure": 0.8, "progressWeight": 0.5},
         "timeLimitAction": "exit,message", "dataFromLMS": "hello",
         "data": [{"targetID": "shared1", "readSharedData": True, "writeSharedData": True},
-                 {"targetID": "shared2", "readSharedData": False, "writeSharedData": False}],
+                 {"targetID": "shared2", "readSharedData": False, "writeSharedData": True}],
     }
     assert b.data == {"completionThreshold": {"completedByMeasure": True, "minProgressMeasure": 0.4,
                                               "progressWeight": 1.0}}

@@ -1,12 +1,13 @@
 // JSON-lines bridge to scorm-again's Scorm2004API for the ADL script harness (tests/conformance).
 // One request per line on stdin, one answer per line on stdout:
-//   {"op":"new","start":{...}}            fresh API for a SCO visit (toLoadJSON(start,"2004"))
+//   {"op":"new","start":{...}}            fresh API for a SCO visit: what player.js does with the
+//                                         start data (toLoadJSON(start,"2004"), loadSharedData)
 //   {"op":"valid","valid":{...}}          adl.nav.request_valid from the engine's look-ahead
 //   {"op":"call","fn":"GetValue","args":["cmi.location"]} -> {"result":..., "error":"0"}
 //   {"op":"batch","calls":[[fn,args],...]} -> {"results":[{"result","error"},...]}
 //   {"op":"terminate"} -> {"result","error","nav","snapshot"}   (nav read before Terminate)
 import { Scorm2004API } from "../../../node_modules/scorm-again/dist/esm/scorm2004.js";
-import { snapshot, toLoadJSON } from "../../../src/coursehost/static/player/runtime-data.js";
+import { loadSharedData, snapshot, toLoadJSON } from "../../../src/coursehost/static/player/runtime-data.js";
 import { conform, setRequestValid } from "../../../src/coursehost/static/player/rte-conformance.js";
 import { createInterface } from "node:readline";
 
@@ -30,6 +31,7 @@ function handle(msg) {
       api = conform(new Scorm2004API(SETTINGS));
       api.loadFromJSON(toLoadJSON(msg.start || {}, "2004"));
       if (msg.valid) setRequestValid(api, msg.valid);
+      loadSharedData(api, (msg.start || {}).adlData);
       return { ok: true };
     case "valid":
       setRequestValid(api, msg.valid || {});

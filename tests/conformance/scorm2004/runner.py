@@ -16,6 +16,7 @@ from typing import Any
 from coursehost.domain.courses.importer.scorm import parse_scorm
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.runtime import sequenced
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from coursehost.domain.sequencing.tree import duration_seconds
 from tests.adl_suite import suite_dir
@@ -52,6 +53,13 @@ def script_ids() -> list[str]:
 
 _COURSES: dict[str, Activity] = {}
 _GLOBAL_TO_SYSTEM: dict[str, bool] = {}
+_EXTRA: dict[str, dict[str, Any]] = {}
+
+
+def course_extra(package: str) -> dict[str, Any]:
+    """The course-level data of LMSTestPackage_PACKAGE (objectivesGlobalToSystem, ...)."""
+    load_course(package)
+    return _EXTRA[package]
 
 
 def load_course(package: str) -> Activity:
@@ -69,9 +77,10 @@ def load_course(package: str) -> Activity:
         path.write_bytes(buf.getvalue())
         with PackageReader(path) as reader:
             parsed = parse_scorm(reader, "imsmanifest.xml")
-            root = parsed.root
+    root = parsed.root
     _COURSES[package] = root
-    _GLOBAL_TO_SYSTEM[package] = (getattr(parsed, "extra", None) or {}).get("objectivesGlobalToSystem", True) is not False
+    _EXTRA[package] = dict(parsed.extra or {})
+    _GLOBAL_TO_SYSTEM[package] = _EXTRA[package].get("objectivesGlobalToSystem", True) is not False
     return root
 
 
@@ -114,15 +123,25 @@ class Run:
         self.package = package or script.id
         self.root = load_course(self.package)
         self.acts = _index(self.root)
-        self.global_to_system = _GLOBAL_TO_SYSTEM.get(self.package, True)
-        self.tree = ActivityTree.from_course(self.root, objectives_global_to_system=self.global_to_system)
+        self.tree = sequenced.build_tree(self.root, course_extra(self.package))
         self.session = SequencingSession(self.tree, rng=random.Random(1))
+        self.tracked: dict[str, adapter.Tracked] = {}  # activity id -> its ActivityState (start data)
+        self.shared: dict[str, str] = {}  # the registration's adl.data stores (instance.state["sharedData"])
+        self._dicts: dict[str, dict[str, Any]] = {}
+        self.global_to_system = _GLOBAL_TO_SYSTEM.get(self.package, True)
         if globals_ and self.global_to_system:
             # the learner's shared global objectives (objectivesGlobalToSystem) from earlier tests
             self.session._st.load({"globals": globals_})
-        self.stored: dict[str, dict[str, Any]] = {}  # activity id -> last run-time snapshot
         self.log: list[str] = []
         self.steps = 0
+
+    def nav(self, request: str, target: str | None = None):
+        """A navigation request; the registration's adl.data follows the course's scope
+        (sequenced.scope_shared, as sequenced.save applies it)."""
+        before = sequenced.root_attempts(self.session)
+        r = self.session.navigate(request, target)
+        self.shared = sequenced.scope_shared(self.session, before, self.shared) or {}
+        return r
 
     # -------------------------------------------------------------- names
     def activity_id(self, act: str) -> str:
@@ -158,16 +177,16 @@ class Run:
         visits = self.script.visits
         start = (self.script.header.get("start") or ".").strip()
         if start == ".":
-            first = self.session.navigate("start")
+            first = self.nav("start")
             leaves = [a for a in self.tree.ids if self.tree.is_leaf(a)]
             if not first.delivered and len(leaves) == 1:
                 # flow off at the root and one SCO: the LMS launches it (the only TOC entry)
-                first = self.session.navigate("choice", leaves[0])
+                first = self.nav("choice", leaves[0])
         else:  # the tester launches START from the table of contents
             target = self.by_title(start)
             if target is None:
                 raise Unsupported(f"start {start!r}")
-            first = self.session.navigate("choice", target)
+            first = self.nav("choice", target)
         self.log.extend(first.log)
         if not visits:
             raise Unsupported("no visits")
@@ -181,12 +200,16 @@ class Run:
             nxt = visits[i + 1] if i + 1 < len(visits) else None
             self.after(visit, expected, nxt)
 
+    def activity(self, aid: str) -> dict[str, Any]:
+        """ACTIVITY's dict as the product has it (CourseVersion.structure)."""
+        if aid not in self._dicts:
+            self._dicts[aid] = self.acts[aid].to_dict()
+        return self._dicts[aid]
+
     def visit(self, visit: Visit, aid: str) -> None:
         look = self.session.lookahead()
-        engine = self.session.start_data(aid)
-        prior = self.stored.get(aid)
-        start = {"runtime": adapter.runtime_start(engine, prior),
-                 "lms": adapter.lms_values(self.acts[aid], engine, prior)}
+        tracked = self.tracked.setdefault(aid, adapter.Tracked())
+        start = adapter.start_data(self.session, self.activity(aid), tracked, self.shared)
         self.bridge.new(start, {"continue": look["continue"], "previous": look["previous"],
                                 "choice": look["choice"], "jump": look["jump"]})
         self.check_ui(visit, aid, look)
@@ -215,6 +238,9 @@ class Run:
                     got = not look["menu"][target]["hidden"]
                 else:
                     got = bool(look["choice"].get(target))
+            elif name == "click.button":
+                # the LMS offers the learner a control to end the course (the player's Exit)
+                got = "exitAll" not in hidden and "exit" not in hidden
             else:
                 raise Unsupported(f"UIQ {q!r}")
             if got != want:
@@ -265,7 +291,7 @@ class Run:
         want = cmd.value
         if want in ANY_VALUE:
             return True
-        if "request_valid" in elem:
+        if "request_valid" in elem or got in ("true", "false"):  # the scripts' t / f tokens
             want = {"t": "true", "f": "false"}.get(want, want)
         if want == "" and (elem.endswith(".id") and "&" in cmd.element):
             return True  # the script only locates the objective
@@ -275,6 +301,8 @@ class Run:
             return True
         if got == want:
             return True
+        if elem.endswith("._children"):  # a list of names: RTE 4.1.1.3 prescribes no order
+            return sorted((got or "").split(",")) == sorted(want.split(","))
         if elem.endswith(("total_time", "session_time", "max_time_allowed", "latency")):
             a, b = duration_seconds(got), duration_seconds(want)
             if a is not None and b is not None and want.startswith("P"):
@@ -303,24 +331,31 @@ class Run:
         return elem[:m.start()] + str(count) + elem[m.end():]
 
     # -------------------------------------------------------------- after the SCO
+    def finish_sco(self, visit: Visit, aid: str) -> str:
+        """The SCO calls Terminate: its data committed as the product commits it; its adl.nav.request."""
+        if not visit.commands:  # an asset, or a SCO the tester leaves alone, never initializes
+            return "_none_"
+        t = self.bridge.terminate()
+        if t.get("result") != "true":
+            raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
+        snap = t.get("snapshot") or {}
+        # what commits.apply_commit does with the SCO's last commit
+        adapter.commit(self.tracked.setdefault(aid, adapter.Tracked()), snap)
+        sequenced.report(self.session, aid, snap)
+        shared = sequenced.write_shared(self.activity(aid), snap, self.shared)
+        if shared is not None:
+            self.shared = shared
+        return t.get("nav") or "_none_"
+
     def after(self, visit: Visit, aid: str, nxt: Visit | None) -> None:
         sco_nav = "_none_"
         if visit.commands:  # an asset, or a SCO the tester leaves alone, never initializes
-            t = self.bridge.terminate()
-            if t.get("result") != "true":
-                raise self.fail(visit, f"Terminate('') returned {t.get('result')}/{t.get('error')}")
-            snap = t.get("snapshot") or {}
-            self.stored[aid] = snap
-            # the cmi elements the SCO set itself (its snapshot cannot tell "unknown" set from unset;
-            # stand-in until the player's run-time reports it)
-            set_by = sorted({c.element for c in visit.commands if c.op == "SET" and c.ret == "true"})
-            sco_nav = t.get("nav") or "_none_"
-            if sco_nav not in ("abandon", "abandonAll"):  # an abandoned attempt's data is not kept
-                self.session.report(aid, {**snap, "set_by_content": set_by})
+            sco_nav = self.finish_sco(visit, aid)
         ui = self.ui_request(visit)
         manual = "manualTT" in self.script.tt
         requests: list[tuple[str, str | None]] = []
-        if sco_nav != "_none_" and not (manual and ui):
+        # the SCO's abandon has ended the attempt before the tester acts (SN 4.4.1: no End Attempt)
+        if sco_nav != "_none_" and (not (manual and ui) or sco_nav in ("abandon", "abandonAll")):
             requests.append(self.parse_nav(sco_nav))
         if ui:
             requests.append(ui)
@@ -329,7 +364,7 @@ class Run:
                 return
             requests.append(("exit", None))  # the SCO ended with nothing asked: the LMS exits it
         for req, target in requests:
-            r = self.session.navigate(req, target)
+            r = self.nav(req, target)
             self.log.append(f"{visit.key}: {req}{' ' + target if target else ''} -> valid={r.valid} "
                             f"delivered={r.delivered} ended={r.ended} exc={r.exception}")
             if r.delivered or r.ended:
@@ -366,6 +401,8 @@ class Run:
             return ("choice", target)
         if cui == "DMBxAct":  # the tester opens the test's first SCO again from the TOC
             return ("choice", self.activity_id("1"))
+        if re.fullmatch(r"Root\w+", cui):  # the tester chooses the course itself from the TOC
+            return ("choice", self.root.id)
         if kind in ("AutoTest", "HasEnded", "DMBx") or kind.lower().startswith("relaunch"):
             return None
         raise Unsupported(f"CUI {cui!r}")
@@ -377,7 +414,7 @@ class Run:
         state = self.session.to_state()
         self.session = SequencingSession(self.tree, state=state, rng=random.Random(2))
         req = "resumeAll" if self.session.suspended else "start"
-        r = self.session.navigate(req)
+        r = self.nav(req)
         self.log.append(f"relaunch: {req} -> delivered={r.delivered} exc={r.exception}")
         if not r.delivered and req == "start" and nxt is not None:
             target = self.activity_id(nxt.act)
@@ -390,6 +427,73 @@ class Run:
         if m:
             return (m.group(2), m.group(1))
         return (value, None)
+
+
+class MultiRun:
+    """A script over several packages (ADL DDM: DDMa and DDMb, visits Act<n><a|b>V<m>): one course,
+    so one registration each (its own sequencing state, activity states and adl.data stores,
+    instance.state["sharedData"]), launched and left the way the player does it: a launch is
+    sequenced.navigate "start" (resumeAll when suspended), the tester's Exit is exitAll."""
+
+    def __init__(self, script: Script, bridge: ApiBridge):
+        self.script = script
+        self.bridge = bridge
+        self.runs: dict[str, Run] = {}
+        self.current: Run | None = None
+        self.log: list[str] = []
+        self.steps = 0
+
+    def package(self, letter: str) -> str:
+        return f"{self.script.id}{letter}"
+
+    def launch(self, package: str) -> None:
+        run = self.runs.get(package)
+        if run is None:
+            run = self.runs[package] = Run(self.script, self.bridge, package=package)
+            run.log = self.log
+        before = sequenced.root_attempts(run.session)
+        d = sequenced.navigate(run.session, "start")
+        run.shared = sequenced.scope_shared(run.session, before, run.shared) or {}
+        self.log.append(f"launch {package}: delivered={d['activityId']} exc={d['exception']}")
+        self.current = run
+
+    def run(self) -> None:
+        self.launch((self.script.header.get("start") or "").strip() or self.package("a"))
+        for visit in self.script.visits:
+            m = re.fullmatch(r"(\d+)([a-z])", visit.act)
+            if not m:
+                raise Unsupported(f"visit {visit.key}")
+            run = self.current
+            assert run is not None
+            if run.package != self.package(m.group(2)):
+                raise run.fail(visit, f"expected {self.package(m.group(2))}, the tester is in {run.package}")
+            aid = run.activity_id(m.group(1))
+            if run.session.current != aid:
+                raise run.fail(visit, f"expected delivery of {aid}, engine has {run.session.current or 'nothing'} "
+                                      f"(last: {self.log[-1] if self.log else ''})")
+            run.visit(visit, aid)
+            self.steps = sum(r.steps for r in self.runs.values())
+            self.after(run, visit, aid)
+
+    def after(self, run: Run, visit: Visit, aid: str) -> None:
+        sco_nav = run.finish_sco(visit, aid)
+        if sco_nav != "_none_":
+            req, target = Run.parse_nav(sco_nav)
+            r = run.nav(req, target)
+            self.log.append(f"{run.package} {visit.key}: {sco_nav} -> delivered={r.delivered} ended={r.ended}")
+        cui = visit.cui or ""
+        kind, _, other = cui.partition("~")
+        m = re.fullmatch(r"(?i)relaunch(\w+)", cui)
+        if m:
+            kind, other = "relaunch", m.group(1)
+        if kind.lower() in ("exit", "exitlaunch", "autoendrelaunch", "relaunch"):
+            if run.session.current is not None:  # the tester's Exit
+                r = run.nav("exitAll")
+                self.log.append(f"{run.package} {visit.key}: exitAll -> ended={r.ended}")
+            if other:
+                self.launch(other)
+        elif cui:
+            raise Unsupported(f"CUI {cui!r}")
 
 
 def categorize(msg: str) -> str:
@@ -440,9 +544,8 @@ def run_script(script_id: str, bridge: ApiBridge) -> Result:
     script = parse(path)
     run = None
     try:
-        if script_id in ("DDM",):
-            raise Unsupported("two-package data-store script (DDMa/DDMb)")
-        run = Run(script, bridge, globals_=_learner_globals(script_id, bridge))
+        run = (MultiRun(script, bridge) if script_id == "DDM"
+               else Run(script, bridge, globals_=_learner_globals(script_id, bridge)))
         run.run()
     except Failure as exc:
         return Result(script_id, False, str(exc), categorize(str(exc)), run.steps if run else 0,

@@ -220,6 +220,9 @@ def parse_command(raw: str) -> Command:
         # the value may itself contain '->'
         ret, err = (parts[-2], parts[-1]) if len(parts) >= 4 else ("", "0")
         body = "->".join(parts[1:-2]) if len(parts) >= 4 else target
+        if len(parts) == 5 and parts[2] == "0":
+            # DDM Act1aV1.commands.3: a stray "->0" before ->t->0 (the value read back lacks it)
+            body = parts[1]
         elem, _, val = body.partition("!")
         e = element(elem)
         return Command("SET", e, value(val, e), VALUES.get(ret, ret), err, raw)

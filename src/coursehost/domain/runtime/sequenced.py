@@ -10,8 +10,10 @@ progress API reads) and "sharedData" ({id: store}, SCORM 2004 4th Ed. adl.data, 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import unquote
 
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import RegistrationInstance
@@ -19,6 +21,7 @@ from coursehost.domain.courses.model import Activity
 from coursehost.domain.runtime.datamodel import SCORM2004, family, get
 from coursehost.domain.runtime.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
+from coursehost.domain.sequencing.tree import ident
 
 STATE_KEY = "sequencing"
 GLOBALS_KEY = "globalObjectives"
@@ -45,14 +48,40 @@ def tree_for(version: CourseVersion) -> ActivityTree:
         if tree is not None:
             _TREES.move_to_end(key)
             return tree
-    root = Activity.from_dict(version.structure or {})
-    tree = ActivityTree.from_course(root, objectives_global_to_system=(version.extra or {}).get(
-        "objectivesGlobalToSystem", True) is not False)
+    tree = build_tree(Activity.from_dict(version.structure or {}), version.extra)
     with _TREES_LOCK:
         _TREES[key] = tree
         while len(_TREES) > _TREES_MAX:
             _TREES.popitem(last=False)
     return tree
+
+
+def build_tree(root: Activity, extra: dict | None) -> ActivityTree:
+    """The activity tree of a course whose organization is ROOT, with its course-level EXTRA
+    (objectivesGlobalToSystem, sharedDataGlobalToSystem: CAM 3.4.1.4, default true)."""
+    extra = extra or {}
+    tree = ActivityTree.from_course(root, objectives_global_to_system=extra.get(
+        "objectivesGlobalToSystem", True) is not False)
+    _SHARED_GLOBAL[tree] = extra.get("sharedDataGlobalToSystem", True) is not False
+    return tree
+
+
+#: Trees whose course says sharedDataGlobalToSystem (false: adl.data lives for one attempt on the course).
+_SHARED_GLOBAL: "weakref.WeakKeyDictionary[ActivityTree, bool]" = weakref.WeakKeyDictionary()
+
+
+def root_attempts(ses: SequencingSession) -> int:
+    return int(ses.activity_status(ses.tree.root)["attempts"] or 0)
+
+
+def scope_shared(ses: SequencingSession, attempts_before: int, shared: dict | None) -> dict | None:
+    """The registration's adl.data stores after a navigation request: with
+    sharedDataGlobalToSystem="false" they belong to one attempt on the course, so a new attempt on
+    the root (it had ATTEMPTS_BEFORE) starts without them (CAM 3.4.1.4; ADL DDM: DDMb's stores are
+    gone after exitAll and a new launch, kept across suspendAll and resume)."""
+    if shared and not _SHARED_GLOBAL.get(ses.tree, True) and root_attempts(ses) > attempts_before:
+        return {}
+    return shared
 
 
 # ---------------------------------------------------------------- loading and saving the tracking model
@@ -111,6 +140,11 @@ def load(instance: RegistrationInstance, tree: ActivityTree) -> SequencingSessio
 
 def save(instance: RegistrationInstance, ses: SequencingSession) -> None:
     state = dict(instance.state or {})
+    before = ((state.get(STATE_KEY) or {}).get("activities") or {}).get(ses.tree.root) or {}
+    if isinstance(before, dict) and state.get(SHARED_KEY):
+        shared = scope_shared(ses, int(before.get("attempts") or 0), state.get(SHARED_KEY))
+        if not shared:
+            state.pop(SHARED_KEY, None)
     raw = ses.to_state()
     raw.pop("globals", None)
     state[STATE_KEY] = raw
@@ -207,7 +241,8 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
     """What the SCO of ACTIVITY starts with from the tracking model: cmi.objectives with the read
     maps applied (SN 3.10.1, 4th Ed. extended maps), and adl.data buckets it may read (CAM 3.4.1.8)."""
     data = ses.start_data(activity["id"])
-    out: dict[str, Any] = {"objectives": data["objectives"], "attempt": data["attempt"], "entry": data["entry"]}
+    objectives = _rte_objectives(ses, activity, data["objectives"])
+    out: dict[str, Any] = {"objectives": objectives, "attempt": data["attempt"], "entry": data["entry"]}
     buckets = []
     for m in (activity.get("data") or {}).get("data") or []:
         target = m.get("targetID")
@@ -215,11 +250,41 @@ def start_values(ses: SequencingSession, activity: dict, shared: dict | None) ->
             continue
         value = (shared or {}).get(target)
         # scorm-again enforces readSharedData (RTE 4.3.2: 405 when the SCO may not read it).
-        buckets.append({"id": target, "store": "" if value is None else value, "storeSet": value is not None,
+        # A store set to "" reads as never set (403) in the next SCO (ADL DDM Act1aV2 / Act2aV3).
+        buckets.append({"id": target, "store": "" if value is None else value, "storeSet": value not in (None, ""),
                         "readSharedData": bool(m.get("readSharedData", True)),
-                        "writeSharedData": bool(m.get("writeSharedData", False))})
+                        "writeSharedData": bool(m.get("writeSharedData", True))})
     if buckets:
         out["adlData"] = buckets
+    return out
+
+
+def _rte_objectives(ses: SequencingSession, activity: dict, views: list[dict]) -> list[dict]:
+    """The engine's objective views as the SCO sees them in cmi.objectives:
+    - the id as the manifest spells it, percent-escapes decoded and trimmed (CAM 5.1.4.3 objectiveID
+      is an xs:anyURI: " ob%20j%201 " is cmi.objectives.n.id "ob j 1", ADL OB-12a), where the engine
+      keys it without any white space;
+    - with satisfiedByMeasure, success_status from the (read) score.scaled against the activity's own
+      minNormalizedMeasure (RTE 4.2.17, SN 3.10.1: ADL OB-14a, OB-17a/b, RU-13e)."""
+    node = ses.tree.nodes[activity["id"]]
+    defs = {od.key: od for od in node.objectives}
+    objs = (activity.get("sequencing") or {}).get("objectives") or {}
+    raw = [objs.get("primaryObjective") or {}] + list(objs.get("objective") or [])
+    spelled = {}
+    for o in raw:
+        oid = o.get("objectiveID") if isinstance(o, dict) else None
+        if oid and ident(oid):
+            spelled.setdefault(ident(oid), unquote(oid).strip())
+    out = []
+    for view in views:
+        view = dict(view)
+        od = defs.get(view["id"])
+        if od is not None and od.satisfied_by_measure:
+            scaled = (view.get("score") or {}).get("scaled")
+            view["success_status"] = "unknown" if scaled is None else (
+                "passed" if float(scaled) >= od.min_measure else "failed")
+        view["id"] = spelled.get(view["id"], view["id"])
+        out.append(view)
     return out
 
 
@@ -247,8 +312,9 @@ def merge_objectives(stored: list | None, from_engine: list[dict]) -> list[dict]
 
 
 def report(ses: SequencingSession, activity_id: str, runtime: dict) -> None:
-    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up). The
-    data of an attempt the SCO abandons is not (SN 4.4.1 abandon / abandonAll)."""
+    """A commit of ACTIVITY_ID's data model into the tracking model (SN 4.2.1; rolled up). A SCO
+    that abandons its attempt (adl.nav.request abandon / abandonAll, SN 4.4.1) leaves the tracking
+    model as it was (ADL SX-04a/b: its passed status must not make the skip rule apply)."""
     if get(runtime, "adl.nav.request") in ("abandon", "abandonAll"):
         return
     if activity_id in ses.tree.nodes:
@@ -265,7 +331,7 @@ def write_shared(activity: dict, runtime: dict, shared: dict | None) -> dict | N
     changed = False
     for item in items:
         m = maps.get(item.get("id"))
-        if m is None or not m.get("writeSharedData", False) or "store" not in item:
+        if m is None or not m.get("writeSharedData", True) or "store" not in item:
             continue
         if out.get(item["id"]) != item["store"]:
             out[item["id"]] = item["store"]

@@ -22,7 +22,8 @@ from coursehost.domain.runtime.datamodel import API_NAMES, SCORM12, exit_value
 from coursehost.domain.runtime.durations import format_iso, format_scorm12
 from coursehost.domain.runtime.status import COMPLETED, UNKNOWN, truthy
 
-__all__ = ["apply_commit", "exit_launch", "sco_start_data", "start_launch"]
+__all__ = ["apply_commit", "exit_launch", "lms_values", "sco_start_data", "start_entry", "start_launch",
+           "start_runtime"]
 
 
 def start_launch(session: Session, *, registration: Registration, instance: RegistrationInstance | None = None,
@@ -79,24 +80,18 @@ def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: d
     state = find_state(session, ctx.instance.pk, activity_id)
     reset = settings.get("PlayerResetRunTimeData") or "WHEN_EXIT_IS_NOT_SUSPEND"
     seq = _sequencing_start(ctx, activity) if sequenced.uses_engine(ctx.version) else None
-    entry, fresh = _entry(state, ctx.fam, reset)
-    if seq is not None and seq["entry"] == "resume" and state is not None and state.runtime:
-        entry, fresh = "resume", False  # suspended by the SCO or by suspendAll (RTE 4.2.9 cmi.entry)
-    elif seq is not None and state is not None and state.runtime and seq["attempt"] > (state.attempts or 0):
-        # The sequencer began a new attempt of the activity (SN 4.2.1.3): fresh data, unless the
-        # settings say never to reset.
-        entry, fresh = ("", False) if reset == "NEVER" else ("ab-initio", True)
+    entry, fresh = start_entry(state.runtime if state is not None else None,
+                               (state.attempts or 0) if state is not None else 0, ctx.fam, reset, seq)
     if launch.tracking:
         state = _begin_session(session, ctx, state, activity, launch, fresh=fresh, now=now)
         if seq is not None and seq["attempt"] > (state.attempts or 0):
             state.attempts = seq["attempt"]
-    runtime = {} if (state is None or fresh) else dict(state.runtime or {})
-    if seq is not None and seq["objectives"]:
-        runtime["objectives"] = sequenced.merge_objectives(runtime.get("objectives"), seq["objectives"])
+    runtime = start_runtime(state.runtime if state is not None else None, fresh, seq)
     total = (state.total_seconds or 0.0) if state is not None else 0.0
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
-    lms = _lms_values(ctx, activity, entry=entry, no_credit=no_credit, total=total,
-                      attempt_total=0.0 if fresh else total - attempt_starts(ctx.instance).get(activity_id, 0.0))
+    lms = lms_values(activity, ctx.fam, learner_id=ctx.registration.learner_id,
+                     learner_name=_learner_name(ctx.registration), no_credit=no_credit, total=total,
+                     attempt_total=0.0 if fresh else total - attempt_starts(ctx.instance).get(activity_id, 0.0))
     return {
         "activityId": activity_id, "standard": ctx.version.learning_standard, "scorm": ctx.fam,
         "api": API_NAMES[ctx.fam], "tracking": bool(launch.tracking),
@@ -113,11 +108,37 @@ def _sequencing_start(ctx: LaunchContext, activity: dict) -> dict:
     return sequenced.start_values(ses, activity, shared if isinstance(shared, dict) else None)
 
 
-def _entry(state: ActivityState | None, fam: str, reset: str) -> tuple[str, bool]:
+# ---------------------------------------------------------------- pure parts of sco_start_data
+# (also what tests/conformance/scorm2004 builds each SCO's start data with)
+
+
+def start_entry(prior: dict | None, attempts: int, fam: str, reset: str, seq: dict | None) -> tuple[str, bool]:
+    """(cmi entry value, whether a new attempt with fresh data begins) for an activity whose stored
+    run-time is PRIOR after ATTEMPTS attempts; SEQ: the engine's start values (SCORM 2004)."""
+    entry, fresh = _entry(prior, fam, reset)
+    if seq is not None and seq["entry"] == "resume" and prior:
+        entry, fresh = "resume", False  # suspended by the SCO or by suspendAll (RTE 4.2.9 cmi.entry)
+    elif seq is not None and prior and seq["attempt"] > attempts:
+        # The sequencer began a new attempt of the activity (SN 4.2.1.3): fresh data, unless the
+        # settings say never to reset.
+        entry, fresh = ("", False) if reset == "NEVER" else ("ab-initio", True)
+    return entry, fresh
+
+
+def start_runtime(prior: dict | None, fresh: bool, seq: dict | None) -> dict:
+    """The stored run-time the SCO resumes with (none when FRESH), with the engine's cmi.objectives
+    (read maps applied) laid over it."""
+    runtime = {} if (not prior or fresh) else dict(prior)
+    if seq is not None and seq["objectives"]:
+        runtime["objectives"] = sequenced.merge_objectives(runtime.get("objectives"), seq["objectives"])
+    return runtime
+
+
+def _entry(prior: dict | None, fam: str, reset: str) -> tuple[str, bool]:
     """(cmi entry value, whether a new attempt with fresh data begins)."""
-    if state is None or not state.runtime:
+    if not prior:
         return "ab-initio", False
-    previous_exit = exit_value(state.runtime, fam)
+    previous_exit = exit_value(prior, fam)
     if previous_exit == "suspend":
         return "resume", False
     if reset == "NEVER":
@@ -158,13 +179,14 @@ def _learner_name(registration: Registration) -> str:
     return ", ".join(parts) or registration.learner_id
 
 
-def _lms_values(ctx: LaunchContext, activity: dict, *, entry: str, no_credit: bool, total: float,
-                attempt_total: float) -> dict:
+def lms_values(activity: dict, fam: str, *, learner_id: str, learner_name: str, no_credit: bool,
+               total: float, attempt_total: float) -> dict:
+    """The values the LMS supplies to the SCO of ACTIVITY (a course structure dict), entry aside."""
     data = activity.get("data") or {}
     credit = "no-credit" if no_credit else "credit"
-    if ctx.fam == SCORM12:
+    if fam == SCORM12:
         return {  # SCORM 1.2 RTE 3.4.4 (cmi.core.*, cmi.launch_data, cmi.student_data.*)
-            "student_id": ctx.registration.learner_id, "student_name": _learner_name(ctx.registration),
+            "student_id": learner_id, "student_name": learner_name,
             "credit": credit, "lesson_mode": "review" if no_credit else "normal",
             "total_time": format_scorm12(total), "launch_data": data.get("datafromlms"),
             "mastery_score": data.get("masteryscore"), "max_time_allowed": data.get("maxtimeallowed"),
@@ -175,7 +197,7 @@ def _lms_values(ctx: LaunchContext, activity: dict, *, entry: str, no_credit: bo
              .get("attemptAbsoluteDurationLimit"))
     passing = activity.get("scaled_passing_score")
     return {  # SCORM 2004 RTE 4.2 (cmi.learner_id, learner_name, credit, mode, total_time, ...)
-        "learner_id": ctx.registration.learner_id, "learner_name": _learner_name(ctx.registration),
+        "learner_id": learner_id, "learner_name": learner_name,
         "credit": credit, "mode": "review" if no_credit else "normal",
         # RTE 4.2.26: cmi.total_time sums the sessions of the current learner attempt only.
         "total_time": format_iso(max(0.0, attempt_total)), "launch_data": data.get("dataFromLMS"),

@@ -34,18 +34,32 @@ def _num(raw: Any) -> float | None:
 
 
 _UNSET = (None, "", "unknown")
+#: The run-time key listing the elements the SCO itself set in the session (comma-separated paths
+#: without "cmi.", e.g. "completion_status,objectives.0.success_status"; runtime-data.js snapshot).
+SET_KEY = "set_by_sco"
 
 
-def _with_primary_entry(runtime: dict, entry: dict) -> dict:
+def set_elements(runtime: dict) -> set[str] | None:
+    """The elements the SCO set in the session RUNTIME reports, None when the snapshot does not say.
+    Also accepts "set_by_content": a list of "cmi."-prefixed element names."""
+    raw, listed = runtime.get(SET_KEY), runtime.get("set_by_content")
+    if not isinstance(raw, str) and not isinstance(listed, (list, tuple, set)):
+        return None
+    out = {p.strip() for p in raw.split(",") if p.strip()} if isinstance(raw, str) else set()
+    out.update(str(p)[4:] if str(p).startswith("cmi.") else str(p) for p in listed or ())
+    return out
+
+
+def _with_primary_entry(runtime: dict, entry: dict, set_by: set[str] | None = None, index: int = -1) -> dict:
     """The SCO's cmi.objectives entry whose id is the primary objective's (RTE 4.2.17, SN 4.2.1.3:
     that entry and the cmi.* status both describe the primary objective): where the cmi.* value
     is unknown/absent the entry's value stands (ADL CO-06: only the objective's completion_status
-    is set, and its write map must carry it)."""
+    is set, and its write map must carry it), unless the SCO set the cmi.* value itself, "unknown"
+    included (ADL CO-13a: cmi.completion_status "unknown" wins over the entry's "completed")."""
     out = dict(runtime)
-    explicit = set(runtime.get("set_by_content") or ())
     for name in ("completion_status", "success_status", "progress_measure"):
-        if f"cmi.{name}" in explicit:
-            continue  # the SCO set the cmi.* value itself, even to unknown: it stands (ADL CO-13a)
+        if set_by is not None and name in set_by:
+            continue
         if out.get(name) in _UNSET and entry.get(name) not in _UNSET:
             out[name] = entry[name]
     score, escore = dict(out.get("score") or {}), entry.get("score") or {}
@@ -136,24 +150,28 @@ class SequencingSession:
         defs = e.objdefs[activity_id]
         primary = node.objectives[0]
         primary_entry: dict = {}
-        for ob in runtime.get("objectives") or []:
+        primary_index = -1
+        set_by = set_elements(runtime)
+        for index, ob in enumerate(runtime.get("objectives") or []):
             od = defs.get(ident(ob.get("id")) or "")
             if od is not None and not od.primary:
                 self._apply_objective(activity_id, od, ob)
+                if set_by is not None:
+                    self._write_unknown(od, ob, {n for n in ("success_status", "completion_status")
+                                                 if f"objectives.{index}.{n}" in set_by})
             elif od is not None:
-                primary_entry = ob
+                primary_entry, primary_index = ob, index
         if primary_entry:
-            runtime = _with_primary_entry(runtime, primary_entry)
+            runtime = _with_primary_entry(runtime, primary_entry, set_by, primary_index)
         pm = _num(runtime.get("progress_measure"))
         if pm is not None:
             a.amount_status, a.amount = True, pm
         cs = runtime.get("completion_status")
-        # What the SCO itself set this attempt (even "unknown"), when the run-time says so
-        # (RUNTIME["set_by_content"]: element names): UP.4 must not default it (ADL CM-06, RU-19a).
-        by_content = set(runtime.get("set_by_content") or ())
-        if "cmi.completion_status" in by_content:
+        # What the SCO itself set this attempt (even "unknown"): UP.4 must not default it (ADL
+        # CM-06, RU-19a).
+        if set_by is not None and "completion_status" in set_by:
             a.content_completion = True
-        if "cmi.success_status" in by_content:
+        if set_by is not None and "success_status" in set_by:
             a.content_success = True
         if node.completed_by_measure and a.amount_status:
             a.attempt_progress, a.attempt_completed = True, a.amount >= node.min_progress
@@ -161,7 +179,22 @@ class SequencingSession:
             a.attempt_progress = cs in ("completed", "incomplete", "not attempted")
             a.attempt_completed = cs == "completed"
         self._apply_objective(activity_id, primary, runtime, primary=True)
+        if set_by is not None:
+            self._write_unknown(primary, runtime, {n for n in ("success_status", "completion_status") if n in set_by
+                                                   or f"objectives.{primary_index}.{n}" in set_by})
         e.overall_rollup(activity_id, before)
+
+    def _write_unknown(self, od: ObjectiveDef, data: dict, set_now: set[str]) -> None:
+        """A status the SCO set to "unknown" itself clears the global objectives its write maps
+        name (SN 3.10.2; ADL OB-17a/b success_status, SX-11b completion_status); one it left
+        alone does not."""
+        for m in od.maps:
+            g = self._st.globals[m.target]
+            if ("success_status" in set_now and data.get("success_status") == "unknown"
+                    and m.write_satisfied and not od.satisfied_by_measure):
+                g.progress = False
+            if "completion_status" in set_now and data.get("completion_status") == "unknown" and m.write_completion:
+                g.completion_status = False
 
     def _apply_objective(self, aid: str, od: ObjectiveDef, data: dict, primary: bool = False) -> None:
         o = self._st.objs[aid][od.key]

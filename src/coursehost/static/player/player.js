@@ -3,7 +3,7 @@
 import { loadSharedData, snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
 import { DebugLog } from "./debuglog.js";
-import { conform } from "./rte-conformance.js";
+import { conform, setRequestValid } from "./rte-conformance.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
@@ -106,9 +106,6 @@ function after(name, args, result, code) {
   else if (name === M.finish) {
     state.terminated = true;
     const runtime = snapshot(state.api);
-    // The request the SCO ended with travels with its last data: the server does not report an
-    // abandoned attempt's data to the sequencer (SN 4.4.1 abandon / abandonAll), and notes suspendAll.
-    if (!is12 && state.navRequest && state.navRequest !== "_none_") runtime.adl = { nav: { request: String(state.navRequest) } };
     const finished = state.activityId;
     commitNow(true, runtime);
     // Leave the SCO's own call stack before unloading it.
@@ -271,11 +268,9 @@ function requestAllowed(request, target) {
 
 // Set before Initialize: the elements are read-only to the SCO afterwards.
 function applyRequestValid(api) {
-  const valid = api.adl && api.adl.nav && api.adl.nav.request_valid;
-  if (!valid || !state.nav) return;
+  if (!state.nav) return;
   try {
-    valid.continue = state.nav.continue ? "true" : "false";
-    valid.previous = state.nav.previous ? "true" : "false";
+    setRequestValid(api, state.nav);
   } catch (err) {
     debug.event("request-valid-failed", { error: String(err) });
   }

@@ -6,7 +6,16 @@ const COLLECTIONS = new Set([
 ]);
 // Elements the LMS never takes back from a SCO at start (write-only or per-session).
 const NOT_LOADED_12 = { core: ["session_time", "exit"] };
-const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl_data", "adl"];
+const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl", "adl_data", "set_by_sco"];
+/** Where rte-conformance.js conform() keeps adl.nav.request as it was when Terminate succeeded
+ * (scorm-again resets it to "_none_"). */
+export const NAV_AT_TERMINATE = "coursehostNavAtTerminate";
+/** Where rte-conformance.js conform() keeps the elements the SCO set in this session (a Set). */
+export const SET_ELEMENTS = "coursehostSetElements";
+/** The run-time key (SCORM 2004) listing them: comma-separated cmi paths without "cmi."
+ * ("completion_status,objectives.0.success_status"), indices as in this snapshot; read by the
+ * engine's SequencingSession.report (coursehost.domain.sequencing.session.SET_KEY). */
+export const SET_KEY = "set_by_sco";
 
 /** scorm-again's rendered cmi ({"0": {...}} for collections) -> normalized form. */
 export function normalize(node, key = null) {
@@ -29,6 +38,15 @@ export function normalize(node, key = null) {
 export function snapshot(api) {
   const rendered = api.renderCMIToJSONObject();
   const out = normalize(rendered.cmi || rendered);
+  // SCORM 2004: the SCO's pending navigation request, as {"adl": {"nav": {"request"}}} (RTE 4.4.2;
+  // the server: abandon / abandonAll keep the SCO's data out of the tracking model, suspendAll
+  // marks where the next launch resumes).
+  const nav = api[NAV_AT_TERMINATE] ?? (api.adl && api.adl.nav ? api.adl.nav.request : undefined);
+  if (typeof nav === "string" && nav && nav !== "_none_") out.adl = { nav: { request: nav } };
+  const set = api[SET_ELEMENTS];
+  if (set instanceof Set) {
+    out[SET_KEY] = [...set].filter((e) => e.startsWith("cmi.")).map((e) => e.slice(4)).join(",");
+  }
   // SCORM 2004 4th Ed. adl.data: the shared data stores this SCO may write, under "adl_data".
   const adl = api.adl;
   if (adl && typeof adl.captureWritableSharedDataSnapshot === "function") {

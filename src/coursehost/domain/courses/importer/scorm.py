@@ -73,7 +73,7 @@ ACTIVITY DATA (Activity.data)
     SCORM 2004: dataFromLMS, timeLimitAction (str); completionThreshold {"completedByMeasure":
     bool, "minProgressMeasure": float, "progressWeight": float} with defaults filled (false, 1.0,
     1.0; a 3rd-edition text value v becomes completedByMeasure true, minProgressMeasure v);
-    data [{"targetID", "readSharedData" (default true), "writeSharedData" (default false)}];
+    data [{"targetID", "readSharedData" (default true), "writeSharedData" (default true)}];
     the root also gets sharedDataGlobalToSystem when the organization states it.
 
 COURSE EXTRA (ParsedCourse.extra)

@@ -64,10 +64,12 @@ def item_data(el: ET.Element, who: str, standard: str, warn: Warn) -> dict[str, 
                 if not target:
                     warn(f"{who}: an <adlcp:map> has no targetID; it is ignored")
                     continue
+                # CAM 3.4.1.8: both default to true (ADL test suite DMI / DDM: a SCO writes a store
+                # whose <adlcp:map> names only its targetID).
                 maps.append({
                     "targetID": target,
                     "readSharedData": parse_bool(xml_attr(m, "readSharedData"), True),
-                    "writeSharedData": parse_bool(xml_attr(m, "writeSharedData"), False),
+                    "writeSharedData": parse_bool(xml_attr(m, "writeSharedData"), True),
                 })
             if maps:
                 data["data"] = maps
