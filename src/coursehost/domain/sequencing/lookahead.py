@@ -1,14 +1,36 @@
 """Look-ahead (adl.nav.request_valid.*, RTE 4.4.3; the table of contents): for each request, would
 the Overall Sequencing Process (OP.1) succeed now? Runs NB.2.1 on the present state, then the
-shared termination (TB.2.3 exit of the current activity) under the undo journal, then each
-sequencing request (SB.2.x) and delivery check (DB.1.1) in dry mode, and rolls everything back."""
+shared termination (TB.2.3 exit of the current activity) under the undo journal, then the
+sequencing requests (SB.2.x) and delivery checks (DB.1.1) in dry mode, and rolls everything back.
+
+Two evaluations of the choice (and jump) targets give the same answers:
+
+- `lookahead_exact`: every target runs NB.2.1 and SB.2.9 + DB.1.1 itself (memoised between
+  targets). The reference; O(targets x depth) Python calls (about 100 ms at 2,000 activities).
+- `lookahead` (the default): one preorder pass over the tree decides SB.2.9 for every target.
+  Each check of SB.2.9 is a property of the path root..target or of the path from the common
+  ancestor with the current activity, so it is carried down the tree as a prefix:
+  hidden from choice / not available on the path (step 3), choice control of the parent (step 4),
+  stopForwardTraversal (SB.2.4, as a prefix count) and preventActivation of inactive activities
+  (as a prefix count), choiceExit and the constraining activity along the current activity's path
+  (step 9, once per ancestor of the current activity, with SB.2.9.1 choice flow evaluated once per
+  constraining activity by the engine), the sibling walk (step 6, one prefix over the siblings),
+  and DB.1.1's disabled / limit checks of root..leaf. What the pass does not decide itself it asks
+  the real processes for: flowing into a cluster target (SB.2.3, memoised per cluster), continue,
+  previous and the termination. When the tree is not in preorder (never for trees built by
+  ActivityTree.from_course) the exact evaluation is used.
+tests/unit/sequencing/test_lookahead_agreement.py compares both, target by target, on seeded
+random trees and states.
+"""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from coursehost.domain.sequencing.base import SequencingError
+from coursehost.domain.sequencing.base import BACK, FWD, HIDDEN, SKIP, STOP_FWD, SequencingError
 from coursehost.domain.sequencing.process import ProcessMixin
+from coursehost.domain.sequencing.tree import ActivityTree
 
 
 def _nav(e: ProcessMixin, request: str, target: str | None) -> tuple[str | None, str | None] | None:
@@ -31,15 +53,58 @@ def _seq_ok(e: ProcessMixin, request: str, target: str | None) -> bool:
         return False
 
 
-def lookahead(e: ProcessMixin) -> dict[str, Any]:
-    """Side-effect-free answers for continue, previous, every choice and jump target, and the menu."""
-    st, tree = e.st, e.tree
-    j = st.journal
-    mark, was_on = j.mark(), j.on
-    rng_state = e.rng.getstate()
-    saved_logs, e.logs = e.logs, None
-    j.on = True
-    try:
+class _Sandbox:
+    """Run the look-ahead under the undo journal; restore journal, rng, logs, dry and memo after."""
+
+    def __init__(self, e: ProcessMixin):
+        self.e = e
+
+    def __enter__(self) -> None:
+        e = self.e
+        j = e.st.journal
+        self.mark, self.was_on = j.mark(), j.on
+        self.rng_state = e.rng.getstate()
+        self.saved_logs, e.logs = e.logs, None
+        j.on = True
+
+    def __exit__(self, *exc: Any) -> None:
+        e = self.e
+        j = e.st.journal
+        e.dry = False
+        e.memo = None
+        j.rollback(self.mark)
+        j.on = self.was_on
+        e.rng.setstate(self.rng_state)
+        e.logs = self.saved_logs
+
+
+def _terminate(e: ProcessMixin) -> tuple[bool, bool | None]:
+    """The shared termination (TB.2.3 exit of an active current activity), then dry mode:
+    (termination ok, answer of the sequencing request that replaced the navigation's, if any)."""
+    cur = e.st.session.current
+    replaced: str | None = None
+    term_ok = True
+    if cur is not None and e.st.acts[cur].active:
+        try:
+            replaced = e.termination_request("exit")
+        except SequencingError:
+            term_ok = False
+    e.dry = True
+    e.memo = {}
+    shared: bool | None = None
+    if replaced is not None and term_ok:
+        shared = _seq_ok(e, replaced, None)
+    return term_ok, shared
+
+
+# ---------------------------------------------------------------------------------- exact
+
+
+def lookahead_exact(e: ProcessMixin) -> dict[str, Any]:
+    """Side-effect-free answers for continue, previous, every choice and jump target, and the menu:
+    each target evaluated by the real processes (the reference for `lookahead`)."""
+    tree = e.tree
+    with _Sandbox(e):
         e.memo = {}
         ids = tree.ids
         navs = {req: _nav(e, req, None) for req in ("continue", "previous")}
@@ -47,19 +112,7 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
         jump_nav = {aid: _nav(e, "jump", aid) for aid in ids}
         menu = _menu(e)
         e.memo = None
-        cur = st.session.current
-        replaced: str | None = None
-        term_ok = True
-        if cur is not None and st.acts[cur].active:
-            try:
-                replaced = e.termination_request("exit")
-            except SequencingError:
-                term_ok = False
-        e.dry = True
-        e.memo = {}
-        shared: bool | None = None
-        if replaced is not None and term_ok:
-            shared = _seq_ok(e, replaced, None)
+        term_ok, shared = _terminate(e)
 
         def answer(nav: tuple[str | None, str | None] | None, request: str, target: str | None) -> bool:
             if nav is None:
@@ -78,13 +131,6 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
             menu[aid]["enabled"] = out["choice"][aid]
         out["menu"] = menu
         return out
-    finally:
-        e.dry = False
-        e.memo = None
-        j.rollback(mark)
-        j.on = was_on
-        e.rng.setstate(rng_state)
-        e.logs = saved_logs
 
 
 def _menu(e: ProcessMixin) -> dict[str, dict[str, bool]]:
@@ -100,3 +146,354 @@ def _menu(e: ProcessMixin) -> dict[str, dict[str, bool]]:
                         or e.hidden_from_choice(aid))
         menu[aid] = {"enabled": False, "hidden": bool(blocked[aid] or not node.visible)}
     return menu
+
+
+# ---------------------------------------------------------------------------------- one pass
+
+
+class _Static:
+    """What the pass needs from the (immutable) tree, by preorder index."""
+
+    def __init__(self, tree: ActivityTree):
+        ids, nodes = tree.ids, tree.nodes
+        n = len(ids)
+        index = {aid: i for i, aid in enumerate(ids)}
+        self.ids = ids
+        self.n = n
+        self.index = index
+        self.par = [-1 if nodes[a].parent is None else index[nodes[a].parent] for a in ids]
+        self.order = [nodes[a].order for a in ids]
+        self.leaf = [nodes[a].leaf for a in ids]
+        self.visible = [nodes[a].visible for a in ids]
+        self.parent_choice = [nodes[a].parent is None or nodes[nodes[a].parent].choice for a in ids]
+        self.prevent = [nodes[a].prevent_activation for a in ids]
+        acts = [{r.action for r in nodes[a].pre_rules} for a in ids]
+        self.has_hidden = [bool(x & HIDDEN) for x in acts]
+        self.has_stop = [bool(x & STOP_FWD) for x in acts]
+        self.has_skip = [bool(x & SKIP) for x in acts]
+        # UP.5: only a disabled rule or a limit condition can make an activity disabled
+        self.may_disable = [("disabled" in acts[i]) or nodes[a].attempt_limit is not None
+                            or nodes[a].attempt_duration_limit is not None for i, a in enumerate(ids)]
+        self.clusters = [a for a in ids if not nodes[a].leaf]
+        # subtree of i = indices i .. end[i]-1 (preorder)
+        end = list(range(1, n + 1))
+        for i in range(n - 1, 0, -1):
+            p = self.par[i]
+            if end[i] > end[p]:
+                end[p] = end[i]
+        self.end = end
+        self.preorder = self._is_preorder(tree)
+
+    def _is_preorder(self, tree: ActivityTree) -> bool:
+        walk: list[str] = []
+        stack = [tree.root]
+        while stack:
+            a = stack.pop()
+            walk.append(a)
+            stack.extend(reversed(tree.nodes[a].children))
+        return walk == list(self.ids) and all(tree.nodes[a].order == i for i, a in enumerate(self.ids))
+
+
+_STATIC: "weakref.WeakKeyDictionary[ActivityTree, _Static]" = weakref.WeakKeyDictionary()
+
+
+def _static(tree: ActivityTree) -> _Static:
+    got = _STATIC.get(tree)
+    if got is None:
+        got = _STATIC[tree] = _Static(tree)
+    return got
+
+
+def _unavailable(e: ProcessMixin, s: _Static) -> set[str]:
+    """Activities that are not among their parent's available children (SR.1 / SR.2)."""
+    out: set[str] = set()
+    acts, nodes = e.st.acts, e.nodes
+    for aid in s.clusters:
+        order = acts[aid].order
+        if order is not None:
+            keep = set(order)
+            out.update(c for c in nodes[aid].children if c not in keep)
+    return out
+
+
+def _hidden_pass(e: ProcessMixin, s: _Static, unavail: set[str]) -> list[bool]:
+    """SB.2.9 steps 2-3 for every activity: not available, or hidden from choice, on root..it."""
+    ids, par, has_hidden = s.ids, s.par, s.has_hidden
+    rules_check = e.rules_check
+    hidden = [False] * s.n
+    for i in range(s.n):
+        aid = ids[i]
+        p = par[i]
+        h = p >= 0 and (hidden[p] or aid in unavail)
+        if not h and has_hidden[i]:
+            h = rules_check(aid, "pre", HIDDEN) is not None
+        hidden[i] = h
+    return hidden
+
+
+def lookahead(e: ProcessMixin) -> dict[str, Any]:
+    """Side-effect-free answers for continue, previous, every choice and jump target, and the menu
+    (same answers as `lookahead_exact`, choice validity decided in one pass over the tree)."""
+    s = _static(e.tree)
+    if not s.preorder:
+        return lookahead_exact(e)
+    ids, n, index, par = s.ids, s.n, s.index, s.par
+    nodes, acts = e.nodes, e.st.acts
+    with _Sandbox(e):
+        # ---- NB.2.1 and the menu, on the present state
+        e.memo = {}
+        navs = {req: _nav(e, req, None) for req in ("continue", "previous")}
+        cur0 = e.st.session.current
+        unavail0 = _unavailable(e, s)
+        hidden0 = _hidden_pass(e, s, unavail0)
+        c0 = -1 if cur0 is None else index[cur0]
+        active0 = c0 >= 0 and acts[cur0].active
+        # NB.2.1 choice step: leaving cur0's branch up to the common ancestor A needs every active
+        # activity on cur0 .. below A to allow choiceExit. nb_ok[A] for each ancestor A of cur0.
+        nb_ok: dict[int, bool] = {}
+        if c0 >= 0:
+            ok = True
+            for a in e.tree.path_to_root(cur0):
+                nb_ok[index[a]] = ok
+                if acts[a].active and not nodes[a].choice_exit:
+                    ok = False
+        e.memo = None
+
+        # ---- the shared termination, then dry mode (sequencing requests change nothing)
+        term_ok, shared = _terminate(e)
+        # Answers that do not depend on the target's own sequencing request
+        if c0 >= 0 and active0:
+            fixed: bool | None = shared if term_ok else False
+        else:
+            fixed = None
+        cur = e.st.session.current
+        if fixed is None:
+            seq_choice = _choice_pass(e, s, cur, hidden0 if not active0 else None)
+        else:
+            seq_choice = None
+
+        navs_out = {}
+        for req in ("continue", "previous"):
+            nav = navs[req]
+            if nav is None:
+                navs_out[req] = False
+            elif nav[0] is not None and (not term_ok or shared is not None):
+                navs_out[req] = term_ok and bool(shared)
+            else:
+                navs_out[req] = _seq_ok(e, req, None)
+
+        # ---- assemble, one more pass: NB.2.1 checks per target (present state) + results
+        choice: dict[str, bool] = {}
+        jump: dict[str, bool] = {}
+        menu: dict[str, dict[str, bool]] = {}
+        com0 = [0] * n
+        par0 = par[c0] if c0 >= 0 else -2
+        parent_choice, leaf, visible = s.parent_choice, s.leaf, s.visible
+        if seq_choice is not None:
+            seq_ok, dis = seq_choice
+        else:
+            seq_ok = dis = None  # type: ignore[assignment]
+        for i in range(n):
+            aid = ids[i]
+            p = par[i]
+            if c0 >= 0:
+                c = i if i in nb_ok else com0[p]
+                com0[i] = c
+            # NB.2.1 choice (NB.2.1-10, NB.2.1-8)
+            nav_ok = parent_choice[i] and (c0 < 0 or p == par0 or nb_ok[c])
+            if not nav_ok:
+                ok = False
+            elif fixed is not None:
+                ok = fixed
+            else:
+                ok = seq_ok[i]
+            choice[aid] = ok
+            # jump: NB.2.1 (available, a current activity), SB.2.13, DB.1.1
+            if leaf[i] and c0 >= 0 and not (p >= 0 and aid in unavail0):
+                jump[aid] = fixed if fixed is not None else not dis[i]
+            else:
+                jump[aid] = False
+            menu[aid] = {"enabled": ok, "hidden": hidden0[i] or not visible[i]}
+        return {"continue": navs_out["continue"], "previous": navs_out["previous"],
+                "choice": choice, "jump": jump, "menu": menu}
+
+
+def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
+                 hidden: list[bool] | None) -> tuple[list[bool], list[bool]]:
+    """SB.2.9 + DB.1.1 for every target on the (post-termination, dry) state: (choice ok by index,
+    root..activity disabled by index). HIDDEN: SB.2.9 steps 2-3 when already known for this state."""
+    ids, n, index, par, order, end = s.ids, s.n, s.index, s.par, s.order, s.end
+    nodes, acts = e.nodes, e.st.acts
+    rules_check, check_activity = e.rules_check, e.check_activity
+    if hidden is None:
+        hidden = _hidden_pass(e, s, _unavailable(e, s))
+    has_stop, prevent, may_disable, leaf = s.has_stop, s.prevent, s.may_disable, s.leaf
+    parent_choice = s.parent_choice
+
+    # Along the current activity's path: for each ancestor A (the common ancestor of the current
+    # activity and a target), may the learner leave cur .. below A (choiceExit, SB.2.9 steps 8-9),
+    # and which activity constrains the choice (the deepest constrainChoice on that path).
+    c = -1 if cur is None else index[cur]
+    exit_ok: dict[int, bool] = {}
+    constrained: dict[int, int] = {}
+    if c >= 0:
+        ok, con = True, -1
+        for a in e.tree.path_to_root(cur):  # type: ignore[arg-type]
+            ai = index[a]
+            exit_ok[ai] = ok
+            constrained[ai] = con
+            if not nodes[a].choice_exit:
+                ok = False
+            if con < 0 and nodes[a].constrain_choice:
+                con = ai
+    # SB.2.9.1 / SB.2.9.2 for each constraining activity and direction, evaluated by the engine
+    consider: dict[tuple[int, str], int] = {}
+
+    def considered(con: int, direction: str) -> int:
+        key = (con, direction)
+        got = consider.get(key)
+        if got is None:
+            got = consider[key] = index[e.choice_flow(ids[con], direction)]
+        return got
+
+    # SB.2.9 step 6: the current activity's siblings (SB.2.4 over the activities between)
+    sib_ok: dict[int, bool] = {}
+    pc = par[c] if c >= 0 else -2
+    if pc >= 0:
+        sibs = e.kids(ids[pc])
+        i0 = sibs.index(cur) if cur in sibs else 0
+        fwd_only = nodes[ids[pc]].forward_only
+        stops = 0
+        for k, a in enumerate(sibs):
+            if k >= i0 and has_stop[index[a]] and rules_check(a, "pre", STOP_FWD) is not None:
+                stops += 1
+            if k > i0:
+                sib_ok[index[a]] = stops == 0
+            elif a != cur:
+                sib_ok[index[a]] = not fwd_only
+
+    csf = [0] * n   # stopForwardTraversal activities on root..i
+    cpa = [0] * n   # inactive preventActivation activities on root..i
+    com = [0] * n   # common ancestor with the current activity
+    dis = [False] * n  # DB.1.1: an activity of root..i is disabled / past its limits
+    ok_list = [False] * n
+    clusters_ok: list[int] = []
+    for i in range(n):
+        aid = ids[i]
+        p = par[i]
+        if p >= 0:
+            sf, pa, d, ci = csf[p], cpa[p], dis[p], com[p]
+        else:
+            sf = pa = 0
+            d = False
+            ci = i
+        if c >= 0 and i in exit_ok:
+            ci = i
+        com[i] = ci
+        if has_stop[i] and rules_check(aid, "pre", STOP_FWD) is not None:
+            sf += 1
+        if prevent[i] and not acts[aid].active:
+            pa += 1
+        if not d and may_disable[i]:
+            d = check_activity(aid)
+        csf[i], cpa[i], dis[i] = sf, pa, d
+        if hidden[i] or not parent_choice[i]:
+            continue  # SB.2.9-2 / -3 / -4
+        if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
+            ok = sf == 0 and pa == cpa[0]
+        elif i == c:
+            ok = True
+        elif p == pc:
+            ok = sib_ok.get(i, False)
+        elif ci == c:  # the target is below the current activity
+            ok = sf - (csf[par[c]] if par[c] >= 0 else 0) == 0 and pa == cpa[c]
+        elif ci == i:  # the target is an ancestor of the current activity
+            ok = exit_ok[i]
+        else:
+            ok = exit_ok[ci]
+            if ok:
+                con = constrained[ci]
+                if con >= 0:
+                    direction = FWD if order[i] > order[con] else BACK
+                    k = considered(con, direction)
+                    ok = i == k or i == con or k < i < end[k]
+                if ok:
+                    if order[i] > order[c] and sf - (csf[par[ci]] if par[ci] >= 0 else 0):
+                        ok = False
+                    elif pa != cpa[ci]:
+                        ok = False
+        if ok:
+            if leaf[i]:
+                ok_list[i] = not d
+            else:
+                clusters_ok.append(i)
+    # a cluster target: flow into it (SB.2.3 from the cluster), then DB.1.1 of the leaf it reaches
+    if clusters_ok:
+        into = _flow_into(e, s)
+        for i in clusters_ok:
+            got = into(i)
+            ok_list[i] = got >= 0 and not dis[got]
+    return ok_list, dis
+
+
+def _flow_into(e: ProcessMixin, s: _Static):  # type: ignore[no-untyped-def]
+    """flow(cluster, forward, consider children) for cluster targets, as a function of the
+    index: the leaf's index, or -1 (nothing to deliver, or an exception). Forward flow with no
+    previous direction is memoryless: the Flow Activity Traversal (SB.2.2) from X gives what it
+    gives from the activity it moves on to (a skipped X's next activity, or a cluster's first
+    child), so each activity is looked at once and every activity on a chain shares the result.
+    The steps are the engine's: its rules, check activity and tree traversal (SB.2.1); only the
+    first available child of a cluster with children is read directly."""
+    ids, index, nodes, par = s.ids, s.index, e.nodes, s.par
+    has_skip, may_disable, leaf = s.has_skip, s.may_disable, s.leaf
+    rules_check, check_activity, kids = e.rules_check, e.check_activity, e.kids
+    ftt = e.flow_tree_traversal
+    known: dict[int, int] = {}
+
+    def first_child(x: int) -> int:
+        """SB.2.1 forward, considering children, from a cluster: -1 on end or exception."""
+        k = kids(ids[x])
+        if k:
+            return index[k[0]]
+        try:
+            nxt, _d, _end = ftt(ids[x], FWD, True, None)
+        except SequencingError:
+            return -1
+        return -1 if nxt is None else index[nxt]
+
+    def into(t: int) -> int:
+        x = first_child(t)
+        chain: list[int] = []
+        while True:
+            if x < 0:
+                got = -1
+                break
+            got = known.get(x)
+            if got is not None:
+                break
+            chain.append(x)
+            aid = ids[x]
+            p = par[x]
+            if p >= 0 and not nodes[ids[p]].flow:  # SB.2.2-1
+                got = -1
+                break
+            if has_skip[x] and rules_check(aid, "pre", SKIP) is not None:
+                try:
+                    nxt, _d, _end = ftt(aid, FWD, False, None)
+                except SequencingError:
+                    got = -1
+                    break
+                x = -1 if nxt is None else index[nxt]
+                continue
+            if may_disable[x] and check_activity(aid):  # SB.2.2-2
+                got = -1
+                break
+            if leaf[x]:
+                got = x
+                break
+            x = first_child(x)
+        for y in chain:
+            known[y] = got
+        return got
+
+    return into
