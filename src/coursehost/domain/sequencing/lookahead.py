@@ -171,10 +171,14 @@ class _Static:
         self.has_hidden = [bool(x & HIDDEN) for x in acts]
         self.has_stop = [bool(x & STOP_FWD) for x in acts]
         self.has_skip = [bool(x & SKIP) for x in acts]
-        # UP.5: only a disabled rule or a limit condition can make an activity disabled
-        self.may_disable = [("disabled" in acts[i]) or nodes[a].attempt_limit is not None
-                            or nodes[a].attempt_duration_limit is not None for i, a in enumerate(ids)]
+        # UP.5 (check activity) is a disabled rule or UP.1 (limit conditions): 0 neither can
+        # apply, 1 only a limit condition (UP.1 alone is asked), 2 a disabled rule (UP.5 is asked)
+        self.may_disable = [2 if "disabled" in acts[i] else
+                            1 if nodes[a].attempt_limit is not None or nodes[a].attempt_duration_limit is not None
+                            else 0 for i, a in enumerate(ids)]
         self.clusters = [a for a in ids if not nodes[a].leaf]
+        self.any_stop = any(self.has_stop)
+        self.any_prevent = any(self.prevent)
         # subtree of i = indices i .. end[i]-1 (preorder)
         end = list(range(1, n + 1))
         for i in range(n - 1, 0, -1):
@@ -240,8 +244,8 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
     ids, n, index, par = s.ids, s.n, s.index, s.par
     nodes, acts = e.nodes, e.st.acts
     with _Sandbox(e):
-        # ---- NB.2.1 and the menu, on the present state
-        e.memo = {}
+        # ---- NB.2.1 and the menu, on the present state (each rule is evaluated once: no memo)
+        e.memo = None
         navs = {req: _nav(e, req, None) for req in ("continue", "previous")}
         cur0 = e.st.session.current
         unavail0 = _unavailable(e, s)
@@ -257,7 +261,6 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
                 nb_ok[index[a]] = ok
                 if acts[a].active and not nodes[a].choice_exit:
                     ok = False
-        e.memo = None
 
         # ---- the shared termination, then dry mode (sequencing requests change nothing)
         term_ok, shared = _terminate(e)
@@ -268,6 +271,7 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
             fixed = None
         cur = e.st.session.current
         if fixed is None:
+            e.memo = None
             seq_choice = _choice_pass(e, s, cur, hidden0 if not active0 else None)
         else:
             seq_choice = None
@@ -324,7 +328,7 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
     root..activity disabled by index). HIDDEN: SB.2.9 steps 2-3 when already known for this state."""
     ids, n, index, par, order, end = s.ids, s.n, s.index, s.par, s.order, s.end
     nodes, acts = e.nodes, e.st.acts
-    rules_check, check_activity = e.rules_check, e.check_activity
+    rules_check, check_activity, limit_exceeded = e.rules_check, e.check_activity, e.limit_exceeded
     if hidden is None:
         hidden = _hidden_pass(e, s, _unavailable(e, s))
     has_stop, prevent, may_disable, leaf = s.has_stop, s.prevent, s.may_disable, s.leaf
@@ -372,41 +376,54 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             elif a != cur:
                 sib_ok[index[a]] = not fwd_only
 
-    csf = [0] * n   # stopForwardTraversal activities on root..i
-    cpa = [0] * n   # inactive preventActivation activities on root..i
-    com = [0] * n   # common ancestor with the current activity
+    # Prefix counts along root..i: stopForwardTraversal activities (SB.2.4 forward) and inactive
+    # preventActivation activities (SB.2.9-6); all zero when the tree has none.
+    if s.any_stop or s.any_prevent:
+        csf = [0] * n
+        cpa = [0] * n
+        for i in range(n):
+            p = par[i]
+            sf, pa = (csf[p], cpa[p]) if p >= 0 else (0, 0)
+            if has_stop[i] and rules_check(ids[i], "pre", STOP_FWD) is not None:
+                sf += 1
+            if prevent[i] and not acts[ids[i]].active:
+                pa += 1
+            csf[i], cpa[i] = sf, pa
+    else:
+        csf = cpa = [0] * n
+    csf_c = (csf[par[c]] if par[c] >= 0 else 0) if c >= 0 else 0
+
+    com = [0] * n   # the common ancestor with the current activity
+    chk: list[bool | None] = [None] * n   # UP.5 check activity, where evaluated
     dis = [False] * n  # DB.1.1: an activity of root..i is disabled / past its limits
     ok_list = [False] * n
     clusters_ok: list[int] = []
     for i in range(n):
-        aid = ids[i]
         p = par[i]
         if p >= 0:
-            sf, pa, d, ci = csf[p], cpa[p], dis[p], com[p]
+            d = dis[p]
+            ci = com[p]
         else:
-            sf = pa = 0
             d = False
             ci = i
-        if c >= 0 and i in exit_ok:
+        if i in exit_ok:
             ci = i
         com[i] = ci
-        if has_stop[i] and rules_check(aid, "pre", STOP_FWD) is not None:
-            sf += 1
-        if prevent[i] and not acts[aid].active:
-            pa += 1
         if not d and may_disable[i]:
-            d = check_activity(aid)
-        csf[i], cpa[i], dis[i] = sf, pa, d
+            d = chk[i] = check_activity(ids[i]) if may_disable[i] == 2 else limit_exceeded(ids[i])
+            dis[i] = d
+        elif d:
+            dis[i] = True
         if hidden[i] or not parent_choice[i]:
             continue  # SB.2.9-2 / -3 / -4
         if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
-            ok = sf == 0 and pa == cpa[0]
+            ok = csf[i] == 0 and cpa[i] == cpa[0]
         elif i == c:
             ok = True
         elif p == pc:
             ok = sib_ok.get(i, False)
         elif ci == c:  # the target is below the current activity
-            ok = sf - (csf[par[c]] if par[c] >= 0 else 0) == 0 and pa == cpa[c]
+            ok = csf[i] == csf_c and cpa[i] == cpa[c]
         elif ci == i:  # the target is an ancestor of the current activity
             ok = exit_ok[i]
         else:
@@ -414,13 +431,12 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             if ok:
                 con = constrained[ci]
                 if con >= 0:
-                    direction = FWD if order[i] > order[con] else BACK
-                    k = considered(con, direction)
+                    k = considered(con, FWD if order[i] > order[con] else BACK)
                     ok = i == k or i == con or k < i < end[k]
                 if ok:
-                    if order[i] > order[c] and sf - (csf[par[ci]] if par[ci] >= 0 else 0):
+                    if order[i] > order[c] and csf[i] != (csf[par[ci]] if par[ci] >= 0 else 0):
                         ok = False
-                    elif pa != cpa[ci]:
+                    elif cpa[i] != cpa[ci]:
                         ok = False
         if ok:
             if leaf[i]:
@@ -429,14 +445,14 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                 clusters_ok.append(i)
     # a cluster target: flow into it (SB.2.3 from the cluster), then DB.1.1 of the leaf it reaches
     if clusters_ok:
-        into = _flow_into(e, s)
+        into = _flow_into(e, s, chk)
         for i in clusters_ok:
             got = into(i)
             ok_list[i] = got >= 0 and not dis[got]
     return ok_list, dis
 
 
-def _flow_into(e: ProcessMixin, s: _Static):  # type: ignore[no-untyped-def]
+def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None]):  # type: ignore[no-untyped-def]
     """flow(cluster, forward, consider children) for cluster targets, as a function of the
     index: the leaf's index, or -1 (nothing to deliver, or an exception). Forward flow with no
     previous direction is memoryless: the Flow Activity Traversal (SB.2.2) from X gives what it
@@ -485,9 +501,13 @@ def _flow_into(e: ProcessMixin, s: _Static):  # type: ignore[no-untyped-def]
                     break
                 x = -1 if nxt is None else index[nxt]
                 continue
-            if may_disable[x] and check_activity(aid):  # SB.2.2-2
-                got = -1
-                break
+            if may_disable[x]:  # SB.2.2-2
+                bad = chk[x]
+                if bad is None:
+                    bad = chk[x] = check_activity(aid) if may_disable[x] == 2 else e.limit_exceeded(aid)
+                if bad:
+                    got = -1
+                    break
             if leaf[x]:
                 got = x
                 break
