@@ -235,6 +235,16 @@ def _hidden_pass(e: ProcessMixin, s: _Static, unavail: set[str]) -> list[bool]:
     return hidden
 
 
+def _common(s: _Static, on_path: dict[int, Any]) -> list[int]:
+    """For every activity, its deepest ancestor-or-self among ON_PATH (one activity's path to the
+    root): the common ancestor with that activity."""
+    par = s.par
+    com = [0] * s.n
+    for i in range(s.n):
+        com[i] = i if i in on_path else com[par[i]]
+    return com
+
+
 def lookahead(e: ProcessMixin) -> dict[str, Any]:
     """Side-effect-free answers for continue, previous, every choice and jump target, and the menu
     (same answers as `lookahead_exact`, choice validity decided in one pass over the tree)."""
@@ -264,18 +274,13 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
 
         # ---- the shared termination, then dry mode (sequencing requests change nothing)
         term_ok, shared = _terminate(e)
-        # Answers that do not depend on the target's own sequencing request
-        if c0 >= 0 and active0:
-            fixed: bool | None = shared if term_ok else False
-        else:
-            fixed = None
+        # the answer of every request that terminates first, when it does not depend on the target
+        fixed: bool | None = (shared if term_ok else False) if active0 else None
         cur = e.st.session.current
+        com: list[int] | None = None
         if fixed is None:
             e.memo = None
-            seq_choice = _choice_pass(e, s, cur, hidden0 if not active0 else None)
-        else:
-            seq_choice = None
-
+            seq_ok, dis, com = _choice_pass(e, s, cur, hidden0 if not active0 else None)
         navs_out = {}
         for req in ("continue", "previous"):
             nav = navs[req]
@@ -286,46 +291,34 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
             else:
                 navs_out[req] = _seq_ok(e, req, None)
 
-        # ---- assemble, one more pass: NB.2.1 checks per target (present state) + results
-        choice: dict[str, bool] = {}
-        jump: dict[str, bool] = {}
-        menu: dict[str, dict[str, bool]] = {}
-        com0 = [0] * n
-        par0 = par[c0] if c0 >= 0 else -2
-        parent_choice, leaf, visible = s.parent_choice, s.leaf, s.visible
-        if seq_choice is not None:
-            seq_ok, dis = seq_choice
+        # ---- per target: NB.2.1 (present state), then the sequencing request's answer
+        parent_choice, leaf = s.parent_choice, s.leaf
+        if c0 < 0:  # NB.2.1-10 only
+            nav_ok = parent_choice
+        else:  # NB.2.1-10, and NB.2.1-8 unless the target is a sibling of the current activity
+            com0 = com if com is not None and cur == cur0 else _common(s, nb_ok)
+            par0 = par[c0]
+            nav_ok = [pc and (p == par0 or nb_ok[c]) for pc, p, c in zip(parent_choice, par, com0)]
+        if fixed is None:
+            choice_l = [a and b for a, b in zip(nav_ok, seq_ok)]
         else:
-            seq_ok = dis = None  # type: ignore[assignment]
-        for i in range(n):
-            aid = ids[i]
-            p = par[i]
-            if c0 >= 0:
-                c = i if i in nb_ok else com0[p]
-                com0[i] = c
-            # NB.2.1 choice (NB.2.1-10, NB.2.1-8)
-            nav_ok = parent_choice[i] and (c0 < 0 or p == par0 or nb_ok[c])
-            if not nav_ok:
-                ok = False
-            elif fixed is not None:
-                ok = fixed
-            else:
-                ok = seq_ok[i]
-            choice[aid] = ok
-            # jump: NB.2.1 (available, a current activity), SB.2.13, DB.1.1
-            if leaf[i] and c0 >= 0 and not (p >= 0 and aid in unavail0):
-                jump[aid] = fixed if fixed is not None else not dis[i]
-            else:
-                jump[aid] = False
-            menu[aid] = {"enabled": ok, "hidden": hidden0[i] or not visible[i]}
+            choice_l = list(nav_ok) if fixed else [False] * n
+        # jump: NB.2.1 (available, a current activity), SB.2.13, DB.1.1
+        if c0 < 0 or fixed is False:
+            jump_l = [False] * n
+        else:
+            can = leaf if not unavail0 else [lf and aid not in unavail0 for lf, aid in zip(leaf, ids)]
+            jump_l = list(can) if fixed else [a and not d for a, d in zip(can, dis)]
+        menu = {aid: {"enabled": ok, "hidden": h or not v}
+                for aid, ok, h, v in zip(ids, choice_l, hidden0, s.visible)}
         return {"continue": navs_out["continue"], "previous": navs_out["previous"],
-                "choice": choice, "jump": jump, "menu": menu}
+                "choice": dict(zip(ids, choice_l)), "jump": dict(zip(ids, jump_l)), "menu": menu}
 
 
 def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
-                 hidden: list[bool] | None) -> tuple[list[bool], list[bool]]:
+                 hidden: list[bool] | None) -> tuple[list[bool], list[bool], list[int]]:
     """SB.2.9 + DB.1.1 for every target on the (post-termination, dry) state: (choice ok by index,
-    root..activity disabled by index). HIDDEN: SB.2.9 steps 2-3 when already known for this state."""
+    root..activity disabled by index, common ancestor with CUR by index). HIDDEN: SB.2.9 steps 2-3 when already known for this state."""
     ids, n, index, par, order, end = s.ids, s.n, s.index, s.par, s.order, s.end
     nodes, acts = e.nodes, e.st.acts
     rules_check, check_activity, limit_exceeded = e.rules_check, e.check_activity, e.limit_exceeded
@@ -449,7 +442,7 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
         for i in clusters_ok:
             got = into(i)
             ok_list[i] = got >= 0 and not dis[got]
-    return ok_list, dis
+    return ok_list, dis, com
 
 
 def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None]):  # type: ignore[no-untyped-def]
