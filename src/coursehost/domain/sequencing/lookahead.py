@@ -177,6 +177,8 @@ class _Static:
                             1 if nodes[a].attempt_limit is not None or nodes[a].attempt_duration_limit is not None
                             else 0 for i, a in enumerate(ids)]
         self.clusters = [a for a in ids if not nodes[a].leaf]
+        self.first = [index[nodes[a].children[0]] if nodes[a].children else -1 for a in ids]
+        self.parent_flow = [nodes[a].parent is None or nodes[nodes[a].parent].flow for a in ids]
         self.any_stop = any(self.has_stop)
         self.any_prevent = any(self.prevent)
         # subtree of i = indices i .. end[i]-1 (preorder)
@@ -438,57 +440,56 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                 clusters_ok.append(i)
     # a cluster target: flow into it (SB.2.3 from the cluster), then DB.1.1 of the leaf it reaches
     if clusters_ok:
-        into = _flow_into(e, s, chk)
-        for i in clusters_ok:
-            got = into(i)
-            ok_list[i] = got >= 0 and not dis[got]
+        _flow_into(e, s, chk, clusters_ok, dis, ok_list)
     return ok_list, dis, com
 
 
-def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None]):  # type: ignore[no-untyped-def]
-    """flow(cluster, forward, consider children) for cluster targets, as a function of the
-    index: the leaf's index, or -1 (nothing to deliver, or an exception). Forward flow with no
-    previous direction is memoryless: the Flow Activity Traversal (SB.2.2) from X gives what it
-    gives from the activity it moves on to (a skipped X's next activity, or a cluster's first
-    child), so each activity is looked at once and every activity on a chain shares the result.
-    The steps are the engine's: its rules, check activity and tree traversal (SB.2.1); only the
-    first available child of a cluster with children is read directly."""
-    ids, index, nodes, par = s.ids, s.index, e.nodes, s.par
-    has_skip, may_disable, leaf = s.has_skip, s.may_disable, s.leaf
-    rules_check, check_activity, kids = e.rules_check, e.check_activity, e.kids
-    ftt = e.flow_tree_traversal
+def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: list[int],
+               dis: list[bool], ok_list: list[bool]) -> None:
+    """SB.2.9's flow(cluster, forward, consider children) and DB.1.1 for the cluster TARGETS:
+    OK_LIST[target] = a leaf is reached and no activity of root..leaf is disabled (DIS).
+    Forward flow with no previous direction is memoryless: the Flow Activity Traversal (SB.2.2)
+    from X gives what it gives from the activity it moves on to (a skipped X's next activity, or a
+    cluster's first child), so each activity is looked at once and every activity on a chain
+    shares the result. The steps are the engine's: its rules, check activity (CHK caches it) and
+    tree traversal (SB.2.1); only a cluster's first available child is read directly."""
+    ids, index, par, first = s.ids, s.index, s.par, s.first
+    has_skip, may_disable, leaf, parent_flow = s.has_skip, s.may_disable, s.leaf, s.parent_flow
+    rules_check, check_activity, limit_exceeded = e.rules_check, e.check_activity, e.limit_exceeded
+    ftt, acts = e.flow_tree_traversal, e.st.acts
     known: dict[int, int] = {}
 
     def first_child(x: int) -> int:
-        """SB.2.1 forward, considering children, from a cluster: -1 on end or exception."""
-        k = kids(ids[x])
-        if k:
-            return index[k[0]]
+        """SB.2.1 forward, considering children, from cluster X: its first available child
+        (EngineBase.kids), or -1 on end or exception."""
+        order = acts[ids[x]].order
+        if order is None:
+            return first[x]
+        if order:
+            return index[order[0]]
         try:
             nxt, _d, _end = ftt(ids[x], FWD, True, None)
         except SequencingError:
             return -1
         return -1 if nxt is None else index[nxt]
 
-    def into(t: int) -> int:
+    for t in targets:
         x = first_child(t)
         chain: list[int] = []
         while True:
             if x < 0:
                 got = -1
                 break
-            got = known.get(x)
+            got = known.get(x)  # type: ignore[assignment]
             if got is not None:
                 break
             chain.append(x)
-            aid = ids[x]
-            p = par[x]
-            if p >= 0 and not nodes[ids[p]].flow:  # SB.2.2-1
+            if not parent_flow[x]:  # SB.2.2-1
                 got = -1
                 break
-            if has_skip[x] and rules_check(aid, "pre", SKIP) is not None:
+            if has_skip[x] and rules_check(ids[x], "pre", SKIP) is not None:
                 try:
-                    nxt, _d, _end = ftt(aid, FWD, False, None)
+                    nxt, _d, _end = ftt(ids[x], FWD, False, None)
                 except SequencingError:
                     got = -1
                     break
@@ -497,7 +498,7 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None]):  # type: ig
             if may_disable[x]:  # SB.2.2-2
                 bad = chk[x]
                 if bad is None:
-                    bad = chk[x] = check_activity(aid) if may_disable[x] == 2 else e.limit_exceeded(aid)
+                    bad = chk[x] = (check_activity if may_disable[x] == 2 else limit_exceeded)(ids[x])
                 if bad:
                     got = -1
                     break
@@ -507,6 +508,4 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None]):  # type: ig
             x = first_child(x)
         for y in chain:
             known[y] = got
-        return got
-
-    return into
+        ok_list[t] = got >= 0 and not dis[got]
