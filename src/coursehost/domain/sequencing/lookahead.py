@@ -179,6 +179,7 @@ class _Static:
         self.clusters = [a for a in ids if not nodes[a].leaf]
         self.first = [index[nodes[a].children[0]] if nodes[a].children else -1 for a in ids]
         self.parent_flow = [nodes[a].parent is None or nodes[nodes[a].parent].flow for a in ids]
+        self.any_hidden = any(self.has_hidden)
         self.any_stop = any(self.has_stop)
         self.any_prevent = any(self.prevent)
         # subtree of i = indices i .. end[i]-1 (preorder)
@@ -227,6 +228,8 @@ def _hidden_pass(e: ProcessMixin, s: _Static, unavail: set[str]) -> list[bool]:
     ids, par, has_hidden = s.ids, s.par, s.has_hidden
     rules_check = e.rules_check
     hidden = [False] * s.n
+    if not unavail and not s.any_hidden:
+        return hidden
     for i in range(s.n):
         aid = ids[i]
         p = par[i]
@@ -388,6 +391,17 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
         csf = cpa = [0] * n
     csf_c = (csf[par[c]] if par[c] >= 0 else 0) if c >= 0 else 0
 
+    # The answer for a target whose common ancestor A with the current activity is neither the
+    # target, nor the current activity, nor their parent: leave the current branch (exit_ok[A]),
+    # then constrainChoice and the path A -> target. Without constraining activities,
+    # stopForwardTraversal rules and preventActivation that is the same for every target under A.
+    plain = not (s.any_stop or s.any_prevent)
+    general: dict[int, bool | None] = {
+        a: (False if not ok else True if plain and constrained[a] < 0 else None) for a, ok in exit_ok.items()}
+    blocked = [h or not pc_ for h, pc_ in zip(hidden, parent_choice)]  # SB.2.9-2 / -3 / -4
+    on_path = [False] * n
+    for a in exit_ok:
+        on_path[a] = True
     com = [0] * n   # the common ancestor with the current activity
     chk: list[bool | None] = [None] * n   # UP.5 check activity, where evaluated
     dis = [False] * n  # DB.1.1: an activity of root..i is disabled / past its limits
@@ -397,33 +411,26 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
         p = par[i]
         if p >= 0:
             d = dis[p]
-            ci = com[p]
+            ci = i if on_path[i] else com[p]
         else:
             d = False
             ci = i
-        if i in exit_ok:
-            ci = i
         com[i] = ci
-        if not d and may_disable[i]:
-            d = chk[i] = check_activity(ids[i]) if may_disable[i] == 2 else limit_exceeded(ids[i])
-            dis[i] = d
-        elif d:
+        if d:
             dis[i] = True
-        if hidden[i] or not parent_choice[i]:
-            continue  # SB.2.9-2 / -3 / -4
-        if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
-            ok = csf[i] == 0 and cpa[i] == cpa[0]
-        elif i == c:
-            ok = True
-        elif p == pc:
-            ok = sib_ok.get(i, False)
-        elif ci == c:  # the target is below the current activity
-            ok = csf[i] == csf_c and cpa[i] == cpa[c]
-        elif ci == i:  # the target is an ancestor of the current activity
-            ok = exit_ok[i]
         else:
-            ok = exit_ok[ci]
-            if ok:
+            m = may_disable[i]
+            if m:
+                d = chk[i] = check_activity(ids[i]) if m == 2 else limit_exceeded(ids[i])
+                dis[i] = d
+        if blocked[i]:
+            continue
+        if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
+            ok = plain or (csf[i] == 0 and cpa[i] == cpa[0])
+        elif ci != c and ci != i and p != pc:
+            ok = general[ci]  # type: ignore[assignment]
+            if ok is None:
+                ok = True
                 con = constrained[ci]
                 if con >= 0:
                     k = considered(con, FWD if order[i] > order[con] else BACK)
@@ -433,6 +440,14 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                         ok = False
                     elif cpa[i] != cpa[ci]:
                         ok = False
+        elif i == c:
+            ok = True
+        elif p == pc:
+            ok = sib_ok.get(i, False)
+        elif ci == c:  # the target is below the current activity
+            ok = csf[i] == csf_c and cpa[i] == cpa[c]
+        else:  # the target is an ancestor of the current activity
+            ok = exit_ok[i]
         if ok:
             if leaf[i]:
                 ok_list[i] = not d
