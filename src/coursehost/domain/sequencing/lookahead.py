@@ -489,7 +489,12 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: lis
         return -1 if nxt is None else index[nxt]
 
     for t in targets:
-        x = first_child(t)
+        order = acts[ids[t]].order
+        x = first[t] if order is None else first_child(t)
+        got = known.get(x)
+        if got is not None:
+            ok_list[t] = got >= 0 and not dis[got]
+            continue
         chain: list[int] = []
         while True:
             if x < 0:
