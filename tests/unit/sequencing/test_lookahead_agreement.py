@@ -36,7 +36,7 @@ def _seq(rng: random.Random, leaf: bool) -> dict[str, Any]:
     seq: dict[str, Any] = {}
     p = rng.random
     if not leaf:
-        seq["controlMode"] = {"choice": p() > 0.1, "choiceExit": p() > 0.2, "flow": p() > 0.2,
+        seq["controlMode"] = {"choice": p() > 0.1, "choiceExit": p() > 0.2, "flow": p() > 0.08,
                               "forwardOnly": p() < 0.2}
         if p() < 0.25:
             seq["constrainedChoiceConsiderations"] = {"constrainChoice": True}
@@ -74,7 +74,12 @@ def random_tree(seed: int, size: int = 18) -> Activity:
         sizes = [1] * k
         for _ in range(rest - k):
             sizes[rng.randrange(k)] += 1
-        return agg(f"a{n}", [make(s, depth + 1) for s in sizes], _seq(rng, False))
+        seq = _seq(rng, False)
+        if depth == 0:  # a root that can always start again (no limit, no rules, flow)
+            seq.pop("limitConditions", None)
+            seq["sequencingRules"] = {}
+            seq["controlMode"]["flow"] = True
+        return agg(f"a{n}", [make(s, depth + 1) for s in sizes], seq)
 
     return make(size, 0)
 
@@ -95,9 +100,15 @@ def _report(s: SequencingSession, rng: random.Random) -> None:
 
 def _step(s: SequencingSession, rng: random.Random) -> None:
     ids = s.tree.ids
+    if s.current is None and rng.random() < 0.8:
+        if rng.random() < 0.5:
+            s.navigate("resumeAll" if s.suspended is not None else "start")
+        else:
+            s.navigate("choice", rng.choice([a for a in ids if s.tree.is_leaf(a)]))
+        return
     req = rng.choices(["continue", "previous", "choice", "jump", "exit", "suspendAll", "resumeAll",
                        "start", "abandon", "exitAll", "retry"],
-                      weights=[30, 8, 30, 4, 4, 3, 3, 3, 2, 1, 2])[0]
+                      weights=[30, 8, 30, 4, 4, 3, 3, 1, 2, 1, 2])[0]
     target = rng.choice(ids) if req in ("choice", "jump") else None
     s.navigate(req, target)
 
