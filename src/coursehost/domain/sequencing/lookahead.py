@@ -525,7 +525,8 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: lis
             if leaf[x]:
                 got = x
                 break
-            x = first_child(x)
+            order = acts[ids[x]].order
+            x = first[x] if order is None else first_child(x)
         for y in chain:
             known[y] = got
         ok_list[t] = got >= 0 and not dis[got]
