@@ -5,22 +5,27 @@ sequencing requests (SB.2.x) and delivery checks (DB.1.1) in dry mode, and rolls
 
 Two evaluations of the choice (and jump) targets give the same answers:
 
-- `lookahead_exact`: every target runs NB.2.1 and SB.2.9 + DB.1.1 itself (memoised between
-  targets). The reference; O(targets x depth) Python calls (about 100 ms at 2,000 activities).
+- `lookahead_exact`: every target runs NB.2.1 and SB.2.9 / SB.2.13 + DB.1.1 itself through the
+  real processes (memoised between targets). The reference; about 100 ms at 2,000 activities.
 - `lookahead` (the default): one preorder pass over the tree decides SB.2.9 for every target.
   Each check of SB.2.9 is a property of the path root..target or of the path from the common
-  ancestor with the current activity, so it is carried down the tree as a prefix:
-  hidden from choice / not available on the path (step 3), choice control of the parent (step 4),
-  stopForwardTraversal (SB.2.4, as a prefix count) and preventActivation of inactive activities
-  (as a prefix count), choiceExit and the constraining activity along the current activity's path
-  (step 9, once per ancestor of the current activity, with SB.2.9.1 choice flow evaluated once per
-  constraining activity by the engine), the sibling walk (step 6, one prefix over the siblings),
-  and DB.1.1's disabled / limit checks of root..leaf. What the pass does not decide itself it asks
-  the real processes for: flowing into a cluster target (SB.2.3, memoised per cluster), continue,
-  previous and the termination. When the tree is not in preorder (never for trees built by
+  ancestor with the current activity, so it is carried down the tree as a prefix and shared by
+  siblings: not available / hidden from choice on the path (steps 2-3), choice control of the
+  parent (step 4), stopForwardTraversal (SB.2.4 forward, a prefix count) and preventActivation of
+  inactive activities (a prefix count) on the path from the common ancestor (steps 7, 9),
+  choiceExit and the constraining activity (constrainChoice) along the current activity's path
+  (steps 8-9, once per ancestor of the current activity; the SB.2.9.1 / SB.2.9.2 choice flow that
+  bounds the targets is asked of the engine once per constraining activity and direction), the
+  walk over the current activity's siblings (step 6, one prefix over them), and DB.1.1's
+  disabled / limit checks of root..leaf (UP.5 once per activity). Flowing into a cluster target
+  (SB.2.3 / SB.2.2 forward) follows the chains of first children and skipped activities once per
+  activity with the engine's own rule checks and tree traversal. NB.2.1 (choice control,
+  choiceExit of active activities) is carried the same way on the present state. Continue,
+  previous and the termination run through the real processes as before. Rules are evaluated
+  once each, without the memo. When the tree is not in preorder (never for trees built by
   ActivityTree.from_course) the exact evaluation is used.
 tests/unit/sequencing/test_lookahead_agreement.py compares both, target by target, on seeded
-random trees and states.
+random trees and learner histories.
 """
 
 from __future__ import annotations
@@ -323,7 +328,8 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
 def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                  hidden: list[bool] | None) -> tuple[list[bool], list[bool], list[int]]:
     """SB.2.9 + DB.1.1 for every target on the (post-termination, dry) state: (choice ok by index,
-    root..activity disabled by index, common ancestor with CUR by index). HIDDEN: SB.2.9 steps 2-3 when already known for this state."""
+    root..activity disabled by index, common ancestor with CUR by index). HIDDEN: SB.2.9 steps 2-3
+    when already known for this state."""
     ids, n, index, par, order, end = s.ids, s.n, s.index, s.par, s.order, s.end
     nodes, acts = e.nodes, e.st.acts
     rules_check, check_activity, limit_exceeded = e.rules_check, e.check_activity, e.limit_exceeded
