@@ -411,54 +411,62 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
     com = [0] * n   # the common ancestor with the current activity
     chk: list[bool | None] = [None] * n   # UP.5 check activity, where evaluated
     dis = [False] * n  # DB.1.1: an activity of root..i is disabled / past its limits
-    ok_list = [False] * n
-    clusters_ok: list[int] = []
     for i in range(n):
         p = par[i]
         if p >= 0:
-            d = dis[p]
             ci = i if on_path[i] else com[p]
+            if dis[p]:
+                com[i] = ci
+                dis[i] = True
+                continue
         else:
-            d = False
             ci = i
         com[i] = ci
-        if d:
-            dis[i] = True
-        else:
-            m = may_disable[i]
-            if m:
-                d = chk[i] = check_activity(ids[i]) if m == 2 else limit_exceeded(ids[i])
-                dis[i] = d
-        if blocked[i]:
-            continue
-        if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
-            ok = plain or (csf[i] == 0 and cpa[i] == cpa[0])
-        elif ci != c and ci != i and p != pc:
-            ok = general[ci]  # type: ignore[assignment]
-            if ok is None:
+        m = may_disable[i]
+        if m:
+            dis[i] = chk[i] = check_activity(ids[i]) if m == 2 else limit_exceeded(ids[i])
+    if c < 0 and plain:
+        # no current activity and nothing on any path can refuse: every visible, available target
+        okp = [not b for b in blocked]
+    elif plain and None not in general.values():
+        # every target's answer is its common ancestor's, but for the current activity's siblings
+        okp = [not b and general[a] for b, a in zip(blocked, com)]  # type: ignore[misc]
+        for i, v in sib_ok.items():
+            okp[i] = v and not blocked[i]
+    else:
+        okp = [False] * n
+        for i in range(n):
+            if blocked[i]:
+                continue
+            p = par[i]
+            ci = com[i]
+            if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
+                ok = csf[i] == 0 and cpa[i] == cpa[0]
+            elif ci != c and ci != i and p != pc:
+                ok = general[ci]  # type: ignore[assignment]
+                if ok is None:
+                    ok = True
+                    con = constrained[ci]
+                    if con >= 0:
+                        k = considered(con, FWD if order[i] > order[con] else BACK)
+                        ok = i == k or i == con or k < i < end[k]
+                    if ok:
+                        if order[i] > order[c] and csf[i] != (csf[par[ci]] if par[ci] >= 0 else 0):
+                            ok = False
+                        elif cpa[i] != cpa[ci]:
+                            ok = False
+            elif i == c:
                 ok = True
-                con = constrained[ci]
-                if con >= 0:
-                    k = considered(con, FWD if order[i] > order[con] else BACK)
-                    ok = i == k or i == con or k < i < end[k]
-                if ok:
-                    if order[i] > order[c] and csf[i] != (csf[par[ci]] if par[ci] >= 0 else 0):
-                        ok = False
-                    elif cpa[i] != cpa[ci]:
-                        ok = False
-        elif i == c:
-            ok = True
-        elif p == pc:
-            ok = sib_ok.get(i, False)
-        elif ci == c:  # the target is below the current activity
-            ok = csf[i] == csf_c and cpa[i] == cpa[c]
-        else:  # the target is an ancestor of the current activity
-            ok = exit_ok[i]
-        if ok:
-            if leaf[i]:
-                ok_list[i] = not d
-            else:
-                clusters_ok.append(i)
+            elif p == pc:
+                ok = sib_ok.get(i, False)
+            elif ci == c:  # the target is below the current activity
+                ok = csf[i] == csf_c and cpa[i] == cpa[c]
+            else:  # the target is an ancestor of the current activity
+                ok = exit_ok[i]
+            okp[i] = ok
+    # a leaf target: DB.1.1 of root..leaf
+    ok_list = [o and lf and not d for o, lf, d in zip(okp, leaf, dis)]
+    clusters_ok = [i for i, o, lf in zip(range(n), okp, leaf) if o and not lf]
     # a cluster target: flow into it (SB.2.3 from the cluster), then DB.1.1 of the leaf it reaches
     if clusters_ok:
         _flow_into(e, s, chk, clusters_ok, dis, ok_list)
