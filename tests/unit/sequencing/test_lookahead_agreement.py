@@ -192,3 +192,29 @@ def test_random_trees_cover_the_interesting_cases():
                 seen.add("randomization")
     assert seen >= {"hiddenFromChoice", "disabled", "skip", "stopForwardTraversal", "constrainChoice",
                     "preventActivation", "forwardOnly", "choiceExit=false", "attemptLimit", "randomization"}
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_next_after_is_the_engines_flow_tree_traversal(seed):
+    """The pass's own SB.2.1 step (forward, without children) against the engine's, everywhere."""
+    from coursehost.domain.sequencing.base import FWD
+    from coursehost.domain.sequencing.lookahead import _next_after, _static
+
+    rng = random.Random(7000 + seed)
+    tree = ActivityTree.from_course(random_tree(300 + seed, size=rng.choice([8, 16, 30])))
+    s = SequencingSession(tree, rng=random.Random(seed))
+    st = _static(tree)
+    for n in range(12):
+        if rng.random() < 0.7:
+            _report(s, rng)
+        _step(s, rng)
+        e = s._e
+        memo: dict[int, int] = {}
+        for aid in rng.sample(tree.ids, len(tree.ids)):  # any order: the memo must not matter
+            e.dry = True
+            try:
+                nxt, _d, _end = e.flow_tree_traversal(aid, FWD, False, None)
+            finally:
+                e.dry = False
+            want = -1 if nxt is None else st.index[nxt]
+            assert _next_after(e, st, memo, st.index[aid]) == want, (seed, n, aid)

@@ -473,6 +473,38 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
     return ok_list, dis, com
 
 
+def _next_after(e: ProcessMixin, s: _Static, memo: dict[int, int], x: int) -> int:
+    """The Flow Tree Traversal Subprocess (SB.2.1) forward from X without considering its children
+    and with no previous direction (FlowMixin.flow_tree_traversal(X, forward, False, None), dry):
+    the activity after X's subtree, as an index, or -1 at the end of the tree. The same steps as
+    the engine's: the end when X is the root or the last activity (FlowMixin._is_last), else X's
+    next available sibling, else the same from X's parent; the answer is shared by every activity
+    climbed through (MEMO). Tested against the engine on every activity of random trees."""
+    ids, par, index = s.ids, s.par, s.index
+    is_last, kids = e._is_last, e.kids
+    path: list[int] = []
+    while True:
+        got = memo.get(x)
+        if got is not None:
+            break
+        path.append(x)
+        if x == 0 or is_last(ids[x]):
+            got = -1
+            break
+        sibs = kids(ids[par[x]])
+        try:
+            i = sibs.index(ids[x])
+        except ValueError:  # not available: FlowMixin._sibling positions it before the first
+            i = -1
+        if i + 1 < len(sibs):
+            got = index[sibs[i + 1]]
+            break
+        x = par[x]
+    for y in path:
+        memo[y] = got
+    return got
+
+
 def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: list[int],
                dis: list[bool], ok_list: list[bool]) -> None:
     """SB.2.9's flow(cluster, forward, consider children) and DB.1.1 for the cluster TARGETS:
@@ -487,6 +519,7 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: lis
     rules_check, check_activity, limit_exceeded = e.rules_check, e.check_activity, e.limit_exceeded
     ftt, acts = e.flow_tree_traversal, e.st.acts
     known: dict[int, int] = {}
+    after: dict[int, int] = {}
 
     def first_child(x: int) -> int:
         """SB.2.1 forward, considering children, from cluster X: its first available child
@@ -522,12 +555,7 @@ def _flow_into(e: ProcessMixin, s: _Static, chk: list[bool | None], targets: lis
                 got = -1
                 break
             if has_skip[x] and rules_check(ids[x], "pre", SKIP) is not None:
-                try:
-                    nxt, _d, _end = ftt(ids[x], FWD, False, None)
-                except SequencingError:
-                    got = -1
-                    break
-                x = -1 if nxt is None else index[nxt]
+                x = _next_after(e, s, after, x)
                 continue
             if may_disable[x]:  # SB.2.2-2
                 bad = chk[x]
