@@ -5,18 +5,22 @@ One step = navigate("continue") + report(delivered SCO) + lookahead(), as the pl
 SCO exit. p50 / p99 per step over several hundred steps, with a baseline measured in the same run:
 a plain preorder walk over the same Activity tree (what any per-step tree work costs at minimum).
 Target: p99 < 20 ms at 2,000 activities.
-Run: .venv/bin/python bench/sequencing.py [--steps 400]
+Run: .venv/bin/python bench/sequencing.py [--steps 400] [--exact]
+(--exact: the look-ahead evaluates every choice / jump target on its own through the real processes,
+lookahead_exact, the reference the default one-pass look-ahead is tested against; for comparison.)
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import statistics
 import time
 
 from coursehost.domain.courses.model import AGGREGATION, SCO, Activity
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
+from coursehost.domain.sequencing.lookahead import lookahead_exact
 
 
 def _rollup_rules() -> dict:
@@ -80,7 +84,7 @@ def pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def run(total: int, steps: int) -> dict:
+def run(total: int, steps: int, exact: bool = False) -> dict:
     root = build(total)
     tree = ActivityTree.from_course(root)
     rng = random.Random(42)
@@ -88,6 +92,7 @@ def run(total: int, steps: int) -> dict:
     session.navigate("start")
     step_ms, nav_ms, report_ms, look_ms, base_ms = [], [], [], [], []
     done = 0
+    full_gc = gc.get_stats()[2]["collections"]
     while done < steps:
         cur = session.current
         t0 = time.perf_counter()
@@ -97,7 +102,10 @@ def run(total: int, steps: int) -> dict:
         t1 = time.perf_counter()
         r = session.navigate("continue")
         t2 = time.perf_counter()
-        session.lookahead()
+        if exact:
+            lookahead_exact(session._e)
+        else:
+            session.lookahead()
         t3 = time.perf_counter()
         baseline_walk(root)
         t4 = time.perf_counter()
@@ -111,6 +119,7 @@ def run(total: int, steps: int) -> dict:
             session = SequencingSession(tree, rng=random.Random(done))
             session.navigate("start")
     return {"activities": _count(root), "steps": steps,
+            "full_gc": gc.get_stats()[2]["collections"] - full_gc,
             "step": (statistics.median(step_ms), pct(step_ms, 99)),
             "report": (statistics.median(report_ms), pct(report_ms, 99)),
             "continue": (statistics.median(nav_ms), pct(nav_ms, 99)),
@@ -122,16 +131,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=400)
     parser.add_argument("--sizes", default="100,2000")
+    parser.add_argument("--exact", action="store_true", help="per-target look-ahead (lookahead_exact)")
     args = parser.parse_args()
-    rows = [run(int(n), args.steps) for n in args.sizes.split(",")]
+    rows = [run(int(n), args.steps, args.exact) for n in args.sizes.split(",")]
     print(f"{'activities':>10} {'steps':>6} | {'step p50':>9} {'step p99':>9} | {'continue p99':>12} "
-          f"{'report p99':>10} {'lookahead p99':>13} | {'baseline p50':>12} {'baseline p99':>12} | {'ratio p50':>9}")
+          f"{'report p99':>10} {'lookahead p50':>13} {'lookahead p99':>13} | {'baseline p50':>12} "
+          f"{'baseline p99':>12} | {'ratio p50':>9} | {'full GCs':>8}")
     for r in rows:
         print(f"{r['activities']:>10} {r['steps']:>6} | {r['step'][0]:>8.2f}m {r['step'][1]:>8.2f}m | "
-              f"{r['continue'][1]:>11.2f}m {r['report'][1]:>9.2f}m {r['lookahead'][1]:>12.2f}m | "
-              f"{r['baseline'][0]:>11.3f}m {r['baseline'][1]:>11.3f}m | {r['step'][0] / r['baseline'][0]:>9.1f}")
+              f"{r['continue'][1]:>11.2f}m {r['report'][1]:>9.2f}m {r['lookahead'][0]:>12.2f}m "
+              f"{r['lookahead'][1]:>12.2f}m | {r['baseline'][0]:>11.3f}m {r['baseline'][1]:>11.3f}m | "
+              f"{r['step'][0] / r['baseline'][0]:>9.1f} | {r['full_gc']:>8}")
     print("(times in milliseconds; step = report + continue + lookahead; "
-          "baseline = plain preorder walk of the Activity tree; ratio = step p50 / baseline p50)")
+          "baseline = plain preorder walk of the Activity tree; ratio = step p50 / baseline p50; "
+          "full GCs = generation-2 collections during the steps)"
+          + ("; look-ahead: exact per-target evaluation" if args.exact else ""))
 
 
 if __name__ == "__main__":
