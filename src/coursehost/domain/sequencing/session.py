@@ -37,6 +37,8 @@ _UNSET = (None, "", "unknown")
 #: The run-time key listing the elements the SCO itself set in the session (comma-separated paths
 #: without "cmi.", e.g. "completion_status,objectives.0.success_status"; runtime-data.js snapshot).
 SET_KEY = "set_by_sco"
+#: Whether SequencingSession.lookahead uses the one-pass evaluation (else every target exactly).
+FAST_LOOKAHEAD = False
 
 
 def set_elements(runtime: dict) -> set[str] | None:
@@ -270,9 +272,11 @@ class SequencingSession:
     def lookahead(self) -> dict:
         """Which navigation requests would succeed now, and the table of contents state; runs the
         real processes under the undo journal, so nothing changes."""
-        from coursehost.domain.sequencing.lookahead import lookahead
+        from coursehost.domain.sequencing.lookahead import lookahead, lookahead_exact
 
-        return lookahead(self._e)
+        # The one-pass look-ahead repeats parts of the processes; it is used only while it agrees
+        # with them (tests/unit/sequencing/test_lookahead_agreement.py).
+        return lookahead(self._e) if FAST_LOOKAHEAD else lookahead_exact(self._e)
 
     # ------------------------------------------------------------------ views
     def global_objectives(self) -> list[dict]:
