@@ -47,14 +47,15 @@ class ProcessMixin(FlowMixin):
                 raise SequencingError("NB.2.1-10")
             if cur is None:
                 return None, "choice"
-            if nodes[cur].parent != parent:
-                common = self.tree.common_ancestor(cur, target)
-                acts = self.st.acts
-                for a in self.tree.path_to_root(cur):
-                    if a == common:
-                        break
-                    if acts[a].active and not nodes[a].choice_exit:
-                        raise SequencingError("NB.2.1-8")
+            # NB.2.1 step 7.1.2: every activity from the current one up to the common ancestor
+            # (exclusive) - the current activity itself included, a sibling target too
+            common = self.tree.common_ancestor(cur, target)
+            acts = self.st.acts
+            for a in self.tree.path_to_root(cur):
+                if a == common:
+                    break
+                if acts[a].active and not nodes[a].choice_exit:
+                    raise SequencingError("NB.2.1-8")
             return ("exit" if active else None), "choice"
         if request == "jump":
             if target is None or target not in nodes or not self.available(target):
