@@ -283,14 +283,18 @@ class FlowMixin(RollupMixin):
         return None
 
     def _leave(self, cur: str, common: str) -> tuple[str | None, str | None]:
-        """SB.2.9 step 9: leaving the current branch (choiceExit; the constraining activity)."""
+        """SB.2.9 step 9: leaving the current branch (choiceExit; the constraining activity). The
+        constraining activity is looked for among the current activity's ancestors: constrainChoice
+        on the (leaf) current activity itself does not restrict where the learner may go from it
+        (the ADL RI's choice case #5 walks from the current activity's parent; ADL CM-07d
+        chooses activity_15 from a constrainChoice leaf whose next sibling is activity_14)."""
         constrained = None
         for a in self.tree.path_to_root(cur):
             if a == common:
                 break
             if not self.nodes[a].choice_exit:
                 return "SB.2.9-7", None
-            if constrained is None and self.nodes[a].constrain_choice:
+            if constrained is None and a != cur and self.nodes[a].constrain_choice:
                 constrained = a
         return None, constrained
 
