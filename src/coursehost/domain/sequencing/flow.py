@@ -300,15 +300,16 @@ class FlowMixin(RollupMixin):
 
     def _choice_down(self, common: str, target: str, direction: str, is_target: bool = True) -> str | None:
         """SB.2.9 steps 7/9: the path common ancestor -> TARGET: choice activity traversal (forward)
-        and preventActivation; the exception code, or None. preventActivation is tested on the
-        activities between the common ancestor and the target, not on the target itself (the
-        ADL RI's case #3 walks from the target's parent; ADL CM-17b chooses such a cluster)."""
+        and preventActivation; the exception code, or None. Both are tested on the activities from
+        the common ancestor down to the target's parent, not on the target itself (the activity
+        path excludes the target; the ADL RI's cases #3 and #5 walk from the target's parent:
+        ADL CM-17b chooses a preventActivation cluster, ADL CM-07e a stopForwardTraversal one)."""
         def compute() -> str | None:
             if target != common:
                 code = self._choice_down(common, self.nodes[target].parent, direction, False)  # type: ignore[arg-type]
                 if code is not None:
                     return code
-            if direction == FWD:
+            if direction == FWD and not is_target:
                 try:
                     self.choice_activity_traversal(target, FWD)
                 except SequencingError as exc:
