@@ -441,7 +441,7 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             p = par[i]
             ci = com[i]
             if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
-                ok = csf[i] == 0 and cpa[i] == cpa[0]
+                ok = csf[i] == 0 and (p < 0 or cpa[p] == cpa[0])
             elif ci != c and ci != i and p != pc:
                 ok = general[ci]  # type: ignore[assignment]
                 if ok is None:
@@ -453,14 +453,14 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                     if ok:
                         if order[i] > order[c] and csf[i] != (csf[par[ci]] if par[ci] >= 0 else 0):
                             ok = False
-                        elif cpa[i] != cpa[ci]:
+                        elif cpa[p] != cpa[ci]:
                             ok = False
             elif i == c:
                 ok = True
             elif p == pc:
                 ok = sib_ok.get(i, False)
             elif ci == c:  # the target is below the current activity
-                ok = csf[i] == csf_c and cpa[i] == cpa[c]
+                ok = csf[i] == csf_c and cpa[p] == cpa[c]
             else:  # the target is an ancestor of the current activity
                 ok = exit_ok[i]
             okp[i] = ok
