@@ -12,7 +12,8 @@ Two evaluations of the choice (and jump) targets give the same answers:
   ancestor with the current activity, so it is carried down the tree as a prefix and shared by
   siblings: not available / hidden from choice on the path (steps 2-3), choice control of the
   parent (step 4), stopForwardTraversal (SB.2.4 forward, a prefix count) and preventActivation of
-  inactive activities (a prefix count) on the path from the common ancestor (steps 7, 9),
+  inactive activities (a prefix count) between the common ancestor and the target, both
+  excluded (steps 7, 9),
   choiceExit and the constraining activity (constrainChoice) along the current activity's path
   (steps 8-9, once per ancestor of the current activity; the SB.2.9.1 / SB.2.9.2 choice flow that
   bounds the targets is asked of the engine once per constraining activity and direction), the
@@ -380,8 +381,10 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             elif a != cur:
                 sib_ok[index[a]] = not fwd_only
 
-    # Prefix counts along root..i: stopForwardTraversal activities (SB.2.4 forward) and inactive
-    # preventActivation activities (SB.2.9-6); all zero when the tree has none.
+    # Prefix counts along root..i: stopForwardTraversal activities (SB.2.4 forward, tested on the
+    # common ancestor .. target) and inactive preventActivation activities (SB.2.9-6, tested on the
+    # activities strictly between the common ancestor and the target: cpa[parent] - cpa[common]);
+    # all zero when the tree has none.
     if s.any_stop or s.any_prevent:
         csf = [0] * n
         cpa = [0] * n
