@@ -213,6 +213,10 @@ _VISIT = re.compile(r"^Act(?P<act>\d+[a-z]?)V(?P<n>\d+)\.(?P<rest>.+)$")
 def parse_command(raw: str) -> Command:
     parts = raw.split("->")
     op = parts[0]
+    if op.startswith(("c~", "a~")) and "!" in op and len(parts) >= 3:
+        # DMI Act3V2.commands.47 lacks its "GET->" (element!type hint->value->error, the form of
+        # the GET lines around it): the value the SCO reads back
+        return parse_command("GET->" + raw)
     if op == "COI":
         return Command("COI", raw=raw, ids=[i for i in (parts[1] if len(parts) > 1 else "").split(",") if i])
     if op == "SET":

@@ -283,28 +283,33 @@ class FlowMixin(RollupMixin):
         return None
 
     def _leave(self, cur: str, common: str) -> tuple[str | None, str | None]:
-        """SB.2.9 step 9: leaving the current branch (choiceExit; the constraining activity)."""
+        """SB.2.9 step 9: leaving the current branch (choiceExit; the constraining activity). The
+        constraining activity is looked for among the current activity's ancestors: constrainChoice
+        on the (leaf) current activity itself does not restrict where the learner may go from it
+        (the ADL RI's choice case #5 walks from the current activity's parent; ADL CM-07d
+        chooses activity_15 from a constrainChoice leaf whose next sibling is activity_14)."""
         constrained = None
         for a in self.tree.path_to_root(cur):
             if a == common:
                 break
             if not self.nodes[a].choice_exit:
                 return "SB.2.9-7", None
-            if constrained is None and self.nodes[a].constrain_choice:
+            if constrained is None and a != cur and self.nodes[a].constrain_choice:
                 constrained = a
         return None, constrained
 
     def _choice_down(self, common: str, target: str, direction: str, is_target: bool = True) -> str | None:
         """SB.2.9 steps 7/9: the path common ancestor -> TARGET: choice activity traversal (forward)
-        and preventActivation; the exception code, or None. preventActivation is tested on the
-        activities between the common ancestor and the target, not on the target itself (the
-        ADL RI's case #3 walks from the target's parent; ADL CM-17b chooses such a cluster)."""
+        and preventActivation; the exception code, or None. Both are tested on the activities from
+        the common ancestor down to the target's parent, not on the target itself (the activity
+        path excludes the target; the ADL RI's cases #3 and #5 walk from the target's parent:
+        ADL CM-17b chooses a preventActivation cluster, ADL CM-07e a stopForwardTraversal one)."""
         def compute() -> str | None:
             if target != common:
                 code = self._choice_down(common, self.nodes[target].parent, direction, False)  # type: ignore[arg-type]
                 if code is not None:
                     return code
-            if direction == FWD:
+            if direction == FWD and not is_target:
                 try:
                     self.choice_activity_traversal(target, FWD)
                 except SequencingError as exc:

@@ -47,14 +47,15 @@ class ProcessMixin(FlowMixin):
                 raise SequencingError("NB.2.1-10")
             if cur is None:
                 return None, "choice"
-            if nodes[cur].parent != parent:
-                common = self.tree.common_ancestor(cur, target)
-                acts = self.st.acts
-                for a in self.tree.path_to_root(cur):
-                    if a == common:
-                        break
-                    if acts[a].active and not nodes[a].choice_exit:
-                        raise SequencingError("NB.2.1-8")
+            # NB.2.1 step 7.1.2: every activity from the current one up to the common ancestor
+            # (exclusive) - the current activity itself included, a sibling target too
+            common = self.tree.common_ancestor(cur, target)
+            acts = self.st.acts
+            for a in self.tree.path_to_root(cur):
+                if a == common:
+                    break
+                if acts[a].active and not nodes[a].choice_exit:
+                    raise SequencingError("NB.2.1-8")
             return ("exit" if active else None), "choice"
         if request == "jump":
             if target is None or target not in nodes or not self.available(target):
@@ -108,6 +109,8 @@ class ProcessMixin(FlowMixin):
                     continue
                 if ses.current == root and seq != "retry":
                     return "exit"
+                if ses.current == root:
+                    self._new_tree_attempt()
                 return seq
         if request == "retryAll":
             request, then = "exitAll", "retry"
@@ -123,6 +126,8 @@ class ProcessMixin(FlowMixin):
                 if acts[x].suspended:
                     acts[x].suspended = False
             ses.current = root
+            if then == "retry":
+                self._new_tree_attempt()
             return then
         if request == "suspendAll":
             a = acts[cur]
@@ -149,6 +154,19 @@ class ProcessMixin(FlowMixin):
             ses.current = root
             return "exit"
         raise SequencingError("TB.2.3-7")
+
+    def _new_tree_attempt(self) -> None:
+        """TB.2.3 ends with a retry of the root: a new attempt on the whole activity tree. Global
+        objectives scoped to this tree (adlseq:objectivesGlobalToSystem="false", CAM 5.1.1 / SN 3.10)
+        start over with it; the ADL RI clears them in doTerminationRequest (ADL RU-13d)."""
+        if self.tree.objectives_global_to_system:
+            return
+        for g in self.st.globals.values():
+            for name in g.FIELDS:
+                default = g.DEFAULTS[name]
+                if getattr(g, name) != default:
+                    setattr(g, name, default)
+        self.log("TB.2.3: retry of the root: the tree's global objectives start over")
 
     def exit_action_rules(self) -> None:
         """Sequencing Exit Action Rules Subprocess (TB.2.1)."""

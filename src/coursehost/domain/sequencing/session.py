@@ -171,9 +171,13 @@ class SequencingSession:
         cs = runtime.get("completion_status")
         # What the SCO itself set this attempt (even "unknown"): UP.4 must not default it (ADL
         # CM-06, RU-19a).
-        if set_by is not None and "completion_status" in set_by:
+        # The cmi.objectives entry whose id is the primary objective's is the same objective (RTE
+        # 4.2.17), so a status the SCO set there counts as set by the content too (ADL OB-17b).
+        if set_by is not None and ("completion_status" in set_by
+                                   or f"objectives.{primary_index}.completion_status" in set_by):
             a.content_completion = True
-        if set_by is not None and "success_status" in set_by:
+        if set_by is not None and ("success_status" in set_by
+                                   or f"objectives.{primary_index}.success_status" in set_by):
             a.content_success = True
         if node.completed_by_measure and a.amount_status:
             a.attempt_progress, a.attempt_completed = True, a.amount >= node.min_progress
