@@ -3,7 +3,10 @@ every choice / jump target run through NB.2.1, SB.2.9 / SB.2.13 and DB.1.1 by th
 target by target, on seeded random trees and random learner histories: constrainChoice,
 preventActivation, forwardOnly, choiceExit=false, choice=false, hiddenFromChoice / disabled /
 skip / stopForwardTraversal pre-condition rules, exit and post-condition rules, attempt limits,
-selection & randomization, suspended activities. And, for a sample of targets, against actually
+selection & randomization, suspended activities; with `rich` trees also non-tracked activities,
+global objectives read and written through maps (satisfaction, measure, completion),
+satisfiedByMeasure / completedByMeasure, measure conditions, rollup rules, useCurrentAttempt*Info
+and what the SCO set itself (set_by_sco). And, for a sample of targets, against actually
 navigating from a copy of the state."""
 
 from __future__ import annotations
@@ -61,14 +64,87 @@ def _seq(rng: random.Random, leaf: bool) -> dict[str, Any]:
     return seq
 
 
-def random_tree(seed: int, size: int = 18) -> Activity:
+GLOBALS = ["g1", "g2", "g3"]
+RICH_CONDS = CONDS + ["objectiveMeasureKnown", "objectiveMeasureGreaterThan", "objectiveMeasureLessThan"]
+
+
+def _rollup_rule(rng: random.Random) -> dict[str, Any]:
+    action = rng.choice(["satisfied", "notSatisfied", "completed", "incomplete"])
+    cond = rng.choice(["satisfied", "completed", "attempted", "objectiveStatusKnown", "activityProgressKnown",
+                       "attemptLimitExceeded", "not satisfied", "not completed"])
+    neg = cond.startswith("not ")
+    rr: dict[str, Any] = {"childActivitySet": rng.choice(["all", "any", "none", "atLeastCount", "atLeastPercent"]),
+                          "rollupConditions": {"conditionCombination": "any", "rollupCondition": [
+                              {"condition": cond[4:] if neg else cond, "operator": "not" if neg else "noOp"}]},
+                          "rollupAction": {"action": action}}
+    if rr["childActivitySet"] == "atLeastCount":
+        rr["minimumCount"] = rng.choice([1, 2])
+    elif rr["childActivitySet"] == "atLeastPercent":
+        rr["minimumPercent"] = rng.choice([0.5, 1.0])
+    return rr
+
+
+def _enrich(rng: random.Random, seq: dict[str, Any], leaf: bool) -> dict[str, Any]:
+    """Objectives, maps, tracking and rollup (the parts of the engine the look-ahead reads only
+    through its rule evaluation and the real termination); the activity's data (completionThreshold)."""
+    data: dict[str, Any] = {}
+    p = rng.random
+    if p() < 0.15:
+        seq.setdefault("deliveryControls", {})["tracked"] = False
+    if leaf and p() < 0.2:
+        seq.setdefault("deliveryControls", {})["completionSetByContent"] = True
+    if leaf and p() < 0.2:
+        seq.setdefault("deliveryControls", {})["objectiveSetByContent"] = True
+    primary: dict[str, Any] = {"objectiveID": f"p{rng.randrange(10 ** 6)}"}
+    if p() < 0.25:
+        primary["satisfiedByMeasure"] = True
+        primary["minNormalizedMeasure"] = rng.choice([0.0, 0.5, 0.8])
+    adl_maps = []
+    if p() < 0.5:
+        target = rng.choice(GLOBALS)
+        primary["mapInfo"] = [{"targetObjectiveID": target, "readSatisfiedStatus": p() < 0.6,
+                               "readNormalizedMeasure": p() < 0.5, "writeSatisfiedStatus": p() < 0.6,
+                               "writeNormalizedMeasure": p() < 0.5}]
+        if p() < 0.5:
+            adl_maps.append({"targetObjectiveID": target, "readCompletionStatus": p() < 0.5,
+                             "writeCompletionStatus": p() < 0.5, "readProgressMeasure": p() < 0.5,
+                             "writeProgressMeasure": p() < 0.5})
+    objectives: dict[str, Any] = {"primaryObjective": primary}
+    if p() < 0.3:
+        objectives["objective"] = [{"objectiveID": "local", "mapInfo": [
+            {"targetObjectiveID": rng.choice(GLOBALS), "readSatisfiedStatus": True,
+             "writeSatisfiedStatus": p() < 0.5}]}]
+    seq["objectives"] = objectives
+    if adl_maps:
+        seq["adlseqObjectives"] = {"objective": [{"objectiveID": primary["objectiveID"], "mapInfo": adl_maps}]}
+    if leaf and p() < 0.15:
+        data["completionThreshold"] = {"completedByMeasure": True, "minProgressMeasure": rng.choice([0.5, 1.0])}
+    if not leaf:
+        if p() < 0.3:
+            seq["rollupRules"] = {"rollupRule": [_rollup_rule(rng) for _ in range(rng.choice([1, 2]))]}
+        if p() < 0.3:
+            seq["controlMode"]["useCurrentAttemptObjectiveInfo"] = p() < 0.5
+            seq["controlMode"]["useCurrentAttemptProgressInfo"] = p() < 0.5
+    # pre-condition rules that read an objective by name or its measure
+    for r in seq.get("sequencingRules", {}).get("preConditionRule", []):
+        for c in r["ruleConditions"]["ruleCondition"]:
+            if p() < 0.3:
+                c["condition"] = rng.choice(RICH_CONDS[-3:])
+                c["measureThreshold"] = rng.choice([0.0, 0.5])
+            if p() < 0.3 and "objective" in objectives:
+                c["referencedObjective"] = "local"
+    return data
+
+
+def random_tree(seed: int, size: int = 18, rich: bool = False) -> Activity:
     rng = random.Random(seed)
     counter = iter(range(10 ** 6))
 
     def make(budget: int, depth: int) -> Activity:
         n = next(counter)
         if budget <= 1 or depth >= 4:
-            return sco(f"s{n}", _seq(rng, True))
+            seq = _seq(rng, True)
+            return sco(f"s{n}", seq, **(_enrich(rng, seq, True) if rich else {}))
         k = rng.randint(1, min(4, budget - 1))
         rest = budget - 1
         sizes = [1] * k
@@ -79,12 +155,14 @@ def random_tree(seed: int, size: int = 18) -> Activity:
             seq.pop("limitConditions", None)
             seq["sequencingRules"] = {}
             seq["controlMode"]["flow"] = True
+        if rich:
+            _enrich(rng, seq, False)
         return agg(f"a{n}", [make(s, depth + 1) for s in sizes], seq)
 
     return make(size, 0)
 
 
-def _report(s: SequencingSession, rng: random.Random) -> None:
+def _report(s: SequencingSession, rng: random.Random, rich: bool = False) -> None:
     cur = s.current
     if cur is None or not s.tree.is_leaf(cur):
         return
@@ -95,6 +173,17 @@ def _report(s: SequencingSession, rng: random.Random) -> None:
         data["success_status"] = rng.choice(["passed", "failed", "unknown"])
     if rng.random() < 0.15:
         data["exit"] = "suspend"
+    if rich:
+        if rng.random() < 0.5:
+            data["score"] = {"scaled": rng.choice([-0.5, 0.0, 0.5, 0.9])}
+        if rng.random() < 0.3:
+            data["progress_measure"] = rng.choice([0.2, 0.5, 1.0])
+        if rng.random() < 0.3:
+            data["completion_status"] = "unknown"
+        if rng.random() < 0.3:
+            data["objectives"] = [{"id": "local", "success_status": rng.choice(["passed", "failed", "unknown"])}]
+        if rng.random() < 0.7:
+            data["set_by_sco"] = ",".join(k for k in ("completion_status", "success_status") if k in data)
     s.report(cur, data)
 
 
@@ -142,6 +231,56 @@ def test_fast_lookahead_equals_exact_on_random_trees(seed):
         if rng.random() < 0.1:  # through the serialised state as the service does
             s = SequencingSession(tree, state=copy.deepcopy(s.to_state()), rng=random.Random(n))
         _compare(s, f"seed {seed} step {n} current {s.current} suspended {s.suspended}")
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_fast_lookahead_equals_exact_with_objectives_and_rollup(seed):
+    """The same comparison on `rich` trees: global objectives, measures, tracking and rollup rules
+    decide the rule conditions the pass evaluates."""
+    rng = random.Random(3000 + seed)
+    tree = ActivityTree.from_course(random_tree(200 + seed, size=rng.choice([6, 12, 18, 30]), rich=True))
+    s = SequencingSession(tree, rng=random.Random(seed))
+    _compare(s, f"rich seed {seed} before start")
+    for n in range(40):
+        if rng.random() < 0.7:
+            _report(s, rng, rich=True)
+        _step(s, rng)
+        if rng.random() < 0.1:
+            s = SequencingSession(tree, state=copy.deepcopy(s.to_state()), rng=random.Random(n))
+        _compare(s, f"rich seed {seed} step {n} current {s.current} suspended {s.suspended}")
+
+
+def test_rich_random_trees_cover_the_engine_features():
+    """The rich generator does produce the features it is meant to exercise."""
+    seen: set[str] = set()
+    for seed in range(60):
+        rng = random.Random(3000 + seed)
+        tree = ActivityTree.from_course(random_tree(200 + seed, size=rng.choice([6, 12, 18, 30]), rich=True))
+        for n in tree.nodes.values():
+            if not n.tracked:
+                seen.add("untracked")
+            if n.rollup_rules:
+                seen.add("rollupRules")
+            if n.completed_by_measure:
+                seen.add("completedByMeasure")
+            for od in n.objectives:
+                if od.satisfied_by_measure:
+                    seen.add("satisfiedByMeasure")
+                for m in od.maps:
+                    if m.read_satisfied:
+                        seen.add("read")
+                    if m.write_satisfied:
+                        seen.add("write")
+                    if m.read_completion:
+                        seen.add("readCompletion")
+            for r in n.pre_rules:
+                for c in r.conditions:
+                    if c.condition.startswith("objectiveMeasure"):
+                        seen.add("measureCondition")
+                    if c.objective is not None:
+                        seen.add("referencedObjective")
+    assert seen >= {"untracked", "rollupRules", "completedByMeasure", "satisfiedByMeasure", "read", "write",
+                    "readCompletion", "measureCondition", "referencedObjective"}
 
 
 @pytest.mark.parametrize("seed", range(12))

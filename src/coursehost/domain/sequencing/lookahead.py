@@ -11,8 +11,9 @@ Two evaluations of the choice (and jump) targets give the same answers:
   Each check of SB.2.9 is a property of the path root..target or of the path from the common
   ancestor with the current activity, so it is carried down the tree as a prefix and shared by
   siblings: not available / hidden from choice on the path (steps 2-3), choice control of the
-  parent (step 4), stopForwardTraversal (SB.2.4 forward, a prefix count) and preventActivation of
-  inactive activities (a prefix count) on the path from the common ancestor (steps 7, 9),
+  parent (step 4), stopForwardTraversal (SB.2.4 forward, a prefix count) on the common ancestor ..
+  the target's parent and preventActivation of inactive activities (a prefix count) strictly
+  between the common ancestor and the target; the target itself is never tested (steps 7, 9),
   choiceExit and the constraining activity (constrainChoice) along the current activity's path
   (steps 8-9, once per ancestor of the current activity; the SB.2.9.1 / SB.2.9.2 choice flow that
   bounds the targets is asked of the engine once per constraining activity and direction), the
@@ -305,10 +306,9 @@ def lookahead(e: ProcessMixin) -> dict[str, Any]:
         parent_choice, leaf = s.parent_choice, s.leaf
         if c0 < 0:  # NB.2.1-10 only
             nav_ok = parent_choice
-        else:  # NB.2.1-10, and NB.2.1-8 unless the target is a sibling of the current activity
+        else:  # NB.2.1-10, and NB.2.1-8 (a sibling of the current activity included)
             com0 = com if com is not None and cur == cur0 else _common(s, nb_ok)
-            par0 = par[c0]
-            nav_ok = [pc and (p == par0 or nb_ok[c]) for pc, p, c in zip(parent_choice, par, com0)]
+            nav_ok = [pc and nb_ok[c] for pc, c in zip(parent_choice, com0)]
         if fixed is None:
             choice_l = [a and b for a, b in zip(nav_ok, seq_ok)]
         else:
@@ -340,7 +340,8 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
 
     # Along the current activity's path: for each ancestor A (the common ancestor of the current
     # activity and a target), may the learner leave cur .. below A (choiceExit, SB.2.9 steps 8-9),
-    # and which activity constrains the choice (the deepest constrainChoice on that path).
+    # and which activity constrains the choice (the deepest constrainChoice on that path, the
+    # current activity itself left out: FlowMixin._leave).
     c = -1 if cur is None else index[cur]
     exit_ok: dict[int, bool] = {}
     constrained: dict[int, int] = {}
@@ -352,7 +353,7 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             constrained[ai] = con
             if not nodes[a].choice_exit:
                 ok = False
-            if con < 0 and nodes[a].constrain_choice:
+            if con < 0 and a != cur and nodes[a].constrain_choice:  # not the current activity
                 con = ai
     # SB.2.9.1 / SB.2.9.2 for each constraining activity and direction, evaluated by the engine
     consider: dict[tuple[int, str], int] = {}
@@ -380,8 +381,11 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             elif a != cur:
                 sib_ok[index[a]] = not fwd_only
 
-    # Prefix counts along root..i: stopForwardTraversal activities (SB.2.4 forward) and inactive
-    # preventActivation activities (SB.2.9-6); all zero when the tree has none.
+    # Prefix counts along root..i: stopForwardTraversal activities (SB.2.4 forward, tested on the
+    # common ancestor .. the target's parent: csf[parent] - csf[parent of common]) and inactive
+    # preventActivation activities (SB.2.9-6, tested on the activities strictly between the common
+    # ancestor and the target: cpa[parent] - cpa[common]);
+    # all zero when the tree has none.
     if s.any_stop or s.any_prevent:
         csf = [0] * n
         cpa = [0] * n
@@ -441,7 +445,7 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
             p = par[i]
             ci = com[i]
             if c < 0:  # no current activity: the path root -> target (SB.2.9 step 7)
-                ok = csf[i] == 0 and cpa[i] == cpa[0]
+                ok = p < 0 or (csf[p] == 0 and cpa[p] == cpa[0])
             elif ci != c and ci != i and p != pc:
                 ok = general[ci]  # type: ignore[assignment]
                 if ok is None:
@@ -451,16 +455,16 @@ def _choice_pass(e: ProcessMixin, s: _Static, cur: str | None,
                         k = considered(con, FWD if order[i] > order[con] else BACK)
                         ok = i == k or i == con or k < i < end[k]
                     if ok:
-                        if order[i] > order[c] and csf[i] != (csf[par[ci]] if par[ci] >= 0 else 0):
+                        if order[i] > order[c] and csf[p] != (csf[par[ci]] if par[ci] >= 0 else 0):
                             ok = False
-                        elif cpa[i] != cpa[ci]:
+                        elif cpa[p] != cpa[ci]:
                             ok = False
             elif i == c:
                 ok = True
             elif p == pc:
                 ok = sib_ok.get(i, False)
             elif ci == c:  # the target is below the current activity
-                ok = csf[i] == csf_c and cpa[i] == cpa[c]
+                ok = csf[p] == csf_c and cpa[p] == cpa[c]
             else:  # the target is an ancestor of the current activity
                 ok = exit_ok[i]
             okp[i] = ok

@@ -38,7 +38,7 @@ _UNSET = (None, "", "unknown")
 #: without "cmi.", e.g. "completion_status,objectives.0.success_status"; runtime-data.js snapshot).
 SET_KEY = "set_by_sco"
 #: Whether SequencingSession.lookahead uses the one-pass evaluation (else every target exactly).
-FAST_LOOKAHEAD = False
+FAST_LOOKAHEAD = True
 
 
 def set_elements(runtime: dict) -> set[str] | None:
