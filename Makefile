@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/coursehost/static/vendor
 
-.PHONY: serve test deps test-deps npm-deps chromium worker bench conformance-scorm2004 lint clean
+.PHONY: serve test deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs lint clean
 
 serve: deps
 	$(BIN)/coursehost serve
@@ -56,6 +56,10 @@ bench: test-deps
 
 conformance-scorm2004: test-deps
 	$(BIN)/python -m tests.conformance.scorm2004
+
+# ADL's LRS suite, cloned and npm-installed outside the tree: COURSEHOST_LRS_SUITE=/path/to/suite
+conformance-lrs: test-deps
+	$(BIN)/python -m tests.conformance.lrs
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info src/*.egg-info

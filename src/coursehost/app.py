@@ -70,9 +70,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     from coursehost.player import build_player_router
 
     app.include_router(build_player_router())
+    from coursehost.lrs_http import build_lrs_router
+
+    app.include_router(build_lrs_router())
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,
         r"/api/v2/courses/[^/]+(/versions/[^/]+)?/asset/upload$": uploads,
+        r"/lrs/": services.settings.lrs_max_body_bytes,
     })
     return app

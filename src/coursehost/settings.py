@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(1_048_576, description="largest JSON request body accepted")
     worker_poll_seconds: float = Field(1.0, description="how often an idle worker looks for jobs")
     job_lease_seconds: float = Field(300.0, description="a running job not finished by then is run again")
+    lrs_max_body_bytes: int = Field(
+        16 * 1024 * 1024, description="largest request body the LRS accepts (statements with attachments)")
     page_size: int = Field(100, description="items per page in API lists")
     import_max_package_bytes: int = Field(
         4 * 1024**3, description="largest course package accepted (upload or fetch)"

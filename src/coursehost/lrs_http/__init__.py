@@ -1,0 +1,112 @@
+"""The xAPI LRS of every application under /lrs/{appId}/ (xAPI 1.0.3 and 2.0.0).
+
+One catch-all route hands each request to `dispatch`, which unwraps the alternate request syntax,
+negotiates the version, authenticates and calls the resource handler registered in
+`lrs_http.response.HANDLERS`. Every answer carries X-Experience-API-Version and CORS headers
+(content in a browser on another origin talks to the LRS with an Authorization header, no cookies)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from coursehost.domain.lrs.errors import XapiError
+from coursehost.domain.lrs.versions import V1, V2, negotiate
+from coursehost.lrs_http.auth import authenticate
+from coursehost.lrs_http.request import XapiRequest, single_params, unwrap_alternate
+from coursehost.lrs_http.response import HANDLERS, XapiResponse
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/lrs"
+PUBLIC_RESOURCES = {"about"}
+METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
+_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Type, X-Experience-API-Version, "
+                                     "X-Experience-API-Consistent-Through",
+}
+CORS_PREFLIGHT = {
+    **CORS,
+    "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Experience-API-Version, If-Match, "
+                                    "If-None-Match",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def build_lrs_router() -> APIRouter:
+    """The LRS route; importing the resource modules registers their handlers."""
+    from coursehost.lrs_http import about, agents, documents, statements  # noqa: F401
+
+    router = APIRouter()
+    router.add_api_route(PREFIX + "/{app_id}/{resource:path}", lrs_endpoint, methods=METHODS,
+                         include_in_schema=False)
+    return router
+
+
+async def lrs_endpoint(request: Request, app_id: str, resource: str) -> Response:
+    body = await request.body()
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
+    base_url = request.app.state.services.settings.base_url.rstrip("/")
+    return await run_in_threadpool(
+        dispatch, request.app.state.services, method=request.method, app_id=app_id,
+        resource=resource.strip("/"), query=request.url.query, headers=headers, body=body, base_url=base_url)
+
+
+def dispatch(services, *, method: str, app_id: str, resource: str, query: str, headers: dict[str, str],
+             body: bytes, base_url: str) -> Response:
+    """Answer one LRS request; every error becomes a status and a {"message"} body."""
+    if method == "OPTIONS":
+        return Response(status_code=204, headers=CORS_PREFLIGHT)
+    version = V1
+    try:
+        params = single_params(parse_qsl(query, keep_blank_values=True))
+        alternate = method == "POST" and "method" in params
+        if alternate:
+            method, params, headers, body = unwrap_alternate(method, params, headers, body)
+        table = HANDLERS.get(resource)
+        if table is None:
+            raise NotFound(f"The LRS has no resource {resource!r}")
+        handler = table.get("GET" if method == "HEAD" else method)
+        if handler is None:
+            raise XapiError(405, f"{method} is not allowed on {resource}")
+        raw_version = headers.get("x-experience-api-version")
+        version = V1 if resource in PUBLIC_RESOURCES and raw_version is None else negotiate(raw_version)
+        if alternate and version == V2:
+            raise InvalidInput("The alternate request syntax is not part of xAPI 2.0 (9274.1.1 4.1.5)")
+        principal = None
+        if resource not in PUBLIC_RESOURCES:
+            principal = authenticate(services, app_id=app_id, authorization=headers.get("authorization"),
+                                     base_url=base_url)
+            if principal is None:
+                return _finish(XapiResponse.json({"message": "Authorization Required."}, 401,
+                                                 {"WWW-Authenticate": 'Basic realm="xAPI"'}), method, version)
+        request = XapiRequest(method=method, resource=resource, params=params, headers=headers, body=body,
+                              version=version, principal=principal, alternate=alternate, base_url=base_url)
+        result = handler(request, services)
+    except XapiError as exc:
+        result = XapiResponse.json({"message": str(exc)}, exc.status)
+    except DomainError as exc:
+        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
+        result = XapiResponse.json({"message": str(exc)}, status)
+    except Exception:
+        log.exception("LRS request failed: %s %s", method, resource)
+        result = XapiResponse.json({"message": "Internal error in the LRS"}, 500)
+    return _finish(result, method, version)
+
+
+def _finish(result: XapiResponse, method: str, version: str) -> Response:
+    headers = {**CORS, **result.headers, "X-Experience-API-Version": version}
+    if result.content_type:
+        headers["Content-Type"] = result.content_type
+    if method == "HEAD":
+        headers["Content-Length"] = str(len(result.body))
+        return Response(status_code=result.status, headers=headers)
+    return Response(content=result.body, status_code=result.status, headers=headers)

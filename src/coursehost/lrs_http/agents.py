@@ -1,0 +1,1 @@
+"""xAPI agents resource(s)."""

@@ -1,0 +1,80 @@
+"""Who is calling an application's LRS: an activity-provider credential (XapiApi), the
+application's own API credentials (root), or an OAuth token issued to the application."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+
+from sqlalchemy import select
+
+from coursehost.db.models.tenancy import Application
+from coursehost.db.models.xapi import XapiCredential
+from coursehost.domain.applications.auth import (
+    PRINCIPALS, authenticate_basic_cached, authenticate_token_cached,
+)
+from coursehost.lrs_http.request import LrsPrincipal
+
+
+def authority_for(base_url: str, app_id: str, account_name: str, name: str | None) -> dict:
+    """The authority stamped on statements a caller writes (xAPI 1.0.3 §2.4.9): an Agent with an
+    account on this LRS."""
+    agent = {"objectType": "Agent", "account": {"homePage": f"{base_url}/lrs/{app_id}", "name": account_name}}
+    if name:
+        agent["name"] = name
+    return agent
+
+
+def authenticate(services, *, app_id: str, authorization: str | None, base_url: str) -> LrsPrincipal | None:
+    """The principal AUTHORIZATION stands for on APP_ID's LRS, or None (401)."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic":
+        try:
+            key, sep, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not sep:
+            return None
+        return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
+            services, app_id, key, secret, base_url)
+    if scheme == "bearer":
+        principal = authenticate_token_cached(services.session_factory, instance_key=services.instance_key,
+                                              token=value.strip())
+        if principal is None or principal.app_id != app_id:
+            return None
+        return LrsPrincipal(principal.app_pk, app_id, None, "ROOT",
+                            authority_for(base_url, app_id, app_id, None))
+    return None
+
+
+def _by_app_secret(services, app_id: str, key: str, secret: str, base_url: str) -> LrsPrincipal | None:
+    if key != app_id:
+        return None
+    principal = authenticate_basic_cached(services.session_factory, box=services.box, app_id=app_id, secret=secret)
+    if principal is None:
+        return None
+    return LrsPrincipal(principal.app_pk, app_id, None, "ROOT", authority_for(base_url, app_id, app_id, None))
+
+
+def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: str) -> LrsPrincipal | None:
+    def load():
+        with services.session_factory() as session:
+            row = session.execute(
+                select(XapiCredential.secret_encrypted, XapiCredential.name, XapiCredential.permissions_level,
+                       Application.pk)
+                .join(Application, Application.pk == XapiCredential.application_pk)
+                .where(Application.app_id == app_id, XapiCredential.credential_id == key,
+                       XapiCredential.is_enabled.is_(True))
+            ).first()
+            return None if row is None else tuple(row)
+
+    row = PRINCIPALS.get_or_load(("xapi", app_id, key), load)
+    if row is None:
+        return None
+    secret_encrypted, name, level, app_pk = row
+    if not hmac.compare_digest(services.box.decrypt(secret_encrypted).encode(), secret.encode()):
+        return None
+    return LrsPrincipal(app_pk, app_id, key, level, authority_for(base_url, app_id, key, name))

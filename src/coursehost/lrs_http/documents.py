@@ -1,0 +1,1 @@
+"""xAPI documents resource(s)."""

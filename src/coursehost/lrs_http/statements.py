@@ -1,0 +1,1 @@
+"""xAPI statements resource(s)."""
