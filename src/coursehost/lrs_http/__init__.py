@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.versions import V1, V2, negotiate
-from coursehost.lrs_http.auth import authenticate
+from coursehost.lrs_http.auth import SignedRequest, authenticate
 from coursehost.lrs_http.request import XapiRequest, single_params, unwrap_alternate
 from coursehost.lrs_http.response import HANDLERS, XapiResponse
 
@@ -55,18 +55,35 @@ async def lrs_endpoint(request: Request, app_id: str, resource: str) -> Response
     body = await request.body()
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
     base_url = request.app.state.services.settings.base_url.rstrip("/")
+    url = str(request.url.replace(query="", fragment="")).rstrip("?")
     return await run_in_threadpool(
         dispatch, request.app.state.services, method=request.method, app_id=app_id,
-        resource=resource.strip("/"), query=request.url.query, headers=headers, body=body, base_url=base_url)
+        resource=resource.strip("/"), query=request.url.query, headers=headers, body=body, base_url=base_url,
+        url=url)
+
+
+def _signed_request(method: str, url: str, query: str, headers: dict[str, str], body: bytes) -> SignedRequest | None:
+    """What an OAuth 1.0a signature covers; built only for requests that carry one."""
+    auth = headers.get("authorization", "")
+    form = []
+    if headers.get("content-type", "").split(";", 1)[0].strip().lower() == "application/x-www-form-urlencoded":
+        form = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+        if not auth:  # alternate request syntax: the Authorization header travels in the form
+            auth = next((v for k, v in form if k.lower() == "authorization"), "")
+    if not auth.lower().startswith("oauth "):
+        return None
+    params = parse_qsl(query, keep_blank_values=True) + [(k, v) for k, v in form if k.lower() != "authorization"]
+    return SignedRequest(method, url, params)
 
 
 def dispatch(services, *, method: str, app_id: str, resource: str, query: str, headers: dict[str, str],
-             body: bytes, base_url: str) -> Response:
+             body: bytes, base_url: str, url: str = "") -> Response:
     """Answer one LRS request; every error becomes a status and a {"message"} body."""
     if method == "OPTIONS":
         return Response(status_code=204, headers=CORS_PREFLIGHT)
     version = V1
     try:
+        signed = _signed_request(method, url, query, headers, body)
         params = single_params(parse_qsl(query, keep_blank_values=True))
         alternate = method == "POST" and "method" in params
         if alternate:
@@ -84,7 +101,7 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         principal = None
         if resource not in PUBLIC_RESOURCES:
             principal = authenticate(services, app_id=app_id, authorization=headers.get("authorization"),
-                                     base_url=base_url)
+                                     base_url=base_url, signed=signed)
             if principal is None:
                 return _finish(XapiResponse.json({"message": "Authorization Required."}, 401,
                                                  {"WWW-Authenticate": 'Basic realm="xAPI"'}), method, version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hmac
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -13,7 +14,18 @@ from coursehost.db.models.xapi import XapiCredential
 from coursehost.domain.applications.auth import (
     PRINCIPALS, authenticate_basic_cached, authenticate_token_cached,
 )
+from coursehost.lrs_http import oauth1
 from coursehost.lrs_http.request import LrsPrincipal
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """The request as it went over the wire, for an OAuth 1.0a signature (before the alternate
+    request syntax is unwrapped): method, URL without query, query and form parameters."""
+
+    method: str
+    url: str
+    params: list[tuple[str, str]]
 
 
 def authority_for(base_url: str, app_id: str, account_name: str, name: str | None) -> dict:
@@ -25,12 +37,16 @@ def authority_for(base_url: str, app_id: str, account_name: str, name: str | Non
     return agent
 
 
-def authenticate(services, *, app_id: str, authorization: str | None, base_url: str) -> LrsPrincipal | None:
+def authenticate(services, *, app_id: str, authorization: str | None, base_url: str,
+                 signed: SignedRequest | None = None) -> LrsPrincipal | None:
     """The principal AUTHORIZATION stands for on APP_ID's LRS, or None (401)."""
     if not authorization:
         return None
     scheme, _, value = authorization.strip().partition(" ")
     scheme = scheme.lower()
+    if scheme == "oauth":
+        oauth = oauth1.parse_authorization(authorization)
+        return None if oauth is None or signed is None else _by_oauth(services, app_id, oauth, signed, base_url)
     if scheme == "basic":
         try:
             key, sep, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
@@ -59,22 +75,38 @@ def _by_app_secret(services, app_id: str, key: str, secret: str, base_url: str) 
     return LrsPrincipal(principal.app_pk, app_id, None, "ROOT", authority_for(base_url, app_id, app_id, None))
 
 
-def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: str) -> LrsPrincipal | None:
+def _by_oauth(services, app_id: str, oauth: dict, signed: SignedRequest, base_url: str) -> LrsPrincipal | None:
+    row = _credential_row(services, app_id, oauth.get("oauth_consumer_key", ""))
+    if row is None or row[4] != "OAUTH":
+        return None
+    secret_encrypted, name, level, app_pk, _ = row
+    if not oauth1.verify(method=signed.method, url=signed.url, oauth=oauth, other_params=signed.params,
+                         consumer_secret=services.box.decrypt(secret_encrypted)):
+        return None
+    key = oauth["oauth_consumer_key"]
+    return LrsPrincipal(app_pk, app_id, key, level, authority_for(base_url, app_id, key, name))
+
+
+def _credential_row(services, app_id: str, key: str) -> tuple | None:
     def load():
         with services.session_factory() as session:
             row = session.execute(
                 select(XapiCredential.secret_encrypted, XapiCredential.name, XapiCredential.permissions_level,
-                       Application.pk)
+                       Application.pk, XapiCredential.auth)
                 .join(Application, Application.pk == XapiCredential.application_pk)
                 .where(Application.app_id == app_id, XapiCredential.credential_id == key,
                        XapiCredential.is_enabled.is_(True))
             ).first()
             return None if row is None else tuple(row)
 
-    row = PRINCIPALS.get_or_load(("xapi", app_id, key), load)
-    if row is None:
+    return PRINCIPALS.get_or_load(("xapi", app_id, key), load)
+
+
+def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: str) -> LrsPrincipal | None:
+    row = _credential_row(services, app_id, key)
+    if row is None or row[4] == "OAUTH":  # an OAUTH credential signs its requests, never sends its secret
         return None
-    secret_encrypted, name, level, app_pk = row
+    secret_encrypted, name, level, app_pk, _ = row
     if not hmac.compare_digest(services.box.decrypt(secret_encrypted).encode(), secret.encode()):
         return None
     return LrsPrincipal(app_pk, app_id, key, level, authority_for(base_url, app_id, key, name))
