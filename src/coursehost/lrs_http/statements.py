@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 
 from coursehost.db.session import unit_of_work
-from coursehost.domain.errors import Forbidden, InvalidInput, NotFound
+from coursehost.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.domain.lrs import statement_query as sq
+from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.attachments import load_attachments
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
@@ -77,7 +78,23 @@ def post_statements(request, services) -> XapiResponse:
 
 @resource("statements", "GET")
 def get_statements(request, services) -> XapiResponse:
-    """One statement (statementId / voidedStatementId) or a StatementResult page."""
+    """GET statements; errors too carry X-Experience-API-Consistent-Through (Communication
+    §2.1.3: "regardless of the code returned", XAPI-00153)."""
+    try:
+        return _get_statements(request, services)
+    except DomainError as exc:
+        from coursehost.lrs_http import _STATUS
+
+        status = exc.status if isinstance(exc, XapiError) else next(
+            (code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+        return XapiResponse.json({"message": str(exc)}, status, _consistency())
+
+
+def _consistency() -> dict[str, str]:
+    return {"X-Experience-API-Consistent-Through": format_timestamp(datetime.now(timezone.utc))}
+
+
+def _get_statements(request, services) -> XapiResponse:
     principal = request.principal
     if not principal.can_read:
         raise Forbidden("This credential may not read statements")
@@ -143,8 +160,7 @@ def _files(session, app_pk: int, statements: list[dict]) -> dict[str, tuple[str,
 def _answer(payload: object, files: dict | None, last: datetime) -> XapiResponse:
     """JSON, or multipart/mixed when attachments=true (Communication §2.1.3), with
     X-Experience-API-Consistent-Through and Last-Modified."""
-    headers = {"X-Experience-API-Consistent-Through": format_timestamp(datetime.now(timezone.utc)),
-               "Last-Modified": format_datetime(last.astimezone(timezone.utc), usegmt=True)}
+    headers = {**_consistency(), "Last-Modified": format_datetime(last.astimezone(timezone.utc), usegmt=True)}
     if files is None:
         return XapiResponse.json(payload, 200, headers)
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -9,18 +9,22 @@ from coursehost.domain.lrs.validation import parse_timestamp
 IGNORED = ("stored", "authority", "version")
 
 
-def same_statement(stored: dict, incoming: dict, *, ignore_timestamp: bool = False) -> bool:
+def same_statement(stored: dict, incoming: dict, *, ignore_timestamp: bool = False,
+                   ignore_id: bool = False) -> bool:
     """True when INCOMING is the statement already STORED under its id; IGNORE_TIMESTAMP when the
-    LRS defaulted the incoming timestamp (Data §2.4.7)."""
+    LRS defaulted the incoming timestamp (Data §2.4.7), IGNORE_ID when one side has none."""
     a, b = _top(stored), _top(incoming)
-    if ignore_timestamp:
-        a.pop("timestamp", None)
-        b.pop("timestamp", None)
+    for key, ignore in (("timestamp", ignore_timestamp), ("id", ignore_id)):
+        if ignore:
+            a.pop(key, None)
+            b.pop(key, None)
     return a == b
 
 
 def _top(stmt: dict) -> dict:
     out = {k: _canonical(v, k) for k, v in stmt.items() if k not in IGNORED}
+    if isinstance(out.get("id"), str):
+        out["id"] = out["id"].lower()
     if isinstance(stmt.get("timestamp"), str):
         out["timestamp"] = _instant(stmt["timestamp"])
     return out

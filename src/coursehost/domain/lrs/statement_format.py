@@ -37,6 +37,8 @@ def _ids_object(target: dict) -> dict:
         return _ids_agent(target)
     if kind == "SubStatement":
         return _ids_statement(target, top=False)
+    if kind == "Activity":
+        return {"id": target["id"]}  # objectType Activity is the default (Data §2.4.4)
     return {"objectType": kind, "id": target["id"]}
 
 
@@ -58,7 +60,7 @@ def _ids_context(context: dict) -> dict:
         if key in context:
             out[key] = _ids_agent(context[key])
     if "contextActivities" in context:
-        out["contextActivities"] = {k: [{"objectType": "Activity", "id": a["id"]} for a in v]
+        out["contextActivities"] = {k: [{"id": a["id"]} for a in v]
                                     for k, v in context["contextActivities"].items()}
     if "contextAgents" in context:
         out["contextAgents"] = [{**e, "agent": _ids_agent(e["agent"])} for e in context["contextAgents"]]

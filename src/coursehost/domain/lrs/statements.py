@@ -4,6 +4,7 @@ canonical activities. Pure of HTTP: the caller owns the transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from coursehost.domain.errors import Conflict, InvalidInput
 from coursehost.domain.lrs.activities import update_activities
 from coursehost.domain.lrs.attachments import store_attachments
 from coursehost.domain.lrs.comparison import same_statement
+from coursehost.domain.lrs.signatures import check_signatures
 from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
 from coursehost.domain.lrs.validation import normalize_statement, validate_statements
 from coursehost.domain.lrs.versions import V2
@@ -52,6 +54,8 @@ def store_statements(session: Session, *, writer: Writer, body: object, version:
     """Validate and store one statement or a batch; returns their ids in order. Nothing is stored
     when anything fails (Communication §2.1.2: the whole batch is rejected)."""
     statements = validate_statements(body, version=version)
+    check_hashes(attachments or {})
+    check_signatures(statements, attachments or {})
     if statement_id is not None:
         _match_put_id(statements, statement_id)
     if not statements:
@@ -118,6 +122,17 @@ def check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes]
     extra = set(parts) - wanted
     if extra:
         raise InvalidInput(f"The attachment part with hash {sorted(extra)[0]} belongs to no attachment")
+
+
+_DIGESTS = {64: hashlib.sha256, 96: hashlib.sha384, 128: hashlib.sha512}
+
+
+def check_hashes(parts: dict[str, tuple[str, bytes]]) -> None:
+    """Each part's content has the SHA-2 its X-Experience-API-Hash names (Data §2.4.11)."""
+    for sha2, (_ctype, content) in parts.items():
+        digest = _DIGESTS.get(len(sha2))
+        if digest is None or digest(content).hexdigest() != sha2.lower():
+            raise InvalidInput(f"The attachment part's content does not have the SHA-2 hash {sha2}")
 
 
 def _all_attachments(stmt: dict) -> list[dict]:
