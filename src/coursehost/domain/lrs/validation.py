@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from coursehost.domain.lrs.validation_values import (
@@ -95,7 +96,10 @@ _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][\w!#$&.+^-]*/[A-Za-z0-9][\w!#$&.+^-]*(?:
 
 def _is_number(value: object) -> bool:
     """JSON number (bool is not a number even though Python says so)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    # Python's json accepts NaN and Infinity, which are not JSON numbers (RFC 8259 §6).
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def _check_version(version: str) -> bool:
@@ -271,7 +275,11 @@ def _definition(value: object, path: str) -> None:
     itype = d.get("interactionType")
     if itype is not None and (not isinstance(itype, str) or itype not in INTERACTION_COMPONENTS):
         fail(f"{path}.interactionType", "must be a known interaction type")
+    # xAPI 1.0.3 §2.4.4.1 (XAPI-00064): correctResponsesPattern and component lists need an
+    # interactionType.
     if "correctResponsesPattern" in d:
+        if itype is None:
+            fail(f"{path}.interactionType", "is required when correctResponsesPattern is present")
         crp = d["correctResponsesPattern"]
         if not isinstance(crp, list) or not all(isinstance(s, str) for s in crp):
             fail(f"{path}.correctResponsesPattern", "must be an array of strings")

@@ -15,7 +15,9 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 # RFC 3987 IRI, checked as "scheme ':' then no whitespace or characters excluded from IRIs".
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+$")
 # An IRL is an IRI meant to be dereferenced: we ask for an authority ("scheme://host...").
-_IRL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://[^\s<>\"{}|\\^`\x00-\x1f\x7f/?#]+[^\s<>\"{}|\\^`\x00-\x1f\x7f]*$")
+_IRL = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.\-]*://[^\s<>\"{}|\\^`\x00-\x1f\x7f/?#]+[^\s<>\"{}|\\^`\x00-\x1f\x7f]*$"
+)
 
 # xAPI 1.0.3 §2.4.2.3: mbox is "mailto:" + an email address.
 _MBOX = re.compile(r"^mailto:[^@\s<>\"()\[\],;:\\]+@[^@\s<>\"()\[\],;:\\]+$")
@@ -54,7 +56,8 @@ _TIMESTAMP_BASIC = re.compile(
 # xAPI 1.0.3 §4.6: ISO 8601:2004 §4.4.3.2 durations; weeks stand alone (the suite rejects P4W1D).
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(
-    rf"^P(?:(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|{_NUM}W)$"
+    rf"^P(?:(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}D)?"
+    rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?|{_NUM}W)$"
 )
 
 IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -115,7 +118,8 @@ def parse_timestamp(value: object, path: str = "timestamp") -> datetime:
         tz = timezone(-delta if sign == "-" else delta)
     try:
         return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=tz
+            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
+            tzinfo=tz,
         )
     except ValueError:
         fail(path, "is not a valid date and time")
@@ -251,7 +255,7 @@ def check_actor(value: object, path: str) -> None:
 
 
 def agent_key(agent: dict) -> str | None:
-    """A canonical string for the agent's IFI ("mbox:mailto:x@y", ...); None for an anonymous group."""
+    """Canonical string for the agent's IFI ("mbox:mailto:x@y", ...); None if anonymous."""
     if "mbox" in agent:
         return f"mbox:{agent['mbox']}"
     if "mbox_sha1sum" in agent:
