@@ -62,7 +62,8 @@ def parse_multipart(body: bytes, content_type: str) -> list[Part]:
 
 def attachment_parts(parts: list[Part], *, require_binary: bool) -> dict[str, tuple[str, bytes]]:
     """{sha2: (content type, content)} of the attachment parts (all parts but the first); each
-    needs X-Experience-API-Hash and, in 1.0.3, Content-Transfer-Encoding: binary (§1.5.2)."""
+    needs X-Experience-API-Hash and Content-Transfer-Encoding: binary (1.0.3 §1.5.2; 9274.1.1
+    4.1.5.2, XAPI-00135)."""
     found: dict[str, tuple[str, bytes]] = {}
     for part in parts[1:]:
         sha2 = part.headers.get("x-experience-api-hash")

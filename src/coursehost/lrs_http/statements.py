@@ -15,7 +15,6 @@ from coursehost.domain.lrs.attachments import load_attachments
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
-from coursehost.domain.lrs.versions import V1
 from coursehost.lrs_http.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.lrs_http.response import XapiResponse, resource
 
@@ -39,7 +38,7 @@ def _body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
             body = json.loads(parts[0].body)
         except (ValueError, UnicodeDecodeError):
             raise InvalidInput("The first part is not valid JSON") from None
-        return body, attachment_parts(parts, require_binary=request.version == V1)
+        return body, attachment_parts(parts, require_binary=True)
     if request.content_type != "application/json":
         raise InvalidInput("Statements are sent as application/json or multipart/mixed")
     return request.json(), {}

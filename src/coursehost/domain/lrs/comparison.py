@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import re
+
 from coursehost.domain.lrs.validation import parse_timestamp
+
+_SECONDS = re.compile(r"(\d+)[.,](\d+)S$")
 
 #: Set by the LRS, so not part of the comparison.
 IGNORED = ("stored", "authority", "version")
@@ -39,12 +43,23 @@ def _canonical(value, key: str | None = None):
             out["member"] = sorted(out["member"], key=repr)  # member order does not matter
         if key == "object" and out.get("objectType") == "StatementRef" and isinstance(out.get("id"), str):
             out["id"] = out["id"].lower()
+        if key == "result" and isinstance(value.get("duration"), str):
+            out["duration"] = _duration(value["duration"])
         if "verb" in value and isinstance(value.get("timestamp"), str):
             out["timestamp"] = _instant(value["timestamp"])
         return out
     if isinstance(value, list):
         return [_canonical(v, key) for v in value]
     return value
+
+
+def _duration(value: str) -> str:
+    """9274.1.1 4.2.7: precision beyond 0.01 s is not part of a duration comparison."""
+    def cut(m: re.Match) -> str:
+        fraction = m.group(2)[:2].rstrip("0")
+        return m.group(1) + ("." + fraction if fraction else "") + "S"
+
+    return _SECONDS.sub(cut, value)
 
 
 def _instant(value: str):
