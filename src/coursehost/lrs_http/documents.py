@@ -65,11 +65,11 @@ def _key(request: XapiRequest, spec: Spec, *, need_id: bool) -> docs.DocumentKey
     return docs.DocumentKey(spec.kind, document_id, activity_id, key or "", registration.lower())
 
 
-def _preconditions(request: XapiRequest, spec: Spec, services) -> docs.Preconditions:
-    """Which PUTs must carry If-Match / If-None-Match: the profiles in 1.0.3 (409 existing, 400 new,
-    Communication §3.1 and ADL's suite); every document resource in 2.0 (9274.1.1 4.1.4: 409 for an
-    existing one), except that State follows settings.lrs_strict_state_concurrency (authoring
-    tools such as Articulate Storyline PUT state without either header)."""
+def preconditions_for(request: XapiRequest, spec: Spec, services) -> docs.Preconditions:
+    """The request's If-Match / If-None-Match and what a PUT without either gets."""
+    # The profiles in 1.0.3: 409 existing, 400 new (Communication §3.1 and ADL's suite); every
+    # document resource in 2.0: 409 for an existing one (9274.1.1 4.1.4), except that State follows
+    # settings.lrs_strict_state_concurrency (Articulate Storyline PUTs state without either header).
     existing = new = None
     if request.version == V1 and spec.kind != docs.STATE:
         existing, new = 409, 400
@@ -102,7 +102,7 @@ def _get(request: XapiRequest, services, spec: Spec) -> XapiResponse:
 def _write(request: XapiRequest, services, spec: Spec) -> XapiResponse:
     _require(request.principal.can_write, "write")
     key = _key(request, spec, need_id=True)
-    pre = _preconditions(request, spec, services)
+    pre = preconditions_for(request, spec, services)
     write = docs.put_document if request.method == "PUT" else docs.merge_document
     with unit_of_work(services.session_factory) as session:
         write(session, app_pk=request.principal.app_pk, key=key, content=request.body,
@@ -117,7 +117,7 @@ def _delete(request: XapiRequest, services, spec: Spec) -> XapiResponse:
     with unit_of_work(services.session_factory) as session:
         if key.document_id:
             docs.delete_document(session, app_pk=request.principal.app_pk, key=key,
-                                 pre=_preconditions(request, spec, services))
+                                 pre=preconditions_for(request, spec, services))
         else:
             docs.delete_documents(session, app_pk=request.principal.app_pk, scope=key)
     return XapiResponse.empty()

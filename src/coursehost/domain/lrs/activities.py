@@ -71,9 +71,8 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
 
 
 def get_activity(session: Session, *, app_pk: int, activity_id: str) -> dict:
-    """The Activity object the activities resource answers (xAPI 1.0.3 Communication §2.5): the
-    canonical definition when there is one; an id never seen still gets an Activity with just the
-    id (IEEE 9274.1.1 4.1.6.4)."""
+    """The Activity object for ACTIVITY_ID with its canonical definition (1.0.3 Communication §2.5)."""
+    # IEEE 9274.1.1 4.1.6.4: an id never seen still gets an Activity with just the id.
     stored = session.execute(
         select(XapiActivity.definition).where(XapiActivity.application_pk == app_pk,
                                               XapiActivity.activity_id == activity_id)

@@ -33,9 +33,8 @@ def _names_seen(session: Session, app_pk: int, key: str) -> list[str]:
 
 
 def get_person(session: Session, *, app_pk: int, agent: dict) -> dict:
-    """The Person for a valid AGENT: each property an array (§2.4 table "Person Object"); the
-    agent's identifier, its name and the names its statements on this LRS gave it. An agent the
-    LRS has never seen still gets a Person built from the request."""
+    """The Person for a valid AGENT: its identifier, its name and the names its statements gave it."""
+    # §2.4 "Person Object": every property an array; an agent never seen still gets a Person.
     person: dict = {"objectType": "Person"}
     names = [agent["name"]] if isinstance(agent.get("name"), str) else []
     key = agent_key(agent)

@@ -91,8 +91,8 @@ def _tags(header: str) -> list[str]:
 
 
 def check_preconditions(existing: XapiDocument | None, pre: Preconditions, *, method: str) -> None:
-    """RFC 2616 §14.24 / §14.26 as xAPI 1.0.3 Communication §3.1 and 9274.1.1 4.1.4 apply them:
-    412 when If-Match / If-None-Match fail; for a PUT without either, the configured 409 / 400."""
+    """412 when If-Match / If-None-Match fail; for a PUT without either, the configured 409 / 400."""
+    # RFC 2616 §14.24 / §14.26 as xAPI 1.0.3 Communication §3.1 and 9274.1.1 4.1.4 apply them.
     if pre.if_match is not None:
         tags = _tags(pre.if_match)
         if existing is None or not ("*" in tags or existing.etag in tags):
@@ -130,8 +130,8 @@ def get_document(session: Session, *, app_pk: int, key: DocumentKey) -> Document
 
 def list_document_ids(session: Session, *, app_pk: int, scope: DocumentKey,
                       since: datetime | None = None) -> tuple[list[str], datetime | None]:
-    """The ids of SCOPE's documents updated after SINCE, and the latest update among them
-    (xAPI 1.0.3 Communication §2.3 table 2, §2.6, §2.7)."""
+    """The ids of SCOPE's documents updated after SINCE, and the latest update among them."""
+    # xAPI 1.0.3 Communication §2.3 table 2, §2.6, §2.7: "since" means updated strictly after.
     query = select(XapiDocument.document_id, XapiDocument.updated).where(
         XapiDocument.application_pk == app_pk, *[getattr(XapiDocument, c) == v for c, v in scope.scope().items()])
     if since is not None:
@@ -177,9 +177,9 @@ def _json_object(content: bytes, what: str) -> dict:
 
 def merge_document(session: Session, *, app_pk: int, key: DocumentKey, content: bytes, content_type: str | None,
                    pre: Preconditions, clock: Callable[[], datetime] = utcnow) -> None:
-    """POST: merge the posted JSON object into the stored one, top-level keys of the new one
-    winning; create the document when there is none (xAPI 1.0.3 Communication §2.2 s7-s8;
-    9274.1.1 4.1.6.2). Both must be application/json objects, else 400 and nothing changes."""
+    """POST: merge the posted JSON object into the stored one, or create it when there is none."""
+    # xAPI 1.0.3 Communication §2.2 s7-s8, 9274.1.1 4.1.6.2: top-level keys of the posted object win;
+    # both documents must be application/json objects, else 400 and nothing changes.
     if not is_json_type(content_type):
         raise InvalidInput("A POST to a document resource merges JSON: Content-Type must be application/json")
     posted = _json_object(content, "posted document")
@@ -205,8 +205,7 @@ def delete_document(session: Session, *, app_pk: int, key: DocumentKey, pre: Pre
 
 
 def delete_documents(session: Session, *, app_pk: int, scope: DocumentKey) -> int:
-    """Delete every document of SCOPE (State DELETE without stateId, xAPI 1.0.3 Communication §2.3);
-    returns how many."""
+    """Delete every document of SCOPE (State DELETE without stateId, 1.0.3 Communication §2.3)."""
     result = session.execute(
         delete(XapiDocument).where(XapiDocument.application_pk == app_pk,
                                    *[getattr(XapiDocument, c) == v for c, v in scope.scope().items()]))
