@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(300.0, description="a running job not finished by then is run again")
     lrs_max_body_bytes: int = Field(
         16 * 1024 * 1024, description="largest request body the LRS accepts (statements with attachments)")
+    lrs_strict_state_concurrency: bool = Field(
+        False, description="xAPI 2.0 State PUT without If-Match/If-None-Match on an existing document -> 409 "
+                           "(IEEE 9274.1.1 4.1.4); off accepts it, as Articulate Storyline needs (docs/LRS.md)")
     page_size: int = Field(100, description="items per page in API lists")
     import_max_package_bytes: int = Field(
         4 * 1024**3, description="largest course package accepted (upload or fetch)"

@@ -68,3 +68,20 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
         from sqlalchemy.dialects.sqlite import insert
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(XapiActivity).on_conflict_do_nothing(), rows[start:start + CHUNK])
+
+
+def get_activity(session: Session, *, app_pk: int, activity_id: str) -> dict:
+    """The Activity object for ACTIVITY_ID with its canonical definition (1.0.3 Communication §2.5)."""
+    # IEEE 9274.1.1 4.1.6.4: an id never seen still gets an Activity with just the id.
+    stored = session.execute(
+        select(XapiActivity.definition).where(XapiActivity.application_pk == app_pk,
+                                              XapiActivity.activity_id == activity_id)
+    ).scalar_one_or_none()
+    activity: dict = {"objectType": "Activity", "id": activity_id}
+    try:
+        definition = json.loads(stored) if stored else None
+    except ValueError:
+        definition = None
+    if isinstance(definition, dict) and definition:
+        activity["definition"] = definition
+    return activity
