@@ -1,0 +1,184 @@
+"""Storing statements (xAPI 1.0.3 Data §2.3-2.4, Communication §2.1.1-2.1.2; 9274.1.1 4.1.6.1):
+ids, stored, authority and version set by the LRS, conflicts, voiding, all-or-nothing batches,
+canonical activities. Pure of HTTP: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.lrs import XapiStatement, XapiStatementTerm
+from coursehost.domain.errors import Conflict, InvalidInput
+from coursehost.domain.lrs.activities import update_activities
+from coursehost.domain.lrs.attachments import store_attachments
+from coursehost.domain.lrs.comparison import same_statement
+from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
+from coursehost.domain.lrs.validation import normalize_statement, validate_statements
+from coursehost.domain.lrs.versions import V2
+
+#: Rows per INSERT ... VALUES statement (SQLite allows 32,766 bound parameters).
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Whose statements these are: the application, the writing credential and its authority."""
+
+    app_pk: int
+    credential_id: str | None
+    authority: dict
+
+
+def format_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and Z (xAPI 1.0.3 Data §4.5: ms precision)."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def now_ms(now: datetime | None = None) -> datetime:
+    """The current time truncated to milliseconds (stored is kept at ms precision)."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def store_statements(session: Session, *, writer: Writer, body: object, version: str,
+                     attachments: dict[str, tuple[str, bytes]] | None = None, statement_id: str | None = None,
+                     now: datetime | None = None) -> list[str]:
+    """Validate and store one statement or a batch; returns their ids in order. Nothing is stored
+    when anything fails (Communication §2.1.2: the whole batch is rejected)."""
+    statements = validate_statements(body, version=version)
+    if statement_id is not None:
+        _match_put_id(statements, statement_id)
+    if not statements:
+        return []
+    stored = now_ms(now)
+    prepared = [prepare_statement(s, writer=writer, version=version, stored=stored) for s in statements]
+    defaulted_ts = {p["id"] for p, s in zip(prepared, statements) if "timestamp" not in s}
+    ids = [s["id"] for s in prepared]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("The batch has two statements with the same id (Communication §2.1.2)")
+    check_attachments(prepared, attachments or {})
+    existing = _existing(session, writer.app_pk, ids)
+    fresh = []
+    for stmt in prepared:
+        old = existing.get(stmt["id"])
+        if old is None:
+            fresh.append(stmt)
+        elif not same_statement(old, stmt, ignore_timestamp=stmt["id"] in defaulted_ts):
+            # Communication §2.1.2: same id, different statement -> 409; same statement -> no-op.
+            raise Conflict(f"Statement {stmt['id']} already exists with different content")
+    if fresh:
+        _insert(session, writer, fresh, stored)
+        _apply_voiding(session, writer.app_pk, fresh)
+        update_activities(session, app_pk=writer.app_pk, statements=fresh, now=stored)
+        store_attachments(session, app_pk=writer.app_pk, statements=fresh, parts=attachments or {})
+    return ids
+
+
+def _match_put_id(statements: list[dict], statement_id: str) -> None:
+    """PUT ?statementId= stores one statement; its id, when present, must be the parameter."""
+    if len(statements) != 1:
+        raise InvalidInput("PUT stores exactly one statement")
+    stmt = statements[0]
+    if "id" in stmt and str(stmt["id"]).lower() != statement_id.lower():
+        raise InvalidInput("The statement's id does not match the statementId parameter")
+    statements[0] = {**stmt, "id": statement_id}
+
+
+def prepare_statement(stmt: dict, *, writer: Writer, version: str, stored: datetime) -> dict:
+    """The statement as stored: id assigned, stored and authority set by the LRS (Data §2.4.8,
+    §2.4.9: the LRS SHOULD overwrite authority), version defaulted (Data §2.4.10), timestamp
+    defaulted to stored (Data §2.4.7)."""
+    out = normalize_statement(stmt, version=version)
+    out["id"] = str(out.get("id") or uuid.uuid4()).lower()
+    stamp = format_timestamp(stored)
+    out["stored"] = stamp
+    out["authority"] = writer.authority
+    out.setdefault("timestamp", stamp)
+    out.setdefault("version", "2.0.0" if version == V2 else "1.0.0")
+    return out
+
+
+def check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes]]) -> None:
+    """Every attachment without a fileUrl has a part, and every part belongs to an attachment
+    (Data §2.4.11, Communication §1.5.2)."""
+    wanted: set[str] = set()
+    for stmt in statements:
+        for att in _all_attachments(stmt):
+            if "fileUrl" not in att or att["sha2"] in parts:
+                wanted.add(att["sha2"])
+    missing = wanted - set(parts)
+    if missing:
+        raise InvalidInput(f"No attachment part has the SHA-2 hash {sorted(missing)[0]}")
+    extra = set(parts) - wanted
+    if extra:
+        raise InvalidInput(f"The attachment part with hash {sorted(extra)[0]} belongs to no attachment")
+
+
+def _all_attachments(stmt: dict) -> list[dict]:
+    found = list(stmt.get("attachments") or [])
+    target = stmt.get("object") or {}
+    if target.get("objectType") == "SubStatement":
+        found += target.get("attachments") or []
+    return found
+
+
+def _existing(session: Session, app_pk: int, ids: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(select(XapiStatement.statement_id, XapiStatement.body).where(
+            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(ids[start:start + CHUNK])))
+        found.update({sid: json.loads(body) for sid, body in rows})
+    return found
+
+
+def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
+    """One INSERT per table (per CHUNK rows): statements with RETURNING pk, then their terms."""
+    from coursehost.domain.lrs.validation import parse_timestamp
+
+    rows, indexes = [], []
+    for stmt in statements:
+        index = index_statement(stmt)
+        indexes.append(index)
+        rows.append({
+            "application_pk": writer.app_pk, "statement_id": stmt["id"], "stored": stored,
+            "timestamp": parse_timestamp(stmt["timestamp"]), "version": stmt["version"],
+            "verb_id": index.verb_id, "actor_key": index.actor_key, "object_type": index.object_type,
+            "object_key": index.object_key, "registration": index.registration,
+            "ref_statement_id": index.ref_statement_id, "voided": False,
+            "has_attachments": bool(_all_attachments(stmt)), "credential_id": writer.credential_id,
+            "body": json.dumps(stmt, ensure_ascii=False, separators=(",", ":")),
+        })
+    pks: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        result = session.execute(insert(XapiStatement).returning(XapiStatement.pk, sort_by_parameter_order=True),
+                                 rows[start:start + CHUNK])
+        pks.extend(result.scalars().all())
+    terms = [{"application_pk": writer.app_pk, "statement_pk": pk, "kind": kind, "value": value,
+              "related": related}
+             for pk, index in zip(pks, indexes) for kind, value, related in sorted(index.terms)]
+    for start in range(0, len(terms), CHUNK):
+        session.execute(insert(XapiStatementTerm), terms[start:start + CHUNK])
+
+
+def _apply_voiding(session: Session, app_pk: int, statements: list[dict]) -> None:
+    """Data §2.3.2: a voiding statement voids its target unless the target is itself a voiding
+    statement (XAPI-00016); a target that arrives after its voiding statement is voided too."""
+    targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
+    if targets:
+        session.execute(update(XapiStatement).where(
+            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(targets),
+            XapiStatement.verb_id != VOIDED).values(voided=True))
+    new_ids = [s["id"] for s in statements if s["verb"]["id"] != VOIDED]
+    if new_ids:
+        voiders = select(XapiStatement.ref_statement_id).where(
+            XapiStatement.application_pk == app_pk, XapiStatement.verb_id == VOIDED,
+            XapiStatement.ref_statement_id.in_(new_ids))
+        session.execute(update(XapiStatement).where(
+            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(voiders))
+            .values(voided=True))
