@@ -21,7 +21,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
@@ -33,7 +33,9 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.jobs import DONE, Job
 from coursehost.db.models.xapi import StatementPipe
 from coursehost.domain.crypto import SecretBox
+from coursehost.domain.errors import DomainError
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of, job_key, schedule
+from coursehost.domain.lrs.validation_values import parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ PAGE_LIMIT = 100
 POLL_SECONDS = 3.0
 #: A pass stops after this long so other jobs get the worker; the next pass follows at once.
 PASS_SECONDS = 20.0
+#: Statements stored less than this long before the source's X-Experience-API-Consistent-Through
+#: wait for the next pass: a transaction still in flight at the source may yet commit a statement
+#: with an earlier `stored`, and `since` (exclusive) would then never see it.
+SETTLE_SECONDS = 2.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 120.0
 CONNECT_TIMEOUT = 10.0
@@ -98,8 +104,29 @@ def _call(client: httpx.Client, method: str, url: str, endpoint: Endpoint, **kwa
         raise ForwardError(f"{method} {_redact(url)} failed: {exc.__class__.__name__}: {exc}") from None
 
 
-def read_page(client: httpx.Client, source: Endpoint, cursor: Cursor) -> tuple[list[dict], str | None]:
-    """One page of the source's statements, oldest first: (statements, absolute more URL or None)."""
+def _timestamp(value) -> datetime | None:
+    try:
+        return parse_timestamp(value) if value else None
+    except DomainError:
+        return None
+
+
+def settled(statements: list[dict], consistent_through: datetime | None) -> list[dict]:
+    """The leading STATEMENTS stored at least SETTLE_SECONDS before CONSISTENT_THROUGH."""
+    if consistent_through is None:
+        return statements
+    limit = consistent_through - timedelta(seconds=SETTLE_SECONDS)
+    for i, statement in enumerate(statements):
+        stored = _timestamp(statement.get("stored"))
+        if stored is not None and stored > limit:
+            return statements[:i]
+    return statements
+
+
+def read_page(client: httpx.Client, source: Endpoint,
+              cursor: Cursor) -> tuple[list[dict], str | None, datetime | None]:
+    """One page of the source's statements, oldest first: (statements, absolute more URL or None,
+    the source's X-Experience-API-Consistent-Through)."""
     base = _statements_url(source.url)
     if cursor.more_url:
         url = cursor.more_url
@@ -120,7 +147,8 @@ def read_page(client: httpx.Client, source: Endpoint, cursor: Cursor) -> tuple[l
     except (ValueError, KeyError, TypeError):
         raise ForwardError(f"source {_redact(url)} answered something that is not a StatementResult") from None
     more = body.get("more") or None
-    return statements, (urljoin(base, more) if more else None)
+    through = _timestamp(response.headers.get("X-Experience-API-Consistent-Through"))
+    return statements, (urljoin(base, more) if more else None), through
 
 
 def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict]) -> list[str]:
@@ -186,11 +214,15 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
         _save_progress(session_factory, pipe_pk, generation, forwarding=True)
         while True:
             try:
-                statements, more = read_page(client, source, cursor)
+                statements, more, through = read_page(client, source, cursor)
             except _MoreExpired:
                 cursor.more_url = None
                 _save_progress(session_factory, pipe_pk, generation, more_url=None)
                 continue
+            ready = settled(statements, through)
+            if len(ready) < len(statements):
+                # Read on from the last settled statement next pass (since-mode, not this more URL).
+                statements, more = ready, None
             if statements:
                 notes += write_batch(client, target, statements)
                 last = statements[-1]
