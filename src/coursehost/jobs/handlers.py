@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, importing
 from coursehost.domain.courses.package import PackageLimits
+from coursehost.domain.lrs import forwarding as pipe_forwarding
+from coursehost.domain.lrs import pipes as statement_pipes
 from coursehost.domain.postbacks import delivery as postback_delivery
 from coursehost.domain.postbacks import enqueue as postback_enqueue
 from coursehost.jobs.registry import JobRegistry
@@ -36,6 +38,12 @@ def _deliver_postback(session, payload, ctx):
         registration_pk=payload["registration_pk"], registration_id=payload.get("registration_id"))
 
 
+def _forward_statement_pipe(session, payload, ctx):
+    return pipe_forwarding.forward_pipe(
+        session, session_factory=ctx.services.session_factory, box=ctx.services.box,
+        pipe_pk=payload["pipe_pk"], generation=payload["generation"])
+
+
 def register_all(registry: JobRegistry) -> JobRegistry:
     registry.register(importing.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
                       max_attempts=importing.MAX_ATTEMPTS)
@@ -43,4 +51,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_attempts=20)
     registry.register(postback_enqueue.JOB_KIND, _deliver_postback, base_delay=postback_enqueue.BASE_DELAY,
                       max_delay=postback_enqueue.MAX_DELAY, max_attempts=postback_enqueue.MAX_ATTEMPTS)
+    registry.register(statement_pipes.JOB_KIND, _forward_statement_pipe, base_delay=5.0, max_delay=300.0,
+                      max_attempts=statement_pipes.MAX_JOB_ATTEMPTS)
     return registry

@@ -18,12 +18,12 @@ def build_router() -> APIRouter:
     routers on every request, and flat matching measurably lowers per-request cost (bench/ping.py)."""
     from coursehost.api.v2 import (
         about, application_configuration, application_management, authentication, course, course_assets,
-        launch, learner, pending, ping, postback, registration,
+        launch, learner, pending, ping, postback, registration, xapi,
     )
 
     router = APIRouter()
     for module in (ping, about, authentication, application_management, application_configuration,
-                   course, course_assets, launch, postback, registration, learner, pending):  # pending last: it catches what nothing above routes
+                   course, course_assets, launch, postback, registration, learner, xapi, pending):  # pending last: it catches what nothing above routes
         for original in module.router.routes:
             route = copy.copy(original)
             route.path = PREFIX + route.path

@@ -1,0 +1,147 @@
+"""Activity-provider credentials on an application's LRS (the official XapiApi's credentials).
+
+The credential id is the Basic-auth user name on /lrs/{appId}/; the secret is stored encrypted with
+the instance key. Every change that can take access away (disable, delete, new secret, narrower
+permissions) calls mark_auth_changed, so the LRS's cached principals are dropped when it commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.xapi import XapiCredential
+from coursehost.domain.applications.auth import mark_auth_changed
+from coursehost.domain.crypto import SecretBox, random_id, random_secret
+from coursehost.domain.errors import Conflict, InvalidInput, NotFound
+from coursehost.domain.paging import ListSpec
+
+AUTH_TYPES = ("BASICAUTH", "OAUTH")
+PERMISSION_LEVELS = ("DEFAULT", "USER", "ROOT", "READONLY", "WRITEONLY")
+MAX_ID = 64
+MAX_NAME = 255
+_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+CREDENTIAL_LIST = ListSpec(
+    order_by={
+        "credential_id_asc": (XapiCredential.credential_id, False),
+        "credential_id_desc": (XapiCredential.credential_id, True),
+        "credential_name_asc": (XapiCredential.name, False),
+        "credential_name_desc": (XapiCredential.name, True),
+        "created_asc": (XapiCredential.created, False), "created_desc": (XapiCredential.created, True),
+        "updated_asc": (XapiCredential.updated, False), "updated_desc": (XapiCredential.updated, True),
+    },
+    default_order="updated_asc",
+    filter_by={"credential_id": XapiCredential.credential_id, "credential_name": XapiCredential.name},
+    default_filter_by="credential_name",
+    datetime_fields={"created": XapiCredential.created, "updated": XapiCredential.updated},
+    default_datetime="updated",
+    tiebreak=XapiCredential.pk,
+)
+
+
+@dataclass(frozen=True)
+class CredentialFields:
+    """What a caller may set on a credential; None leaves a field as it is (or takes the default)."""
+
+    name: str | None = None
+    info: str | None = None
+    secret: str | None = None
+    is_enabled: bool | None = None
+    auth: str | None = None
+    permissions_level: str | None = None
+
+
+def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    upper = value.strip().upper()
+    if upper not in allowed:
+        raise InvalidInput(f"Invalid value for {field}: [{value}]; allowed: {', '.join(allowed)}")
+    return upper
+
+
+def _name(value: str | None) -> str:
+    if value is None or not value.strip():
+        raise InvalidInput("name is required")
+    if len(value) > MAX_NAME:
+        raise InvalidInput(f"name is longer than {MAX_NAME} characters")
+    return value.strip()
+
+
+def _check_id(credential_id: str) -> str:
+    # The id is the Basic-auth user name (RFC 7617 §2: it cannot contain a colon).
+    if not credential_id or len(credential_id) > MAX_ID or ":" in credential_id or credential_id.strip() != credential_id:
+        raise InvalidInput(f"Invalid xAPI credential id [{credential_id}]: 1 to {MAX_ID} characters, no colon or spaces")
+    return credential_id
+
+
+def credentials_query(app_pk: int) -> Select:
+    """Every credential of the application (for paged listing)."""
+    return select(XapiCredential).where(XapiCredential.application_pk == app_pk)
+
+
+def get_credential(session: Session, *, app_pk: int, credential_id: str) -> XapiCredential:
+    cred = session.scalars(select(XapiCredential).where(
+        XapiCredential.application_pk == app_pk, XapiCredential.credential_id == credential_id)).first()
+    if cred is None:
+        raise NotFound(f"Could not find xAPI credential [{credential_id}]")
+    return cred
+
+
+def create_credential(session: Session, *, box: SecretBox, app_pk: int, fields: CredentialFields,
+                      credential_id: str | None = None) -> XapiCredential:
+    """A new credential; the id is generated unless given, the secret too when blank."""
+    if credential_id is None:
+        credential_id = random_id(20, _ID_ALPHABET[:62])
+    else:
+        _check_id(credential_id)
+        taken = session.scalar(select(XapiCredential.pk).where(XapiCredential.credential_id == credential_id))
+        if taken is not None:
+            raise Conflict(f"xAPI credential id [{credential_id}] is already in use")
+    secret = fields.secret if fields.secret else random_secret(30)
+    cred = XapiCredential(
+        application_pk=app_pk, credential_id=credential_id, name=_name(fields.name), info=fields.info,
+        secret_encrypted=box.encrypt(secret),
+        is_enabled=True if fields.is_enabled is None else bool(fields.is_enabled),
+        auth=_choice("auth", fields.auth, AUTH_TYPES) or "BASICAUTH",
+        permissions_level=_choice("permissionsLevel", fields.permissions_level, PERMISSION_LEVELS) or "DEFAULT",
+    )
+    session.add(cred)
+    session.flush()
+    return cred
+
+
+def set_credential(session: Session, *, box: SecretBox, app_pk: int, credential_id: str,
+                   fields: CredentialFields) -> XapiCredential:
+    """Create the credential CREDENTIAL_ID or update the fields given; effective at once."""
+    cred = session.scalars(select(XapiCredential).where(
+        XapiCredential.application_pk == app_pk, XapiCredential.credential_id == credential_id)).first()
+    if cred is None:
+        return create_credential(session, box=box, app_pk=app_pk, fields=fields, credential_id=credential_id)
+    if fields.name is not None:
+        cred.name = _name(fields.name)
+    if fields.info is not None:
+        cred.info = fields.info
+    if fields.secret:
+        cred.secret_encrypted = box.encrypt(fields.secret)
+    if fields.is_enabled is not None:
+        cred.is_enabled = bool(fields.is_enabled)
+    cred.auth = _choice("auth", fields.auth, AUTH_TYPES) or cred.auth
+    cred.permissions_level = _choice("permissionsLevel", fields.permissions_level, PERMISSION_LEVELS) \
+        or cred.permissions_level
+    session.flush()
+    mark_auth_changed(session)
+    return cred
+
+
+def delete_credential(session: Session, *, app_pk: int, credential_id: str) -> None:
+    """Delete the credential; the LRS refuses it from the moment this commits."""
+    session.delete(get_credential(session, app_pk=app_pk, credential_id=credential_id))
+    session.flush()
+    mark_auth_changed(session)
+
+
+def credential_secret(box: SecretBox, cred: XapiCredential) -> str:
+    return box.decrypt(cred.secret_encrypted)
