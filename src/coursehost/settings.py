@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(300.0, description="a running job not finished by then is run again")
     lrs_max_body_bytes: int = Field(
         16 * 1024 * 1024, description="largest request body the LRS accepts (statements with attachments)")
+    lrs_latest_version: Literal["1.0.3", "2.0.0"] = Field(
+        "2.0.0", description="xAPI version the LRS names in answers to requests that name none "
+        "(GET about without X-Experience-API-Version, and the 400 for any other resource)")
     lrs_strict_state_concurrency: bool = Field(
         False, description="xAPI 2.0 State PUT without If-Match/If-None-Match on an existing document -> 409 "
                            "(IEEE 9274.1.1 4.1.4); off accepts it, as Articulate Storyline needs (docs/LRS.md)")

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.domain.lrs.errors import XapiError
-from coursehost.domain.lrs.versions import V1, V2, negotiate
+from coursehost.domain.lrs.versions import V2, negotiate
 from coursehost.lrs_http.auth import SignedRequest, authenticate
 from coursehost.lrs_http.request import XapiRequest, single_params, unwrap_alternate
 from coursehost.lrs_http.response import HANDLERS, XapiResponse
@@ -81,7 +81,9 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
     """Answer one LRS request; every error becomes a status and a {"message"} body."""
     if method == "OPTIONS":
         return Response(status_code=204, headers=CORS_PREFLIGHT)
-    version = V1
+    # A request that names no version is answered in the latest one this LRS is set to speak
+    # (xAPI 1.0.3 Communication §3.3, 9274.1.1 4.1.1: the header names "the latest patch version").
+    version = services.settings.lrs_latest_version
     try:
         signed = _signed_request(method, url, query, headers, body)
         params = single_params(parse_qsl(query, keep_blank_values=True))
@@ -95,7 +97,8 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         if handler is None:
             raise XapiError(405, f"{method} is not allowed on {resource}")
         raw_version = headers.get("x-experience-api-version")
-        version = V1 if resource in PUBLIC_RESOURCES and raw_version is None else negotiate(raw_version)
+        if not (resource in PUBLIC_RESOURCES and raw_version is None):
+            version = negotiate(raw_version)
         if alternate and version == V2:
             raise InvalidInput("The alternate request syntax is not part of xAPI 2.0 (9274.1.1 4.1.5)")
         principal = None

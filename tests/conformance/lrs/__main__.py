@@ -69,35 +69,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ADL's suite is not installed at {suite}: clone adlnet/lrs-conformance-test-suite there and "
               f"run npm install", file=sys.stderr)
         return 2
-    server = None
-    if args.base_url:
-        base, key, secret = args.base_url.rstrip("/"), args.app_id, args.secret
-    else:
-        data = Path(tempfile.mkdtemp(prefix="coursehost-lrs-suite-"))
-        # IEEE 9274.1.1 4.1.4 asks 409 for a State PUT without concurrency headers; the default
-        # accepts it for real content (docs/LRS.md), the suite checks the standard's behaviour.
-        server = ServerProcess(args.database_url or f"sqlite:///{data / 'lrs.db'}", data,
-                               env={"COURSEHOST_LRS_STRICT_STATE_CONCURRENCY": "true"})
-        server.start()
-        base, key, secret = server.base_url, server.creds.app_id, server.creds.secret
     failed_any = False
-    try:
-        for version in (["1.0.3", "2.0.0"] if args.version == "both" else [args.version]):
+    for version in (["1.0.3", "2.0.0"] if args.version == "both" else [args.version]):
+        server = None
+        if args.base_url:
+            base, key, secret = args.base_url.rstrip("/"), args.app_id, args.secret
+        else:
+            data = Path(tempfile.mkdtemp(prefix="coursehost-lrs-suite-"))
+            # One server per version: it is set to speak VERSION as its latest (what it names when a
+            # request names none). IEEE 9274.1.1 4.1.4 asks 409 for a State PUT without
+            # concurrency headers; the default accepts it for real content (docs/LRS.md), the
+            # suite checks the standard's behaviour.
+            server = ServerProcess(args.database_url or f"sqlite:///{data / 'lrs.db'}", data,
+                                   env={"COURSEHOST_LRS_STRICT_STATE_CONCURRENCY": "true",
+                                        "COURSEHOST_LRS_LATEST_VERSION": version})
+            server.start()
+            base, key, secret = server.base_url, server.creds.app_id, server.creds.secret
+        try:
             result = run_suite(suite, version, f"{base}/lrs/{key}", key, secret, args.grep)
-            summary = result["summary"]
-            if summary is None:
-                print(f"xAPI {version}: the suite printed no summary\n{result['output'][-3000:]}")
-                failed_any = True
-                continue
-            for title in result["failures"][: args.show]:
-                print(f"  FAILED {title}")
-            ok = summary.get("failed") == 0 and summary.get("passed") == summary.get("total")
-            failed_any |= not ok
-            print(f"xAPI {version}: {summary.get('passed')} passed, {summary.get('failed')} failed, "
-                  f"{summary.get('total')} total{'' if ok else '  (NOT all passed)'}")
-    finally:
-        if server is not None:
-            server.stop()
+        finally:
+            if server is not None:
+                server.stop()
+        summary = result["summary"]
+        if summary is None:
+            print(f"xAPI {version}: the suite printed no summary\n{result['output'][-3000:]}")
+            failed_any = True
+            continue
+        for title in result["failures"][: args.show]:
+            print(f"  FAILED {title}")
+        ok = summary.get("failed") == 0 and summary.get("passed") == summary.get("total")
+        failed_any |= not ok
+        print(f"xAPI {version}: {summary.get('passed')} passed, {summary.get('failed')} failed, "
+              f"{summary.get('total')} total{'' if ok else '  (NOT all passed)'}", flush=True)
     return 1 if failed_any else 0
 
 
