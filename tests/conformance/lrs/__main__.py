@@ -53,11 +53,24 @@ def _failed_titles(node: dict, trail: tuple[str, ...] = ()):
             yield from _failed_titles(child, here)
 
 
+def _empty_database(url: str) -> None:
+    """Drop every table of URL (a PostgreSQL scratch database) so the server starts fresh."""
+    from sqlalchemy import create_engine, text
+
+    from coursehost.db.session import normalize_url
+
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default=os.environ.get("COURSEHOST_LRS_SUITE", "/tmp/lrs-suite"))
     parser.add_argument("--version", default="both", choices=["1.0.3", "2.0.0", "both"])
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="a scratch PostgreSQL database: it is emptied before each run")
     parser.add_argument("--grep")
     parser.add_argument("--base-url")
     parser.add_argument("--app-id")
@@ -76,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             base, key, secret = args.base_url.rstrip("/"), args.app_id, args.secret
         else:
             data = Path(tempfile.mkdtemp(prefix="coursehost-lrs-suite-"))
+            if args.database_url:
+                _empty_database(args.database_url)
             # One server per version: it is set to speak VERSION as its latest (what it names when a
             # request names none). IEEE 9274.1.1 4.1.4 asks 409 for a State PUT without
             # concurrency headers; the default accepts it for real content (docs/LRS.md), the
