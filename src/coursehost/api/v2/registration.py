@@ -15,6 +15,7 @@ from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_l
 from coursehost.api.v2.schemas.registrations import CreateRegistrationIn
 from coursehost.api.v2.schemas.settings import setting_list_body, settings_values
 from coursehost.domain.applications.auth import Principal
+from coursehost.domain.lrs import reports
 from coursehost.domain.registrations import core, lifecycle, listing
 from coursehost.domain.registrations.progress import registration_progress
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
@@ -217,13 +218,18 @@ def get_registration_instance_launch_history(request: Request, registrationId: s
 
 
 def _statements(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
-    parse_datetime("since", request.query_params.get("since"))
-    parse_datetime("until", request.query_params.get("until"))
+    since = parse_datetime("since", request.query_params.get("since"))
+    until = parse_datetime("until", request.query_params.get("until"))
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
+        window = None
         if instance is not None:
             core.get_instance(session, registration=reg, instance=instance)
-    return {"statements": [], "more": ""}  # no LRS behind registrations yet: an empty XapiStatementResult
+            window = reports.instance_window(session, registration=reg, instance=instance)
+        statements, more = reports.statements_page(
+            session, app_pk=principal.app_pk, registration_ids=[reg.xapi_registration_id.lower()],
+            since=since, until=until, window=window, more=request.query_params.get("more"))
+    return {"statements": statements, "more": more}
 
 
 @router.get("/registrations/{registrationId}/xAPIStatements", operation_id="GetRegistrationStatements")
