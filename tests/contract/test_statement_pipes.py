@@ -168,3 +168,32 @@ def target_reader(live_server, lrs: Lrs) -> tuple[str, str]:
 def _app_keys(lrs: Lrs) -> tuple[str, str]:
     cfg = lrs.xapi.api_client.configuration
     return cfg.username, cfg.password
+
+
+def test_a_batch_refused_with_409_is_sent_again_one_statement_at_a_time():
+    """Some LRSs refuse a whole batch when one id is stored already: each statement then goes by
+    PUT ?statementId=, where 204 is stored and 409 is already there; a 5xx is a failure to retry."""
+    from coursehost.domain.lrs.forwarding import ForwardError, write_batch
+    from coursehost.domain.lrs.pipes import Endpoint
+    from tests.contract.xapi_statements import statement
+
+    batch = [statement(1), statement(2), statement(3)]
+    with Receiver(path="/lrs/") as lrs, httpx.Client() as client:
+        target = Endpoint(lrs.url, "u", "p")
+        lrs.answer(409, 204, 409, 204)
+        assert write_batch(client, target, batch) == []
+        methods = [(r.method, r.path) for r in lrs.requests]
+        assert methods == [("POST", "/lrs/statements")] + [
+            ("PUT", f"/lrs/statements?statementId={s['id']}") for s in batch]
+        assert all(r.headers["x-experience-api-version"] == "1.0.3" and r.basic_auth() == ("u", "p")
+                   for r in lrs.requests)
+        lrs.clear()
+        lrs.answer(409, 204, 503)
+        with pytest.raises(ForwardError):
+            write_batch(client, target, batch)
+        lrs.clear()
+        lrs.answer(400, 204, 400, 204)  # one statement the target will never take: skipped, noted
+        notes = write_batch(client, target, batch)
+        assert len(notes) == 1 and batch[1]["id"] in notes[0]
+    with httpx.Client() as client, pytest.raises(ForwardError):
+        write_batch(client, Endpoint(lrs.url, "u", "p"), batch)  # connection refused

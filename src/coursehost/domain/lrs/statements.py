@@ -20,7 +20,7 @@ from coursehost.domain.lrs.attachments import store_attachments
 from coursehost.domain.lrs.comparison import same_statement
 from coursehost.domain.lrs.signatures import check_signatures
 from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
-from coursehost.domain.lrs.validation import normalize_statement, validate_statements
+from coursehost.domain.lrs.validation import normalize_statement, parse_timestamp, validate_statements
 from coursehost.domain.lrs.versions import V2
 
 #: Rows per INSERT ... VALUES statement (SQLite allows 32,766 bound parameters).
@@ -154,8 +154,6 @@ def _existing(session: Session, app_pk: int, ids: list[str]) -> dict[str, dict]:
 
 def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
     """One INSERT per table (per CHUNK rows): statements with RETURNING pk, then their terms."""
-    from coursehost.domain.lrs.validation import parse_timestamp
-
     rows, indexes = [], []
     for stmt in statements:
         index = index_statement(stmt)
@@ -185,15 +183,15 @@ def _apply_voiding(session: Session, app_pk: int, statements: list[dict]) -> Non
     """Data §2.3.2: a voiding statement voids its target unless the target is itself a voiding
     statement (XAPI-00016); a target that arrives after its voiding statement is voided too."""
     targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
-    if targets:
+    for start in range(0, len(targets), CHUNK):
         session.execute(update(XapiStatement).where(
-            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(targets),
+            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(targets[start:start + CHUNK]),
             XapiStatement.verb_id != VOIDED).values(voided=True))
     new_ids = [s["id"] for s in statements if s["verb"]["id"] != VOIDED]
-    if new_ids:
+    for start in range(0, len(new_ids), CHUNK):
         voiders = select(XapiStatement.ref_statement_id).where(
             XapiStatement.application_pk == app_pk, XapiStatement.verb_id == VOIDED,
-            XapiStatement.ref_statement_id.in_(new_ids))
+            XapiStatement.ref_statement_id.in_(new_ids[start:start + CHUNK]))
         session.execute(update(XapiStatement).where(
             XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(voiders))
             .values(voided=True))
