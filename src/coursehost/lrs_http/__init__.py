@@ -113,6 +113,8 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         result = handler(request, services)
     except XapiError as exc:
         result = XapiResponse.json({"message": str(exc)}, exc.status)
+    except RecursionError:
+        result = XapiResponse.json({"message": "The request's JSON is nested too deeply"}, 400)
     except DomainError as exc:
         status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
         result = XapiResponse.json({"message": str(exc)}, status)
