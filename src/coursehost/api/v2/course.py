@@ -16,6 +16,7 @@ from coursehost.api.v2.schemas.courses import (
 )
 from coursehost.api.v2.schemas.errors import ApiError
 from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
+from coursehost.api.v2.schemas.statements import statement_result
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.courses import assets, catalog, importing
 from coursehost.domain.lrs import reports
@@ -224,16 +225,12 @@ def get_course_version_statements(request: Request, courseId: str, versionId: in
 
 
 def _statements(request: Request, principal: Principal, course_id: str, version_no: int | None) -> dict:
-    since = parse_datetime("since", request.query_params.get("since"))
-    until = parse_datetime("until", request.query_params.get("until"))
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
         version = None if version_no is None else catalog.get_version(session, course=course, version=version_no)
         ids = reports.course_registration_ids(course=course, version=version,
                                               learner_id=request.query_params.get("learnerId"))
-        statements, more = reports.statements_page(session, app_pk=principal.app_pk, registration_ids=ids,
-                                                   since=since, until=until, more=request.query_params.get("more"))
-    return {"statements": statements, "more": more}
+        return statement_result(request, session, app_pk=principal.app_pk, registration_ids=ids)
 
 
 @router.delete("/courses/{courseId}/versions/{versionId}", operation_id="DeleteCourseVersion", status_code=204)

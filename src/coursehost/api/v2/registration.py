@@ -14,6 +14,7 @@ from coursehost.api.v2.schemas.errors import ApiError
 from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
 from coursehost.api.v2.schemas.registrations import CreateRegistrationIn
 from coursehost.api.v2.schemas.settings import setting_list_body, settings_values
+from coursehost.api.v2.schemas.statements import statement_result
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import reports
 from coursehost.domain.registrations import core, lifecycle, listing
@@ -218,18 +219,14 @@ def get_registration_instance_launch_history(request: Request, registrationId: s
 
 
 def _statements(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
-    since = parse_datetime("since", request.query_params.get("since"))
-    until = parse_datetime("until", request.query_params.get("until"))
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
         window = None
         if instance is not None:
             core.get_instance(session, registration=reg, instance=instance)
             window = reports.instance_window(session, registration=reg, instance=instance)
-        statements, more = reports.statements_page(
-            session, app_pk=principal.app_pk, registration_ids=[reg.xapi_registration_id.lower()],
-            since=since, until=until, window=window, more=request.query_params.get("more"))
-    return {"statements": statements, "more": more}
+        return statement_result(request, session, app_pk=principal.app_pk,
+                                registration_ids=[reg.xapi_registration_id.lower()], window=window)
 
 
 @router.get("/registrations/{registrationId}/xAPIStatements", operation_id="GetRegistrationStatements")
