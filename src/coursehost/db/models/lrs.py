@@ -25,8 +25,11 @@ class XapiStatement(Base):
         UniqueConstraint("application_pk", "statement_id", name="uq_xapi_statement_app_id"),
         Index("ix_xapi_statement_app_stored", "application_pk", "stored", "pk"),
         Index("ix_xapi_statement_app_verb", "application_pk", "verb_id", "stored"),
-        Index("ix_xapi_statement_app_actor", "application_pk", "actor_key", "stored"),
-        Index("ix_xapi_statement_app_object", "application_pk", "object_key", "stored"),
+        # verb_id before stored: "agent + verb (+ since)" is the common query, and with the verb
+        # these two beat ix_xapi_statement_app_verb for SQLite's planner, which has no statistics
+        # (bench/lrs.py: p99 408 -> 16 ms at 200,000 statements).
+        Index("ix_xapi_statement_app_actor", "application_pk", "actor_key", "verb_id", "stored"),
+        Index("ix_xapi_statement_app_object", "application_pk", "object_key", "verb_id", "stored"),
         Index("ix_xapi_statement_app_registration", "application_pk", "registration", "stored"),
         Index("ix_xapi_statement_app_ref", "application_pk", "ref_statement_id"),
     )

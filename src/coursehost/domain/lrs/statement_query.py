@@ -103,8 +103,9 @@ def decode_more(token: str, *, version: str) -> StatementQuery:
     return query
 
 
-def _filters(query: StatementQuery, app_pk: int, stmt) -> list:
-    """The conditions the StatementRef rule propagates (agent .. related_*, registration)."""
+def _filters(query: StatementQuery, app_pk: int, stmt, agent_side: str | None = None) -> list:
+    """The conditions the StatementRef rule propagates (agent .. related_*, registration).
+    AGENT_SIDE "actor" or "object" keeps one half of the (non-related) agent filter."""
     conds = []
     term = aliased(XapiStatementTerm)
 
@@ -114,9 +115,10 @@ def _filters(query: StatementQuery, app_pk: int, stmt) -> list:
                               term.kind == kind, term.value == value, *extra)
 
     if query.agent is not None:
-        conds.append(has_term("agent", query.agent, True) if query.related_agents else or_(
-            stmt.actor_key == query.agent,
-            and_(stmt.object_type.in_(("Agent", "Group")), stmt.object_key == query.agent)))
+        as_actor = stmt.actor_key == query.agent
+        as_object = and_(stmt.object_type.in_(("Agent", "Group")), stmt.object_key == query.agent)
+        conds.append(has_term("agent", query.agent, True) if query.related_agents else
+                     {"actor": as_actor, "object": as_object}.get(agent_side, or_(as_actor, as_object)))
     if query.verb is not None:
         conds.append(stmt.verb_id == query.verb)
     if query.activity is not None:
@@ -127,23 +129,28 @@ def _filters(query: StatementQuery, app_pk: int, stmt) -> list:
     return conds
 
 
+def _ref_ids(session: Session, query: StatementQuery, app_pk: int) -> list[str]:
+    """Communication §2.1.3 "Filter Conditions for StatementRefs": the ids of the statements that
+    target a statement matching the filters (voided targets count), recursively. Found from the
+    StatementRef side (few statements are StatementRefs), never by listing every match."""
+    target, ref = aliased(XapiStatement), aliased(XapiStatement)
+    seed = select(ref.statement_id).where(
+        ref.application_pk == app_pk, ref.ref_statement_id.is_not(None),
+        exists().where(target.application_pk == app_pk, target.statement_id == ref.ref_statement_id,
+                       *_filters(query, app_pk, target)))
+    refs = seed.cte("refs", recursive=True)
+    later = aliased(XapiStatement)
+    refs = refs.union(select(later.statement_id).join(refs, later.ref_statement_id == refs.c.statement_id)
+                      .where(later.application_pk == app_pk))
+    return list(session.execute(select(refs.c.statement_id)).scalars())
+
+
 def find_statements(session: Session, *, app_pk: int, query: StatementQuery, credential_id: str | None,
                     reads_all: bool) -> tuple[list[dict], tuple[datetime, int] | None, list]:
     """One page of the query: the statements (stored bodies), the keyset of the next page or None,
     and the `stored` of each returned statement."""
     s = XapiStatement
     conds = [s.application_pk == app_pk, s.voided.is_(False)]
-    filters = _filters(query, app_pk, s)
-    if filters:
-        # Communication §2.1.3 "Filter Conditions for StatementRefs": a statement targeting a
-        # matching statement matches too, recursively; voided targets count.
-        inner = aliased(XapiStatement)
-        base = select(inner.statement_id).where(inner.application_pk == app_pk, *_filters(query, app_pk, inner))
-        matched = base.cte("matched", recursive=True)
-        ref = aliased(XapiStatement)
-        matched = matched.union(select(ref.statement_id).join(matched, ref.ref_statement_id == matched.c.statement_id)
-                                .where(ref.application_pk == app_pk))
-        conds.append(s.statement_id.in_(select(matched.c.statement_id)))
     if query.since is not None:
         conds.append(s.stored > query.since)
     if query.until is not None:
@@ -159,7 +166,23 @@ def find_statements(session: Session, *, app_pk: int, query: StatementQuery, cre
             conds.append(or_(s.stored < stored_after, and_(s.stored == stored_after, s.pk < pk_after)))
     order = (s.stored.asc(), s.pk.asc()) if query.ascending else (s.stored.desc(), s.pk.desc())
     size = min(query.limit or MAX_PAGE, MAX_PAGE)
-    rows = session.execute(select(s.body, s.stored, s.pk).where(*conds).order_by(*order).limit(size + 1)).all()
+
+    def page(*extra) -> list:
+        return session.execute(select(s.body, s.stored, s.pk).where(*conds, *extra).order_by(*order)
+                               .limit(size + 1)).all()
+
+    if not _filters(query, app_pk, s):
+        rows = page()
+    else:
+        # The statements matching the filters themselves, and those targeting one (StatementRef
+        # rule), each a page in the query's order; one page of their union. The agent filter's two
+        # halves (actor; Agent / Group object) are separate queries so each can use its index.
+        sides = ("actor", "object") if query.agent is not None and not query.related_agents else (None,)
+        found = {r.pk: r for side in sides for r in page(*_filters(query, app_pk, s, side))}
+        ref_ids = _ref_ids(session, query, app_pk)
+        for start in range(0, len(ref_ids), MAX_PAGE):
+            found.update((r.pk, r) for r in page(s.statement_id.in_(ref_ids[start:start + MAX_PAGE])))
+        rows = sorted(found.values(), key=lambda r: (r.stored, r.pk), reverse=not query.ascending)[:size + 1]
     more = (rows[size - 1].stored, rows[size - 1].pk) if len(rows) > size else None
     rows = rows[:size]
     return [json.loads(r.body) for r in rows], more, [r.stored for r in rows]

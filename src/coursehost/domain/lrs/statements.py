@@ -152,13 +152,13 @@ def _existing(session: Session, app_pk: int, ids: list[str]) -> dict[str, dict]:
     return found
 
 
-def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
-    """One INSERT per table (per CHUNK rows): statements with RETURNING pk, then their terms."""
-    rows, indexes = [], []
+def statement_rows(writer: Writer, statements: list[dict], stored: datetime) -> list[tuple[dict, list[dict]]]:
+    """The xapi_statement row of each prepared statement and its xapi_statement_term rows (without
+    statement_pk, known only once the statement row is inserted); pure."""
+    out = []
     for stmt in statements:
         index = index_statement(stmt)
-        indexes.append(index)
-        rows.append({
+        row = {
             "application_pk": writer.app_pk, "statement_id": stmt["id"], "stored": stored,
             "timestamp": parse_timestamp(stmt["timestamp"]), "version": stmt["version"],
             "verb_id": index.verb_id, "actor_key": index.actor_key, "object_type": index.object_type,
@@ -166,15 +166,23 @@ def _insert(session: Session, writer: Writer, statements: list[dict], stored: da
             "ref_statement_id": index.ref_statement_id, "voided": False,
             "has_attachments": bool(_all_attachments(stmt)), "credential_id": writer.credential_id,
             "body": json.dumps(stmt, ensure_ascii=False, separators=(",", ":")),
-        })
+        }
+        terms = [{"application_pk": writer.app_pk, "kind": kind, "value": value, "related": related}
+                 for kind, value, related in sorted(index.terms)]
+        out.append((row, terms))
+    return out
+
+
+def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
+    """One INSERT per table (per CHUNK rows): statements with RETURNING pk, then their terms."""
+    pairs = statement_rows(writer, statements, stored)
+    rows = [row for row, _ in pairs]
     pks: list[int] = []
     for start in range(0, len(rows), CHUNK):
         result = session.execute(insert(XapiStatement).returning(XapiStatement.pk, sort_by_parameter_order=True),
                                  rows[start:start + CHUNK])
         pks.extend(result.scalars().all())
-    terms = [{"application_pk": writer.app_pk, "statement_pk": pk, "kind": kind, "value": value,
-              "related": related}
-             for pk, index in zip(pks, indexes) for kind, value, related in sorted(index.terms)]
+    terms = [{**term, "statement_pk": pk} for pk, (_, row_terms) in zip(pks, pairs) for term in row_terms]
     for start in range(0, len(terms), CHUNK):
         session.execute(insert(XapiStatementTerm), terms[start:start + CHUNK])
 

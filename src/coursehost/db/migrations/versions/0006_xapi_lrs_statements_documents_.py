@@ -79,8 +79,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('application_pk', 'statement_id', name='uq_xapi_statement_app_id')
     )
     with op.batch_alter_table('xapi_statement', schema=None) as batch_op:
-        batch_op.create_index('ix_xapi_statement_app_actor', ['application_pk', 'actor_key', 'stored'], unique=False)
-        batch_op.create_index('ix_xapi_statement_app_object', ['application_pk', 'object_key', 'stored'], unique=False)
+        batch_op.create_index('ix_xapi_statement_app_actor', ['application_pk', 'actor_key', 'verb_id', 'stored'], unique=False)
+        batch_op.create_index('ix_xapi_statement_app_object', ['application_pk', 'object_key', 'verb_id', 'stored'], unique=False)
         batch_op.create_index('ix_xapi_statement_app_ref', ['application_pk', 'ref_statement_id'], unique=False)
         batch_op.create_index('ix_xapi_statement_app_registration', ['application_pk', 'registration', 'stored'], unique=False)
         batch_op.create_index('ix_xapi_statement_app_stored', ['application_pk', 'stored', 'pk'], unique=False)
