@@ -42,7 +42,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -51,7 +51,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from coursehost.db.models.lrs import XapiStatement, XapiStatementTerm  # noqa: E402
 from coursehost.db.models.tenancy import Application  # noqa: E402
 from coursehost.db.session import make_engine, normalize_url  # noqa: E402
-from coursehost.domain.lrs.statements import Writer, now_ms, prepare_statement, statement_rows  # noqa: E402
+from coursehost.domain.lrs.statements import (  # noqa: E402
+    Writer, insert_rows, now_ms, prepare_statement, statement_rows,
+)
 from coursehost.lrs_http.auth import authority_for  # noqa: E402
 
 VERSION = "1.0.3"
@@ -158,11 +160,8 @@ def app_pk(engine, app_id: str) -> int:
 
 
 def insert_raw(conn, pairs: list[tuple[dict, list[dict]]]) -> None:
-    """The statements' rows and their terms, as the LRS inserts them (statements RETURNING pk)."""
-    pks = conn.execute(insert(XapiStatement).returning(XapiStatement.pk, sort_by_parameter_order=True),
-                       [row for row, _ in pairs]).scalars().all()
-    terms = [{**term, "statement_pk": pk} for pk, (_, row_terms) in zip(pks, pairs) for term in row_terms]
-    conn.execute(insert(XapiStatementTerm), terms)
+    """The statements' rows and their terms, inserted as the LRS inserts them (insert_rows)."""
+    insert_rows(conn, pairs, pairs[0][0]["application_pk"])  # a Connection executes like a Session
 
 
 def raw_rows(writer: Writer, statements: list[dict], stored: datetime) -> list[tuple[dict, list[dict]]]:

@@ -128,55 +128,13 @@ def _require(allowed: bool, what: str) -> None:
         raise Forbidden(f"This credential may not {what} documents")
 
 
-@resource("activities/state", "GET")
-def get_state(request, services) -> XapiResponse:
-    """One state document, or the ids of an activity and agent's state documents."""
-    return _get(request, services, STATE)
+def _register(path: str, spec: Spec) -> None:
+    """GET (one document, or the ids), PUT / POST (store, merge) and DELETE on PATH for SPEC."""
+    resource(path, "GET")(lambda request, services: _get(request, services, spec))
+    resource(path, "PUT", "POST")(lambda request, services: _write(request, services, spec))
+    resource(path, "DELETE")(lambda request, services: _delete(request, services, spec))
 
 
-@resource("activities/state", "PUT", "POST")
-def write_state(request, services) -> XapiResponse:
-    """Store (PUT) or merge (POST) a state document."""
-    return _write(request, services, STATE)
-
-
-@resource("activities/state", "DELETE")
-def delete_state(request, services) -> XapiResponse:
-    """Delete one state document, or every one of an activity and agent (and registration)."""
-    return _delete(request, services, STATE)
-
-
-@resource("activities/profile", "GET")
-def get_activity_profile(request, services) -> XapiResponse:
-    """One activity profile document, or the ids of an activity's profiles."""
-    return _get(request, services, ACTIVITY_PROFILE)
-
-
-@resource("activities/profile", "PUT", "POST")
-def write_activity_profile(request, services) -> XapiResponse:
-    """Store (PUT) or merge (POST) an activity profile document."""
-    return _write(request, services, ACTIVITY_PROFILE)
-
-
-@resource("activities/profile", "DELETE")
-def delete_activity_profile(request, services) -> XapiResponse:
-    """Delete one activity profile document."""
-    return _delete(request, services, ACTIVITY_PROFILE)
-
-
-@resource("agents/profile", "GET")
-def get_agent_profile(request, services) -> XapiResponse:
-    """One agent profile document, or the ids of an agent's profiles."""
-    return _get(request, services, AGENT_PROFILE)
-
-
-@resource("agents/profile", "PUT", "POST")
-def write_agent_profile(request, services) -> XapiResponse:
-    """Store (PUT) or merge (POST) an agent profile document."""
-    return _write(request, services, AGENT_PROFILE)
-
-
-@resource("agents/profile", "DELETE")
-def delete_agent_profile(request, services) -> XapiResponse:
-    """Delete one agent profile document."""
-    return _delete(request, services, AGENT_PROFILE)
+_register("activities/state", STATE)
+_register("activities/profile", ACTIVITY_PROFILE)
+_register("agents/profile", AGENT_PROFILE)

@@ -174,15 +174,23 @@ def statement_rows(writer: Writer, statements: list[dict], stored: datetime) -> 
 
 
 def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
-    """One INSERT per table (per CHUNK rows): statements with RETURNING pk, then their terms."""
-    pairs = statement_rows(writer, statements, stored)
+    """The statements' rows, then their terms, each as one executemany per CHUNK rows."""
+    insert_rows(session, statement_rows(writer, statements, stored), writer.app_pk)
+
+
+def insert_rows(session: Session, pairs: list[tuple[dict, list[dict]]], app_pk: int) -> None:
+    """Insert statement rows and their term rows. The statements go in without RETURNING (with it,
+    SQLAlchemy inserts one row at a time on SQLite to keep the order: bench/lrs.py), and their pks
+    are read back by statement id in one indexed query per chunk."""
     rows = [row for row, _ in pairs]
-    pks: list[int] = []
+    pks: dict[str, int] = {}
     for start in range(0, len(rows), CHUNK):
-        result = session.execute(insert(XapiStatement).returning(XapiStatement.pk, sort_by_parameter_order=True),
-                                 rows[start:start + CHUNK])
-        pks.extend(result.scalars().all())
-    terms = [{**term, "statement_pk": pk} for pk, (_, row_terms) in zip(pks, pairs) for term in row_terms]
+        chunk = rows[start:start + CHUNK]
+        session.execute(insert(XapiStatement), chunk)
+        pks.update(session.execute(select(XapiStatement.statement_id, XapiStatement.pk).where(
+            XapiStatement.application_pk == app_pk,
+            XapiStatement.statement_id.in_([row["statement_id"] for row in chunk]))).all())
+    terms = [{**term, "statement_pk": pks[row["statement_id"]]} for row, row_terms in pairs for term in row_terms]
     for start in range(0, len(terms), CHUNK):
         session.execute(insert(XapiStatementTerm), terms[start:start + CHUNK])
 
