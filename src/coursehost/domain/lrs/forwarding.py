@@ -146,9 +146,13 @@ def read_page(client: httpx.Client, source: Endpoint,
         statements = list(body["statements"])
     except (ValueError, KeyError, TypeError):
         raise ForwardError(f"source {_redact(url)} answered something that is not a StatementResult") from None
-    more = body.get("more") or None
+    more = urljoin(base, body["more"]) if body.get("more") else None
+    if more and urlsplit(more)[:2] != urlsplit(base)[:2]:
+        # The source's credentials go with every page: never to another origin (xAPI 1.0.3 §2.1.3
+        # makes `more` relative to the LRS's own server).
+        raise ForwardError(f"source {_redact(url)} sent a more URL on another origin")
     through = _timestamp(response.headers.get("X-Experience-API-Consistent-Through"))
-    return statements, (urljoin(base, more) if more else None), through
+    return statements, more, through
 
 
 def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict]) -> list[str]:
