@@ -198,17 +198,24 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     return (rng or random).uniform(ceiling / 2, ceiling)
 
 
+def _load(session_factory: sessionmaker, box: SecretBox, pipe_pk: int, generation: int):
+    """(source, target, cursor, attempts) of the pipe, or None when it changed or is gone."""
+    with session_factory() as read:
+        pipe = read.get(StatementPipe, pipe_pk)
+        if pipe is None or pipe.generation != generation:
+            return None
+        cursor = Cursor(pipe.more_url, pipe.last_forwarded_statement_date, pipe.last_forwarded_statement_id)
+        return endpoint_of(box, pipe.source), endpoint_of(box, pipe.target), cursor, pipe.attempts or 0
+
+
 def forward_pipe(session: Session, *, session_factory: sessionmaker, box: SecretBox, pipe_pk: int,
                  generation: int, client: httpx.Client | None = None,
                  clock: Callable[[], float] = time.monotonic) -> dict:
     """Run one pass of pipe PIPE_PK (job handler); schedules the next pass in SESSION."""
-    with session_factory() as read:
-        pipe = read.get(StatementPipe, pipe_pk)
-        if pipe is None or pipe.generation != generation:
-            return {"stale": True}
-        source, target = endpoint_of(box, pipe.source), endpoint_of(box, pipe.target)
-        cursor = Cursor(pipe.more_url, pipe.last_forwarded_statement_date, pipe.last_forwarded_statement_id)
-        attempts = pipe.attempts or 0
+    loaded = _load(session_factory, box, pipe_pk, generation)
+    if loaded is None:
+        return {"stale": True}
+    source, target, cursor, attempts = loaded
     own = client is None
     client = client or httpx.Client(timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
                                     follow_redirects=False)
