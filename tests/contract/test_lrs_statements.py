@@ -230,6 +230,25 @@ def test_xapi_00167_attachments_round_trip_and_00128_00135_bad_parts(lrs):
     assert plain.headers["content-type"] == "application/json"
 
 
+def test_attachment_content_is_kept_in_the_blob_store_once_per_hash(lrs, live_server):
+    from sqlalchemy import func, select
+
+    from coursehost.db.models.lrs import XapiAttachment
+    from coursehost.domain.lrs.attachments import blob_key
+
+    content = f"kept {uuid.uuid4()}".encode()
+    st, sha2 = attachment_statement(content)
+    assert send_multipart(lrs, st, [(sha2, content)]).status_code == 200
+    st2, _ = attachment_statement(content)
+    assert send_multipart(lrs, st2, [(sha2, content)]).status_code == 200
+    with live_server.services.session_factory() as session:
+        rows = session.execute(select(XapiAttachment.application_pk, XapiAttachment.blob_key, XapiAttachment.length)
+                               .where(XapiAttachment.sha2 == sha2)).all()
+    assert len(rows) == 1 and rows[0].length == len(content)
+    assert rows[0].blob_key == blob_key(rows[0].application_pk, sha2)
+    assert live_server.services.store.get(rows[0].blob_key) == content
+
+
 def test_file_url_only_attachment_is_accepted_as_json(lrs):
     st, _ = attachment_statement(b"remote", fileUrl="http://example.com/remote.txt")
     post(lrs, st)

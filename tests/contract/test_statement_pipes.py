@@ -115,6 +115,35 @@ def test_pipe_forwards_everything_once_and_keeps_forwarding(live_server, source,
     assert pipe.attempts == 0 and pipe.last_forwarded_statement_date
 
 
+def test_attachments_travel_with_their_statements(live_server, source, target):
+    import hashlib
+    import json
+    import uuid
+
+    content = f"certificate {uuid.uuid4()}".encode()
+    sha2 = hashlib.sha256(content).hexdigest()
+    sid = str(uuid.uuid4())
+    st = {"id": sid, "actor": {"mbox": "mailto:ada@example.com"}, "verb": {"id": "http://example.com/earned"},
+          "object": {"id": "http://example.com/certificate"},
+          "attachments": [{"usageType": "http://example.com/cert", "display": {"en-US": "certificate"},
+                           "contentType": "text/plain", "length": len(content), "sha2": sha2}]}
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n{json.dumps(st)}\r\n"
+            f"--{boundary}\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\n"
+            f"X-Experience-API-Hash: {sha2}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"X-Experience-API-Version": "1.0.3", "Content-Type": f"multipart/mixed; boundary={boundary}"}
+    res = httpx.post(source.url + "statements", content=body, headers=headers, auth=source_writer(live_server, source))
+    assert res.status_code == 200, res.text
+    plain = post_statements(source.url, source_writer(live_server, source), 3)
+    source.xapi.create_statement_pipe(cloud.XapiStatementPipePostSchema(
+        source=source.endpoint(), target=target.endpoint()))
+    wait_for_ids(target.url, target_reader(live_server, target), {sid, *plain})
+    got = httpx.get(target.url + "statements", params={"statementId": sid, "attachments": "true"},
+                    headers={"X-Experience-API-Version": "1.0.3"}, auth=target_reader(live_server, target))
+    assert got.status_code == 200 and got.headers["content-type"].startswith("multipart/mixed")
+    assert content in got.content and f"X-Experience-API-Hash: {sha2}".encode() in got.content
+
+
 def test_update_forwards_again_from_the_beginning_and_delete_stops(live_server, source, target):
     ids = post_statements(source.url, source_writer(live_server, source), 40)
     pipe_id = source.xapi.create_statement_pipe(cloud.XapiStatementPipePostSchema(

@@ -15,7 +15,7 @@ from coursehost.domain.lrs.attachments import load_attachments
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
-from coursehost.lrs_http.multipart import attachment_parts, build_multipart, parse_multipart
+from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.lrs_http.response import XapiResponse, resource
 
 SINGLE_EXTRAS = {"format", "attachments"}
@@ -59,7 +59,7 @@ def put_statement(request, services) -> XapiResponse:
         raise InvalidInput("PUT statements takes one statement object")
     with unit_of_work(services.session_factory) as session:
         store_statements(session, writer=writer, body=body, version=request.version, attachments=parts,
-                         statement_id=statement_id)
+                         statement_id=statement_id, store=services.store)
     return XapiResponse.empty(204)
 
 
@@ -71,7 +71,8 @@ def post_statements(request, services) -> XapiResponse:
         raise InvalidInput(f"POST statements takes no query parameters (got {sorted(request.params)[0]})")
     body, parts = _body(request)
     with unit_of_work(services.session_factory) as session:
-        ids = store_statements(session, writer=writer, body=body, version=request.version, attachments=parts)
+        ids = store_statements(session, writer=writer, body=body, version=request.version, attachments=parts,
+                               store=services.store)
     return XapiResponse.json(ids)
 
 
@@ -116,7 +117,7 @@ def _get_statements(request, services) -> XapiResponse:
             if query.format == "canonical" else {}
         result = {"statements": sq.present(statements, query, languages=languages, definitions=definitions),
                   "more": f"/lrs/{principal.app_id}/statements?more={sq.encode_more(query, more)}" if more else ""}
-        files = _files(session, principal.app_pk, statements) if query.attachments else None
+        files = _files(session, services.store, principal.app_pk, statements) if query.attachments else None
     last = max(stored) if stored else datetime.now(timezone.utc)
     return _answer(result, files, last)
 
@@ -142,18 +143,18 @@ def _get_one(request, services, single: list[str]) -> XapiResponse:
         statement, stored = found
         definitions = sq.canonical_definitions(session, app_pk=principal.app_pk, statements=[statement]) \
             if query.format == "canonical" else {}
-        files = _files(session, principal.app_pk, [statement]) if query.attachments else None
+        files = _files(session, services.store, principal.app_pk, [statement]) if query.attachments else None
     languages = parse_accept_language(request.header("accept-language"))
     shown = sq.present([statement], query, languages=languages, definitions=definitions)[0]
     return _answer(shown, files, stored)
 
 
-def _files(session, app_pk: int, statements: list[dict]) -> dict[str, tuple[str, bytes]]:
+def _files(session, store, app_pk: int, statements: list[dict]) -> dict[str, tuple[str, bytes]]:
     hashes = set()
     for st in statements:
         for att in list(st.get("attachments") or []) + list((st.get("object") or {}).get("attachments") or []):
             hashes.add(att["sha2"])
-    return load_attachments(session, app_pk=app_pk, hashes=hashes) if hashes else {}
+    return load_attachments(session, store=store, app_pk=app_pk, hashes=hashes) if hashes else {}
 
 
 def _answer(payload: object, files: dict | None, last: datetime) -> XapiResponse:

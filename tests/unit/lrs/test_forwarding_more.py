@@ -21,7 +21,7 @@ def _client(more: str, seen: list[str]) -> httpx.Client:
 
 def test_a_relative_more_url_is_followed_on_the_source():
     seen: list[str] = []
-    _, more, _ = read_page(_client("/lrs/APP/statements?more=abc", seen), SOURCE, Cursor(None, None, None))
+    _, more, _, _ = read_page(_client("/lrs/APP/statements?more=abc", seen), SOURCE, Cursor(None, None, None))
     assert more == "http://127.0.0.1:9/lrs/APP/statements?more=abc"
 
 

@@ -77,7 +77,9 @@ class XapiStatementTerm(Base):
 
 
 class XapiAttachment(Base):
-    """An attachment's raw content, stored once per application and SHA-2 hash."""
+    """An attachment's raw content, stored once per application and SHA-2 hash: the bytes live in
+    the blob store under blob_key (ARCHITECTURE: blobs go through the BlobStore), this row says the
+    application has them."""
 
     __tablename__ = "xapi_attachment"
     __table_args__ = (UniqueConstraint("application_pk", "sha2", name="uq_xapi_attachment_app_sha2"),)
@@ -86,7 +88,8 @@ class XapiAttachment(Base):
     application_pk: Mapped[int] = mapped_column(ForeignKey("application.pk", ondelete="CASCADE"))
     sha2: Mapped[str] = mapped_column(String(128))
     content_type: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
+    blob_key: Mapped[str] = mapped_column(String(1024))
+    length: Mapped[int] = mapped_column(Integer)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -11,6 +11,9 @@ target accepted, in its own short transaction guarded by the pipe's generation: 
 delete of the pipe makes the running pass stop at its next step. The HTTP calls are made before the
 job's own session is touched (on SQLite the first write takes the database lock).
 
+Attachments travel with their statements: the source is read with attachments=true (multipart/mixed)
+and a statement whose attachments have content is written as multipart/mixed with those parts.
+
 Failures (connection refused, timeouts, 5xx, 401/403) count as an attempt on the pipe: the next pass
 is scheduled after a backoff (1 s doubling to 2 min, with jitter) and visibleAfter says when."""
 
@@ -34,6 +37,7 @@ from coursehost.db.models.jobs import DONE, Job
 from coursehost.db.models.xapi import StatementPipe
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import DomainError
+from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of, job_key, schedule
 from coursehost.domain.lrs.validation_values import parse_timestamp
 
@@ -123,15 +127,18 @@ def settled(statements: list[dict], consistent_through: datetime | None) -> list
     return statements
 
 
+Files = dict[str, tuple[str, bytes]]  # sha2 -> (content type, content)
+
+
 def read_page(client: httpx.Client, source: Endpoint,
-              cursor: Cursor) -> tuple[list[dict], str | None, datetime | None]:
-    """One page of the source's statements, oldest first: (statements, absolute more URL or None,
-    the source's X-Experience-API-Consistent-Through)."""
+              cursor: Cursor) -> tuple[list[dict], str | None, datetime | None, Files]:
+    """One page of the source's statements, oldest first, with their attachments' content:
+    (statements, absolute more URL or None, the source's X-Experience-API-Consistent-Through, files)."""
     base = _statements_url(source.url)
     if cursor.more_url:
         url = cursor.more_url
     else:
-        params = {"ascending": "true", "limit": str(PAGE_LIMIT)}
+        params = {"ascending": "true", "limit": str(PAGE_LIMIT), "attachments": "true"}
         if cursor.last_stored:
             params["since"] = cursor.last_stored  # exclusive (xAPI 1.0.3 §2.1.3 "since")
         url = base + "?" + urlencode(params)
@@ -142,9 +149,9 @@ def read_page(client: httpx.Client, source: Endpoint,
     if response.status_code != 200:
         raise ForwardError(f"source {_redact(url)} answered {response.status_code}")
     try:
-        body = response.json()
+        body, files = _result_and_files(response)
         statements = list(body["statements"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, DomainError):
         raise ForwardError(f"source {_redact(url)} answered something that is not a StatementResult") from None
     more = urljoin(base, body["more"]) if body.get("more") else None
     if more and urlsplit(more)[:2] != urlsplit(base)[:2]:
@@ -152,29 +159,51 @@ def read_page(client: httpx.Client, source: Endpoint,
         # makes `more` relative to the LRS's own server).
         raise ForwardError(f"source {_redact(url)} sent a more URL on another origin")
     through = _timestamp(response.headers.get("X-Experience-API-Consistent-Through"))
-    return statements, more, through
+    return statements, more, through, files
 
 
-def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict]) -> list[str]:
-    """Store STATEMENTS at the target, each exactly once; returns notes on statements it refused."""
+def _result_and_files(response: httpx.Response) -> tuple[dict, Files]:
+    """The StatementResult of a JSON or multipart/mixed answer (Communication §2.1.3 attachments)."""
+    ctype = response.headers.get("content-type", "")
+    if not ctype.lower().startswith("multipart/mixed"):
+        return response.json(), {}
+    parts = parse_multipart(response.content, ctype)
+    if not parts:
+        raise ValueError("an empty multipart answer")
+    return json.loads(parts[0].body), attachment_parts(parts, require_binary=False)
+
+
+def _body_for(payload: object, statements: list[dict], files: Files) -> tuple[bytes, str]:
+    """JSON, or multipart/mixed when some of STATEMENTS' attachments have content in FILES."""
+    wanted = {att.get("sha2") for st in statements
+              for att in (st.get("attachments") or []) + ((st.get("object") or {}).get("attachments") or [])}
+    needed = {sha2: files[sha2] for sha2 in wanted if sha2 in files}
+    data = json.dumps(payload).encode()
+    return build_multipart(data, needed) if needed else (data, "application/json")
+
+
+def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict], files: Files | None = None) -> list[str]:
+    """Store STATEMENTS (and their attachments) at the target, each exactly once; returns notes on
+    statements it refused."""
     url = _statements_url(target.url)
-    response = _call(client, "POST", url, target, content=json.dumps(statements),
-                     headers={"Content-Type": "application/json"})
+    body, ctype = _body_for(statements, statements, files or {})
+    response = _call(client, "POST", url, target, content=body, headers={"Content-Type": ctype})
     if response.status_code in (200, 204):
         return []
     if response.status_code in (400, 409):
         # 409: one of the ids is there already (a resend after an outage or a crash); 400: one
         # statement is refused. Either way, one at a time settles each statement on its own.
-        return [note for s in statements if (note := _put_one(client, target, url, s))]
+        return [note for s in statements if (note := _put_one(client, target, url, s, files or {}))]
     raise ForwardError(f"target {_redact(url)} answered {response.status_code} to a batch of {len(statements)}")
 
 
-def _put_one(client: httpx.Client, target: Endpoint, url: str, statement: dict) -> str | None:
+def _put_one(client: httpx.Client, target: Endpoint, url: str, statement: dict, files: Files) -> str | None:
     sid = statement.get("id")
     if not sid:
         return "a statement without an id was skipped"
+    body, ctype = _body_for(statement, [statement], files)
     response = _call(client, "PUT", url + "?" + urlencode({"statementId": sid}), target,
-                     content=json.dumps(statement), headers={"Content-Type": "application/json"})
+                     content=body, headers={"Content-Type": ctype})
     if response.status_code in (200, 204, 409):  # 409: that id is stored already (§2.1.1 PUT)
         return None
     if 400 <= response.status_code < 500 and response.status_code not in (401, 403, 408, 429):
@@ -225,7 +254,7 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
         _save_progress(session_factory, pipe_pk, generation, forwarding=True)
         while True:
             try:
-                statements, more, through = read_page(client, source, cursor)
+                statements, more, through, files = read_page(client, source, cursor)
             except _MoreExpired:
                 cursor.more_url = None
                 _save_progress(session_factory, pipe_pk, generation, more_url=None)
@@ -235,7 +264,7 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
                 # Read on from the last settled statement next pass (since-mode, not this more URL).
                 statements, more = ready, None
             if statements:
-                notes += write_batch(client, target, statements)
+                notes += write_batch(client, target, statements, files)
                 last = statements[-1]
                 cursor = Cursor(more, last.get("stored") or cursor.last_stored, last.get("id"))
             else:

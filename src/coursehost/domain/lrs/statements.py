@@ -22,6 +22,7 @@ from coursehost.domain.lrs.signatures import check_signatures
 from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
 from coursehost.domain.lrs.validation import normalize_statement, parse_timestamp, validate_statements
 from coursehost.domain.lrs.versions import V2
+from coursehost.storage.base import BlobStore
 
 #: Rows per INSERT ... VALUES statement (SQLite allows 32,766 bound parameters).
 CHUNK = 500
@@ -50,7 +51,7 @@ def now_ms(now: datetime | None = None) -> datetime:
 
 def store_statements(session: Session, *, writer: Writer, body: object, version: str,
                      attachments: dict[str, tuple[str, bytes]] | None = None, statement_id: str | None = None,
-                     now: datetime | None = None) -> list[str]:
+                     now: datetime | None = None, store: BlobStore | None = None) -> list[str]:
     """Validate and store one statement or a batch; returns their ids in order. Nothing is stored
     when anything fails (Communication §2.1.2: the whole batch is rejected)."""
     statements = validate_statements(body, version=version)
@@ -80,7 +81,10 @@ def store_statements(session: Session, *, writer: Writer, body: object, version:
         _insert(session, writer, fresh, stored)
         _apply_voiding(session, writer.app_pk, fresh)
         update_activities(session, app_pk=writer.app_pk, statements=fresh, now=stored)
-        store_attachments(session, app_pk=writer.app_pk, statements=fresh, parts=attachments or {})
+        if attachments:
+            if store is None:
+                raise ValueError("statements with attachments need the blob store")
+            store_attachments(session, store=store, app_pk=writer.app_pk, statements=fresh, parts=attachments)
     return ids
 
 
