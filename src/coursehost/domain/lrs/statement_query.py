@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from coursehost.db.models.lrs import XapiActivity, XapiStatement, XapiStatementTerm
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.lrs.statement_format import FORMATS, format_statement
-from coursehost.domain.lrs.validation import agent_key, is_uuid, parse_timestamp, validate_agent
+from coursehost.domain.lrs.validation import agent_key, is_iri, is_uuid, parse_timestamp, validate_agent
 
 MAX_PAGE = 500
 FILTERS = ("agent", "verb", "activity", "registration", "related_activities", "related_agents", "since",
@@ -61,6 +61,11 @@ def parse_query(params: dict[str, str], *, version: str) -> StatementQuery:
             raise InvalidInput("agent must be a JSON Agent or identified Group") from None
         validate_agent(agent, version=version, path="agent")
         q.agent = agent_key(agent)
+    # Parameter values validate like the same values in statements (xAPI 1.0.3 Data §2.2.s4.b4,
+    # XAPI-00012): verb and activity ids are IRIs.
+    for name in ("verb", "activity"):
+        if name in params and not is_iri(params[name]):
+            raise InvalidInput(f"{name} must be an IRI")
     q.verb = params.get("verb")
     q.activity = params.get("activity")
     if "registration" in params:
