@@ -130,6 +130,9 @@ BAD_PARAMS = [
     pytest.param(AGENT_PROFILE, "PUT", _without("profileId"), id="XAPI-00267-put-no-profile-id"),
     pytest.param(AGENT_PROFILE, "POST", _without("profileId"), id="XAPI-00266-post-no-profile-id"),
     pytest.param(AGENT_PROFILE, "DELETE", _without("profileId"), id="XAPI-00265-delete-no-profile-id"),
+    pytest.param(AGENT_PROFILE, "PUT", _with(profileId=""), id="XAPI-00267-put-empty-profile-id"),
+    pytest.param(AGENT_PROFILE, "POST", _with(profileId=""), id="XAPI-00266-post-empty-profile-id"),
+    pytest.param(AGENT_PROFILE, "DELETE", _with(profileId=""), id="XAPI-00265-delete-empty-profile-id"),
     pytest.param(AGENT_PROFILE, "GET", lambda p: {**_without("profileId")(p), "since": "true"},
                  id="XAPI-00260-get-since-true"),
     pytest.param(AGENT_PROFILE, "GET", lambda p: {**_without("profileId")(p), "since": "yesterday"},
@@ -143,6 +146,9 @@ BAD_PARAMS = [
     pytest.param(ACTIVITY_PROFILE, "PUT", _without("profileId"), id="XAPI-00302-put-no-profile-id"),
     pytest.param(ACTIVITY_PROFILE, "POST", _without("profileId"), id="XAPI-00301-post-no-profile-id"),
     pytest.param(ACTIVITY_PROFILE, "DELETE", _without("profileId"), id="XAPI-00300-delete-no-profile-id"),
+    pytest.param(ACTIVITY_PROFILE, "PUT", _with(profileId=""), id="XAPI-00302-put-empty-profile-id"),
+    pytest.param(ACTIVITY_PROFILE, "POST", _with(profileId=""), id="XAPI-00301-post-empty-profile-id"),
+    pytest.param(ACTIVITY_PROFILE, "DELETE", _with(profileId=""), id="XAPI-00300-delete-empty-profile-id"),
     pytest.param(ACTIVITY_PROFILE, "GET", lambda p: {**_without("profileId")(p), "since": "true"},
                  id="XAPI-00295-get-since-true"),
     pytest.param(ACTIVITY_PROFILE, "GET", lambda p: {**_without("profileId")(p), "since": "2024-13-45T99:00:00Z"},
@@ -209,6 +215,11 @@ def test_delete_removes_only_that_profile_and_answers_204(lrs, res):
     assert lrs("GET", res, params=scope).json() == ["two"]
     # Deleting a profile that is not there is no error either (the suite's DELETE of a fresh id).
     assert lrs("DELETE", res, params=res.params()).status_code == 204
+    # An empty profileId names no profile: 400, not a DELETE of the whole set (only State deletes
+    # sets; this used to answer 204 and delete "two" as well).
+    assert lrs("DELETE", res, params={**scope, "profileId": ""}).status_code == 400
+    assert lrs("GET", res, params=scope).json() == ["two"]
+    assert lrs("GET", res, params={**scope, "profileId": ""}).status_code == 400
 
 
 @pytest.mark.parametrize("res", [pytest.param(AGENT_PROFILE, id="XAPI-00274-XAPI-00259-XAPI-00269-agents-profile"),
