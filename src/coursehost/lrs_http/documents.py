@@ -62,6 +62,11 @@ def _key(request: XapiRequest, spec: Spec, *, need_id: bool) -> docs.DocumentKey
     if "registration" in request.params and not is_uuid(registration):
         raise InvalidInput("The registration parameter must be a UUID")
     document_id = request.require(spec.id_param) if need_id else request.param(spec.id_param) or ""
+    # A given id names one document (1.0.3 Communication §2.6, §2.7: profileId, a required String;
+    # 9274.1.1 4.1.6.5-4.1.6.6). An empty one named none, so a profile DELETE deleted the whole set
+    # (a State-only form, §2.3 table 3) and a GET listed the ids instead of answering a document.
+    if spec.id_param in request.params and not document_id:
+        raise InvalidInput(f"The {spec.id_param} parameter must not be empty")
     return docs.DocumentKey(spec.kind, document_id, activity_id, key or "", registration.lower())
 
 
