@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -110,7 +111,7 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
                                                  {"WWW-Authenticate": 'Basic realm="xAPI"'}), method, version)
         request = XapiRequest(method=method, resource=resource, params=params, headers=headers, body=body,
                               version=version, principal=principal, alternate=alternate, base_url=base_url)
-        result = handler(request, services)
+        result = _run(handler, request, services)
     except XapiError as exc:
         result = XapiResponse.json({"message": str(exc)}, exc.status)
     except RecursionError:
@@ -122,6 +123,24 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         log.exception("LRS request failed: %s %s", method, resource)
         result = XapiResponse.json({"message": "Internal error in the LRS"}, 500)
     return _finish(result, method, version)
+
+
+#: Tries of a request that lost a race on a unique key (same statement id, same document).
+RACE_TRIES = 3
+
+
+def _run(handler, request: XapiRequest, services) -> XapiResponse:
+    """HANDLER, tried again when its transaction lost a race on a unique key: two clients storing
+    the same statement id or creating the same document at once (PostgreSQL lets both check, then
+    refuses the second insert). The retry sees the winner's row and answers as the spec says for an
+    existing one (no-op or 409 for a statement, update or 412 for a document)."""
+    for attempt in range(RACE_TRIES):
+        try:
+            return handler(request, services)
+        except IntegrityError:
+            if attempt == RACE_TRIES - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _finish(result: XapiResponse, method: str, version: str) -> Response:

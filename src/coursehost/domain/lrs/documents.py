@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -146,10 +145,9 @@ def _write(session: Session, app_pk: int, key: DocumentKey, row: XapiDocument | 
     if row is None:
         session.add(XapiDocument(application_pk=app_pk, **key.scope(), document_id=key.document_id,
                                  content=content, content_type=content_type, etag=etag_for(content), updated=now))
-        try:
-            session.flush()
-        except IntegrityError:  # another request created it between our read and our write
-            raise Conflict("The document was created by another request at the same time; retry") from None
+        # Another request may create it between our read and this flush: the IntegrityError goes up
+        # and the LRS runs the request again, which then finds the document (lrs_http._run).
+        session.flush()
         return
     if row.updated is not None and now <= row.updated:  # Last-Modified moves forward on every change
         now = row.updated + timedelta(microseconds=1)
