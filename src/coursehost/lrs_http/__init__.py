@@ -15,19 +15,18 @@ from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
-from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.versions import V2, negotiate
 from coursehost.lrs_http.auth import SignedRequest, authenticate
 from coursehost.lrs_http.request import XapiRequest, single_params, unwrap_alternate
-from coursehost.lrs_http.response import HANDLERS, XapiResponse
+from coursehost.lrs_http.response import HANDLERS, XapiResponse, error_result
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/lrs"
 PUBLIC_RESOURCES = {"about"}
 METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
-_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
 CORS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Type, X-Experience-API-Version, "
@@ -112,13 +111,10 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         request = XapiRequest(method=method, resource=resource, params=params, headers=headers, body=body,
                               version=version, principal=principal, alternate=alternate, base_url=base_url)
         result = _run(handler, request, services)
-    except XapiError as exc:
-        result = XapiResponse.json({"message": str(exc)}, exc.status)
     except RecursionError:
         result = XapiResponse.json({"message": "The request's JSON is nested too deeply"}, 400)
     except DomainError as exc:
-        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
-        result = XapiResponse.json({"message": str(exc)}, status)
+        result = error_result(exc)
     except Exception:
         log.exception("LRS request failed: %s %s", method, resource)
         result = XapiResponse.json({"message": "Internal error in the LRS"}, 500)
@@ -134,13 +130,12 @@ def _run(handler, request: XapiRequest, services) -> XapiResponse:
     the same statement id or creating the same document at once (PostgreSQL lets both check, then
     refuses the second insert). The retry sees the winner's row and answers as the spec says for an
     existing one (no-op or 409 for a statement, update or 412 for a document)."""
-    for attempt in range(RACE_TRIES):
+    for _ in range(RACE_TRIES - 1):
         try:
             return handler(request, services)
         except IntegrityError:
-            if attempt == RACE_TRIES - 1:
-                raise
-    raise AssertionError("unreachable")
+            pass
+    return handler(request, services)
 
 
 def _finish(result: XapiResponse, method: str, version: str) -> Response:

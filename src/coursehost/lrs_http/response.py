@@ -6,6 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from coursehost.domain.lrs.errors import XapiError
+
+_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
+
 
 @dataclass
 class XapiResponse:
@@ -22,6 +27,13 @@ class XapiResponse:
     @classmethod
     def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> "XapiResponse":
         return cls(status, b"", None, dict(headers or {}))
+
+
+def error_result(exc: DomainError, headers: dict[str, str] | None = None) -> XapiResponse:
+    """A domain error as the LRS answers it: its status and {"message"}."""
+    status = exc.status if isinstance(exc, XapiError) else next(
+        (code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
+    return XapiResponse.json({"message": str(exc)}, status, headers)
 
 
 #: handler(request, services) -> XapiResponse; registered per (resource path, method).

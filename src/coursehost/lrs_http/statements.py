@@ -10,13 +10,12 @@ from email.utils import format_datetime
 from coursehost.db.session import unit_of_work
 from coursehost.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.domain.lrs import statement_query as sq
-from coursehost.domain.lrs.errors import XapiError
-from coursehost.domain.lrs.attachments import load_attachments
+from coursehost.domain.lrs.attachments import all_attachments, load_attachments
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
 from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
-from coursehost.lrs_http.response import XapiResponse, resource
+from coursehost.lrs_http.response import XapiResponse, error_result, resource
 
 SINGLE_EXTRAS = {"format", "attachments"}
 
@@ -83,11 +82,7 @@ def get_statements(request, services) -> XapiResponse:
     try:
         return _get_statements(request, services)
     except DomainError as exc:
-        from coursehost.lrs_http import _STATUS
-
-        status = exc.status if isinstance(exc, XapiError) else next(
-            (code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
-        return XapiResponse.json({"message": str(exc)}, status, _consistency())
+        return error_result(exc, _consistency())
 
 
 def _consistency() -> dict[str, str]:
@@ -150,10 +145,7 @@ def _get_one(request, services, single: list[str]) -> XapiResponse:
 
 
 def _files(session, store, app_pk: int, statements: list[dict]) -> dict[str, tuple[str, bytes]]:
-    hashes = set()
-    for st in statements:
-        for att in list(st.get("attachments") or []) + list((st.get("object") or {}).get("attachments") or []):
-            hashes.add(att["sha2"])
+    hashes = {att["sha2"] for st in statements for att in all_attachments(st)}
     return load_attachments(session, store=store, app_pk=app_pk, hashes=hashes) if hashes else {}
 
 

@@ -16,6 +16,15 @@ CHUNK = 200
 _HEX = re.compile(r"[0-9a-f]{40,128}")
 
 
+def all_attachments(stmt: dict) -> list[dict]:
+    """The attachments of STMT and of its SubStatement object (Data §2.4.11, §2.4.4.3)."""
+    found = list(stmt.get("attachments") or [])
+    target = stmt.get("object") or {}
+    if target.get("objectType") == "SubStatement":
+        found += target.get("attachments") or []
+    return found
+
+
 def blob_key(app_pk: int, sha2: str) -> str:
     """Where the content with hash SHA2 of application APP_PK lives in the blob store. The hash was
     checked against the content, but it comes from the request: anything but hex is hashed again."""
@@ -25,7 +34,7 @@ def blob_key(app_pk: int, sha2: str) -> str:
     return f"lrs/{app_pk}/attachments/{name}"
 
 
-def store_attachments(session: Session, *, store: BlobStore, app_pk: int, statements: list[dict],
+def store_attachments(session: Session, *, store: BlobStore, app_pk: int,
                       parts: dict[str, tuple[str, bytes]]) -> None:
     """Keep each part's content the application does not have yet. The blob is written before the
     row: a transaction that rolls back leaves at most an unreferenced blob under a content-addressed

@@ -37,6 +37,7 @@ from coursehost.db.models.jobs import DONE, Job
 from coursehost.db.models.xapi import StatementPipe
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import DomainError
+from coursehost.domain.lrs.attachments import all_attachments
 from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of, job_key, schedule
 from coursehost.domain.lrs.validation_values import parse_timestamp
@@ -175,8 +176,7 @@ def _result_and_files(response: httpx.Response) -> tuple[dict, Files]:
 
 def _body_for(payload: object, statements: list[dict], files: Files) -> tuple[bytes, str]:
     """JSON, or multipart/mixed when some of STATEMENTS' attachments have content in FILES."""
-    wanted = {att.get("sha2") for st in statements
-              for att in (st.get("attachments") or []) + ((st.get("object") or {}).get("attachments") or [])}
+    wanted = {att.get("sha2") for st in statements for att in all_attachments(st)}
     needed = {sha2: files[sha2] for sha2 in wanted if sha2 in files}
     data = json.dumps(payload).encode()
     return build_multipart(data, needed) if needed else (data, "application/json")

@@ -4,7 +4,6 @@ statements are those whose context.registration is its xapiRegistrationId."""
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import Registration, RegistrationInstance
 from coursehost.domain.errors import InvalidInput
+from coursehost.domain.lrs.statement_query import pack_cursor, unpack_cursor
 
 PAGE_SIZE = 100
 
@@ -69,13 +69,12 @@ def statements_page(session: Session, *, app_pk: int, registration_ids: Select |
 
 
 def _encode(stored: datetime, pk: int) -> str:
-    raw = json.dumps({"s": stored.isoformat(), "p": pk}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return pack_cursor({"s": stored.isoformat(), "p": pk})
 
 
 def _decode(token: str) -> tuple[datetime, int]:
     try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        payload = unpack_cursor(token)
         return datetime.fromisoformat(payload["s"]), int(payload["p"])
     except Exception:
         raise InvalidInput("more is not a token this API issued") from None

@@ -89,16 +89,25 @@ def parse_query(params: dict[str, str], *, version: str) -> StatementQuery:
     return q
 
 
+def pack_cursor(payload: dict) -> str:
+    """PAYLOAD as an opaque, URL-safe paging token."""
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def unpack_cursor(token: str) -> dict:
+    """The payload of a pack_cursor token; ValueError (or KeyError, TypeError) when it is not one."""
+    return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+
+
 def encode_more(query: StatementQuery, last: tuple[datetime, int]) -> str:
     """The opaque cursor of the page after LAST: the query's parameters and the keyset."""
-    payload = {"q": query.params, "s": last[0].isoformat(), "p": last[1]}
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    return pack_cursor({"q": query.params, "s": last[0].isoformat(), "p": last[1]})
 
 
 def decode_more(token: str, *, version: str) -> StatementQuery:
     """The query a `more` cursor continues; 400 when it is not one of ours."""
     try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        payload = unpack_cursor(token)
         query = parse_query(payload["q"], version=version)
         query.after = (payload["s"], int(payload["p"]))
     except InvalidInput:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.models.lrs import XapiStatement, XapiStatementTerm
 from coursehost.domain.errors import Conflict, InvalidInput
 from coursehost.domain.lrs.activities import update_activities
-from coursehost.domain.lrs.attachments import store_attachments
+from coursehost.domain.lrs.attachments import all_attachments, store_attachments
 from coursehost.domain.lrs.comparison import same_statement
 from coursehost.domain.lrs.signatures import check_signatures
 from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
@@ -84,7 +84,7 @@ def store_statements(session: Session, *, writer: Writer, body: object, version:
         if attachments:
             if store is None:
                 raise ValueError("statements with attachments need the blob store")
-            store_attachments(session, store=store, app_pk=writer.app_pk, statements=fresh, parts=attachments)
+            store_attachments(session, store=store, app_pk=writer.app_pk, parts=attachments)
     return ids
 
 
@@ -117,7 +117,7 @@ def check_attachments(statements: list[dict], parts: dict[str, tuple[str, bytes]
     (Data §2.4.11, Communication §1.5.2)."""
     wanted: set[str] = set()
     for stmt in statements:
-        for att in _all_attachments(stmt):
+        for att in all_attachments(stmt):
             if "fileUrl" not in att or att["sha2"] in parts:
                 wanted.add(att["sha2"])
     missing = wanted - set(parts)
@@ -137,14 +137,6 @@ def check_hashes(parts: dict[str, tuple[str, bytes]]) -> None:
         digest = _DIGESTS.get(len(sha2))
         if digest is None or digest(content).hexdigest() != sha2.lower():
             raise InvalidInput(f"The attachment part's content does not have the SHA-2 hash {sha2}")
-
-
-def _all_attachments(stmt: dict) -> list[dict]:
-    found = list(stmt.get("attachments") or [])
-    target = stmt.get("object") or {}
-    if target.get("objectType") == "SubStatement":
-        found += target.get("attachments") or []
-    return found
 
 
 def _existing(session: Session, app_pk: int, ids: list[str]) -> dict[str, dict]:
@@ -168,7 +160,7 @@ def statement_rows(writer: Writer, statements: list[dict], stored: datetime) -> 
             "verb_id": index.verb_id, "actor_key": index.actor_key, "object_type": index.object_type,
             "object_key": index.object_key, "registration": index.registration,
             "ref_statement_id": index.ref_statement_id, "voided": False,
-            "has_attachments": bool(_all_attachments(stmt)), "credential_id": writer.credential_id,
+            "has_attachments": bool(all_attachments(stmt)), "credential_id": writer.credential_id,
             "body": json.dumps(stmt, ensure_ascii=False, separators=(",", ":")),
         }
         terms = [{"application_pk": writer.app_pk, "kind": kind, "value": value, "related": related}
