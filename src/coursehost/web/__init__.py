@@ -1,0 +1,36 @@
+"""What every HTTP adapter (api, lrs_http, player, console) shares: the request's services, one unit
+of work per request, and the HTTP status of each domain error. No routes live here."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from coursehost.db.session import unit_of_work
+from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from coursehost.services import Services
+
+_STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
+
+
+def services(request: Request) -> Services:
+    """The application's services (settings, session factory, blob store, ...)."""
+    return request.app.state.services
+
+
+@contextmanager
+def unit(request: Request) -> Iterator[Session]:
+    """One transaction for this request: committed when the block ends, rolled back on error."""
+    with unit_of_work(services(request).session_factory) as session:
+        yield session
+
+
+def http_status(exc: DomainError) -> int:
+    """The HTTP status a domain error is answered with (an error class may carry its own `status`)."""
+    own = getattr(exc, "status", None)
+    if isinstance(own, int):
+        return own
+    return next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
