@@ -43,7 +43,7 @@ from urllib.parse import quote, unquote
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, AICC, SCO, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.reader import PackageReader
 
 _PATH_SAFE = "/!$&'()*+,;=:@-._~%"
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -44,8 +44,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, CMI5, SCO, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, namespace, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, namespace, parse_xml
 
 NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 # The Sandstone-era namespace, and none at all: accepted (authoring tools still write them).

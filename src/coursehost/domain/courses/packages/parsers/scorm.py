@@ -91,8 +91,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
 from coursehost.domain.courses.errors import PackageError
-from coursehost.domain.courses.importer.scorm_adlcp import HIDE_4TH_ONLY, item_data, presentation
-from coursehost.domain.courses.importer.scorm_common import (
+from coursehost.domain.courses.packages.parsers.scorm_adlcp import HIDE_4TH_ONLY, item_data, presentation
+from coursehost.domain.courses.packages.parsers.scorm_common import (
     HTTP,
     LABEL,
     SCHEME,
@@ -106,8 +106,8 @@ from coursehost.domain.courses.importer.scorm_common import (
     xml_children,
     xml_text,
 )
-from coursehost.domain.courses.importer.scorm_metadata import LomInfo, find_lom, read_lom
-from coursehost.domain.courses.importer.scorm_sequencing import (
+from coursehost.domain.courses.packages.parsers.scorm_metadata import LomInfo, find_lom, read_lom
+from coursehost.domain.courses.packages.parsers.scorm_sequencing import (
     merge_sequencing,
     parse_sequencing,
     passing_score,
@@ -125,8 +125,8 @@ from coursehost.domain.courses.model import (
     CourseMetadata,
     ParsedCourse,
 )
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, namespace, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, namespace, parse_xml
 
 MAX_DEPTH = 300
 MAX_FILE_WARNINGS = 20

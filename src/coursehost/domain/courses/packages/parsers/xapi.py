@@ -33,8 +33,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, SCO, XAPI, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, parse_xml
 
 NS = "http://projecttincan.com/tincan.xsd"
 COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
