@@ -8,11 +8,11 @@ import re
 import pytest
 
 from coursehost.domain.courses.errors import PackageError
+from coursehost.domain.courses.model import AGGREGATION, AICC, CMI5, SCO, XAPI, Activity
 from coursehost.domain.courses.packages.parsers.aicc import find_aicc_descriptor, parse_aicc
 from coursehost.domain.courses.packages.parsers.cmi5 import parse_cmi5
 from coursehost.domain.courses.packages.parsers.media import build_media_course, detect_media
 from coursehost.domain.courses.packages.parsers.xapi import parse_tincan
-from coursehost.domain.courses.model import AGGREGATION, AICC, CMI5, SCO, XAPI, Activity
 from coursehost.domain.courses.packages.reader import PackageReader
 from tests.builders.aicc import AU as AiccAU
 from tests.builders.aicc import aicc_files, aicc_zip, csv_text, zip_bytes

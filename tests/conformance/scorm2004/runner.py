@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
 from coursehost.domain.courses.model import Activity
+from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
 from coursehost.domain.courses.packages.reader import PackageReader
 from coursehost.domain.runtime import sequenced
 from coursehost.domain.sequencing import ActivityTree, SequencingSession

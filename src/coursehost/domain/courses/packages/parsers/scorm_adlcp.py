@@ -6,16 +6,16 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
+from coursehost.domain.courses.model import SCORM11, SCORM12
 from coursehost.domain.courses.packages.parsers.scorm_common import (
     ns_kind,
     parse_bool,
     xml_attr,
-    xml_children,
     xml_child,
+    xml_children,
     xml_elements,
     xml_text,
 )
-from coursehost.domain.courses.model import SCORM11, SCORM12
 from coursehost.domain.courses.packages.safexml import local
 
 Warn = Callable[[str], None]
