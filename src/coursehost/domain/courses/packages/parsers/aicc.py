@@ -62,6 +62,7 @@ def find_aicc_descriptor(reader: PackageReader) -> str | None:
 
 
 def parse_aicc(reader: PackageReader, crs_path: str) -> ParsedCourse:
+    """The course the .crs file at CRS_PATH and its .au, .des, .cst (.pre, .cmp, .ort) files describe."""
     return _AiccParser(reader, crs_path).parse()
 
 

@@ -65,6 +65,7 @@ _MAX_DEPTH = 64
 
 
 def parse_cmi5(reader: PackageReader, cmi5_path: str) -> ParsedCourse:
+    """The course the cmi5.xml at CMI5_PATH (package-relative) describes."""
     return _Cmi5Parser(reader, cmi5_path).parse()
 
 
