@@ -8,12 +8,12 @@ import re
 import pytest
 
 from coursehost.domain.courses.errors import PackageError
-from coursehost.domain.courses.importer.aicc import find_aicc_descriptor, parse_aicc
-from coursehost.domain.courses.importer.cmi5 import parse_cmi5
-from coursehost.domain.courses.importer.media import build_media_course, detect_media
-from coursehost.domain.courses.importer.xapi import parse_tincan
 from coursehost.domain.courses.model import AGGREGATION, AICC, CMI5, SCO, XAPI, Activity
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.parsers.aicc import find_aicc_descriptor, parse_aicc
+from coursehost.domain.courses.packages.parsers.cmi5 import parse_cmi5
+from coursehost.domain.courses.packages.parsers.media import build_media_course, detect_media
+from coursehost.domain.courses.packages.parsers.xapi import parse_tincan
+from coursehost.domain.courses.packages.reader import PackageReader
 from tests.builders.aicc import AU as AiccAU
 from tests.builders.aicc import aicc_files, aicc_zip, csv_text, zip_bytes
 from tests.builders.cmi5 import AU, COURSE_ID, Block, cmi5_xml, cmi5_zip

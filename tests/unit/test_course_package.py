@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from coursehost.domain.courses.errors import PackageError
-from coursehost.domain.courses.importing import _extract, safe_filename
-from coursehost.domain.courses.package import PackageLimits, PackageReader, safe_name
+from coursehost.domain.courses.import_jobs import _extract
+from coursehost.domain.courses.packages.reader import PackageLimits, PackageReader, safe_filename, safe_name
 from coursehost.storage.filesystem import FilesystemBlobStore
 
 

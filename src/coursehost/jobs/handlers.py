@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from coursehost.domain.courses import catalog, importing
-from coursehost.domain.courses.package import PackageLimits
+from coursehost.domain.courses import catalog, import_jobs
+from coursehost.domain.courses.packages.reader import PackageLimits
 from coursehost.domain.lrs import forwarding as pipe_forwarding
 from coursehost.domain.lrs import pipes as statement_pipes
 from coursehost.domain.postbacks import delivery as postback_delivery
@@ -11,9 +11,9 @@ from coursehost.domain.postbacks import enqueue as postback_enqueue
 from coursehost.jobs.registry import JobRegistry
 
 
-def import_env(services) -> importing.ImportEnv:
+def import_env(services) -> import_jobs.ImportEnv:
     s = services.settings
-    return importing.ImportEnv(
+    return import_jobs.ImportEnv(
         session_factory=services.session_factory, store=services.store,
         limits=PackageLimits(max_expanded_bytes=s.import_max_expanded_bytes, max_files=s.import_max_files,
                              max_ratio=s.import_max_compression_ratio),
@@ -22,8 +22,8 @@ def import_env(services) -> importing.ImportEnv:
 
 
 def _import_course(session, payload, ctx):
-    return importing.run_import(session, env=import_env(ctx.services), import_pk=payload["import_pk"],
-                                final_attempt=ctx.attempt >= importing.MAX_ATTEMPTS)
+    return import_jobs.run_import(session, env=import_env(ctx.services), import_pk=payload["import_pk"],
+                                  final_attempt=ctx.attempt >= import_jobs.MAX_ATTEMPTS)
 
 
 def _delete_blobs(session, payload, ctx):
@@ -45,8 +45,8 @@ def _forward_statement_pipe(session, payload, ctx):
 
 
 def register_all(registry: JobRegistry) -> JobRegistry:
-    registry.register(importing.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
-                      max_attempts=importing.MAX_ATTEMPTS)
+    registry.register(import_jobs.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
+                      max_attempts=import_jobs.MAX_ATTEMPTS)
     registry.register(catalog.DELETE_BLOBS_JOB, _delete_blobs, base_delay=5.0, max_delay=900.0,
                       max_attempts=20)
     registry.register(postback_enqueue.JOB_KIND, _deliver_postback, base_delay=postback_enqueue.BASE_DELAY,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coursehost.domain.courses.importer.scorm import parse_scorm
 from coursehost.domain.courses.model import Activity
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
+from coursehost.domain.courses.packages.reader import PackageReader
 from coursehost.domain.runtime import sequenced
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from coursehost.domain.sequencing.base import SequencingError

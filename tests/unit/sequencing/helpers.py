@@ -10,9 +10,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from coursehost.domain.courses.importer.scorm import parse_scorm
 from coursehost.domain.courses.model import AGGREGATION, SCO, Activity
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
+from coursehost.domain.courses.packages.reader import PackageReader
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from tests.adl_suite import suite_dir
 

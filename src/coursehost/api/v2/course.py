@@ -18,7 +18,7 @@ from coursehost.api.v2.schemas.errors import ApiError
 from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
 from coursehost.api.v2.schemas.statements import statement_result
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.courses import assets, catalog, importing
+from coursehost.domain.courses import assets, catalog, import_jobs
 from coursehost.domain.lrs import reports
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
 
@@ -31,18 +31,18 @@ def query_tags(request: Request, name: str = "tags") -> list[str]:
     return clean_tags([v for v in values if v.strip()], name)
 
 
-def _import_request(request: Request, source: str, **kw) -> importing.ImportRequest:
+def _import_request(request: Request, source: str, **kw) -> import_jobs.ImportRequest:
     params = request.query_params
-    return importing.ImportRequest(
-        course_id=importing.check_course_id(params.get("courseId")),
+    return import_jobs.ImportRequest(
+        course_id=catalog.check_course_id(params.get("courseId")),
         may_create_new_version=parse_bool(request, "mayCreateNewVersion"),
         source=source, postback_url=params.get("postbackUrl") or None, tags=query_tags(request), **kw,
     )
 
 
-def _start(request: Request, principal: Principal, req: importing.ImportRequest) -> dict:
+def _start(request: Request, principal: Principal, req: import_jobs.ImportRequest) -> dict:
     with unit(request) as session:
-        job = importing.create_import_job(session, application_pk=principal.app_pk, request=req)
+        job = import_jobs.create_import_job(session, application_pk=principal.app_pk, request=req)
         return {"result": job.job_id}
 
 
@@ -60,16 +60,16 @@ async def create_upload_and_import_course_job(
         if form.path is None:
             raise ApiError(400, "file is required: send the package as multipart form field 'file'")
         meta = _media_metadata(form.fields.get("contentMetadata"))
-        job_id = importing.new_job_id()
+        job_id = import_jobs.new_job_id()
         req = _import_request(request, "upload", job_id=job_id, filename=form.filename,
                               content_type=form.content_type, media_metadata=meta,
-                              staged_key=importing.staged_key(principal.app_id, job_id))
+                              staged_key=import_jobs.staged_key(principal.app_id, job_id))
         return await run_in_threadpool(_stage_and_start, request, principal, req, form.path)
     finally:
         form.discard()
 
 
-def _stage_and_start(request: Request, principal: Principal, req: importing.ImportRequest, path) -> dict:
+def _stage_and_start(request: Request, principal: Principal, req: import_jobs.ImportRequest, path) -> dict:
     store = services(request).store
     if hasattr(store, "adopt"):
         store.adopt(req.staged_key, path)  # a rename, not a second copy of the package
@@ -99,7 +99,7 @@ def create_fetch_and_import_course_job(
 ) -> dict:
     """Import a package the server downloads from a URL."""
     meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
-    req = _import_request(request, "fetch", job_id=importing.new_job_id(), source_url=body.url,
+    req = _import_request(request, "fetch", job_id=import_jobs.new_job_id(), source_url=body.url,
                           content_type=body.content_type, media_metadata=meta)
     return _start(request, principal, req)
 
@@ -110,7 +110,7 @@ def create_no_upload_and_import_course_job(
 ) -> dict:
     """A course around a media file that stays at its URL (PDF, MP4, MP3)."""
     meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
-    req = _import_request(request, "reference", job_id=importing.new_job_id(), source_url=body.url,
+    req = _import_request(request, "reference", job_id=import_jobs.new_job_id(), source_url=body.url,
                           content_type=body.content_type, media_metadata=meta)
     return _start(request, principal, req)
 
@@ -121,9 +121,9 @@ def get_import_job_status(
 ) -> dict:
     """RUNNING (with progress in message), COMPLETE with the import result, or ERROR with why."""
     with unit(request) as session:
-        job = importing.get_import_job(session, application_pk=principal.app_pk, job_id=importJobId)
+        job = import_jobs.get_import_job(session, application_pk=principal.app_pk, job_id=importJobId)
         body = {"jobId": job.job_id, "status": job.status, "message": job.message}
-        if job.status == importing.COMPLETE and job.course_version_pk:
+        if job.status == import_jobs.COMPLETE and job.course_version_pk:
             body["importResult"] = _import_result(session, principal, job)
         return body
 
@@ -301,7 +301,7 @@ def _zip(request: Request, principal: Principal, course_id: str, version_no: int
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
         version = catalog.get_version(session, course=course, version=version_no)
         stream = assets.open_package(store=services(request).store, version=version)
-    name = json.dumps(f"{importing.course_dir(course_id)}-v{version.version}.zip")
+    name = json.dumps(f"{import_jobs.course_dir(course_id)}-v{version.version}.zip")
     return StreamingResponse(_chunks(stream), media_type="application/zip",
                              headers={"Content-Disposition": f"attachment; filename={name}"})
 

@@ -128,7 +128,7 @@ def _import(request: Request, principal: Principal, course_id: str, version_no: 
     import tempfile
     from pathlib import Path
 
-    from coursehost.domain.courses.fetch import download
+    from coursehost.domain.courses.packages.fetch import download
 
     limit = services(request).settings.import_max_package_bytes
     with tempfile.TemporaryDirectory(prefix="coursehost-asset-") as tmp:

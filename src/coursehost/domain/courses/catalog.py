@@ -7,13 +7,20 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion, ImportJob
+from coursehost.domain.courses.model import Activity
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.outbox import enqueue
 from coursehost.domain.paging import ListSpec
-from coursehost.domain.settings_registry import SettingScope, application_scope, learning_standard_scope
+from coursehost.domain.settings_registry import (
+    SettingScope,
+    application_scope,
+    delete_all_settings,
+    learning_standard_scope,
+)
 from coursehost.domain.tags import clear_tags, keys_with_any_tag
 
 DELETE_BLOBS_JOB = "blobs.delete"
+MAX_ID = 255
 
 COURSE_LIST = ListSpec(
     order_by={
@@ -28,6 +35,17 @@ COURSE_LIST = ListSpec(
     default_datetime="updated",
     tiebreak=Course.pk,
 )
+
+
+def check_course_id(course_id: str | None, field: str = "courseId") -> str:
+    """A caller-chosen id: 1..255 characters, no control characters."""
+    if course_id is None or not str(course_id).strip():
+        raise InvalidInput(f"{field} is required")
+    if len(course_id) > MAX_ID:
+        raise InvalidInput(f"{field} is longer than {MAX_ID} characters")
+    if any(ord(c) < 0x20 for c in course_id):
+        raise InvalidInput(f"{field} must not contain control characters")
+    return course_id
 
 
 def get_course(session: Session, *, application_pk: int, course_id: str) -> Course:
@@ -89,8 +107,6 @@ def set_title(session: Session, *, course: Course, title: str | None) -> None:
 
 def delete_course(session: Session, *, course: Course) -> None:
     """The course, its versions, tags and settings now; its files by a job after commit."""
-    from coursehost.domain.settings_registry import delete_all_settings
-
     for version in course.versions:
         _enqueue_blob_delete(session, version)
     clear_tags(session, application_pk=course.application_pk, kind="course", key=course.course_id)
@@ -106,8 +122,6 @@ def delete_course(session: Session, *, course: Course) -> None:
 
 def delete_version(session: Session, *, course: Course, version: CourseVersion) -> None:
     """One version; deleting the only one deletes the course (as SCORM Cloud does)."""
-    from coursehost.domain.settings_registry import delete_all_settings
-
     if len(course.versions) <= 1:
         delete_course(session, course=course)
         return
@@ -148,8 +162,6 @@ def version_scope(course_id: str, version: int) -> SettingScope:
 
 
 def is_single_sco(version: CourseVersion) -> bool:
-    from coursehost.domain.courses.model import Activity
-
     return len(Activity.from_dict(version.structure).leaves()) <= 1
 
 

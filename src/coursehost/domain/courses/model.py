@@ -53,7 +53,7 @@ class Activity:
                    cmi5: moveOn, masteryScore, launchMethod, launchParameters, entitlementKey,
                    activityType, url
     sequencing     SCORM 2004: the imsss:sequencing of this item with IDRef already merged from the
-                   sequencingCollection, as a dict (see importer/scorm.py for the shape); else None.
+                   sequencingCollection, as a dict (see packages/parsers/scorm.py for the shape); else None.
     presentation   SCORM 2004 adlnav:presentation: {"hideLMSUI": [...]}; else None.
     children       child activities in document order.
     """

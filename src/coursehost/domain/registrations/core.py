@@ -12,7 +12,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Registration, RegistrationInstance
 from coursehost.domain.courses import catalog
-from coursehost.domain.courses.importing import check_course_id
+from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.settings_registry import SettingScope, read_settings
 

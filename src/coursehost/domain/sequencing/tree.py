@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from coursehost.domain.courses.importer.scorm_sequencing import with_defaults
 from coursehost.domain.courses.model import Activity
+from coursehost.domain.courses.packages.parsers.scorm_sequencing import with_defaults
 
 PRIMARY = "__primary__"  # key of a primary objective the author left without an objectiveID
 

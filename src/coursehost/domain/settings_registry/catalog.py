@@ -393,12 +393,6 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def normalize_value(definition: SettingDefinition, raw) -> str:
     """The canonical string for RAW, or SettingValueError naming the setting and what it allows."""
-
-    def bad() -> SettingValueError:
-        return SettingValueError(
-            f"Invalid value [{raw}] for setting [{definition.id}]; allowed: {allowed_values_text(definition)}"
-        )
-
     if raw is None:
         raise SettingValueError(f"A value is required for setting [{definition.id}]")
     if isinstance(raw, bool):
@@ -408,40 +402,52 @@ def normalize_value(definition: SettingDefinition, raw) -> str:
         raise SettingValueError(
             f"Empty value for setting [{definition.id}]; to clear a value, DELETE the setting instead"
         )
+    canonical = _canonical(definition, text, raw)
+    if canonical is None:
+        raise SettingValueError(
+            f"Invalid value [{raw}] for setting [{definition.id}]; allowed: {allowed_values_text(definition)}"
+        )
+    return canonical
+
+
+def _canonical(definition: SettingDefinition, text: str, raw) -> str | None:
+    """The canonical form of TEXT (RAW stripped) for the setting's type; None when it is not valid."""
     kind = definition.data_type
     if kind == "bool":
-        canonical = _BOOL_WORDS.get(text.lower())
-        if canonical is None:
-            raise bad()
-        return canonical
+        return _BOOL_WORDS.get(text.lower())
     if definition.valid_values:  # enums (and any other type with a fixed list)
-        for value, _ in definition.valid_values:
-            if value.lower() == text.lower():
-                return value
-        raise bad()
+        return next((value for value, _ in definition.valid_values if value.lower() == text.lower()), None)
     if kind in _INTEGER_TYPES:
-        if not _DIGITS.fullmatch(text) or int(text) > _MAX_INT:
-            raise bad()
-        return str(int(text))
+        return str(int(text)) if _DIGITS.fullmatch(text) and int(text) <= _MAX_INT else None
     if kind == "number":
-        try:
-            number = float(text)
-        except ValueError:
-            raise bad() from None
-        if not math.isfinite(number):
-            raise bad()
-        return str(int(number)) if number.is_integer() else repr(number)
+        return _number(text)
     if kind == "url":
-        if definition.id in _PATH_ALLOWED and text.startswith("/") and not text.startswith("//"):
-            if any(ch.isspace() for ch in text):
-                raise bad()
-            return text
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            raise bad() from None
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(ch.isspace() for ch in text):
-            raise bad()
-        return text
+        return _url(definition, text)
     # Free text is kept exactly as given: a password may well begin or end with a space.
     return str(raw)
+
+
+def _number(text: str) -> str | None:
+    """A finite number, written as an integer when it is one."""
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _url(definition: SettingDefinition, text: str) -> str | None:
+    """An absolute http(s) URL without spaces, or a site path for the settings that allow one."""
+    if any(ch.isspace() for ch in text):
+        return None
+    if definition.id in _PATH_ALLOWED and text.startswith("/") and not text.startswith("//"):
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return text

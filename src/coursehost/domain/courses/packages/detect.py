@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import ParsedCourse
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.parsers.aicc import find_aicc_descriptor, parse_aicc
+from coursehost.domain.courses.packages.parsers.cmi5 import parse_cmi5
+from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
+from coursehost.domain.courses.packages.parsers.xapi import parse_tincan
+from coursehost.domain.courses.packages.reader import PackageReader
 
 
 def parse_package(reader: PackageReader) -> ParsedCourse:
@@ -16,21 +20,13 @@ def parse_package(reader: PackageReader) -> ParsedCourse:
     """
     found = reader.find_descriptor("cmi5.xml")
     if found:
-        from coursehost.domain.courses.importer.cmi5 import parse_cmi5
-
         return parse_cmi5(reader, found)
     found = reader.find_descriptor("imsmanifest.xml")
     if found:
-        from coursehost.domain.courses.importer.scorm import parse_scorm
-
         return parse_scorm(reader, found)
     found = reader.find_descriptor("tincan.xml")
     if found:
-        from coursehost.domain.courses.importer.xapi import parse_tincan
-
         return parse_tincan(reader, found)
-    from coursehost.domain.courses.importer.aicc import find_aicc_descriptor, parse_aicc
-
     found = find_aicc_descriptor(reader)
     if found:
         return parse_aicc(reader, found)

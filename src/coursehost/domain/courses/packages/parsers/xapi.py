@@ -33,8 +33,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, SCO, XAPI, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, parse_xml
 
 NS = "http://projecttincan.com/tincan.xsd"
 COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
@@ -44,6 +44,7 @@ _PATH_SAFE = "/!$&'()*+,;=:@-._~%"
 
 
 def parse_tincan(reader: PackageReader, tincan_path: str) -> ParsedCourse:
+    """The course the tincan.xml at TINCAN_PATH (package-relative) describes."""
     return _TinCanParser(reader, tincan_path).parse()
 
 
@@ -78,6 +79,30 @@ class _TinCanParser:
         return first or ("", None)
 
     def parse(self) -> ParsedCourse:
+        records = self._records(self._activities())
+        course = next((r for r in records if r["type"] == COURSE_TYPE), records[0])
+        if course["type"] != COURSE_TYPE:
+            self.warn(f"{self.file}: no activity has the type {COURSE_TYPE}; the first activity "
+                      f"('{course['id']}') was taken as the course")
+        title = course["name"]
+        if not title:
+            self.warn(f"{self.file}: the course activity '{course['id']}' has no <name>; its id is used as the title")
+            title = course["id"]
+        root_activity = self._tree(records, course, title)
+        extra: dict[str, Any] = {}
+        if self.base:
+            extra["tincanBase"] = self.base
+        return ParsedCourse(
+            learning_standard=XAPI, title=title, root=root_activity, warnings=self.warnings,
+            languages=self.languages,
+            metadata=CourseMetadata(title=title, title_language=course["name_lang"],
+                                    description=course["description"] or None,
+                                    description_language=course["description_lang"]),
+            activity_id=course["id"], extra=extra,
+        )
+
+    def _activities(self) -> list[ET.Element]:
+        """Every <activity> inside <activities> of the <tincan> root; PackageError when there is none."""
         root = parse_xml(self.reader.read(self.path), self.file)
         if not isinstance(root.tag, str) or local(root.tag) != "tincan":
             raise PackageError(f"{self.file}: the root element must be <tincan>, not "
@@ -88,7 +113,10 @@ class _TinCanParser:
                 activities.extend(a for a in holder if isinstance(a.tag, str) and local(a.tag) == "activity")
         if not activities:
             raise PackageError(f"{self.file} lists no <activity> inside <activities>; there is nothing to launch")
+        return activities
 
+    def _records(self, activities: list[ET.Element]) -> list[dict[str, Any]]:
+        """One record per activity with a new id (id, type, name, description, launch and their langs)."""
         seen: set[str] = set()
         records: list[dict[str, Any]] = []
         for number, el in enumerate(activities, start=1):
@@ -109,16 +137,10 @@ class _TinCanParser:
                             "launch_lang": launch_lang})
         if not records:
             raise PackageError(f"{self.file}: no <activity> has an id; there is nothing to launch")
+        return records
 
-        course = next((r for r in records if r["type"] == COURSE_TYPE), records[0])
-        if course["type"] != COURSE_TYPE:
-            self.warn(f"{self.file}: no activity has the type {COURSE_TYPE}; the first activity "
-                      f"('{course['id']}') was taken as the course")
-        title = course["name"]
-        if not title:
-            self.warn(f"{self.file}: the course activity '{course['id']}' has no <name>; its id is used as the title")
-            title = course["id"]
-
+    def _tree(self, records: list[dict[str, Any]], course: dict[str, Any], title: str) -> Activity:
+        """The course activity with one launchable child per activity that has a <launch>."""
         launchable = [r for r in records if r["launch"]]
         if not launchable:
             raise PackageError(f"{self.file}: no activity has a <launch> element; there is nothing to launch")
@@ -133,17 +155,7 @@ class _TinCanParser:
                 data={"activityType": rec["type"], "description": rec["description"] or None,
                       "launchLang": rec["launch_lang"]},
             ))
-        extra: dict[str, Any] = {}
-        if self.base:
-            extra["tincanBase"] = self.base
-        return ParsedCourse(
-            learning_standard=XAPI, title=title, root=root_activity, warnings=self.warnings,
-            languages=self.languages,
-            metadata=CourseMetadata(title=title, title_language=course["name_lang"],
-                                    description=course["description"] or None,
-                                    description_language=course["description_lang"]),
-            activity_id=course["id"], extra=extra,
-        )
+        return root_activity
 
     def _href(self, rec: dict[str, Any]) -> str:
         raw = rec["launch"].replace("\\", "/") if not _ABSOLUTE.match(rec["launch"]) else rec["launch"]

@@ -38,12 +38,13 @@ import csv
 import io
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, AICC, SCO, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
+from coursehost.domain.courses.packages.reader import PackageReader
 
 _PATH_SAFE = "/!$&'()*+,;=:@-._~%"
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -61,6 +62,7 @@ def find_aicc_descriptor(reader: PackageReader) -> str | None:
 
 
 def parse_aicc(reader: PackageReader, crs_path: str) -> ParsedCourse:
+    """The course the .crs file at CRS_PATH and its .au, .des, .cst (.pre, .cmp, .ort) files describe."""
     return _AiccParser(reader, crs_path).parse()
 
 
@@ -143,13 +145,7 @@ class _AiccParser:
                 )
             return None, [], []
         short = name.rsplit("/", 1)[-1]
-        text = self._read_text(name)
-        try:
-            rows = list(csv.reader(io.StringIO(text), skipinitialspace=True))
-        except csv.Error as exc:
-            raise PackageError(f"{short} is not a readable comma-separated file: {exc}") from None
-        rows = [[c.strip() for c in r] for r in rows]
-        rows = [r for r in rows if any(c for c in r)]
+        rows = self._csv_rows(name, short)
         if not rows:
             if required:
                 raise PackageError(f"{short} is empty; it must start with a header row")
@@ -158,17 +154,22 @@ class _AiccParser:
         if not fixed_header and rows[0] and rows[0][0].casefold() == "root":
             self.warn(f"{short} has no header row; its first row was read as data")
             rows.insert(0, [])
-        header = [c.casefold() for c in rows[0]]
-        while header and not header[-1]:
-            header.pop()
-        for col in must_have:
-            if col not in header:
-                raise PackageError(
-                    f"{short}: the header row has no {_display(col)} column "
-                    f"(it has: {', '.join(rows[0]) or 'nothing'})"
-                )
+        header = _header(short, rows[0], must_have)
+        return name, header, self._body(short, header, rows[1:], fixed_header)
+
+    def _csv_rows(self, name: str, short: str) -> list[list[str]]:
+        """The file's rows, cells stripped, blank rows dropped."""
+        try:
+            rows = list(csv.reader(io.StringIO(self._read_text(name)), skipinitialspace=True))
+        except csv.Error as exc:
+            raise PackageError(f"{short} is not a readable comma-separated file: {exc}") from None
+        rows = [[c.strip() for c in r] for r in rows]
+        return [r for r in rows if any(c for c in r)]
+
+    def _body(self, short: str, header: list[str], rows: list[list[str]], fixed_header: bool) -> list[list[str]]:
+        """The data rows without trailing empty cells; with a fixed header, a row of another length is skipped."""
         body: list[list[str]] = []
-        for number, row in enumerate(rows[1:], start=2):
+        for number, row in enumerate(rows, start=2):
             if fixed_header:
                 while len(row) > len(header) and not row[-1]:
                     row = row[:-1]
@@ -180,7 +181,7 @@ class _AiccParser:
                 while row and not row[-1]:
                     row = row[:-1]
             body.append(row)
-        return name, header, body
+        return body
 
     # ---------------------------------------------------------------- main
     def parse(self) -> ParsedCourse:
@@ -189,42 +190,43 @@ class _AiccParser:
         if "course" not in crs:
             self.warn(f"{self.crs_name} has no [Course] section")
         course_id = course.get("course_id", "").strip()
-        title = course.get("course_title", "").strip()
+        title = self._course_title(course, course_id)
         description = crs.get("course_description", {}).get("", "").strip() or None
-        if not title:
-            fallback = course_id or self.stem
-            self.warn(f"{self.crs_name}: [Course] has no Course_Title; the course is called '{fallback}'")
-            title = fallback
 
         _, au_header, au_rows = self._table(".au", True, ("system_id",))
         _, des_header, des_rows = self._table(".des", True, ("system_id",))
-        _, cst_header, cst_rows = self._table(".cst", True, fixed_header=False)
+        _, _, cst_rows = self._table(".cst", True, fixed_header=False)
         _, pre_header, pre_rows = self._table(".pre", False)
         _, cmp_header, cmp_rows = self._table(".cmp", False)
-        _, ort_header, ort_rows = self._table(".ort", False, fixed_header=False)
+        _, _, ort_rows = self._table(".ort", False, fixed_header=False)
 
-        des = {}
-        for row in des_rows:
-            rec = dict(zip(des_header, row))
-            des.setdefault(rec["system_id"].casefold(), rec)
+        refs = _AuRefs(des=_descriptions(des_header, des_rows), prerequisites=_prerequisites(pre_header, pre_rows),
+                       completion=_completion(cmp_header, cmp_rows))
+        aus = self._aus(au_header, au_rows, refs)
+        root = Activity(id=course_id or self.stem, title=title, activity_type=AGGREGATION)
+        self._place(root, cst_rows, aus, refs)
+        declared = course.get("total_aus", "").strip()
+        if declared.isdigit() and int(declared) != len(aus):
+            self.warn(f"{self.crs_name}: Total_AUs says {declared} but {self.stem}.au lists {len(aus)}")
+        return ParsedCourse(
+            learning_standard=AICC, title=title, root=root, warnings=self.warnings,
+            metadata=CourseMetadata(title=title, description=description),
+            activity_id=course_id or None, extra=self._extra(crs, course, ort_rows),
+        )
 
-        prerequisites: dict[str, str] = {}
-        if pre_rows:
-            pre_col = _first_col(pre_header, ("prerequisite", "prerequisites"))
-            for row in pre_rows:
-                rec = dict(zip(pre_header, row))
-                key = rec.get("structure_element", row[0]).casefold()
-                prerequisites[key] = rec.get(pre_col, row[-1]) if pre_col else row[-1]
-        completion: dict[str, list[dict[str, str]]] = {}
-        for row in cmp_rows:
-            rec = dict(zip(cmp_header, row))
-            key = rec.pop("structure_element", row[0]).casefold()
-            completion.setdefault(key, []).append(rec)
+    def _course_title(self, course: dict[str, str], course_id: str) -> str:
+        """[Course] Course_Title, else the course id, else the .crs file's stem (with a warning)."""
+        title = course.get("course_title", "").strip()
+        if not title:
+            title = course_id or self.stem
+            self.warn(f"{self.crs_name}: [Course] has no Course_Title; the course is called '{title}'")
+        return title
 
+    def _aus(self, header: list[str], rows: list[list[str]], refs: _AuRefs) -> dict[str, Activity]:
+        """{folded System_ID: AU activity} in .au order; empty and repeated System_IDs are skipped."""
         aus: dict[str, Activity] = {}
-        au_order: list[str] = []
-        for row in au_rows:
-            rec = dict(zip(au_header, row))
+        for row in rows:
+            rec = dict(zip(header, row))
             sid = rec["system_id"]
             if not sid:
                 self.warn(f"{self.stem}.au: a row has an empty System_ID; it was skipped")
@@ -232,39 +234,38 @@ class _AiccParser:
             if sid.casefold() in aus:
                 self.warn(f"{self.stem}.au: System_ID '{sid}' is listed twice; the second row was skipped")
                 continue
-            aus[sid.casefold()] = self._au(sid, rec, des, prerequisites, completion)
-            au_order.append(sid.casefold())
+            aus[sid.casefold()] = self._au(sid, rec, refs)
         if not aus:
             raise PackageError(f"{self.stem}.au lists no assignable unit (AU); there is nothing to launch")
+        return aus
 
-        root = Activity(id=course_id or self.stem, title=title, activity_type=AGGREGATION)
-        blocks = {}
+    def _place(self, root: Activity, cst_rows: list[list[str]], aus: dict[str, Activity], refs: _AuRefs) -> None:
+        """Build ROOT's tree from the .cst blocks; AUs the .cst does not place go at the end."""
+        blocks: dict[str, list[str]] = {}
         for row in cst_rows:
             if row and row[0]:
                 blocks.setdefault(row[0].casefold(), [m for m in row[1:] if m])
         placed: set[str] = set()
         if "root" in blocks:
-            root.children = self._members("root", blocks, aus, des, prerequisites, completion, placed, 0)
+            root.children = self._members("root", blocks, aus, refs, placed, 0)
         else:
             self.warn(f"{self.stem}.cst has no 'root' row; every AU was placed directly under the course")
-        for key in au_order:
+        for key, au in aus.items():
             if key not in placed:
                 if "root" in blocks:
-                    self.warn(f"{self.stem}.cst does not place AU '{aus[key].id}'; it was added at the end "
+                    self.warn(f"{self.stem}.cst does not place AU '{au.id}'; it was added at the end "
                               "of the course")
-                root.children.append(aus[key])
+                root.children.append(au)
         if not root.leaves():
             raise PackageError(f"No AU of the AICC course {self.crs_name} has a File_Name to launch")
 
-        declared = course.get("total_aus", "").strip()
-        if declared.isdigit() and int(declared) != len(aus):
-            self.warn(f"{self.crs_name}: Total_AUs says {declared} but {self.stem}.au lists {len(aus)}")
-
+    def _extra(self, crs: dict[str, dict[str, str]], course: dict[str, str],
+               ort_rows: list[list[str]]) -> dict[str, Any]:
+        """What the player and the API keep from the .crs, the .ort and the package layout."""
         objectives: dict[str, list[str]] = {}
         for row in ort_rows:
             if row and row[0]:
                 objectives.setdefault(row[0], []).extend(m for m in row[1:] if m)
-
         extra: dict[str, Any] = {"aicc": {
             "course_creator": course.get("course_creator"),
             "course_system": course.get("course_system"),
@@ -279,13 +280,10 @@ class _AiccParser:
             extra["aicc"]["objectives_relationships"] = objectives
         if self.folder:
             extra["aiccBase"] = self.folder
-        return ParsedCourse(
-            learning_standard=AICC, title=title, root=root, warnings=self.warnings,
-            metadata=CourseMetadata(title=title, description=description),
-            activity_id=course_id or None, extra=extra,
-        )
+        return extra
 
-    def _members(self, block: str, blocks, aus, des, prerequisites, completion, placed, depth) -> list[Activity]:
+    def _members(self, block: str, blocks: dict[str, list[str]], aus: dict[str, Activity], refs: _AuRefs,
+                 placed: set[str], depth: int) -> list[Activity]:
         if depth > _MAX_DEPTH:
             raise PackageError(f"{self.stem}.cst nests blocks more than {_MAX_DEPTH} deep (or in a loop)")
         out: list[Activity] = []
@@ -301,13 +299,13 @@ class _AiccParser:
                 if key == block or key == "root":
                     self.warn(f"{self.stem}.cst: block '{member}' contains itself; ignored")
                     continue
-                title = self._title(member, des, "block")
+                title = self._title(member, refs.des, "block")
                 node = Activity(id=member, title=title, activity_type=AGGREGATION)
-                if key in prerequisites:
-                    node.data["prerequisites"] = prerequisites[key]
-                if key in completion:
-                    node.data["completion"] = completion[key]
-                node.children = self._members(key, blocks, aus, des, prerequisites, completion, placed, depth + 1)
+                if key in refs.prerequisites:
+                    node.data["prerequisites"] = refs.prerequisites[key]
+                if key in refs.completion:
+                    node.data["completion"] = refs.completion[key]
+                node.children = self._members(key, blocks, aus, refs, placed, depth + 1)
                 out.append(node)
             else:
                 self.warn(f"{self.stem}.cst: member '{member}' of block '{block}' is neither an AU in "
@@ -322,26 +320,14 @@ class _AiccParser:
             return sid
         return title
 
-    def _au(self, sid: str, rec: dict[str, str], des, prerequisites, completion) -> Activity:
+    def _au(self, sid: str, rec: dict[str, str], refs: _AuRefs) -> Activity:
+        des = refs.des
         title = self._title(sid, des, "AU")
         file_name = rec.get("file_name", "").strip()
         href = self._href(sid, file_name) if file_name else None
         if not file_name:
             self.warn(f"{self.stem}.au: AU '{sid}' has no File_Name; it cannot be launched")
-        mastery_raw = rec.get("mastery_score", "").strip()
-        mastery: float | int | None = None
-        scaled = None
-        if mastery_raw:
-            try:
-                value = float(mastery_raw)
-            except ValueError:
-                value = None
-            if value is None or not 0 <= value <= 100:
-                self.warn(f"{self.stem}.au: AU '{sid}' has Mastery_Score '{mastery_raw}', not a number "
-                          "from 0 to 100; it was ignored")
-            else:
-                mastery = int(value) if value.is_integer() else value
-                scaled = round(value / 100, 6)
+        mastery, scaled = self._mastery(sid, rec.get("mastery_score", "").strip())
         data: dict[str, Any] = {
             "file_name": file_name,
             "web_launch": rec.get("web_launch", "") or None,
@@ -354,13 +340,27 @@ class _AiccParser:
             "type": rec.get("type") or None,
             "command_line": rec.get("command_line") or None,
             "au_password": rec.get("au_password") or None,
-            "prerequisites": prerequisites.get(sid.casefold()),
-            "completion": completion.get(sid.casefold()),
+            "prerequisites": refs.prerequisites.get(sid.casefold()),
+            "completion": refs.completion.get(sid.casefold()),
             "description": (des.get(sid.casefold()) or {}).get("description") or None,
             "developer_id": (des.get(sid.casefold()) or {}).get("developer_id") or None,
         }
         return Activity(id=sid, title=title, activity_type=SCO, href=href,
                         scaled_passing_score=scaled, data=data)
+
+    def _mastery(self, sid: str, raw: str) -> tuple[float | int | None, float | None]:
+        """(Mastery_Score as written, as a scaled passing score); (None, None) when absent or not 0..100."""
+        if not raw:
+            return None, None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = None
+        if value is None or not 0 <= value <= 100:
+            self.warn(f"{self.stem}.au: AU '{sid}' has Mastery_Score '{raw}', not a number "
+                      "from 0 to 100; it was ignored")
+            return None, None
+        return (int(value) if value.is_integer() else value), round(value / 100, 6)
 
     def _href(self, sid: str, file_name: str) -> str | None:
         raw = file_name.replace("\\", "/")
@@ -389,6 +389,62 @@ class _AiccParser:
 
 
 _ROLE = {".au": "the assignable units", ".des": "the titles", ".cst": "the course structure"}
+
+
+@dataclass(frozen=True)
+class _AuRefs:
+    """What the .des, .pre and .cmp files say about AUs and blocks, by folded System_ID."""
+
+    des: dict[str, dict[str, str]]
+    prerequisites: dict[str, str]
+    completion: dict[str, list[dict[str, str]]]
+
+
+def _header(short: str, first: list[str], must_have: tuple[str, ...]) -> list[str]:
+    """The header row's column names (lower case, trailing empty ones dropped); PackageError when
+    a column in MUST_HAVE is missing."""
+    header = [c.casefold() for c in first]
+    while header and not header[-1]:
+        header.pop()
+    for col in must_have:
+        if col not in header:
+            raise PackageError(
+                f"{short}: the header row has no {_display(col)} column "
+                f"(it has: {', '.join(first) or 'nothing'})"
+            )
+    return header
+
+
+def _descriptions(header: list[str], rows: list[list[str]]) -> dict[str, dict[str, str]]:
+    """.des rows by folded System_ID (the first row wins)."""
+    des: dict[str, dict[str, str]] = {}
+    for row in rows:
+        rec = dict(zip(header, row))
+        des.setdefault(rec["system_id"].casefold(), rec)
+    return des
+
+
+def _prerequisites(header: list[str], rows: list[list[str]]) -> dict[str, str]:
+    """.pre: {folded structure element: prerequisite expression}."""
+    prerequisites: dict[str, str] = {}
+    if not rows:
+        return prerequisites
+    pre_col = _first_col(header, ("prerequisite", "prerequisites"))
+    for row in rows:
+        rec = dict(zip(header, row))
+        key = rec.get("structure_element", row[0]).casefold()
+        prerequisites[key] = rec.get(pre_col, row[-1]) if pre_col else row[-1]
+    return prerequisites
+
+
+def _completion(header: list[str], rows: list[list[str]]) -> dict[str, list[dict[str, str]]]:
+    """.cmp: {folded structure element: its completion requirement rows}."""
+    completion: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        rec = dict(zip(header, row))
+        key = rec.pop("structure_element", row[0]).casefold()
+        completion.setdefault(key, []).append(rec)
+    return completion
 
 
 def _display(col: str) -> str:

@@ -1,59 +1,59 @@
 """Import jobs: created by the API in the request's transaction, run by the job worker.
 
 A run fetches the package to a local temporary file (streamed, never whole in memory), checks it
-(package.py), parses it (detect.py), writes its files to the blob store under a prefix of its own,
-and only then, in the job's transaction, creates the course version and marks the job COMPLETE.
-Any failure removes what the run wrote, so a failed import leaves no course, version or files.
+(packages/reader.py), parses it (packages/detect.py), writes its files to the blob store under a
+prefix of its own, and only then, in the job's transaction, creates the course version and marks the
+job COMPLETE. Any failure removes what the run wrote, so a failed import leaves no course, version or files.
+A lone PDF, MP4 or MP3 (uploaded, fetched, or referenced by URL) becomes a cmi5 course with our
+viewer page (packages/parsers/media.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
 import re
 import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseFile, CourseVersion, ImportJob
+from coursehost.db.models.tenancy import Application
+from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import ParsedCourse
-from coursehost.domain.courses.package import PackageLimits, PackageReader
-from coursehost.domain.errors import Conflict, DomainError, InvalidInput
+from coursehost.domain.courses.packages.detect import parse_package
+from coursehost.domain.courses.packages.fetch import download
+from coursehost.domain.courses.packages.parsers.media import build_media_course, detect_media
+from coursehost.domain.courses.packages.reader import PackageLimits, PackageReader, safe_filename
+from coursehost.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from coursehost.domain.outbox import PermanentJobError, enqueue
+from coursehost.domain.tags import add_tags, clean_tags
+from coursehost.storage.base import BlobNotFound, BlobStore
 
 log = logging.getLogger(__name__)
-from coursehost.domain.tags import add_tags, clean_tags
-from coursehost.storage.base import BlobStore
 
 JOB_KIND = "course.import"
 MAX_ATTEMPTS = 3
 RUNNING, COMPLETE, ERROR = "RUNNING", "COMPLETE", "ERROR"
-MAX_ID = 255
 _CHUNK = 1024 * 1024
-
-
-def check_course_id(course_id: str | None, field: str = "courseId") -> str:
-    """A caller-chosen id: 1..255 characters, no control characters."""
-    if course_id is None or not str(course_id).strip():
-        raise InvalidInput(f"{field} is required")
-    if len(course_id) > MAX_ID:
-        raise InvalidInput(f"{field} is longer than {MAX_ID} characters")
-    if any(ord(c) < 0x20 for c in course_id):
-        raise InvalidInput(f"{field} must not contain control characters")
-    return course_id
+_MEDIA_EXT = {"application/pdf": ".pdf", "video/mp4": ".mp4", "audio/mpeg": ".mp3"}
+_MEDIA_BY_EXT = {v: k for k, v in _MEDIA_EXT.items()}
 
 
 def new_job_id() -> str:
+    """A fresh import job id (a UUID)."""
     return str(uuid.uuid4())
 
 
@@ -107,8 +107,7 @@ def create_import_job(session: Session, *, application_pk: int, request: ImportR
 
 
 def get_import_job(session: Session, *, application_pk: int, job_id: str) -> ImportJob:
-    from coursehost.domain.errors import NotFound
-
+    """The application's import job JOB_ID, or NotFound."""
     job = session.scalars(
         select(ImportJob).where(ImportJob.application_pk == application_pk, ImportJob.job_id == job_id)
     ).first()
@@ -189,8 +188,6 @@ def run_import(session: Session, *, env: ImportEnv, import_pk: int, final_attemp
 
 
 def _snapshot(env: ImportEnv, import_pk: int) -> _Snapshot | None:
-    from coursehost.db.models.tenancy import Application
-
     with env.session_factory() as s:
         row = s.execute(select(ImportJob, Application.app_id).join(
             Application, Application.pk == ImportJob.application_pk).where(ImportJob.pk == import_pk)).first()
@@ -235,21 +232,17 @@ def _abandon(env: ImportEnv, snap: _Snapshot, prefix: str, message: str) -> None
 def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
                   progress: Callable) -> tuple[ParsedCourse, dict[str, int], str | None]:
     """Fetch, check, parse and store the package; returns the course, {path: size}, package key."""
-    from coursehost.domain.courses import media_import
-
     if snap.source == "reference":
-        parsed, files = media_import.reference_course(snap, env, prefix)
+        parsed, files = _reference_course(snap, env, prefix)
         return parsed, files, None
     local = tmp / "package"
     content_type, filename = _acquire(snap, env, local, progress)
     package_key = snap.staged_key or staged_key(snap.app_id, snap.job_id)
-    media = media_import.detect(local, filename or snap.filename, content_type or snap.content_type)
+    media = _media_type(local, filename or snap.filename, content_type or snap.content_type)
     if media:
-        parsed, files = media_import.media_course(snap, env, prefix, local, media, filename or snap.filename)
+        parsed, files = _media_course(snap, env, prefix, local, media, filename or snap.filename)
     else:
         with PackageReader(local, env.limits) as reader:
-            from coursehost.domain.courses.detect import parse_package
-
             parsed = parse_package(reader)
             files = _extract(reader, env.store, prefix, progress)
     if not snap.staged_key:  # fetched: keep the original for GetCourseZip
@@ -261,8 +254,6 @@ def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
 def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) -> tuple[str | None, str | None]:
     """The package as a local file: copied from staging, or downloaded. (content type, file name)."""
     if snap.source == "upload":
-        from coursehost.storage.base import BlobNotFound
-
         local_path = getattr(env.store, "local_path", None)
         try:
             if local_path is not None:  # a filesystem store: read the staged file where it is
@@ -277,15 +268,11 @@ def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) ->
         if dest.stat().st_size == 0:
             raise PackageError("The uploaded file is empty (0 bytes)")
         return None, None
-    from coursehost.domain.courses.fetch import download
-
     return download(snap.source_url, dest, max_bytes=env.max_package_bytes, timeout=env.fetch_timeout,
                     progress=progress)
 
 
 def _extract(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:
-    from contextlib import nullcontext
-
     bulk = getattr(store, "bulk_writes", None)
     started = time.perf_counter()
     with bulk() if bulk else nullcontext():
@@ -313,8 +300,6 @@ def _mb(n: int) -> str:
 
 
 def _content_type(name: str) -> str | None:
-    import mimetypes
-
     return mimetypes.guess_type(name)[0]
 
 
@@ -353,8 +338,6 @@ def _record(session: Session, snap: _Snapshot, parsed: ParsedCourse, files: dict
 
 def _new_version(course: Course, number: int, parsed: ParsedCourse, files: dict[str, int], prefix: str,
                  package_key: str | None) -> CourseVersion:
-    from dataclasses import asdict
-
     return CourseVersion(
         course_pk=course.pk, version=number, title=parsed.title, learning_standard=parsed.learning_standard,
         activity_id=parsed.activity_id, structure=parsed.root.to_dict(), course_metadata=asdict(parsed.metadata),
@@ -363,8 +346,58 @@ def _new_version(course: Course, number: int, parsed: ParsedCourse, files: dict[
     )
 
 
-def safe_filename(name: str | None, default: str) -> str:
-    """A file name from an upload or URL that is safe as a single path segment."""
-    base = unquote((name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
-    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")[:120]
-    return base or default
+
+# ------------------------------------------------------------------------------ media courses
+
+def _media_type(local: Path, filename: str | None, content_type: str | None) -> str | None:
+    """The media type of the local file when it is a PDF, MP4 or MP3, else None (a zip, say)."""
+    with open(local, "rb") as fh:
+        head = fh.read(64)
+    if head.startswith(b"PK"):
+        return None
+    return detect_media(head, filename, content_type)
+
+
+def _media_course(snap: _Snapshot, env: ImportEnv, prefix: str, local: Path, media_type: str,
+                  filename: str | None) -> tuple[ParsedCourse, dict[str, int]]:
+    """Store the media file and our viewer page; the parsed course and {path: size}."""
+    name = safe_filename(filename, "media" + _MEDIA_EXT[media_type])
+    if not name.lower().endswith(_MEDIA_EXT[media_type]):
+        name += _MEDIA_EXT[media_type]
+    if name.lower() == "index.html":
+        name = "media" + _MEDIA_EXT[media_type]
+    meta = snap.media_metadata or {}
+    parsed, pages = build_media_course(
+        media_href=name, media_type=media_type, title=meta.get("title") or _title_from(name),
+        description=meta.get("description"), language=meta.get("contentLanguage"), filename=name,
+    )
+    files = {}
+    with open(local, "rb") as fh:
+        files[name] = env.store.put(prefix + name, fh, media_type)
+    for path, data in pages.items():
+        files[path] = env.store.put(prefix + path, data, "text/html; charset=utf-8")
+    return parsed, files
+
+
+def _reference_course(snap: _Snapshot, env: ImportEnv, prefix: str) -> tuple[ParsedCourse, dict[str, int]]:
+    """CreateNoUploadAndImportCourseJob: the media stays at its URL; we store only the viewer."""
+    url = snap.source_url
+    media_type = snap.content_type or _MEDIA_BY_EXT.get(Path(urlsplit(url).path).suffix.lower())
+    if media_type not in _MEDIA_EXT:
+        raise PackageError(
+            "A media file reference must be a PDF, MP4 or MP3: give contentType application/pdf, "
+            "video/mp4 or audio/mpeg, or a URL ending in .pdf, .mp4 or .mp3"
+        )
+    meta = snap.media_metadata or {}
+    parsed, pages = build_media_course(
+        media_href=url, media_type=media_type,
+        title=meta.get("title") or _title_from(urlsplit(url).path.rsplit("/", 1)[-1] or url),
+        description=meta.get("description"), language=meta.get("contentLanguage"), filename=None,
+    )
+    files = {path: env.store.put(prefix + path, data, "text/html; charset=utf-8") for path, data in pages.items()}
+    return parsed, files
+
+
+def _title_from(name: str) -> str:
+    stem = name.rsplit(".", 1)[0].replace("_", " ").replace("-", " ").strip()
+    return stem or "Media"

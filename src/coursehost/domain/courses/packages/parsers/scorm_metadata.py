@@ -7,7 +7,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from coursehost.domain.courses.safexml import local
+from coursehost.domain.courses.packages.safexml import local
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 

@@ -1,6 +1,6 @@
 """SCORM 2004 imsss:sequencing (plus the adlseq extensions) as a JSON-ready dict.
 
-The shape is documented in importer/scorm.py (SEQUENCING SHAPE); in short: one key per element
+The shape is documented in parsers/scorm.py (SEQUENCING SHAPE); in short: one key per element
 type of <imsss:sequencing>, named as the XML names it, holding only what the author wrote.
 Attribute values are typed (xs:boolean -> bool, decimals -> float, counts -> int, durations and
 tokens -> str). `SEQUENCING_DEFAULTS` holds the spec defaults and `with_defaults` fills them in.
@@ -15,7 +15,7 @@ import copy
 import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
-from coursehost.domain.courses.safexml import local, namespace
+from coursehost.domain.courses.packages.safexml import local, namespace
 
 # ------------------------------------------------------------------ attribute types
 _BOOL = {

@@ -10,6 +10,7 @@ so a lying header cannot smuggle a bomb past the size checks.
 from __future__ import annotations
 
 import posixpath
+import re
 import stat
 import unicodedata
 import zipfile
@@ -205,6 +206,13 @@ def safe_name(raw: str) -> str:
     if any(p == ".." for p in parts):
         raise PackageError(f"The package contains a path that leaves the package ({raw}); refused")
     return "/".join(parts)
+
+
+def safe_filename(name: str | None, default: str) -> str:
+    """A file name from an upload or URL that is safe as a single path segment."""
+    base = unquote((name or "").replace("\\", "/").rsplit("/", 1)[-1]).strip()
+    base = re.sub(r"[^A-Za-z0-9._ -]+", "_", base).strip(" .")[:120]
+    return base or default
 
 
 def _not_a_zip_message(path: Path) -> str:

@@ -14,7 +14,7 @@ from coursehost.domain.courses.model import (
     SCORM2004_3RD,
     SCORM2004_4TH,
 )
-from coursehost.domain.courses.safexml import local, namespace
+from coursehost.domain.courses.packages.safexml import local, namespace
 
 XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

@@ -44,8 +44,8 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, CMI5, SCO, Activity, CourseMetadata, ParsedCourse
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, namespace, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, namespace, parse_xml
 
 NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 # The Sandstone-era namespace, and none at all: accepted (authoring tools still write them).
@@ -65,6 +65,7 @@ _MAX_DEPTH = 64
 
 
 def parse_cmi5(reader: PackageReader, cmi5_path: str) -> ParsedCourse:
+    """The course the cmi5.xml at CMI5_PATH (package-relative) describes."""
     return _Cmi5Parser(reader, cmi5_path).parse()
 
 

@@ -2,7 +2,8 @@
 
 Public API: parse_scorm(reader, manifest_path) -> ParsedCourse.
 Helpers: scorm_sequencing (imsss/adlseq -> dict, SEQUENCING_DEFAULTS, with_defaults),
-scorm_adlcp (adlcp data, adlnav presentation), scorm_metadata (LOM), scorm_common.
+scorm_adlcp (adlcp data, adlnav presentation), scorm_metadata (LOM), scorm_edition (EDITION
+DETECTION below), scorm_common.
 
 Lenient where a player can still run the course (the problem becomes a warning naming the file
 and element), strict only where it cannot (PackageError): a manifest that is not well-formed XML,
@@ -91,8 +92,18 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
 from coursehost.domain.courses.errors import PackageError
-from coursehost.domain.courses.importer.scorm_adlcp import HIDE_4TH_ONLY, item_data, presentation
-from coursehost.domain.courses.importer.scorm_common import (
+from coursehost.domain.courses.model import (
+    AGGREGATION,
+    ASSET,
+    SCO,
+    SCORM11,
+    SCORM12,
+    Activity,
+    CourseMetadata,
+    ParsedCourse,
+)
+from coursehost.domain.courses.packages.parsers.scorm_adlcp import item_data, presentation
+from coursehost.domain.courses.packages.parsers.scorm_common import (
     HTTP,
     LABEL,
     SCHEME,
@@ -106,27 +117,15 @@ from coursehost.domain.courses.importer.scorm_common import (
     xml_children,
     xml_text,
 )
-from coursehost.domain.courses.importer.scorm_metadata import LomInfo, find_lom, read_lom
-from coursehost.domain.courses.importer.scorm_sequencing import (
+from coursehost.domain.courses.packages.parsers.scorm_edition import detect_edition
+from coursehost.domain.courses.packages.parsers.scorm_metadata import LomInfo, find_lom, read_lom
+from coursehost.domain.courses.packages.parsers.scorm_sequencing import (
     merge_sequencing,
     parse_sequencing,
     passing_score,
 )
-from coursehost.domain.courses.model import (
-    AGGREGATION,
-    ASSET,
-    SCO,
-    SCORM11,
-    SCORM12,
-    SCORM2004_2ND,
-    SCORM2004_3RD,
-    SCORM2004_4TH,
-    Activity,
-    CourseMetadata,
-    ParsedCourse,
-)
-from coursehost.domain.courses.package import PackageReader
-from coursehost.domain.courses.safexml import local, namespace, parse_xml
+from coursehost.domain.courses.packages.reader import PackageReader
+from coursehost.domain.courses.packages.safexml import local, parse_xml
 
 MAX_DEPTH = 300
 MAX_FILE_WARNINGS = 20
@@ -169,19 +168,13 @@ class _ManifestParser:
             self.warnings.append(message)
 
     def parse(self) -> ParsedCourse:
-        root = parse_xml(self.reader.read(self.mf), self.mf)
-        if local(root.tag) != "manifest":
-            raise PackageError(
-                f"{self.mf}: the root element is <{local(root.tag)}>, not <manifest>; "
-                "this is not a SCORM / IMS content package manifest"
-            )
+        root = self._manifest_root()
         identifier = (root.get("identifier") or "").strip()
         if not identifier:
             self.warn(f"{self.mf}: <manifest> has no identifier attribute")
         metadata_el = xml_child(root, "metadata")
         schemaversion = xml_text(xml_child(metadata_el, "schemaversion")) if metadata_el is not None else ""
-        self.standard = self._detect(root, schemaversion)
-        is2004 = self.standard in SCORM2004
+        self.standard = detect_edition(root, schemaversion, self.mf, self.warn)
 
         base = join_dir(self.folder, root.get(XML_BASE))
         self._read_resources(root, base)
@@ -194,36 +187,10 @@ class _ManifestParser:
             extra["manifestBase"] = self.folder
         if schemaversion:
             extra["schemaVersion"] = schemaversion
-
-        if org_el is not None and not xml_children(org_el, "item") and any(
-                r.href for r in self.resources.values()):
-            self.warn(f"{self.mf}: organization '{(org_el.get('identifier') or '').strip()}' has "
-                      "no items")
-            org_el = None
-        if org_el is not None:
-            if org_warning:
-                self.warn(org_warning)
-            tree = self._organization(org_el)
-            if is2004:
-                extra["objectivesGlobalToSystem"] = parse_bool(xml_attr(org_el, "objectivesGlobalToSystem"), True)
-                extra["sharedDataGlobalToSystem"] = parse_bool(xml_attr(org_el, "sharedDataGlobalToSystem"), True)
-                if xml_attr(org_el, "sharedDataGlobalToSystem") is not None:
-                    tree.data["sharedDataGlobalToSystem"] = extra["sharedDataGlobalToSystem"]
-        else:
-            tree = self._flat_tree(identifier)
-            if is2004:
-                extra["objectivesGlobalToSystem"] = True
-                extra["sharedDataGlobalToSystem"] = True
-
+        tree = self._tree(org_el, org_warning, identifier, extra)
         self._check_launchable(tree)
         self._report_missing_files()
-
-        title = self.org_title or lom.title or ""
-        if not title:
-            title = identifier or tree.id or "Untitled course"
-            self.warn(f"{self.mf}: neither the organization nor the metadata gives the course a "
-                      f"title; using '{title}'")
-        tree.title = title
+        tree.title = title = self._course_title(lom, identifier, tree)
         metadata = CourseMetadata(
             title=lom.title or title, title_language=lom.title_language,
             description=lom.description, description_language=lom.description_language,
@@ -235,62 +202,50 @@ class _ManifestParser:
             extra=extra,
         )
 
-    # ------------------------------------------------------------------ edition
-    def _detect(self, root: ET.Element, schemaversion: str) -> str:
-        namespaces: set[str] = set()
-        fourth = False
-        for el in root.iter():
-            if not isinstance(el.tag, str):
-                continue
-            ns = namespace(el.tag).lower()
-            namespaces.add(ns)
-            namespaces.update(namespace(k).lower() for k in el.attrib if k.startswith("{"))
-            name, kind = local(el.tag), ns_kind(el)
-            if kind == "adlcp" and name in ("data", "map"):
-                fourth = True
-            elif kind == "adlseq" and name == "objectives":
-                fourth = True
-            elif kind == "adlcp" and name == "completionThreshold" and el.attrib:
-                fourth = True
-            elif kind == "adlnav" and name == "hideLMSUI" and xml_text(el) in HIDE_4TH_ONLY:
-                fourth = True
-            elif name == "organization" and xml_attr(el, "sharedDataGlobalToSystem") is not None:
-                fourth = True
-        has12 = any("rootv1p2" in ns or "imscp_rootv1p1p2" in ns for ns in namespaces)
-        has2004 = any(k in ns for ns in namespaces for k in ("adlcp_v1p3", "imsss", "adlseq", "adlnav"))
-        if has2004:
-            guessed = SCORM2004_4TH if fourth else SCORM2004_3RD
-        else:
-            guessed = SCORM12
+    def _manifest_root(self) -> ET.Element:
+        """The manifest's root element; PackageError when it is not <manifest>."""
+        root = parse_xml(self.reader.read(self.mf), self.mf)
+        if local(root.tag) != "manifest":
+            raise PackageError(
+                f"{self.mf}: the root element is <{local(root.tag)}>, not <manifest>; "
+                "this is not a SCORM / IMS content package manifest"
+            )
+        return root
 
-        sv = " ".join(schemaversion.lower().split())
-        declared = None
-        if sv in ("1.2", "1.2.0"):
-            declared = SCORM12
-        elif sv in ("1.1", "1.0"):
-            declared = SCORM11
-        elif "4th" in sv:
-            declared = SCORM2004_4TH
-        elif "3rd" in sv:
-            declared = SCORM2004_3RD
-        elif "2nd" in sv or "1.3" in sv:
-            declared = SCORM2004_2ND
-        elif "2004" in sv:
-            declared = SCORM2004_4TH if fourth else SCORM2004_3RD
+    def _tree(self, org_el: ET.Element | None, org_warning: str | None, identifier: str,
+              extra: dict[str, Any]) -> Activity:
+        """The default organization's activity tree, or one built from the resources when it is
+        missing or empty; the SCORM 2004 organization flags go into EXTRA."""
+        is2004 = self.standard in SCORM2004
+        if org_el is not None and not xml_children(org_el, "item") and any(
+                r.href for r in self.resources.values()):
+            self.warn(f"{self.mf}: organization '{(org_el.get('identifier') or '').strip()}' has "
+                      "no items")
+            org_el = None
+        if org_el is None:
+            tree = self._flat_tree(identifier)
+            if is2004:
+                extra["objectivesGlobalToSystem"] = True
+                extra["sharedDataGlobalToSystem"] = True
+            return tree
+        if org_warning:
+            self.warn(org_warning)
+        tree = self._organization(org_el)
+        if is2004:
+            extra["objectivesGlobalToSystem"] = parse_bool(xml_attr(org_el, "objectivesGlobalToSystem"), True)
+            extra["sharedDataGlobalToSystem"] = parse_bool(xml_attr(org_el, "sharedDataGlobalToSystem"), True)
+            if xml_attr(org_el, "sharedDataGlobalToSystem") is not None:
+                tree.data["sharedDataGlobalToSystem"] = extra["sharedDataGlobalToSystem"]
+        return tree
 
-        if declared is None:
-            how = "is missing" if not sv else f"says '{schemaversion}', which is not a SCORM version"
-            self.warn(f"{self.mf}: <metadata><schemaversion> {how}; the package was taken to be "
-                      f"{LABEL[guessed]} from its namespaces")
-            return guessed
-        if declared in (SCORM11, SCORM12) and has2004 and not has12:
-            self.warn(f"{self.mf}: <schemaversion> says {schemaversion} but the manifest uses "
-                      "SCORM 2004 namespaces; it is treated as "
-                      f"{LABEL[declared]} as declared")
-        elif declared in SCORM2004 and has12 and not has2004:
-            self.warn(f"{self.mf}: <schemaversion> says {schemaversion} but the manifest uses "
-                      f"SCORM 1.2 namespaces; it is treated as {LABEL[declared]} as declared")
-        return declared
+    def _course_title(self, lom: LomInfo, identifier: str, tree: Activity) -> str:
+        """The organization's title, else the metadata's, else the identifier (with a warning)."""
+        title = self.org_title or lom.title or ""
+        if not title:
+            title = identifier or tree.id or "Untitled course"
+            self.warn(f"{self.mf}: neither the organization nor the metadata gives the course a "
+                      f"title; using '{title}'")
+        return title
 
     # ------------------------------------------------------------------ hrefs
     def _href(self, base: str, raw: str, who: str) -> tuple[str | None, bool]:
@@ -489,24 +444,12 @@ class _ManifestParser:
     def _item(self, el: ET.Element, depth: int) -> Activity:
         if depth > MAX_DEPTH:
             raise PackageError(f"{self.mf}: items are nested more than {MAX_DEPTH} levels deep")
-        iid = (el.get("identifier") or "").strip()
-        if not iid:
-            iid = f"item_{len(self.activity_ids) + 1}"
-            self.warn(f"{self.mf}: an <item> has no identifier; it is called '{iid}'")
-        if iid in self.activity_ids:
-            n = 2
-            while f"{iid}_{n}" in self.activity_ids:
-                n += 1
-            self.warn(f"{self.mf}: the identifier '{iid}' is used by more than one item; the "
-                      f"later one is called '{iid}_{n}'")
-            iid = f"{iid}_{n}"
-        self.activity_ids.add(iid)
+        iid = self._item_id(el)
         who = f"{self.mf}: item '{iid}'"
         title = xml_text(xml_child(el, "title"))
         if not title:
             self.warn(f"{who} has no <title>; its identifier is shown instead")
         act = Activity(id=iid, title=title or iid, visible=parse_bool(el.get("isvisible"), True))
-        parameters = (el.get("parameters") or "").strip()
         ref = (el.get("identifierref") or "").strip()
         kids = xml_children(el, "item")
         if kids:
@@ -519,27 +462,7 @@ class _ManifestParser:
             act.activity_type = AGGREGATION
             self.warn(f"{who} references no resource and has no child items; it will not launch")
         else:
-            res = self.resources.get(ref)
-            act.resource_id = ref
-            sub = self.submanifests.get(ref) if res is None else None
-            if sub is not None:
-                act.activity_type, act.resource_id = AGGREGATION, None
-                sub_org, _ = self._default_organization(sub)
-                if sub_org is not None:
-                    act.children = [self._item(k, depth + 1) for k in xml_children(sub_org, "item")]
-                if not act.children:
-                    self.warn(f"{who} aggregates the sub-manifest '{ref}', which has no items")
-            elif res is None:
-                act.activity_type = ASSET
-                self.warn(f"{who} references missing resource '{ref}'; it will not launch")
-            else:
-                self.referenced.add(ref)
-                act.activity_type = SCO if res.scorm_type == "sco" else ASSET
-                act.href = res.href
-                if res.href is None:
-                    self.warn(f"{who} references resource '{ref}', which has no usable href; "
-                              "it will not launch")
-                act.parameters = parameters or None
+            self._leaf(act, ref, (el.get("parameters") or "").strip(), who, depth)
         act.data = item_data(el, who, self.standard, self.warn)
         if "masteryscore" in act.data:
             act.scaled_passing_score = float(act.data["masteryscore"]) / 100.0
@@ -548,6 +471,46 @@ class _ManifestParser:
             act.scaled_passing_score = passing_score(act.sequencing)
         act.presentation = presentation(el, who, self.warn)
         return act
+
+    def _item_id(self, el: ET.Element) -> str:
+        """The item's identifier, made up when missing and made unique when repeated (with a warning)."""
+        iid = (el.get("identifier") or "").strip()
+        if not iid:
+            iid = f"item_{len(self.activity_ids) + 1}"
+            self.warn(f"{self.mf}: an <item> has no identifier; it is called '{iid}'")
+        if iid in self.activity_ids:
+            n = 2
+            while f"{iid}_{n}" in self.activity_ids:
+                n += 1
+            self.warn(f"{self.mf}: the identifier '{iid}' is used by more than one item; the "
+                      f"later one is called '{iid}_{n}'")
+            iid = f"{iid}_{n}"
+        self.activity_ids.add(iid)
+        return iid
+
+    def _leaf(self, act: Activity, ref: str, parameters: str, who: str, depth: int) -> None:
+        """A leaf item referencing REF: a resource (SCO or asset), a sub-manifest, or nothing found."""
+        res = self.resources.get(ref)
+        act.resource_id = ref
+        sub = self.submanifests.get(ref) if res is None else None
+        if sub is not None:
+            act.activity_type, act.resource_id = AGGREGATION, None
+            sub_org, _ = self._default_organization(sub)
+            if sub_org is not None:
+                act.children = [self._item(k, depth + 1) for k in xml_children(sub_org, "item")]
+            if not act.children:
+                self.warn(f"{who} aggregates the sub-manifest '{ref}', which has no items")
+        elif res is None:
+            act.activity_type = ASSET
+            self.warn(f"{who} references missing resource '{ref}'; it will not launch")
+        else:
+            self.referenced.add(ref)
+            act.activity_type = SCO if res.scorm_type == "sco" else ASSET
+            act.href = res.href
+            if res.href is None:
+                self.warn(f"{who} references resource '{ref}', which has no usable href; "
+                          "it will not launch")
+            act.parameters = parameters or None
 
     # ------------------------------------------------------------------ fallbacks / checks
     def _flat_tree(self, identifier: str) -> Activity:

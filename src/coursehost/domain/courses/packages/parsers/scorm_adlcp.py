@@ -6,17 +6,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
-from coursehost.domain.courses.importer.scorm_common import (
+from coursehost.domain.courses.model import SCORM11, SCORM12
+from coursehost.domain.courses.packages.parsers.scorm_common import (
     ns_kind,
     parse_bool,
     xml_attr,
-    xml_children,
     xml_child,
+    xml_children,
     xml_elements,
     xml_text,
 )
-from coursehost.domain.courses.model import SCORM11, SCORM12
-from coursehost.domain.courses.safexml import local
+from coursehost.domain.courses.packages.safexml import local
 
 Warn = Callable[[str], None]
 HIDE_LMS_UI = ("previous", "continue", "exit", "exitAll", "abandon", "abandonAll", "suspendAll")

@@ -1,0 +1,1 @@
+"""A course package on local disk: the checked zip (reader), its descriptor (detect) and the parsers."""
