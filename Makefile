@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/coursehost/static/vendor
 
-.PHONY: serve test deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs lint clean
+.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs lint clean
 
 serve: deps
 	$(BIN)/coursehost serve
@@ -12,9 +12,13 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
-test: test-deps chromium
+test: test-deps chromium test-js
 	$(BIN)/lint-imports --config pyproject.toml
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The player's JavaScript modules with Node's built-in runner, on the real scorm-again dist.
+test-js: npm-deps
+	node --test tests/js/
 
 deps: $(VENV)/.deps-installed npm-deps
 

@@ -1,6 +1,6 @@
 """ADL SCORM 2004 4th Edition LMS test-suite step scripts that pass today (passing.txt) keep passing:
-each is replayed against our sequencing engine and scorm-again (+ rte-conformance.js) through one
-node process (tests/conformance/scorm2004). Fails, never skips, when the suite folder is missing."""
+each is replayed against our sequencing engine and scorm-again (+ static/player/scorm-again-adapter.js)
+through one node process (tests/conformance/scorm2004). Fails, never skips, when the suite folder is missing."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@
 //   {"op":"batch","calls":[[fn,args],...]} -> {"results":[{"result","error"},...]}
 //   {"op":"terminate"} -> {"result","error","nav","snapshot"}   (nav read before Terminate)
 import { Scorm2004API } from "../../../node_modules/scorm-again/dist/esm/scorm2004.js";
-import { loadSharedData, snapshot, toLoadJSON } from "../../../src/coursehost/static/player/runtime-data.js";
-import { conform, setRequestValid } from "../../../src/coursehost/static/player/rte-conformance.js";
+import { snapshot, toLoadJSON } from "../../../src/coursehost/static/player/runtime-data.js";
+import { conform, loadSharedData, setRequestValid } from "../../../src/coursehost/static/player/scorm-again-adapter.js";
 import { createInterface } from "node:readline";
 
 const SETTINGS = { autocommit: false, lmsCommitUrl: false, logLevel: 5, sendFullCommit: true,

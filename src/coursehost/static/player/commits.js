@@ -4,12 +4,14 @@
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class CommitChannel {
-  constructor({ base, token, debug, maxFailures = 2, onWarning = () => {} }) {
+  // WAIT (ms) => Promise: the pause between retries and drain's bound (tests pass their own).
+  constructor({ base, token, debug, maxFailures = 2, onWarning = () => {}, wait = sleep }) {
     this.base = base;
     this.token = token;
     this.debug = debug;
     this.maxFailures = Math.max(1, maxFailures);
     this.onWarning = onWarning;
+    this.wait = wait;
     this.seq = 0;
     this.dirty = false;
     this.latest = null; // the newest state waiting to be sent
@@ -104,7 +106,7 @@ export class CommitChannel {
         if (this.failures >= this.maxFailures) {
           this.onWarning("Your progress could not be saved. Check your connection; the player keeps trying.");
         }
-        await sleep(Math.min(30000, 500 * 2 ** Math.min(this.failures, 6)) * (0.75 + Math.random() / 2));
+        await this.wait(Math.min(30000, 500 * 2 ** Math.min(this.failures, 6)) * (0.75 + Math.random() / 2));
       }
     }
   }
@@ -113,7 +115,7 @@ export class CommitChannel {
   async drain(timeoutMs = 8000) {
     const deadline = Date.now() + timeoutMs;
     while (this.pump && Date.now() < deadline) {
-      await Promise.race([this.pump, sleep(Math.max(0, deadline - Date.now()))]);
+      await Promise.race([this.pump, this.wait(Math.max(0, deadline - Date.now()))]);
     }
   }
 

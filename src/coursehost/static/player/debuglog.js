@@ -38,3 +38,24 @@ export class DebugLog {
 
   pending() { return this.entries.length; }
 }
+
+/** Record every call of the run-time API's functions (METHODS.names; METHODS.lastError reads the
+ * error code, METHODS.quiet are logged only in detailed mode) in LOG, with the activity
+ * ACTIVITY() names. A wrapper, not scorm-again's api.on() listeners: those carry neither the
+ * result nor the error code, fire only for calls that pass scorm-again's state checks (no
+ * GetValue before Initialize, no second Terminate), skip GetValue("cmi.completion_status") and
+ * ("cmi.success_status"), and would also report the adapter's own reads; the RTE audit (launch
+ * history) shows every call the SCO made, as it got it. Wraps last, over the adapter's patches. */
+export function recordCalls(api, methods, log, activity) {
+  const original = {};
+  for (const name of methods.names) original[name] = api[name].bind(api);
+  for (const name of methods.names) {
+    api[name] = (...args) => {
+      const result = original[name](...args);
+      const code = String(original[methods.lastError]());
+      log.api(name, args, result, code, activity(), { detailedOnly: methods.quiet.includes(name) });
+      return result;
+    };
+  }
+  return api;
+}

@@ -1,9 +1,10 @@
 // The Coursehost player: run-time API objects (scorm-again), batched commits, the debug log,
 // navigation between SCOs (decided on the server), frameset and new-window delivery.
-import { loadSharedData, snapshot, toLoadJSON } from "./runtime-data.js";
+import { snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
-import { DebugLog } from "./debuglog.js";
-import { conform, setRequestValid } from "./rte-conformance.js";
+import { DebugLog, recordCalls } from "./debuglog.js";
+import { acceptAnyResponse, conform, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
+import { auditedMethods, listen } from "./api-events.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
@@ -21,13 +22,6 @@ const channel = new CommitChannel({
   maxFailures: num("PlayerCommMaxFailedSubmissions", 2),
   onWarning: (text) => warn(text),
 });
-
-const M = is12
-  ? { init: "LMSInitialize", finish: "LMSFinish", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit",
-      err: "LMSGetLastError", str: "LMSGetErrorString", diag: "LMSGetDiagnostic" }
-  : { init: "Initialize", finish: "Terminate", get: "GetValue", set: "SetValue", commit: "Commit",
-      err: "GetLastError", str: "GetErrorString", diag: "GetDiagnostic" };
-const RESPONSE_ELEMENT = /^cmi\.interactions\.(\d+)\.(student_response|learner_response|correct_responses\.(\d+)\.pattern)$/;
 
 const state = {
   api: null, activityId: null, initialized: false, terminated: false, exiting: false, popup: null,
@@ -53,64 +47,26 @@ function newApi() {
   if (sequenced) options.scoItemIdValidator = (target) => requestAllowed("choice", target);
   const api = new Ctor(options);
   // SCORM 2004: our corrections where scorm-again departs from ADL's run-time tests (measured by
-  // make conformance-scorm2004), applied under the debug log's wrapper.
+  // make conformance-scorm2004).
   if (!is12) conform(api);
-  wrap(api);
-  return api;
-}
-
-function wrap(api) {
-  const original = {};
-  for (const name of Object.values(M)) original[name] = api[name].bind(api);
-  const lastError = () => String(original[M.err]());
-  const lenient = !flag("PlayerValidateInteractionResponses", true);
-  for (const name of Object.values(M)) {
-    api[name] = (...args) => {
-      if (name === M.finish && !is12 && api.adl && api.adl.nav) state.navRequest = api.adl.nav.request;
-      let result = original[name](...args);
-      let code = lastError();
-      if (name === M.set && lenient && String(result) === "false") {
-        if (forceResponse(api, args[0], args[1])) { api.lastErrorCode = "0"; result = "true"; code = "0"; }
-      }
-      const quiet = name === M.err || name === M.str || name === M.diag;
-      debug.api(name, args, result, code, state.activityId, { detailedOnly: quiet });
-      after(name, args, String(result), code);
-      return result;
-    };
-  }
-}
-
-// PlayerValidateInteractionResponses=false: keep responses authoring tools send even when they do
-// not match the interaction type's format (SCORM 1.2 RTE 3.4.2.7 / 2004 RTE 4.2.9 are strict).
-function forceResponse(api, element, value) {
-  const m = RESPONSE_ELEMENT.exec(String(element || ""));
-  if (!m) return false;
-  const interaction = api.cmi.interactions && api.cmi.interactions.childArray[Number(m[1])];
-  if (!interaction) return false;
-  if (m[3] === undefined) {
-    const field = is12 ? "_student_response" : "_learner_response";
-    interaction[field] = String(value);
-    return true;
-  }
-  const pattern = interaction.correct_responses && interaction.correct_responses.childArray[Number(m[3])];
-  if (!pattern) return false;
-  pattern._pattern = String(value);
-  return true;
-}
-
-function after(name, args, result, code) {
-  if (result !== "true") return;
-  if (name === M.init) { state.initialized = true; debug.event("sco-initialized", { activityId: state.activityId }); }
-  else if (name === M.set) channel.markDirty();
-  else if (name === M.commit) commitNow(false);
-  else if (name === M.finish) {
-    state.terminated = true;
-    const runtime = snapshot(state.api);
-    const finished = state.activityId;
-    commitNow(true, runtime);
-    // Leave the SCO's own call stack before unloading it.
-    setTimeout(() => onScoFinished(finished, runtime), 0);
-  }
+  // PlayerValidateInteractionResponses=false: keep responses that do not match their type's format.
+  if (!flag("PlayerValidateInteractionResponses", true)) acceptAnyResponse(api, is12);
+  // The debug log sees every call as the SCO got it, so it wraps over the corrections.
+  recordCalls(api, auditedMethods(cfg.scorm), debug, () => state.activityId);
+  return listen(api, cfg.scorm, {
+    initialized: () => { state.initialized = true; debug.event("sco-initialized", { activityId: state.activityId }); },
+    changed: () => channel.markDirty(),
+    committed: () => commitNow(false),
+    terminated: (navRequest) => {
+      state.terminated = true;
+      state.navRequest = navRequest;
+      const runtime = snapshot(api);
+      const finished = state.activityId;
+      commitNow(true, runtime);
+      // Leave the SCO's own call stack before unloading it.
+      setTimeout(() => onScoFinished(finished, runtime), 0);
+    },
+  });
 }
 
 function commitNow(terminated, runtime) {

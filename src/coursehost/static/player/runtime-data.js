@@ -1,5 +1,6 @@
 // Converting between scorm-again's cmi JSON and the normalized run-time form the server stores:
 // no "cmi." prefix, nested by dots, collections as lists in index order, leaves as strings.
+import { elementsSetBySco, navRequest, renderCmi, writableSharedData } from "./scorm-again-adapter.js";
 
 const COLLECTIONS = new Set([
   "objectives", "interactions", "correct_responses", "comments_from_learner", "comments_from_lms",
@@ -7,12 +8,8 @@ const COLLECTIONS = new Set([
 // Elements the LMS never takes back from a SCO at start (write-only or per-session).
 const NOT_LOADED_12 = { core: ["session_time", "exit"] };
 const NOT_LOADED_2004 = ["session_time", "exit", "request", "adl", "adl_data", "set_by_sco"];
-/** Where rte-conformance.js conform() keeps adl.nav.request as it was when Terminate succeeded
- * (scorm-again resets it to "_none_"). */
-export const NAV_AT_TERMINATE = "coursehostNavAtTerminate";
-/** Where rte-conformance.js conform() keeps the elements the SCO set in this session (a Set). */
-export const SET_ELEMENTS = "coursehostSetElements";
-/** The run-time key (SCORM 2004) listing them: comma-separated cmi paths without "cmi."
+/** The run-time key (SCORM 2004) listing the elements the SCO set in this session (the adapter's
+ * elementsSetBySco): comma-separated cmi paths without "cmi."
  * ("completion_status,objectives.0.success_status"), indices as in this snapshot; read by the
  * engine's SequencingSession.report (coursehost.domain.sequencing.session.SET_KEY). */
 export const SET_KEY = "set_by_sco";
@@ -36,36 +33,20 @@ export function normalize(node, key = null) {
 
 /** The API's whole current data model, normalized. */
 export function snapshot(api) {
-  const rendered = api.renderCMIToJSONObject();
+  const rendered = renderCmi(api);
   const out = normalize(rendered.cmi || rendered);
   // SCORM 2004: the SCO's pending navigation request, as {"adl": {"nav": {"request"}}} (RTE 4.4.2;
   // the server: abandon / abandonAll keep the SCO's data out of the tracking model, suspendAll
   // marks where the next launch resumes).
-  const nav = api[NAV_AT_TERMINATE] ?? (api.adl && api.adl.nav ? api.adl.nav.request : undefined);
+  const nav = navRequest(api);
   if (typeof nav === "string" && nav && nav !== "_none_") out.adl = { nav: { request: nav } };
-  const set = api[SET_ELEMENTS];
-  if (set instanceof Set) {
-    out[SET_KEY] = [...set].filter((e) => e.startsWith("cmi.")).map((e) => e.slice(4)).join(",");
-  }
+  const set = elementsSetBySco(api);
+  if (set) out[SET_KEY] = [...set].filter((e) => e.startsWith("cmi.")).map((e) => e.slice(4)).join(",");
   // SCORM 2004 4th Ed. adl.data: the shared data stores this SCO may write, under "adl_data".
-  const adl = api.adl;
-  if (adl && typeof adl.captureWritableSharedDataSnapshot === "function") {
-    const stores = adl.captureWritableSharedDataSnapshot();
-    const ids = Object.keys(stores);
-    if (ids.length) out.adl_data = ids.map((id) => ({ id, store: String(stores[id]) }));
-  }
+  const stores = writableSharedData(api);
+  const ids = Object.keys(stores);
+  if (ids.length) out.adl_data = ids.map((id) => ({ id, store: String(stores[id]) }));
   return out;
-}
-
-/** SCORM 2004 4th Ed. adl.data: the buckets the SCO's item maps (CAM 3.4.1.8), with their stores. */
-export function loadSharedData(api, buckets) {
-  const adl = api.adl;
-  if (!buckets || !buckets.length || !adl || typeof adl.configureSharedDataMaps !== "function") return;
-  const stores = {};
-  for (const b of buckets) if (b.storeSet) stores[b.id] = String(b.store);
-  adl.restoreSharedDataSnapshot(stores);
-  adl.configureSharedDataMaps(buckets.map((b) => ({
-    targetID: b.id, readSharedData: Boolean(b.readSharedData), writeSharedData: Boolean(b.writeSharedData) })));
 }
 
 // Put "id" then "type" first: scorm-again checks a response against the interaction's type, and
