@@ -126,7 +126,7 @@ def _runtime_errors(fn):
     return wrapper
 
 
-async def _in_unit(request: Request, fn: Callable[..., Any], **kwargs: Any) -> Any:
+async def _in_unit(request: Request, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
     """FN(session, **KWARGS) in one unit of work, on a worker thread (the database calls block)."""
     def work():
         with unit(request) as session:
