@@ -49,9 +49,13 @@ class PlayerLaunch:
     settings: dict  # the effective Player* settings asked for
 
 
+def _launch_row(session: Session, launch_id: str) -> Launch | None:
+    return session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+
+
 def find_launch(session: Session, launch_id: str) -> Launch:
     """The launch LAUNCH_ID (a run-time token's), or NotFound."""
-    row = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    row = _launch_row(session, launch_id)
     if row is None:
         raise NotFound("This launch no longer exists")
     return row
@@ -98,7 +102,7 @@ def start_player_launch(session: Session, *, request: LaunchRequest, user_agent:
 def reopen_player_launch(session: Session, *, launch_id: str, setting_ids: list[str]) -> PlayerLaunch:
     """The launch LAUNCH_ID again, for the player's own window (PlayerLaunchType); LaunchRefused
     once the launch has ended."""
-    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    launch = _launch_row(session, launch_id)
     if launch is None or launch.exit_time is not None:
         raise LaunchRefused("Session ended", "This session has ended. Launch the course again.", 410)
     instance = session.get(RegistrationInstance, launch.instance_pk)
