@@ -10,7 +10,7 @@ import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 
-from coursehost.player.tokens import make_launch_token, read_launch_token
+from coursehost.domain.registrations.launch_tokens import make_launch_token, read_launch_token
 from tests.builders.scorm import scorm12_zip
 from tests.contract.helpers import message, new_child_app
 from tests.e2e.support import create_registration, import_course, launch_link

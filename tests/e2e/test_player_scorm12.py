@@ -194,7 +194,7 @@ def test_start_sco_and_table_of_contents(live_server, course, context):
 
 
 def test_expired_and_altered_links_show_a_page(live_server, course, context):
-    from coursehost.player.tokens import make_launch_token
+    from coursehost.domain.registrations.launch_tokens import make_launch_token
 
     page = context.new_page()
     old = make_launch_token(live_server.services.instance_key, registration_pk=1, application_pk=1, instance=0,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from coursehost.player import routes
+
 
 def build_player_router() -> APIRouter:
     """Routes under /player (launch, player page, run-time API) and /content (course files)."""
-    from coursehost.player import routes
-
     return routes.router

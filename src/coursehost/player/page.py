@@ -43,21 +43,14 @@ def _template(name: str) -> Template:
 
 
 def message_page(title: str, text: str, status: int = 200, *, script: str | None = None) -> HTMLResponse:
+    """A page with one message for the learner (errors, the exit pages)."""
     tag = f'<script src="{html.escape(script)}"></script>' if script else ""
     body = _template("message.html").substitute(title=html.escape(title), text=html.escape(text), script=tag)
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
-def scorm_family(learning_standard: str) -> str | None:
-    """'1.2' or '2004' for the standards this player runs with scorm-again; None otherwise."""
-    if learning_standard in ("SCORM11", "SCORM12"):
-        return "1.2"
-    if learning_standard.startswith("SCORM2004"):
-        return "2004"
-    return None
-
-
 def player_page(config: dict, *, title: str) -> HTMLResponse:
+    """The player page for CONFIG, with the scorm-again build of its run-time family."""
     family = config["scorm"]
     css = config.get("cssUrl")
     body = _template("player.html").substitute(
@@ -93,6 +86,7 @@ def content_key(instance_key: str, version_pk: int) -> str:
 
 
 def read_content_key(instance_key: str, key: str) -> int | None:
+    """The course version pk a content key names, or None when the key was not made here."""
     pk, _, mac = key.partition("-")
     if not pk.isdigit() or len(pk) > 12:
         return None

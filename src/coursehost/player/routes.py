@@ -4,38 +4,33 @@ content, and our static files. Runtime calls are authenticated by the per-launch
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
+from typing import Any, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from coursehost.db.models.courses import CourseVersion
-from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.session import unit_of_work
-from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
-from coursehost.domain.registrations import core
-from coursehost.player import content, navigation, page, runtime_port
-from coursehost.player.tokens import (
+from coursehost.domain.registrations.launch_tokens import (
     TokenExpired, TokenInvalid, make_runtime_token, read_launch_token, read_runtime_token,
 )
+from coursehost.domain.runtime import navigation, player_launch
+from coursehost.domain.runtime.commits import apply_commit
+from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
+from coursehost.player import content, page
+from coursehost.services import Services
+from coursehost.web import http_status, services, unit
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"))
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
-
-
-def _services(request: Request):
-    return request.app.state.services
-
-
-def _unit(request: Request):
-    return unit_of_work(_services(request).session_factory)
 
 
 # ---------------------------------------------------------------- launch
@@ -44,7 +39,7 @@ def _unit(request: Request):
 @router.get("/player/launch")
 def launch(request: Request, token: str | None = None) -> Response:
     """Check the launch link, start a Launch and serve the player page."""
-    svc = _services(request)
+    svc = services(request)
     try:
         req = read_launch_token(svc.instance_key, token)
     except TokenExpired:
@@ -52,76 +47,58 @@ def launch(request: Request, token: str | None = None) -> Response:
     except TokenInvalid:
         return page.message_page("Launch link not valid",
                                  "This launch link is not valid. Ask for a new link.", 403)
-    with _unit(request) as session:
-        reg = session.get(Registration, req.registration_pk)
-        if reg is None or reg.application_pk != req.application_pk:
-            return page.message_page("Registration not found", "This registration no longer exists.", 404)
-        try:
-            inst = core.get_instance(session, registration=reg, instance=req.instance)
-            course, version = core.instance_course(session, inst)
-        except NotFound as exc:
-            return page.message_page("Course not found", str(exc), 404)
-        family = page.scorm_family(version.learning_standard)
-        if family is None:
-            return page.message_page("Not supported yet",
-                                     f"This player cannot run {version.learning_standard} courses yet.", 501)
-        launch_row = runtime_port.start_launch(
-            session, registration=reg, instance=inst, tracking=req.tracking, options=req.options,
-            user_agent=(request.headers.get("user-agent") or "")[:1000])
-        settings = core.effective_settings(session, registration=reg, setting_ids=page.PLAYER_SETTINGS, instance=inst)
-        title = version.title or course.title
-        mode = str(settings.get("PlayerLaunchType") or "FRAMESET").upper()
-        if mode in page.NEW_WINDOW_MODES:
-            # PlayerLaunchType: this page opens the player in a window of its own (settings.md).
-            token = make_runtime_token(svc.instance_key, launch_id=launch_row.launch_id)
-            return page.launcher_page(title=title, mode=mode, player_url=f"/player/window?t={token}",
-                                      exit_url=f"/player/runtime/exit?t={token}",
-                                      redirect=page.redirect_target(req.options), settings=settings)
-        config = _player_config(svc, reg, version, launch_row, family, req.options, settings)
-    return page.player_page(config, title=title)
+    try:
+        with unit(request) as session:
+            started = player_launch.start_player_launch(
+                session, request=req, user_agent=(request.headers.get("user-agent") or "")[:1000],
+                setting_ids=page.PLAYER_SETTINGS)
+    except LaunchRefused as exc:
+        return page.message_page(exc.title, str(exc), http_status(exc))
+    mode = str(started.settings.get("PlayerLaunchType") or "FRAMESET").upper()
+    if mode in page.NEW_WINDOW_MODES:
+        # PlayerLaunchType: this page opens the player in a window of its own (settings.md).
+        token = make_runtime_token(svc.instance_key, launch_id=started.launch_id)
+        return page.launcher_page(title=started.title, mode=mode, player_url=f"/player/window?t={token}",
+                                  exit_url=f"/player/runtime/exit?t={token}",
+                                  redirect=page.redirect_target(started.options), settings=started.settings)
+    return page.player_page(_player_config(svc, started), title=started.title)
 
 
 @router.get("/player/window")
 def player_window(request: Request, t: str | None = None) -> Response:
     """The player in its own window, for a launch the launcher page started (PlayerLaunchType)."""
-    svc = _services(request)
+    svc = services(request)
     try:
         launch_id = read_runtime_token(svc.instance_key, t)
     except TokenExpired:
         return page.message_page("Session expired", "This session has expired. Launch the course again.", 410)
     except TokenInvalid:
         return page.message_page("Not valid", "This player link is not valid. Launch the course again.", 403)
-    with _unit(request) as session:
-        row = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
-        if row is None or row.exit_time is not None:
-            return page.message_page("Session ended", "This session has ended. Launch the course again.", 410)
-        inst = session.get(RegistrationInstance, row.instance_pk)
-        reg = inst.registration
-        course, version = core.instance_course(session, inst)
-        settings = core.effective_settings(session, registration=reg, setting_ids=page.PLAYER_SETTINGS, instance=inst)
-        config = _player_config(svc, reg, version, row, page.scorm_family(version.learning_standard),
-                                row.options or {}, settings)
-        config["inWindow"] = True
-        title = version.title or course.title
-    return page.player_page(config, title=title)
+    try:
+        with unit(request) as session:
+            opened = player_launch.reopen_player_launch(session, launch_id=launch_id, setting_ids=page.PLAYER_SETTINGS)
+    except LaunchRefused as exc:
+        return page.message_page(exc.title, str(exc), http_status(exc))
+    return page.player_page(_player_config(svc, opened) | {"inWindow": True}, title=opened.title)
 
 
-def _player_config(svc, reg, version, launch_row, family, options, settings) -> dict:
-    items = navigation.leaves(version.structure)
-    learner = reg.learner or {}
+def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
+    """What the player page's JavaScript starts from (the page's JSON config)."""
+    options = launched.options
     return {
-        "launchId": launch_row.launch_id,
-        "runtimeToken": make_runtime_token(svc.instance_key, launch_id=launch_row.launch_id),
+        "launchId": launched.launch_id,
+        "runtimeToken": make_runtime_token(svc.instance_key, launch_id=launched.launch_id),
         "runtimeBase": "/player/runtime",
-        "contentBase": f"/content/{page.content_key(svc.instance_key, version.pk)}/",
-        "scorm": family, "standard": version.learning_standard, "title": version.title,
+        "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk)}/",
+        "scorm": launched.family, "standard": launched.standard, "title": launched.version_title,
         "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"],
-                   "hide": i["hide"]} for i in items],
-        "sequenced": navigation.sequenced.uses_engine(version),
-        "tracking": bool(launch_row.tracking), "sandbox": bool(reg.sandbox),
-        "learner": {"id": reg.learner_id, "firstName": learner.get("firstName"), "lastName": learner.get("lastName")},
+                   "hide": i["hide"]} for i in launched.items],
+        "sequenced": launched.sequenced,
+        "tracking": launched.tracking, "sandbox": launched.sandbox,
+        "learner": {"id": launched.learner_id, "firstName": launched.learner.get("firstName"),
+                    "lastName": launched.learner.get("lastName")},
         "redirect": page.redirect_target(options), "culture": options.get("culture"),
-        "cssUrl": options.get("cssUrl"), "settings": settings,
+        "cssUrl": options.get("cssUrl"), "settings": launched.settings,
     }
 
 
@@ -130,19 +107,11 @@ def _player_config(svc, reg, version, launch_row, family, options, settings) -> 
 
 def _token_launch_id(request: Request) -> str:
     token = request.headers.get("x-player-token") or request.query_params.get("t")
-    return read_runtime_token(_services(request).instance_key, token)
-
-
-def _launch_for(request: Request, session) -> Launch:
-    row = session.scalars(select(Launch).where(Launch.launch_id == _token_launch_id(request))).first()
-    if row is None:
-        raise NotFound("This launch no longer exists")
-    return row
+    return read_runtime_token(services(request).instance_key, token)
 
 
 def _runtime_errors(fn):
     """Map token and domain errors to small JSON answers the player understands."""
-    import functools
 
     @functools.wraps(fn)
     async def wrapper(request: Request, *args, **kwargs):
@@ -152,13 +121,17 @@ def _runtime_errors(fn):
             return JSONResponse({"message": "The session has expired; relaunch the course"}, status_code=401)
         except TokenInvalid:
             return JSONResponse({"message": "Not a valid player session"}, status_code=403)
-        except NotFound as exc:
-            return JSONResponse({"message": str(exc)}, status_code=404)
-        except InvalidInput as exc:
-            return JSONResponse({"message": str(exc)}, status_code=400)
         except DomainError as exc:
-            return JSONResponse({"message": str(exc)}, status_code=409)
+            return JSONResponse({"message": str(exc)}, status_code=http_status(exc))
     return wrapper
+
+
+async def _in_unit(request: Request, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    """FN(session, **KWARGS) in one unit of work, on a worker thread (the database calls block)."""
+    def work():
+        with unit(request) as session:
+            return fn(session, **kwargs)
+    return await run_in_threadpool(work)
 
 
 async def _json_body(request: Request) -> dict:
@@ -175,33 +148,10 @@ async def _json_body(request: Request) -> dict:
     return body
 
 
-def _in_thread(fn, *args):
-    from starlette.concurrency import run_in_threadpool
-
-    return run_in_threadpool(fn, *args)
-
-
-@router.get("/player/runtime/start")
-@_runtime_errors
-async def runtime_start(request: Request) -> Response:
-    """What the SCO's run-time starts with: stored data and LMS-supplied values."""
-    activity_id = request.query_params.get("activityId") or ""
-
-    def work():
-        with _unit(request) as session:
-            row = _launch_for(request, session)
-            return runtime_port.sco_start_data(session, launch=row, activity_id=activity_id)
-    data = await _in_thread(work)
-    return JSONResponse(data, headers={"Cache-Control": "no-store"})
-
-
-@router.post("/player/runtime/commit")
-@_runtime_errors
-async def runtime_commit(request: Request) -> Response:
-    """Apply one commit (idempotent by seq) in one transaction."""
-    body = await _json_body(request)
+def _commit_args(body: dict) -> dict:
+    """The arguments of apply_commit from a commit body, or InvalidInput."""
     seq, activity_id, runtime = body.get("seq"), body.get("activityId"), body.get("runtime")
-    log, terminated = body.get("log"), body.get("terminated", False)
+    log = body.get("log")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise InvalidInput("seq must be a positive integer")
     if not isinstance(activity_id, str) or not activity_id:
@@ -210,14 +160,26 @@ async def runtime_commit(request: Request) -> Response:
         raise InvalidInput("runtime must be an object")
     if log is not None and not (isinstance(log, list) and all(isinstance(e, dict) for e in log)):
         raise InvalidInput("log must be a list of objects")
+    return {"seq": seq, "activity_id": activity_id, "runtime": runtime, "log": log,
+            "terminated": bool(body.get("terminated", False))}
 
-    launch_id = _token_launch_id(request)
 
-    def work():
-        with _unit(request) as session:
-            return runtime_port.apply_commit(session, launch_id=launch_id, activity_id=activity_id, seq=seq,
-                                             runtime=runtime, log=log, terminated=bool(terminated))
-    result = await _in_thread(work)
+@router.get("/player/runtime/start")
+@_runtime_errors
+async def runtime_start(request: Request) -> Response:
+    """What the SCO's run-time starts with: stored data and LMS-supplied values."""
+    activity_id = request.query_params.get("activityId") or ""
+    data = await _in_unit(request, player_launch.start_data, launch_id=_token_launch_id(request),
+                          activity_id=activity_id)
+    return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/player/runtime/commit")
+@_runtime_errors
+async def runtime_commit(request: Request) -> Response:
+    """Apply one commit (idempotent by seq) in one transaction."""
+    args = _commit_args(await _json_body(request))
+    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request), **args)
     return JSONResponse({"lastSeq": result.get("lastSeq"), "applied": result.get("applied")})
 
 
@@ -229,39 +191,18 @@ async def runtime_navigate(request: Request) -> Response:
     nav = body.get("request") or "continue"
     if nav not in navigation.REQUESTS:
         raise InvalidInput(f"unknown navigation request [{nav}]")
-
-    def work():
-        with _unit(request) as session:
-            row = _launch_for(request, session)
-            inst = session.get(RegistrationInstance, row.instance_pk)
-            version = session.get(CourseVersion, inst.course_version_pk)
-            if navigation.sequenced.uses_engine(version):
-                return navigation.sequenced_decision(inst, version, row, request=nav, target=body.get("target"),
-                                                      lookahead=body.get("lookahead", True) is not False)
-            items = navigation.leaves(version.structure)
-            status = navigation.statuses(session, inst.pk)
-            start_at = (row.options or {}).get("startSco") or inst.registration.suspended_activity_id
-            decision = navigation.decide(items, status, request=nav, current=body.get("activityId"),
-                                         target=body.get("target"), start_at=start_at)
-            return {"activityId": decision.activity_id, "message": decision.message,
-                    "toc": navigation.toc(items, status)}
-    return JSONResponse(await _in_thread(work))
+    decision = await _in_unit(request, player_launch.navigate, launch_id=_token_launch_id(request), request=nav,
+                              current=body.get("activityId"), target=body.get("target"),
+                              lookahead=body.get("lookahead", True) is not False)
+    return JSONResponse(decision)
 
 
 @router.post("/player/runtime/exit")
 @_runtime_errors
 async def runtime_exit(request: Request) -> Response:
     """End the launch; answers where the player goes next."""
-    def work():
-        with _unit(request) as session:
-            row = _launch_for(request, session)
-            inst = session.get(RegistrationInstance, row.instance_pk)
-            version = session.get(CourseVersion, inst.course_version_pk)
-            if navigation.sequenced.uses_engine(version):
-                navigation.sequenced_exit(inst, version, row)
-            runtime_port.exit_launch(session, launch_pk=row.pk)
-            return page.redirect_target(row.options or {})
-    return JSONResponse({"redirect": await _in_thread(work)})
+    options = await _in_unit(request, player_launch.exit_player, launch_id=_token_launch_id(request))
+    return JSONResponse({"redirect": page.redirect_target(options)})
 
 
 # ---------------------------------------------------------------- exit pages
@@ -290,18 +231,15 @@ def exit_closer() -> Response:
 @router.api_route("/content/{key}/{path:path}", methods=["GET", "HEAD"])
 def course_content(request: Request, key: str, path: str) -> Response:
     """A file of a course version, same-origin with the player (SCOs reach window.parent.API)."""
-    svc = _services(request)
+    svc = services(request)
     version_pk = page.read_content_key(svc.instance_key, key)
     if version_pk is None:
         return Response("Not found", status_code=404, media_type="text/plain")
-    with unit_of_work(svc.read_session_factory) as session:
-        version = session.get(CourseVersion, version_pk)
-        if version is None:
-            return Response("Not found", status_code=404, media_type="text/plain")
-        try:
-            clean = assets.clean_path(path, "path")
-            stream, size = assets.open_asset(session, store=svc.store, version=version, path=clean)
-        except (InvalidInput, NotFound):
-            return Response("Not found", status_code=404, media_type="text/plain",
-                            headers={"X-Content-Type-Options": "nosniff"})
+    try:
+        with unit_of_work(svc.read_session_factory) as session:
+            stream, size, clean = player_launch.open_content(session, store=svc.store, version_pk=version_pk,
+                                                             path=path)
+    except (InvalidInput, NotFound):
+        return Response("Not found", status_code=404, media_type="text/plain",
+                        headers={"X-Content-Type-Options": "nosniff"})
     return content.file_response(stream, size, clean, request.headers.get("range"), head=request.method == "HEAD")

@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from coursehost.api.v2.deps import services, unit
 from coursehost.api.v2.operations import op
 from coursehost.api.v2.schemas.common import WireIn
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.courses import catalog
-from coursehost.domain.registrations import core
-from coursehost.player import links
+from coursehost.domain.registrations import core, launch_links
+from coursehost.web import services, unit
 
 router = APIRouter()
-
-PREVIEW_LEARNER = {"id": "preview-learner", "firstName": "Preview", "lastName": "Learner"}
 
 
 class LaunchLinkRequest(WireIn):
     """LaunchLinkRequestSchema (tags, additionalvalues and launchAuth are accepted and ignored)."""
 
-    expiry: int | None = links.EXPIRY_DEFAULT
+    expiry: int | None = launch_links.EXPIRY_DEFAULT
     redirect_on_exit_url: str | None = Field(None, alias="redirectOnExitUrl", max_length=4000)
     tracking: bool | None = True
     start_sco: str | None = Field(None, alias="startSco", max_length=1000)
     culture: str | None = Field(None, max_length=100)
     css_url: str | None = Field(None, alias="cssUrl", max_length=4000)
 
+    def to_domain(self) -> launch_links.LinkRequest:
+        """The request as the domain reads it."""
+        return launch_links.LinkRequest(
+            expiry=self.expiry, redirect_on_exit_url=self.redirect_on_exit_url, tracking=self.tracking,
+            start_sco=self.start_sco, culture=self.culture, css_url=self.css_url)
+
 
 def base_url(request: Request) -> str:
+    """The service's public base URL (COURSEHOST_BASE_URL, else the one the request came in on)."""
     return services(request).settings.base_url or str(request.base_url)
-
-
-def _link(request: Request, session, registration, body: LaunchLinkRequest, *, tracking: bool | None = None) -> dict:
-    expiry = links.check_expiry(body.expiry)
-    options = links.launch_options(session, registration=registration, redirect_on_exit_url=body.redirect_on_exit_url,
-                                   start_sco=body.start_sco, culture=body.culture, css_url=body.css_url)
-    url = links.build_launch_link(
-        instance_key=services(request).instance_key, base_url=base_url(request), registration=registration,
-        options=options, tracking=body.tracking is not False if tracking is None else tracking, expiry=expiry)
-    return {"launchLink": url}
 
 
 @router.post("/registrations/{registrationId}/launchLink", operation_id="BuildRegistrationLaunchLink")
@@ -53,19 +44,18 @@ def build_registration_launch_link(
     """A signed, short-lived link that starts the player on this registration."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return _link(request, session, reg, body)
+        url = launch_links.registration_launch_link(
+            session, instance_key=services(request).instance_key, base_url=base_url(request), registration=reg,
+            request=body.to_domain())
+    return {"launchLink": url}
 
 
 def _preview(request: Request, principal: Principal, course_id: str, version: int | None, body: LaunchLinkRequest) -> dict:
-    links.check_expiry(body.expiry)
     with unit(request) as session:
-        course = catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
-        if version is not None:
-            catalog.get_version(session, course=course, version=version)
-        reg = core.create_registration(
-            session, application_pk=principal.app_pk, registration_id=f"preview-{uuid.uuid4().hex}",
-            course_id=course.course_id, course_version=version, learner=dict(PREVIEW_LEARNER), sandbox=True)
-        return _link(request, session, reg, body)
+        url = launch_links.preview_launch_link(
+            session, instance_key=services(request).instance_key, base_url=base_url(request),
+            application_pk=principal.app_pk, course_id=course_id, version=version, request=body.to_domain())
+    return {"launchLink": url}
 
 
 @router.post("/courses/{courseId}/preview", operation_id="BuildCoursePreviewLaunchLink")

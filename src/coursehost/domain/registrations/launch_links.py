@@ -1,19 +1,36 @@
-"""Building launch links: the checks on a launch request and the signed URL."""
+"""Launch links (BuildRegistrationLaunchLink, the course preview links): the checks on a launch
+request and the signed player URL."""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration
+from coursehost.domain.courses import catalog
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.registrations import core
-from coursehost.player.tokens import make_launch_token
+from coursehost.domain.registrations.launch_tokens import make_launch_token
 
 EXPIRY_DEFAULT, EXPIRY_MIN, EXPIRY_MAX = 120, 10, 300
 REDIRECT_KEYWORDS = ("closer", "blank", "message")
+PREVIEW_LEARNER = {"id": "preview-learner", "firstName": "Preview", "lastName": "Learner"}
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """What a caller asks of a launch link (LaunchLinkRequestSchema, the fields we act on)."""
+
+    expiry: int | None = EXPIRY_DEFAULT
+    redirect_on_exit_url: str | None = None
+    tracking: bool | None = True
+    start_sco: str | None = None
+    culture: str | None = None
+    css_url: str | None = None
 
 
 def check_url(value: str | None, field: str, keywords: tuple[str, ...] = ()) -> str | None:
@@ -55,6 +72,7 @@ def launch_options(session: Session, *, registration: Registration, redirect_on_
 
 
 def check_expiry(expiry: int | None) -> int:
+    """The link's lifetime in seconds: EXPIRY_DEFAULT when not given, InvalidInput outside the range."""
     if expiry is None:
         return EXPIRY_DEFAULT
     if not EXPIRY_MIN <= expiry <= EXPIRY_MAX:
@@ -69,3 +87,27 @@ def build_launch_link(*, instance_key: str, base_url: str, registration: Registr
                               application_pk=registration.application_pk, instance=registration.instance,
                               options=options, tracking=tracking, expiry_seconds=expiry)
     return f"{base_url.rstrip('/')}/player/launch?{urlencode({'token': token})}"
+
+
+def registration_launch_link(session: Session, *, instance_key: str, base_url: str, registration: Registration,
+                             request: LinkRequest) -> str:
+    """The checked REQUEST for REGISTRATION as a signed player URL."""
+    expiry = check_expiry(request.expiry)
+    options = launch_options(session, registration=registration, redirect_on_exit_url=request.redirect_on_exit_url,
+                             start_sco=request.start_sco, culture=request.culture, css_url=request.css_url)
+    return build_launch_link(instance_key=instance_key, base_url=base_url, registration=registration,
+                             options=options, tracking=request.tracking is not False, expiry=expiry)
+
+
+def preview_launch_link(session: Session, *, instance_key: str, base_url: str, application_pk: int,
+                        course_id: str, version: int | None, request: LinkRequest) -> str:
+    """A launch link on a new sandbox registration of the course (VERSION, or its latest)."""
+    check_expiry(request.expiry)
+    course = catalog.get_course(session, application_pk=application_pk, course_id=course_id)
+    if version is not None:
+        catalog.get_version(session, course=course, version=version)
+    registration = core.create_registration(
+        session, application_pk=application_pk, registration_id=f"preview-{uuid.uuid4().hex}",
+        course_id=course.course_id, course_version=version, learner=dict(PREVIEW_LEARNER), sandbox=True)
+    return registration_launch_link(session, instance_key=instance_key, base_url=base_url,
+                                    registration=registration, request=request)

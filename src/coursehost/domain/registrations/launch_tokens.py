@@ -1,4 +1,4 @@
-"""Signed tokens of the player: launch links (short-lived, carry the launch request) and per-launch
+"""Signed tokens of a launch: launch links (short-lived, carry the launch request) and per-launch
 run-time tokens (authenticate the player's commits; never console cookies).
 
 Format: base64url(JSON payload) "." base64url(HMAC-SHA256(payload)). Any change to either part
@@ -38,6 +38,7 @@ def _unb64(text: str) -> bytes:
 
 
 def sign(instance_key: str, purpose: str, payload: dict) -> str:
+    """PAYLOAD signed for PURPOSE with a key derived from the instance key."""
     body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
     mac = hmac.new(derive_key(instance_key, purpose), body.encode(), hashlib.sha256).digest()
     return f"{body}.{_b64(mac)}"
@@ -78,6 +79,7 @@ class LaunchRequest:
 
 def make_launch_token(instance_key: str, *, registration_pk: int, application_pk: int, instance: int | None,
                       options: dict, tracking: bool, expiry_seconds: int, now: float | None = None) -> str:
+    """A launch link's token: the launch request, valid for EXPIRY_SECONDS."""
     now = time.time() if now is None else now
     payload = {"r": registration_pk, "a": application_pk, "i": instance, "o": options,
                "t": bool(tracking), "exp": int(now + expiry_seconds)}
@@ -85,6 +87,7 @@ def make_launch_token(instance_key: str, *, registration_pk: int, application_pk
 
 
 def read_launch_token(instance_key: str, token: str | None, *, now: float | None = None) -> LaunchRequest:
+    """The launch request TOKEN carries; TokenInvalid or TokenExpired as `verify`."""
     p = verify(instance_key, LAUNCH_PURPOSE, token, now=now)
     try:
         return LaunchRequest(int(p["r"]), int(p["a"]), p.get("i"), dict(p.get("o") or {}),
@@ -94,6 +97,7 @@ def read_launch_token(instance_key: str, token: str | None, *, now: float | None
 
 
 def make_runtime_token(instance_key: str, *, launch_id: str, now: float | None = None) -> str:
+    """The per-launch token that authenticates the player's run-time calls for LAUNCH_ID."""
     now = time.time() if now is None else now
     return sign(instance_key, RUNTIME_PURPOSE, {"l": launch_id, "exp": int(now + RUNTIME_TTL_SECONDS)})
 

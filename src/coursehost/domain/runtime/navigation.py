@@ -1,4 +1,5 @@
-"""Navigation decisions for the player, made on the server behind one call (POST /player/runtime/navigate).
+"""Navigation decisions for the player, made on the server behind one call (`navigate`, the player's
+POST /player/runtime/navigate).
 
 SCORM 2004 courses go through the sequencing engine (`sequenced_decision`). SCORM 1.2 and AICC:
 flow and choice over the launchable activities in tree order, honouring item prerequisites
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, RegistrationInstance
+from coursehost.domain.errors import NotFound
+from coursehost.domain.registrations import core
 from coursehost.domain.runtime import sequenced
 
 REQUESTS = sequenced.REQUESTS
@@ -71,49 +74,57 @@ def prerequisites_met(expr: str | None, status: dict[str, str]) -> bool:
     Anything we cannot parse counts as met (never lock a learner out over our parser)."""
     if not expr or not expr.strip():
         return True
-    tokens = _TOKEN.findall(expr)
-    pos = 0
-
-    def peek():
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take():
-        nonlocal pos
-        pos += 1
-        return tokens[pos - 1]
-
-    def primary() -> bool:
-        tok = take()
-        if tok == "~":
-            return not primary()
-        if tok == "(":
-            val = disj()
-            if take() != ")":
-                raise ValueError
-            return val
-        if tok in (")", "&", "|", None):
-            raise ValueError
-        return status.get(tok) == "satisfied"
-
-    def conj() -> bool:
-        val = primary()
-        while peek() == "&":
-            take()
-            val = primary() and val
-        return val
-
-    def disj() -> bool:
-        val = conj()
-        while peek() == "|":
-            take()
-            val = conj() or val
-        return val
-
+    parser = _Prerequisite(_TOKEN.findall(expr), status)
     try:
-        result = disj()
-        return result if pos == len(tokens) else True
+        result = parser.disjunction()
+        return result if parser.pos == len(parser.tokens) else True
     except (ValueError, IndexError):
         return True
+
+
+class _Prerequisite:
+    """Recursive descent over aicc_script tokens (CAM 1.2 §2.3.2.5.1):
+    disjunction := conjunction ("|" conjunction)*, conjunction := primary ("&" primary)*,
+    primary := "~" primary | "(" disjunction ")" | item id. Every operand is evaluated (no short
+    circuit) so that the whole expression is read and checked."""
+
+    def __init__(self, tokens: list[str], status: dict[str, str]):
+        self.tokens, self.status, self.pos = tokens, status, 0
+
+    def _peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _take(self) -> str:
+        self.pos += 1
+        return self.tokens[self.pos - 1]
+
+    def _primary(self) -> bool:
+        tok = self._take()
+        if tok == "~":
+            return not self._primary()
+        if tok == "(":
+            val = self.disjunction()
+            if self._take() != ")":
+                raise ValueError
+            return val
+        if tok in (")", "&", "|"):
+            raise ValueError
+        return self.status.get(tok) == "satisfied"
+
+    def _conjunction(self) -> bool:
+        val = self._primary()
+        while self._peek() == "&":
+            self._take()
+            val = self._primary() and val
+        return val
+
+    def disjunction(self) -> bool:
+        """The value of the expression from the current token on."""
+        val = self._conjunction()
+        while self._peek() == "|":
+            self._take()
+            val = self._conjunction() or val
+        return val
 
 
 @dataclass
@@ -124,40 +135,89 @@ class Decision:
 
 def decide(items: list[dict], status: dict[str, str], *, request: str, current: str | None,
            target: str | None = None, start_at: str | None = None) -> Decision:
+    """The item REQUEST leads to among ITEMS (tree order), honouring their prerequisites."""
     ids = [i["id"] for i in items]
     ok = {i["id"]: prerequisites_met(i.get("prerequisites"), status) for i in items}
     if request == "start":
-        for candidate in (start_at,):
-            if candidate in ok and ok[candidate]:
-                return Decision(candidate, f"start: deliver [{candidate}]")
-        for i in ids:  # the first not yet satisfied item that may be taken, else the first
-            if ok[i] and status.get(i) != "satisfied":
-                return Decision(i, f"start: first unfinished item [{i}]")
-        return Decision(ids[0] if ids else None, "start: every item is finished; deliver the first")
+        return _start(ids, ok, status, start_at)
     if request in ("continue", "previous"):
-        pos = ids.index(current) if current in ids else -1
-        step = 1 if request == "continue" else -1
-        j = pos + step
-        while 0 <= j < len(ids):
-            if ok[ids[j]]:
-                return Decision(ids[j], f"{request}: from [{current}] to [{ids[j]}]")
-            j += step
-        if request == "previous":
-            return Decision(current, "previous: no earlier item is available")
-        return Decision(None, f"continue: [{current}] was the last available item; exit")
+        return _flow(ids, ok, request, current)
     if request == "choice":
-        if target not in ok:
-            return Decision(current, f"choice: [{target}] is not an item of this course")
-        if not ok[target]:
-            return Decision(current, f"choice: the prerequisites of [{target}] are not met")
-        return Decision(target, f"choice: deliver [{target}]")
+        return _choice(ok, current, target)
     return Decision(None, f"{request}: end of session")
 
 
+def _start(ids: list[str], ok: dict[str, bool], status: dict[str, str], start_at: str | None) -> Decision:
+    if start_at in ok and ok[start_at]:
+        return Decision(start_at, f"start: deliver [{start_at}]")
+    for i in ids:  # the first not yet satisfied item that may be taken, else the first
+        if ok[i] and status.get(i) != "satisfied":
+            return Decision(i, f"start: first unfinished item [{i}]")
+    return Decision(ids[0] if ids else None, "start: every item is finished; deliver the first")
+
+
+def _flow(ids: list[str], ok: dict[str, bool], request: str, current: str | None) -> Decision:
+    """continue / previous: the next available item in that direction."""
+    step = 1 if request == "continue" else -1
+    j = (ids.index(current) if current in ids else -1) + step
+    while 0 <= j < len(ids):
+        if ok[ids[j]]:
+            return Decision(ids[j], f"{request}: from [{current}] to [{ids[j]}]")
+        j += step
+    if request == "previous":
+        return Decision(current, "previous: no earlier item is available")
+    return Decision(None, f"continue: [{current}] was the last available item; exit")
+
+
+def _choice(ok: dict[str, bool], current: str | None, target: str | None) -> Decision:
+    if target not in ok:
+        return Decision(current, f"choice: [{target}] is not an item of this course")
+    if not ok[target]:
+        return Decision(current, f"choice: the prerequisites of [{target}] are not met")
+    return Decision(target, f"choice: deliver [{target}]")
+
+
 def toc(items: list[dict], status: dict[str, str]) -> list[dict]:
+    """The outline of ITEMS: each with its status and whether its prerequisites let it be taken."""
     return [{"id": i["id"], "title": i["title"], "visible": i["visible"] is not False,
              "status": status.get(i["id"], "not attempted"),
              "available": prerequisites_met(i.get("prerequisites"), status)} for i in items]
+
+
+def flow_decision(session: Session, instance: RegistrationInstance, version: CourseVersion, launch: Launch, *,
+                  request: str, current: str | None, target: str | None) -> dict:
+    """SCORM 1.2 / AICC: a navigation request over the launchable items -> {activityId, message, toc}."""
+    items = leaves(version.structure)
+    status = statuses(session, instance.pk)
+    start_at = (launch.options or {}).get("startSco") or instance.registration.suspended_activity_id
+    decision = decide(items, status, request=request, current=current, target=target, start_at=start_at)
+    return {"activityId": decision.activity_id, "message": decision.message, "toc": toc(items, status)}
+
+
+def _instance_version(session: Session, launch: Launch) -> tuple[RegistrationInstance, CourseVersion]:
+    instance = session.get(RegistrationInstance, launch.instance_pk)
+    if instance is None:
+        raise NotFound("This launch's registration no longer exists")
+    _, version = core.instance_course(session, instance)
+    return instance, version
+
+
+def navigate(session: Session, *, launch: Launch, request: str, current: str | None, target: str | None,
+             lookahead: bool = True) -> dict:
+    """One navigation request of LAUNCH's player: through the sequencing engine (SCORM 2004) or over
+    the items in tree order -> what to deliver next, the message and the outline."""
+    instance, version = _instance_version(session, launch)
+    if sequenced.uses_engine(version):
+        return sequenced_decision(instance, version, launch, request=request, target=target, lookahead=lookahead)
+    return flow_decision(session, instance, version, launch, request=request, current=current, target=target)
+
+
+def exit_sequencing(session: Session, *, launch: Launch) -> list[str]:
+    """The learner leaves LAUNCH's player: end or suspend its sequencing session (SCORM 2004 only)."""
+    instance, version = _instance_version(session, launch)
+    if not sequenced.uses_engine(version):
+        return []
+    return sequenced_exit(instance, version, launch)
 
 
 # ---------------------------------------------------------------- SCORM 2004: the sequencing engine

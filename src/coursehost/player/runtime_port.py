@@ -1,7 +1,0 @@
-"""The run-time domain functions the player calls (coursehost.domain.runtime), in one place."""
-
-from __future__ import annotations
-
-from coursehost.domain.runtime.tracking import apply_commit, exit_launch, sco_start_data, start_launch
-
-__all__ = ["apply_commit", "exit_launch", "sco_start_data", "start_launch"]

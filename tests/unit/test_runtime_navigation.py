@@ -1,0 +1,54 @@
+"""SCORM 1.2 / AICC navigation over the launchable items: aicc_script prerequisites and flow / choice."""
+
+from __future__ import annotations
+
+import pytest
+
+from coursehost.domain.runtime.navigation import decide, launch_href, prerequisites_met
+
+DONE = {"a": "satisfied", "b": "attempted"}
+
+
+@pytest.mark.parametrize("expr, met", [
+    (None, True), ("  ", True), ("a", True), ("b", False), ("~b", True), ("a&b", False), ("a|b", True),
+    ("~(a&b)", True), ("(a|b)&~a", False), ("a & (b | c)", False),
+    ("a&", True), ("(a", True), ("a)", True), ("|", True),  # unreadable: never lock a learner out
+])
+def test_prerequisites(expr, met):
+    assert prerequisites_met(expr, DONE) is met
+
+
+ITEMS = [{"id": "a"}, {"id": "b", "prerequisites": "a"}, {"id": "c", "prerequisites": "x"}, {"id": "d"}]
+
+
+def test_start_delivers_start_at_else_the_first_unfinished_available_item():
+    assert decide(ITEMS, {}, request="start", current=None, start_at="d").activity_id == "d"
+    assert decide(ITEMS, {}, request="start", current=None, start_at="c").activity_id == "a"
+    assert decide(ITEMS, {"a": "satisfied"}, request="start", current=None).activity_id == "b"
+    every = {i["id"]: "satisfied" for i in ITEMS}
+    assert decide(ITEMS, every, request="start", current=None).activity_id == "a"
+    assert decide([], {}, request="start", current=None).activity_id is None
+
+
+def test_flow_skips_items_whose_prerequisites_are_not_met():
+    assert decide(ITEMS, {}, request="continue", current="a").activity_id == "d"
+    assert decide(ITEMS, {"a": "satisfied"}, request="continue", current="a").activity_id == "b"
+    assert decide(ITEMS, {}, request="previous", current="d").activity_id == "a"
+    assert decide(ITEMS, {}, request="previous", current="a").activity_id == "a"
+    last = decide(ITEMS, {}, request="continue", current="d")
+    assert last.activity_id is None and "exit" in last.message
+
+
+def test_choice_and_other_requests():
+    assert decide(ITEMS, {}, request="choice", current="a", target="d").activity_id == "d"
+    assert decide(ITEMS, {}, request="choice", current="a", target="c").activity_id == "a"
+    assert decide(ITEMS, {}, request="choice", current="a", target="zz").activity_id == "a"
+    assert decide(ITEMS, {}, request="exitAll", current="a").activity_id is None
+
+
+@pytest.mark.parametrize("href, params, out", [
+    ("x.html", None, "x.html"), ("x.html", "a=1", "x.html?a=1"), ("x.html?b=2", "a=1", "x.html?b=2&a=1"),
+    ("x.html?b=2", "?a=1", "x.html?b=2&a=1"), ("x.html", "#p2", "x.html#p2"),
+])
+def test_launch_href(href, params, out):
+    assert launch_href({"href": href, "parameters": params}) == out
