@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from coursehost.db.session import unit_of_work
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.registrations.launch_tokens import (
     TokenExpired, TokenInvalid, make_runtime_token, read_launch_token, read_runtime_token,
@@ -25,7 +24,7 @@ from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.player import content, page
 from coursehost.services import Services
-from coursehost.web import http_status, services, unit
+from coursehost.web import http_status, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -236,7 +235,7 @@ def course_content(request: Request, key: str, path: str) -> Response:
     if version_pk is None:
         return Response("Not found", status_code=404, media_type="text/plain")
     try:
-        with unit_of_work(svc.read_session_factory) as session:
+        with read_unit(request) as session:
             stream, size, clean = player_launch.open_content(session, store=svc.store, version_pk=version_pk,
                                                              path=path)
     except (InvalidInput, NotFound):

@@ -28,6 +28,13 @@ def unit(request: Request) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_unit(request: Request) -> Iterator[Session]:
+    """A read-only unit of work (on SQLite it takes no write lock)."""
+    with unit_of_work(services(request).read_session_factory) as session:
+        yield session
+
+
 def http_status(exc: DomainError) -> int:
     """The HTTP status a domain error is answered with (an error class may carry its own `status`)."""
     own = getattr(exc, "status", None)
