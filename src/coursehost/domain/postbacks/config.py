@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration
+from coursehost.domain.registrations.core import effective_settings
+from coursehost.domain.values import truthy
 
 SETTING_IDS = (
     "ApiRollupRegistrationPostBackUrl",
@@ -23,6 +25,8 @@ SETTING_IDS = (
     "ApiRollupRegistrationIsJson",
 )
 
+#: PostBackSchema authType / resultsFormat, in lower case as stored (the wire also allows UNDEFINED:
+#: the default, the first of each).
 AUTH_TYPES = ("form", "httpbasic")
 RESULTS_FORMATS = ("course", "activity", "full")
 _FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80 + timestamp
@@ -50,12 +54,6 @@ def normalize_results_format(value: str | None) -> str:
     """'course', 'activity' or 'full' from any case; UNDEFINED/empty -> course."""
     v = (value or "").strip().lower()
     return v if v in RESULTS_FORMATS else "course"
-
-
-def _truthy(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in ("true", "1", "yes")
 
 
 def reveal_password(stored: str | None, *, box) -> str:
@@ -97,11 +95,9 @@ def postback_config(session: Session, *, registration: Registration, box=None,
             url=url, auth_type=normalize_auth_type(pb.get("authType")),
             user_name=str(pb.get("userName") or ""), password=password,
             results_format=normalize_results_format(pb.get("resultsFormat")),
-            legacy=_truthy(pb.get("legacy")),
+            legacy=truthy(pb.get("legacy")),
         )
     if values is None:
-        from coursehost.domain.registrations.core import effective_settings
-
         values = effective_settings(session, registration=registration, setting_ids=SETTING_IDS)
     url = (values.get("ApiRollupRegistrationPostBackUrl") or "").strip()
     if not url:
@@ -111,5 +107,5 @@ def postback_config(session: Session, *, registration: Registration, box=None,
         user_name=values.get("ApiRollupRegistrationAuthUser") or "",
         password=reveal_password(values.get("ApiRollupRegistrationAuthPassword"), box=box),
         results_format=normalize_results_format(values.get("ApiRollupRegistrationFormat")),
-        legacy=not _truthy(values.get("ApiRollupRegistrationIsJson", "true")),
+        legacy=not truthy(values.get("ApiRollupRegistrationIsJson", "true")),
     )

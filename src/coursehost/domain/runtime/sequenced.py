@@ -18,10 +18,11 @@ from urllib.parse import unquote
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import RegistrationInstance
 from coursehost.domain.courses.model import Activity
-from coursehost.domain.runtime.datamodel import SCORM2004, family, get
-from coursehost.domain.runtime.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
+from coursehost.domain.scorm.datamodel import get
+from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from coursehost.domain.sequencing.tree import ident
+from coursehost.domain.standards import RuntimeFamily, family
 
 STATE_KEY = "sequencing"
 GLOBALS_KEY = "globalObjectives"
@@ -37,7 +38,7 @@ _TREES_MAX = 64
 
 def uses_engine(version: CourseVersion) -> bool:
     """Whether VERSION navigates through the sequencing engine: every SCORM 2004 course does."""
-    return family(version.learning_standard) == SCORM2004
+    return family(version.learning_standard) is RuntimeFamily.SCORM2004
 
 
 def tree_for(version: CourseVersion) -> ActivityTree:
