@@ -72,6 +72,7 @@ def reveal_password(stored: str | None, *, box) -> str:
 
 
 def registration_url(registration: Registration) -> str:
+    """The postback URL given when the registration was created, or ''."""
     pb = registration.postback or {}
     url = pb.get("url")
     return url.strip() if isinstance(url, str) else ""

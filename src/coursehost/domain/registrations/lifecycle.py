@@ -183,6 +183,7 @@ def delete_registration(session: Session, *, registration: Registration) -> None
 
 
 def learner_registrations(session: Session, *, application_pk: int, learner_id: str) -> list[Registration]:
+    """Every registration of LEARNER_ID in the application."""
     return list(session.scalars(select(Registration).where(
         Registration.application_pk == application_pk, Registration.learner_id == learner_id)))
 

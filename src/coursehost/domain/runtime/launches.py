@@ -75,11 +75,13 @@ def launchable(ctx: LaunchContext, activity_id: str) -> dict:
 
 
 def find_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState | None:
+    """The stored state of ACTIVITY_ID in the instance, or None before its first launch."""
     return session.scalars(select(ActivityState).where(
         ActivityState.instance_pk == instance_pk, ActivityState.activity_id == activity_id)).first()
 
 
 def new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+    """A new, empty state of ACTIVITY_ID in the instance (added to the session)."""
     state = ActivityState(instance_pk=instance_pk, activity_id=activity_id, attempts=0, runtime={},
                           base_seconds=0.0, total_seconds=0.0, completion="UNKNOWN", success="UNKNOWN",
                           attempt_completion="UNKNOWN")
@@ -88,6 +90,7 @@ def new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityS
 
 
 def settings_for(session: Session, ctx: LaunchContext) -> dict[str, str]:
+    """The run-time settings (SETTING_IDS) as the launch's registration instance sees them."""
     return core.effective_settings(session, registration=ctx.registration, setting_ids=SETTING_IDS,
                                    instance=ctx.instance)
 
@@ -99,10 +102,12 @@ def suspend_data_limit(settings: dict[str, str], fam: RuntimeFamily) -> int:
 
 
 def attempt_starts(instance: RegistrationInstance) -> dict[str, float]:
+    """{activity id: total seconds when its current attempt began} of INSTANCE."""
     return dict(((instance.state or {}).get(RUNTIME_STATE_KEY) or {}).get("attemptStartSeconds") or {})
 
 
 def set_attempt_start(instance: RegistrationInstance, activity_id: str, seconds: float) -> None:
+    """Record that ACTIVITY_ID's current attempt began at SECONDS of total time."""
     state = dict(instance.state or {})
     runtime = dict(state.get(RUNTIME_STATE_KEY) or {})
     starts = dict(runtime.get("attemptStartSeconds") or {})

@@ -72,6 +72,7 @@ _SHARED_GLOBAL: "weakref.WeakKeyDictionary[ActivityTree, bool]" = weakref.WeakKe
 
 
 def root_attempts(ses: SequencingSession) -> int:
+    """How many attempts the course (the root activity) has had."""
     return int(ses.activity_status(ses.tree.root)["attempts"] or 0)
 
 
@@ -140,6 +141,7 @@ def load(instance: RegistrationInstance, tree: ActivityTree) -> SequencingSessio
 
 
 def save(instance: RegistrationInstance, ses: SequencingSession) -> None:
+    """Store SES's tracking model and shared global objectives in INSTANCE's state."""
     state = dict(instance.state or {})
     before = ((state.get(STATE_KEY) or {}).get("activities") or {}).get(ses.tree.root) or {}
     if isinstance(before, dict) and state.get(SHARED_KEY):
@@ -341,6 +343,7 @@ def write_shared(activity: dict, runtime: dict, shared: dict | None) -> dict | N
 
 
 def get_list(runtime: dict | None, key: str) -> list[dict]:
+    """The records of collection KEY of a normalized data model (non-records dropped)."""
     value = (runtime or {}).get(key)
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 

@@ -73,6 +73,7 @@ def exit_value(runtime: dict | None, fam: RuntimeFamily) -> str:
 
 
 def session_time_element(fam: RuntimeFamily) -> str:
+    """The session time element of family FAM, without 'cmi.'."""
     return "core.session_time" if fam == RuntimeFamily.SCORM12 else "session_time"
 
 

@@ -31,6 +31,7 @@ class Result:
 
 
 def clamp_percent(value: float | None) -> float | None:
+    """VALUE limited to 0..100 (None stays None)."""
     if value is None:
         return None
     return max(0.0, min(100.0, value))
