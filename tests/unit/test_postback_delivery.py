@@ -11,14 +11,17 @@ from sqlalchemy import select
 
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.jobs import QUEUED, RUNNING, Job
+from coursehost.db.models.registrations import Registration
 from coursehost.db.models.tenancy import Application, Realm
+from coursehost.db.session import unit_of_work
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.outbox import RetryJob
 from coursehost.domain.postbacks import delivery
-from coursehost.domain.postbacks.config import postback_config
+from coursehost.domain.postbacks.config import PostbackConfig, postback_config
 from coursehost.domain.postbacks.enqueue import JOB_KIND, MAX_ATTEMPTS, dedupe_key, enqueue_postback
-from coursehost.domain.registrations.core import create_registration, registration_scope
+from coursehost.domain.postbacks.formats import build_request, sample_progress
+from coursehost.domain.registrations.core import create_registration, get_instance, registration_scope
 from coursehost.domain.settings_registry import set_settings
 from coursehost.domain.settings_registry.cascade import application_scope
 from tests.contract.receiver import Receiver
@@ -145,8 +148,6 @@ def test_prepare_delivery_reads_current_state(db_session):
 def test_prepare_delivery_default_progress(db_session):
     """Without a progress function the registration's GetRegistrationProgress body is sent."""
     reg = make_registration(db_session, postback={"url": "http://x.test/pb", "authType": "httpbasic"})
-    from coursehost.domain.registrations.core import get_instance
-
     for target in (reg, get_instance(db_session, registration=reg)):
         target.completion, target.success, target.score_scaled = "COMPLETED", "PASSED", 90.0
     db_session.flush()
@@ -166,9 +167,6 @@ def receiver():
 
 
 def req_to(url: str):
-    from coursehost.domain.postbacks.config import PostbackConfig
-    from coursehost.domain.postbacks.formats import build_request, sample_progress
-
     return build_request(sample_progress(results_format="course"),
                          config=PostbackConfig(url=url, user_name="u", password="topsecret"))
 
@@ -218,8 +216,6 @@ def test_failure_messages_hide_url_credentials(receiver):
 
 
 def test_test_postback_raises_invalid_input(receiver):
-    from coursehost.domain.postbacks.config import PostbackConfig
-
     receiver.answer(500)
     with pytest.raises(InvalidInput, match="HTTP 500"):
         delivery.test_postback(config=PostbackConfig(url=receiver.url))
@@ -229,8 +225,6 @@ def test_test_postback_raises_invalid_input(receiver):
 
 
 def test_deliver_postback_raises_retry_and_skips_deleted(session_factory, receiver):
-    from coursehost.db.session import unit_of_work
-
     with unit_of_work(session_factory) as s:
         reg = make_registration(s, postback={"url": receiver.url, "authType": "httpbasic", "userName": "u",
                                              "passwordEncrypted": BOX.encrypt("pw")})
@@ -244,7 +238,6 @@ def test_deliver_postback_raises_retry_and_skips_deleted(session_factory, receiv
         assert receiver.wait_for(2)[-1].basic_auth() == ("u", "pw")
     finally:
         with unit_of_work(session_factory) as s:
-            from coursehost.db.models.registrations import Registration
             app_pk = s.get(Registration, pk).application_pk
             s.delete(s.get(Application, app_pk))
     assert delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk,

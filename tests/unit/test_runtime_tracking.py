@@ -17,8 +17,9 @@ from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.postbacks.enqueue import JOB_KIND
 from coursehost.domain.registrations import core
+from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.debuglog import MAX_LOG_ENTRIES, read_log
-from coursehost.domain.runtime.tracking import apply_commit, exit_launch, sco_start_data, start_launch
+from coursehost.domain.runtime.launches import exit_launch, sco_start_data, start_launch
 from coursehost.domain.settings_registry import set_settings
 
 KEY = "unit-test-instance-key-" + "k" * 24

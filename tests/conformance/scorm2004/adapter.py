@@ -1,7 +1,7 @@
 """What a SCO starts with in the harness, built by the product's own pure functions: the
 sequencing start values (coursehost.domain.runtime.sequenced.start_values: cmi.objectives with read
-maps, adl.data buckets, the engine's entry and attempt) and tracking.sco_start_data's decisions
-(tracking.start_entry, start_runtime, lms_values). The harness keeps, per activity, the part of the
+maps, adl.data buckets, the engine's entry and attempt) and launches.sco_start_data's decisions
+(launches.start_entry, start_runtime, lms_values). The harness keeps, per activity, the part of the
 product's ActivityState those functions read (`Tracked`), and per registration the shared data
 (instance.state["sharedData"])."""
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coursehost.domain.runtime import sequenced, tracking
-from coursehost.domain.runtime.datamodel import SCORM2004
+from coursehost.domain.runtime import launches, sequenced
+from coursehost.domain.standards import RuntimeFamily
 from coursehost.domain.sequencing import SequencingSession
 from coursehost.domain.sequencing.tree import duration_seconds
 
@@ -32,10 +32,10 @@ class Tracked:
 
 def start_data(ses: SequencingSession, activity: dict[str, Any], tracked: Tracked,
                shared: dict[str, str] | None) -> dict[str, Any]:
-    """tracking.sco_start_data for a tracked, for-credit launch, minus the database: the start
+    """launches.sco_start_data for a tracked, for-credit launch, minus the database: the start
     JSON the player gives toLoadJSON / loadSharedData. Updates TRACKED like _begin_session."""
     seq = sequenced.start_values(ses, activity, shared)
-    entry, fresh = tracking.start_entry(tracked.runtime, tracked.attempts, SCORM2004, RESET, seq)
+    entry, fresh = launches.start_entry(tracked.runtime, tracked.attempts, RuntimeFamily.SCORM2004, RESET, seq)
     # _begin_session
     if fresh or not tracked.attempts:
         tracked.attempts += 1
@@ -45,8 +45,8 @@ def start_data(ses: SequencingSession, activity: dict[str, Any], tracked: Tracke
     tracked.base_seconds = tracked.total_seconds
     if seq["attempt"] > tracked.attempts:
         tracked.attempts = seq["attempt"]
-    runtime = tracking.start_runtime(tracked.runtime, fresh, seq)
-    lms = tracking.lms_values(activity, SCORM2004, learner_id=LEARNER_ID, learner_name=LEARNER_NAME,
+    runtime = launches.start_runtime(tracked.runtime, fresh, seq)
+    lms = launches.lms_values(activity, RuntimeFamily.SCORM2004, learner_id=LEARNER_ID, learner_name=LEARNER_NAME,
                               no_credit=False, total=tracked.total_seconds,
                               attempt_total=0.0 if fresh else tracked.total_seconds - tracked.attempt_start)
     out: dict[str, Any] = {"runtime": runtime,

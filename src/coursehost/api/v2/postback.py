@@ -9,7 +9,9 @@ from coursehost.api.v2.operations import op
 from coursehost.api.v2.schemas.common import WireIn
 from coursehost.api.v2.schemas.errors import ApiError
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.postbacks.config import PostbackConfig, normalize_auth_type, normalize_results_format
+from coursehost.domain.postbacks.config import (
+    AUTH_TYPES, RESULTS_FORMATS, PostbackConfig, normalize_auth_type, normalize_results_format,
+)
 from coursehost.domain.postbacks.delivery import check_url, test_postback
 
 router = APIRouter()
@@ -30,8 +32,8 @@ class PostBackSchema(WireIn):
 def test_registration_postback(body: PostBackSchema,
                                principal: Principal = op("TestRegistrationPostback")) -> Response:
     """Send a sample progress to body.url once, now; 400 naming the failure if it is refused."""
-    _check_enum("authType", body.auth_type, ("UNDEFINED", "FORM", "HTTPBASIC"))
-    _check_enum("resultsFormat", body.results_format, ("UNDEFINED", "COURSE", "ACTIVITY", "FULL"))
+    _check_enum("authType", body.auth_type, ("UNDEFINED", *(t.upper() for t in AUTH_TYPES)))
+    _check_enum("resultsFormat", body.results_format, ("UNDEFINED", *(f.upper() for f in RESULTS_FORMATS)))
     config = PostbackConfig(
         url=check_url(body.url), auth_type=normalize_auth_type(body.auth_type),
         user_name=body.user_name or "", password=body.password or "",

@@ -17,14 +17,15 @@ from coursehost.api.v2.schemas.settings import setting_list_body, settings_value
 from coursehost.api.v2.schemas.statements import statement_result
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import reports
+from coursehost.domain.postbacks.config import AUTH_TYPES, RESULTS_FORMATS
 from coursehost.domain.registrations import core, lifecycle, listing
-from coursehost.domain.registrations.progress import registration_progress
+from coursehost.domain.reporting.progress import registration_progress
+from coursehost.domain.reporting.wire import to_wire
+from coursehost.domain.runtime.launches import launch_history
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 
 router = APIRouter()
-POSTBACK_AUTH = ("form", "httpbasic")
-POSTBACK_FORMATS = ("course", "activity", "full")
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:
@@ -41,9 +42,9 @@ def _postback(request: Request, body: CreateRegistrationIn) -> dict:
     pb = body.postBack
     if pb is None or not pb.url:
         return {}
-    stored = {"url": pb.url, "authType": _choice(pb.authType, POSTBACK_AUTH, "form", "authType"),
+    stored = {"url": pb.url, "authType": _choice(pb.authType, AUTH_TYPES, "form", "authType"),
               "userName": pb.userName or "",
-              "resultsFormat": _choice(pb.resultsFormat, POSTBACK_FORMATS, "course", "resultsFormat"),
+              "resultsFormat": _choice(pb.resultsFormat, RESULTS_FORMATS, "course", "resultsFormat"),
               "legacy": bool(pb.legacy)}
     if pb.password:
         stored["passwordEncrypted"] = services(request).box.encrypt(pb.password)
@@ -91,7 +92,7 @@ def get_registrations(request: Request, response: Response, principal: Principal
                                                learner_id=x.get("learnerId"), tags=x.get("tags"))
         regs, more = run_list(request, response, session, stmt, listing.REGISTRATION_LIST, listing_req,
                               scope="registrations")
-        items = [registration_progress(session, registration=r, **includes) for r in regs]
+        items = [to_wire(registration_progress(session, registration=r, **includes)) for r in regs]
     return {"registrations": items, **({"more": more} if more else {})}
 
 
@@ -102,7 +103,7 @@ def get_registration_progress(request: Request, registrationId: str,
     includes = _includes(request)
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return registration_progress(session, registration=reg, **includes)
+        return to_wire(registration_progress(session, registration=reg, **includes))
 
 
 @router.head("/registrations/{registrationId}", operation_id="GetRegistration")
@@ -158,7 +159,7 @@ def get_registration_instances(request: Request, registrationId: str,
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         instances = listing.list_instances(session, registration=reg, since=since, until=until)
-        return {"registrations": [registration_progress(session, registration=reg, instance=i, **includes)
+        return {"registrations": [to_wire(registration_progress(session, registration=reg, instance=i, **includes))
                                   for i in instances]}
 
 
@@ -169,7 +170,7 @@ def get_registration_instance_progress(request: Request, registrationId: str, in
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         inst = core.get_instance(session, registration=reg, instance=instanceId)
-        return registration_progress(session, registration=reg, instance=inst, **includes)
+        return to_wire(registration_progress(session, registration=reg, instance=inst, **includes))
 
 
 @router.post("/registrations/{registrationId}/instances", operation_id="CreateNewRegistrationInstance",
@@ -200,8 +201,8 @@ def _history(request: Request, principal: Principal, registration_id: str, insta
     include_log = parse_bool(request, "includeHistoryLog")
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
-        return {"launchHistory": lifecycle.launch_history(session, registration=reg, instance=instance,
-                                                          include_log=include_log)}
+        return {"launchHistory": to_wire(launch_history(session, registration=reg, instance=instance,
+                                                        include_log=include_log))}
 
 
 @router.get("/registrations/{registrationId}/launchHistory", operation_id="GetRegistrationLaunchHistory")

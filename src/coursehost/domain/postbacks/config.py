@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration
+from coursehost.domain.registrations.core import effective_settings
+from coursehost.domain.values import truthy
 
 SETTING_IDS = (
     "ApiRollupRegistrationPostBackUrl",
@@ -23,6 +25,8 @@ SETTING_IDS = (
     "ApiRollupRegistrationIsJson",
 )
 
+#: PostBackSchema authType / resultsFormat, in lower case as stored (the wire also allows UNDEFINED:
+#: the default, the first of each).
 AUTH_TYPES = ("form", "httpbasic")
 RESULTS_FORMATS = ("course", "activity", "full")
 _FERNET_PREFIX = "gAAAAA"  # every Fernet token starts with version byte 0x80 + timestamp
@@ -52,12 +56,6 @@ def normalize_results_format(value: str | None) -> str:
     return v if v in RESULTS_FORMATS else "course"
 
 
-def _truthy(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in ("true", "1", "yes")
-
-
 def reveal_password(stored: str | None, *, box) -> str:
     """Plaintext of a stored password: decrypted when it is a SecretBox token, else as stored.
 
@@ -74,6 +72,7 @@ def reveal_password(stored: str | None, *, box) -> str:
 
 
 def registration_url(registration: Registration) -> str:
+    """The postback URL given when the registration was created, or ''."""
     pb = registration.postback or {}
     url = pb.get("url")
     return url.strip() if isinstance(url, str) else ""
@@ -97,11 +96,9 @@ def postback_config(session: Session, *, registration: Registration, box=None,
             url=url, auth_type=normalize_auth_type(pb.get("authType")),
             user_name=str(pb.get("userName") or ""), password=password,
             results_format=normalize_results_format(pb.get("resultsFormat")),
-            legacy=_truthy(pb.get("legacy")),
+            legacy=truthy(pb.get("legacy")),
         )
     if values is None:
-        from coursehost.domain.registrations.core import effective_settings
-
         values = effective_settings(session, registration=registration, setting_ids=SETTING_IDS)
     url = (values.get("ApiRollupRegistrationPostBackUrl") or "").strip()
     if not url:
@@ -111,5 +108,5 @@ def postback_config(session: Session, *, registration: Registration, box=None,
         user_name=values.get("ApiRollupRegistrationAuthUser") or "",
         password=reveal_password(values.get("ApiRollupRegistrationAuthPassword"), box=box),
         results_format=normalize_results_format(values.get("ApiRollupRegistrationFormat")),
-        legacy=not _truthy(values.get("ApiRollupRegistrationIsJson", "true")),
+        legacy=not truthy(values.get("ApiRollupRegistrationIsJson", "true")),
     )

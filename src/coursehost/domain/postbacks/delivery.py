@@ -20,9 +20,7 @@ from coursehost.db.models.registrations import Registration
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.outbox import RetryJob
 from coursehost.domain.postbacks.config import PostbackConfig, postback_config
-from coursehost.domain.postbacks.formats import (
-    PostbackRequest, build_request, progress_options, sample_progress,
-)
+from coursehost.domain.postbacks.formats import PostbackRequest, build_request, progress_body, sample_progress
 
 log = logging.getLogger(__name__)
 
@@ -92,15 +90,6 @@ def send(request: PostbackRequest, *, client: httpx.Client | None = None,
     return status
 
 
-def registration_progress_for(session: Session, *, registration: Registration,
-                              results_format: str) -> dict:
-    """REGISTRATION's current progress as GetRegistrationProgress returns it for RESULTS_FORMAT."""
-    from coursehost.domain.registrations.progress import registration_progress  # lazy: sibling
-
-    return registration_progress(session, registration=registration,
-                                 **progress_options(results_format))
-
-
 def prepare_delivery(session: Session, *, registration_pk: int, registration_id: str | None = None,
                      box=None, progress_fn: Callable[..., dict] | None = None) -> PostbackRequest | None:
     """The request that delivers REGISTRATION_PK's current progress; None when there is nothing
@@ -113,7 +102,7 @@ def prepare_delivery(session: Session, *, registration_pk: int, registration_id:
     config = postback_config(session, registration=registration, box=box)
     if config is None:
         return None
-    progress = (progress_fn or registration_progress_for)(
+    progress = (progress_fn or progress_body)(
         session, registration=registration, results_format=config.results_format)
     return build_request(progress, config=config)
 

@@ -17,6 +17,7 @@ MAX_DELAY = 900.0
 
 
 def dedupe_key(registration_pk: int) -> str:
+    """The outbox key that keeps one pending postback per registration."""
     return f"postback:{registration_pk}"
 
 

@@ -1,6 +1,7 @@
 """Postback bodies: the GetRegistrationProgress JSON, or SCORM Cloud's legacy (v1) XML report.
 
-The JSON is exactly what GetRegistrationProgress answers for the format: `course` = the summary,
+The JSON is exactly what GetRegistrationProgress answers for the format (the same shape, written by
+the same reporting.wire.to_wire): `course` = the summary,
 `activity` = includeChildResults, `full` = child results + interactions/objectives + run-time.
 The legacy XML is the v1 `registrationreport` (scorm-cloud-behaviour.md, "Postbacks"); values the
 learner has not produced yet are the word `unknown`.
@@ -14,7 +15,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.registrations import Registration
 from coursehost.domain.postbacks.config import PostbackConfig
+from coursehost.domain.reporting.progress import registration_progress
+from coursehost.domain.reporting.wire import to_wire
 
 UNKNOWN = "unknown"
 _COMPLETE = {"COMPLETED": "complete", "INCOMPLETE": "incomplete"}
@@ -29,6 +35,11 @@ def progress_options(results_format: str) -> dict:
         "include_interactions_and_objectives": full,
         "include_runtime": full,
     }
+
+
+def progress_body(session: Session, *, registration: Registration, results_format: str) -> dict:
+    """REGISTRATION's current progress as GetRegistrationProgress answers it for RESULTS_FORMAT."""
+    return to_wire(registration_progress(session, registration=registration, **progress_options(results_format)))
 
 
 # ---------------------------------------------------------------- legacy XML

@@ -1,1 +1,2 @@
-"""Registrations: learners on courses, their instances, progress and launch history."""
+"""Registrations: learners on courses, their instances and the settings they see (their results are
+read in domain.reporting, their launches run in domain.runtime)."""

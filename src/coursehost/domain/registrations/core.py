@@ -25,10 +25,12 @@ def check_registration_id(registration_id: str | None, field: str = "registratio
 
 
 def not_found(registration_id: str) -> NotFound:
+    """The official NotFound for an unknown registration id."""
     return NotFound(f"Registration [{registration_id}] not found")
 
 
 def find_registration(session: Session, *, application_pk: int, registration_id: str) -> Registration | None:
+    """The application's registration REGISTRATION_ID, or None."""
     return session.scalars(select(Registration).where(
         Registration.application_pk == application_pk, Registration.registration_id == registration_id,
     )).first()
@@ -93,6 +95,7 @@ def create_registration(
 
 
 def instance_course(session: Session, instance: RegistrationInstance) -> tuple[Course, CourseVersion]:
+    """The course and course version INSTANCE runs, or NotFound."""
     version = session.get(CourseVersion, instance.course_version_pk)
     if version is None:
         raise NotFound("The course version of this registration no longer exists")
@@ -100,10 +103,12 @@ def instance_course(session: Session, instance: RegistrationInstance) -> tuple[C
 
 
 def registration_scope(registration_id: str) -> SettingScope:
+    """The settings scope of a registration."""
     return SettingScope("registration", registration_id)
 
 
 def instance_scope(registration_id: str, instance: int) -> SettingScope:
+    """The settings scope of one registration instance."""
     return SettingScope("registration", f"{registration_id}|{instance}")
 
 

@@ -14,12 +14,10 @@ from coursehost.db.models.registrations import ActivityState, Launch, Registrati
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations import core
-from coursehost.domain.runtime.debuglog import read_log
+from coursehost.domain.scorm.status import COMPLETIONS, SUCCESSES
 from coursehost.domain.settings_registry import delete_all_settings, set_settings
 from coursehost.domain.tags import add_tags, clean_tags, clear_tags
 
-_COMPLETION = ("UNKNOWN", "COMPLETED", "INCOMPLETE")
-_SUCCESS = ("UNKNOWN", "PASSED", "FAILED")
 _SUMMARY_FIELDS = ("completion", "completion_amount", "success", "score_scaled", "total_seconds",
                    "first_access", "last_access", "completed_date")
 
@@ -74,8 +72,8 @@ def _apply_initial_state(session: Session, reg: Registration, state: dict) -> No
     inst = core.get_instance(session, registration=reg)
     score = state.get("score") or {}
     values = {
-        "completion": _word(state.get("registrationCompletion"), _COMPLETION, "registrationCompletion"),
-        "success": _word(state.get("registrationSuccess"), _SUCCESS, "registrationSuccess"),
+        "completion": _word(state.get("registrationCompletion"), COMPLETIONS, "registrationCompletion"),
+        "success": _word(state.get("registrationSuccess"), SUCCESSES, "registrationSuccess"),
         "completion_amount": state.get("registrationCompletionAmount"),
         "score_scaled": score.get("scaled") if isinstance(score, dict) else None,
         "total_seconds": float(state.get("totalSecondsTracked") or 0.0),
@@ -185,6 +183,7 @@ def delete_registration(session: Session, *, registration: Registration) -> None
 
 
 def learner_registrations(session: Session, *, application_pk: int, learner_id: str) -> list[Registration]:
+    """Every registration of LEARNER_ID in the application."""
     return list(session.scalars(select(Registration).where(
         Registration.application_pk == application_pk, Registration.learner_id == learner_id)))
 
@@ -211,34 +210,3 @@ def delete_learner_data(session: Session, *, application_pk: int, learner_id: st
         delete_registration(session, registration=reg)
     clear_tags(session, application_pk=application_pk, kind="learner", key=learner_id)
     return len(regs)
-
-
-def launch_history(session: Session, *, registration: Registration, instance: int | None = None,
-                   include_log: bool = False) -> list[dict]:
-    """LaunchHistorySchema dicts of the registration's launches (of one INSTANCE when given), oldest first."""
-    import json
-
-    from coursehost.domain.registrations.progress import iso
-
-    stmt = select(Launch, RegistrationInstance.instance).join(
-        RegistrationInstance, Launch.instance_pk == RegistrationInstance.pk).where(
-        RegistrationInstance.registration_pk == registration.pk)
-    if instance is not None:
-        stmt = stmt.where(RegistrationInstance.instance == core.get_instance(
-            session, registration=registration, instance=instance).instance)
-    out = []
-    for launch, number in session.execute(stmt.order_by(Launch.launch_time, Launch.pk)):
-        body = {
-            "id": launch.launch_id, "launchHistoryId": launch.launch_id, "instance": number,
-            "score": {} if launch.score_scaled is None else {"scaled": launch.score_scaled},
-            "completionStatus": launch.completion if launch.completion in _COMPLETION else "UNKNOWN",
-            "successStatus": launch.success if launch.success in _SUCCESS else "UNKNOWN",
-            "totalSecondsTracked": round(launch.total_seconds or 0.0, 2),
-            "launchTime": iso(launch.launch_time), "exitTime": iso(launch.exit_time),
-            "lastRuntimeUpdate": iso(launch.last_runtime_update),
-        }
-        if include_log:  # LaunchHistorySchema.historyLog is a string: the log entries as JSON
-            body["historyLog"] = json.dumps(read_log(session, launch), separators=(",", ":"))
-        out.append({k: v for k, v in body.items() if v is not None})
-    return out
-

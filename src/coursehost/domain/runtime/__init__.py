@@ -1,15 +1,20 @@
 """Run-time data: launches, what a SCO starts with, commits applied to activity state, and the
-rollup to the registration instance and the registration.
+rollup to the registration instance and the registration. The data model itself (checks, time
+values, a SCO's results) is domain.scorm; this package stores it.
+
+Layering: runtime may use postbacks (a commit queues one), reporting and registrations; none of
+those uses runtime.
 
 Public API (keyword arguments after the session; the caller owns the transaction):
-    tracking.start_launch(session, *, registration, instance=None, tracking=True, options, user_agent, now=None) -> Launch
-    tracking.sco_start_data(session, *, launch, activity_id) -> dict
+    launches.start_launch(session, *, registration, instance=None, tracking=True, options, user_agent, now=None)
+        -> Launch
+    launches.sco_start_data(session, *, launch, activity_id) -> dict
+    launches.exit_launch(session, *, launch_pk, now=None)
+    launches.launch_history(session, *, registration, instance=None, include_log=False) -> [LaunchHistory]
     commits.apply_commit(session, *, launch_pk, activity_id, seq, runtime, log=None, terminated=False, now=None)
-        -> {"applied": bool, "lastSeq": int}    (also importable from tracking)
-    tracking.exit_launch(session, *, launch_pk, now=None)
-    rollup.rollup_2004_default(structure, leaves, *, empty_set_unknown=True) -> status.Result
-        (the SCORM 2004 multi-SCO rollup the sequencing engine will replace)
-    durations.parse_duration / parse_scorm12 / parse_iso / format_scorm12 / format_iso
+        -> {"applied": bool, "lastSeq": int}
+    rollup.rollup_2004_default(structure, leaves, *, empty_set_unknown=True) -> scorm.status.Result
+        (the SCORM 2004 multi-SCO rollup for courses the sequencing engine does not run)
 
 NORMALIZED RUN-TIME FORM (ActivityState.runtime; what the player sends whole with every commit and
 gets back from sco_start_data under "runtime"):

@@ -11,14 +11,17 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.runtime import rollup, sequenced
-from coursehost.domain.runtime.context import (
+from coursehost.domain.runtime.debuglog import append_log, checked_log
+from coursehost.domain.runtime.launches import (
     NO_CREDIT_OPTION, LaunchContext, find_state, launchable, load_context, new_state, set_attempt_start,
     settings_for, suspend_data_limit,
 )
-from coursehost.domain.runtime.debuglog import append_log, checked_log
-from coursehost.domain.runtime.datamodel import exit_value, get, session_seconds, validate_runtime
-from coursehost.domain.runtime.status import COMPLETED, PASSED, Result, result_for, truthy
+from coursehost.domain.scorm.datamodel import exit_value, get, session_seconds, validate_runtime
+from coursehost.domain.scorm.status import COMPLETED, PASSED, Result, result_for
+from coursehost.domain.standards import RuntimeFamily
+from coursehost.domain.values import truthy
 
 
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
@@ -69,8 +72,6 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     if terminated:
         launch.exit_time = now
     if changed:
-        from coursehost.domain.postbacks.enqueue import enqueue_postback
-
         enqueue_postback(session, registration=ctx.registration, settings=settings)
     session.flush()
     return {"applied": True, "lastSeq": seq}
@@ -159,7 +160,7 @@ def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, 
         result = leaves.get(ids[0]).result if ids and ids[0] in leaves else Result()
     elif engine is not None:
         result = sequenced.root_result(engine)
-    elif ctx.fam == "1.2":
+    elif ctx.fam == RuntimeFamily.SCORM12:
         result = rollup.rollup_scorm12(structure, leaves, settings)
     else:
         result = rollup.rollup_2004_default(

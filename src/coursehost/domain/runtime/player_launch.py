@@ -16,7 +16,7 @@ from coursehost.domain.errors import DomainError, NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.registrations.launch_tokens import LaunchRequest
 from coursehost.domain.runtime import navigation, sequenced
-from coursehost.domain.runtime.tracking import exit_launch, sco_start_data, start_launch
+from coursehost.domain.runtime.launches import exit_launch, sco_start_data, start_launch
 from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
 

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from coursehost.domain.runtime.datamodel import number
-from coursehost.domain.runtime.status import (
-    COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result, clamp_percent, truthy,
-)
+from coursehost.domain.scorm.datamodel import number
+from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result, clamp_percent
+from coursehost.domain.values import truthy
 
 
 @dataclass(frozen=True)
@@ -73,43 +72,58 @@ def rollup_2004_default(structure: dict, leaves: dict[str, Leaf], *, empty_set_u
 
 
 def _rollup(node: dict, leaves: dict[str, Leaf], empty_unknown: bool) -> tuple[Result, bool]:
+    """(NODE's rolled-up result, whether any of its activities was attempted), children first."""
     children = node.get("children") or []
     if not children:
         leaf = leaves.get(node.get("id"), Leaf())
         return leaf.result, leaf.attempted
     done = [(child, *_rollup(child, leaves, empty_unknown)) for child in children if _tracked(child)]
     attempted = any(a for _, _, a in done)
-    by_completion = [(r, a) for c, r, a in done if _rollup_flag(c, "rollupProgressCompletion")]
+    by_completion = [r for c, r, _ in done if _rollup_flag(c, "rollupProgressCompletion")]
     by_success = [r for c, r, _ in done if _rollup_flag(c, "rollupObjectiveSatisfied")]
+    completion = _completion(by_completion, attempted, empty_unknown)
+    success = _success(by_success, empty_unknown)
+    score = _measure([(_weight(child), result) for child, result, _ in done])
+    amount = 1.0 if completion == COMPLETED else _amount(by_completion)
+    return Result(completion, success, score, amount), attempted
 
-    if not by_completion:
-        completion = UNKNOWN if empty_unknown else COMPLETED
-    elif all(r.completion == COMPLETED for r, _ in by_completion):
-        completion = COMPLETED
-    else:
-        completion = INCOMPLETE if attempted else UNKNOWN
-    if not by_success:
-        success = UNKNOWN if empty_unknown else PASSED
-    elif any(r.success == FAILED for r in by_success):
-        success = FAILED
-    elif all(r.success == PASSED for r in by_success):
-        success = PASSED
-    else:
-        success = UNKNOWN
 
+def _completion(results: list[Result], attempted: bool, empty_unknown: bool) -> str:
+    """SN 4.6.5 default completion rollup over the contributing children's RESULTS."""
+    if not results:
+        return UNKNOWN if empty_unknown else COMPLETED
+    if all(r.completion == COMPLETED for r in results):
+        return COMPLETED
+    return INCOMPLETE if attempted else UNKNOWN
+
+
+def _success(results: list[Result], empty_unknown: bool) -> str:
+    """SN 4.6.5 default satisfaction rollup over the contributing children's RESULTS."""
+    if not results:
+        return UNKNOWN if empty_unknown else PASSED
+    if any(r.success == FAILED for r in results):
+        return FAILED
+    if all(r.success == PASSED for r in results):
+        return PASSED
+    return UNKNOWN
+
+
+def _measure(weighted_results: list[tuple[float, Result]]) -> float | None:
+    """SN RB.1.1 measure rollup: the weighted average, children without a measure counting 0;
+    None when none has one."""
     weighted, counted, known = 0.0, 0.0, False
-    for child, result, _ in done:
-        weight = _weight(child)
+    for weight, result in weighted_results:
         counted += weight
         if result.score is not None and weight > 0:
             weighted += result.score * weight
             known = True
-    score = weighted / counted if known and counted > 0 else None
-    amounts = [r.completion_amount for r, _ in by_completion]
-    amount = (sum(a or 0.0 for a in amounts) / len(amounts)) if any(a is not None for a in amounts) else None
-    if completion == COMPLETED:
-        amount = 1.0
-    return Result(completion, success, score, amount), attempted
+    return weighted / counted if known and counted > 0 else None
+
+
+def _amount(results: list[Result]) -> float | None:
+    """The average completion amount of RESULTS (missing ones count 0); None when none has one."""
+    amounts = [r.completion_amount for r in results]
+    return (sum(a or 0.0 for a in amounts) / len(amounts)) if any(a is not None for a in amounts) else None
 
 
 def _sequencing(node: dict) -> dict:

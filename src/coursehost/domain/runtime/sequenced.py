@@ -18,10 +18,11 @@ from urllib.parse import unquote
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import RegistrationInstance
 from coursehost.domain.courses.model import Activity
-from coursehost.domain.runtime.datamodel import SCORM2004, family, get
-from coursehost.domain.runtime.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
+from coursehost.domain.scorm.datamodel import get
+from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
 from coursehost.domain.sequencing.tree import ident
+from coursehost.domain.standards import RuntimeFamily, family
 
 STATE_KEY = "sequencing"
 GLOBALS_KEY = "globalObjectives"
@@ -37,7 +38,7 @@ _TREES_MAX = 64
 
 def uses_engine(version: CourseVersion) -> bool:
     """Whether VERSION navigates through the sequencing engine: every SCORM 2004 course does."""
-    return family(version.learning_standard) == SCORM2004
+    return family(version.learning_standard) is RuntimeFamily.SCORM2004
 
 
 def tree_for(version: CourseVersion) -> ActivityTree:
@@ -71,6 +72,7 @@ _SHARED_GLOBAL: "weakref.WeakKeyDictionary[ActivityTree, bool]" = weakref.WeakKe
 
 
 def root_attempts(ses: SequencingSession) -> int:
+    """How many attempts the course (the root activity) has had."""
     return int(ses.activity_status(ses.tree.root)["attempts"] or 0)
 
 
@@ -139,6 +141,7 @@ def load(instance: RegistrationInstance, tree: ActivityTree) -> SequencingSessio
 
 
 def save(instance: RegistrationInstance, ses: SequencingSession) -> None:
+    """Store SES's tracking model and shared global objectives in INSTANCE's state."""
     state = dict(instance.state or {})
     before = ((state.get(STATE_KEY) or {}).get("activities") or {}).get(ses.tree.root) or {}
     if isinstance(before, dict) and state.get(SHARED_KEY):
@@ -340,6 +343,7 @@ def write_shared(activity: dict, runtime: dict, shared: dict | None) -> dict | N
 
 
 def get_list(runtime: dict | None, key: str) -> list[dict]:
+    """The records of collection KEY of a normalized data model (non-records dropped)."""
     value = (runtime or {}).get(key)
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 

@@ -8,19 +8,13 @@ import math
 from typing import Any
 
 from coursehost.domain.errors import InvalidInput
-from coursehost.domain.runtime.durations import MAX_SECONDS, parse_iso, parse_scorm12
+from coursehost.domain.scorm.durations import MAX_SECONDS, parse_iso, parse_scorm12
+from coursehost.domain.standards import RuntimeFamily
 
-SCORM12 = "1.2"
-SCORM2004 = "2004"
-
-_FAMILIES = {
-    "SCORM11": SCORM12, "SCORM12": SCORM12, "AICC": SCORM12,
-    "SCORM20042NDEDITION": SCORM2004, "SCORM20043RDEDITION": SCORM2004, "SCORM20044THEDITION": SCORM2004,
-}
-API_NAMES = {SCORM12: "API", SCORM2004: "API_1484_11"}
+API_NAMES = {RuntimeFamily.SCORM12: "API", RuntimeFamily.SCORM2004: "API_1484_11"}
 
 # SCORM 1.2 RTE 3.4.4 / SCORM 2004 RTE 4.2.28: the smallest maximum an LMS must accept.
-SUSPEND_DATA_LIMITS = {SCORM12: 4096, SCORM2004: 64000}
+SUSPEND_DATA_LIMITS = {RuntimeFamily.SCORM12: 4096, RuntimeFamily.SCORM2004: 64000}
 MAX_LEAF_CHARS = 64000  # no single element of either data model may legitimately be longer
 MAX_TOTAL_CHARS = 2_000_000  # the whole data model, serialised
 MAX_COLLECTION = 10000  # items of one collection (SPM: 250 interactions, 100 objectives)
@@ -45,11 +39,6 @@ NUMBERS_2004 = {
     "score.scaled": (-1.0, 1.0), "score.raw": (None, None), "score.min": (None, None),
     "score.max": (None, None), "progress_measure": (0.0, 1.0),
 }
-
-
-def family(learning_standard: str | None) -> str | None:
-    """'1.2' (SCORM 1.1, 1.2, AICC's CMI model), '2004', or None for standards without this run-time."""
-    return _FAMILIES.get((learning_standard or "").upper())
 
 
 def get(runtime: dict | None, path: str, default: str = "") -> str:
@@ -78,22 +67,24 @@ def number(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def exit_value(runtime: dict | None, fam: str) -> str:
+def exit_value(runtime: dict | None, fam: RuntimeFamily) -> str:
     """What the SCO set cmi.core.exit / cmi.exit to last."""
-    return get(runtime, "core.exit" if fam == SCORM12 else "exit").strip().lower()
+    return get(runtime, "core.exit" if fam == RuntimeFamily.SCORM12 else "exit").strip().lower()
 
 
-def session_time_element(fam: str) -> str:
-    return "core.session_time" if fam == SCORM12 else "session_time"
+def session_time_element(fam: RuntimeFamily) -> str:
+    """The session time element of family FAM, without 'cmi.'."""
+    return "core.session_time" if fam == RuntimeFamily.SCORM12 else "session_time"
 
 
-def session_seconds(runtime: dict | None, fam: str) -> float:
+def session_seconds(runtime: dict | None, fam: RuntimeFamily) -> float:
     """Seconds of the SCO's current session (cmi.core.session_time / cmi.session_time), 0 when unset."""
     text = get(runtime, session_time_element(fam)).strip()
     if not text:
         return 0.0
-    seconds = parse_scorm12(text) if fam == SCORM12 else parse_iso(text)
-    if seconds is None and fam == SCORM12:  # some 1.2 content writes ISO durations; keep their time
+    scorm12 = fam == RuntimeFamily.SCORM12
+    seconds = parse_scorm12(text) if scorm12 else parse_iso(text)
+    if seconds is None and scorm12:  # some 1.2 content writes ISO durations; keep their time
         seconds = parse_iso(text)
     if seconds is None or seconds > MAX_SECONDS:
         raise InvalidInput(f"cmi.{session_time_element(fam)} [{text[:40]}] is not a valid time span")
@@ -103,7 +94,7 @@ def session_seconds(runtime: dict | None, fam: str) -> float:
 # ---------------------------------------------------------------- validation
 
 
-def validate_runtime(runtime: Any, *, fam: str, suspend_data_max: int) -> dict:
+def validate_runtime(runtime: Any, *, fam: RuntimeFamily, suspend_data_max: int) -> dict:
     """A clean copy of RUNTIME (numbers as strings, None as '') or InvalidInput naming the element."""
     if not isinstance(runtime, dict):
         raise InvalidInput("runtime must be an object")
@@ -114,7 +105,7 @@ def validate_runtime(runtime: Any, *, fam: str, suspend_data_max: int) -> dict:
     if len(suspend) > suspend_data_max:
         raise InvalidInput(
             f"cmi.suspend_data is {len(suspend)} characters; at most {suspend_data_max} are accepted")
-    vocab, lengths, numbers = ((VOCAB_12, LENGTHS_12, NUMBERS_12) if fam == SCORM12
+    vocab, lengths, numbers = ((VOCAB_12, LENGTHS_12, NUMBERS_12) if fam == RuntimeFamily.SCORM12
                                else (VOCAB_2004, LENGTHS_2004, NUMBERS_2004))
     for path, allowed in vocab.items():
         if get(clean, path).strip().lower() not in allowed:

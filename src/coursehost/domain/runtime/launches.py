@@ -1,29 +1,123 @@
-"""Launches and what a SCO starts with; commits are applied in `commits` (re-exported here, the
-module the player imports)."""
+"""Launches: what every run-time call needs about one (its registration, instance, course version,
+data-model family, the activity, its stored state and the effective Player* settings), starting
+and leaving a launch, what a SCO starts with, and the registration's launch history."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
+from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.errors import NotFound
+from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.postbacks.config import SETTING_IDS as POSTBACK_SETTING_IDS
 from coursehost.domain.registrations import core
-from coursehost.domain.runtime import sequenced
-from coursehost.domain.runtime.commits import apply_commit
-from coursehost.domain.runtime.context import (
-    NO_CREDIT_OPTION, LaunchContext, attempt_starts, find_state, launchable, load_context, new_state,
-    set_attempt_start, settings_for,
-)
-from coursehost.domain.runtime.datamodel import API_NAMES, SCORM12, exit_value
-from coursehost.domain.runtime.durations import format_iso, format_scorm12
-from coursehost.domain.runtime.status import COMPLETED, UNKNOWN, truthy
+from coursehost.domain.reporting.models import LaunchHistory, Score
+from coursehost.domain.runtime import rollup, sequenced
+from coursehost.domain.runtime.debuglog import read_log
+from coursehost.domain.scorm.datamodel import API_NAMES, SUSPEND_DATA_LIMITS, exit_value, number
+from coursehost.domain.scorm.durations import format_iso, format_scorm12
+from coursehost.domain.scorm.status import COMPLETED, COMPLETIONS, SUCCESSES, UNKNOWN
+from coursehost.domain.standards import RuntimeFamily, family
+from coursehost.domain.values import truthy
 
-__all__ = ["apply_commit", "exit_launch", "lms_values", "sco_start_data", "start_entry", "start_launch",
-           "start_runtime"]
+SETTING_IDS = (
+    "PlayerResetRunTimeData", "PlayerLaunchCompletedRegsAsNoCredit", "PlayerSuspendDataMaxLength",
+    "PlayerScoreOverridesStatus", "PlayerScaleRawScore", "PlayerAllowCompleteStatusChange",
+    *rollup.SETTING_IDS,
+    *POSTBACK_SETTING_IDS,  # read with the rest: a commit that moves the results may queue a postback
+)
+#: Key in Launch.options recording that the launch runs in no-credit mode (decided once, at launch).
+NO_CREDIT_OPTION = "noCredit"
+#: Key in RegistrationInstance.state: {"attemptStartSeconds": {activity id: total seconds when the
+#: current attempt began}} so SCORM 2004 cmi.total_time covers the current attempt only (RTE 4.2.26).
+RUNTIME_STATE_KEY = "runtime"
+
+
+@dataclass
+class LaunchContext:
+    registration: Registration
+    instance: RegistrationInstance
+    version: CourseVersion
+    fam: RuntimeFamily
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the instance is the registration's current one (whose summary it mirrors)."""
+        return self.instance.instance == self.registration.instance
+
+
+def load_context(session: Session, launch: Launch) -> LaunchContext:
+    """The registration side of LAUNCH, or NotFound / InvalidInput when it cannot run SCORM."""
+    inst = session.get(RegistrationInstance, launch.instance_pk)
+    if inst is None:
+        raise NotFound("This launch's registration no longer exists")
+    reg = session.get(Registration, inst.registration_pk)
+    _, version = core.instance_course(session, inst)
+    fam = family(version.learning_standard)
+    if fam is None:
+        raise InvalidInput(f"{version.learning_standard} courses have no SCORM run-time")
+    return LaunchContext(reg, inst, version, fam)
+
+
+def launchable(ctx: LaunchContext, activity_id: str) -> dict:
+    """The launchable activity ACTIVITY_ID of the course, or NotFound."""
+    node = rollup.find_activity(ctx.version.structure or {}, activity_id) if activity_id else None
+    if node is None or node.get("children") or not node.get("href"):
+        raise NotFound(f"The course has no launchable activity [{activity_id}]")
+    return node
+
+
+def find_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState | None:
+    """The stored state of ACTIVITY_ID in the instance, or None before its first launch."""
+    return session.scalars(select(ActivityState).where(
+        ActivityState.instance_pk == instance_pk, ActivityState.activity_id == activity_id)).first()
+
+
+def new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+    """A new, empty state of ACTIVITY_ID in the instance (added to the session)."""
+    state = ActivityState(instance_pk=instance_pk, activity_id=activity_id, attempts=0, runtime={},
+                          base_seconds=0.0, total_seconds=0.0, completion="UNKNOWN", success="UNKNOWN",
+                          attempt_completion="UNKNOWN")
+    session.add(state)
+    return state
+
+
+def settings_for(session: Session, ctx: LaunchContext) -> dict[str, str]:
+    """The run-time settings (SETTING_IDS) as the launch's registration instance sees them."""
+    return core.effective_settings(session, registration=ctx.registration, setting_ids=SETTING_IDS,
+                                   instance=ctx.instance)
+
+
+def suspend_data_limit(settings: dict[str, str], fam: RuntimeFamily) -> int:
+    """PlayerSuspendDataMaxLength, else the standard's minimum (4096 for 1.2, 64000 for 2004)."""
+    value = number(settings.get("PlayerSuspendDataMaxLength"))
+    return int(value) if value is not None and value > 0 else SUSPEND_DATA_LIMITS[fam]
+
+
+def attempt_starts(instance: RegistrationInstance) -> dict[str, float]:
+    """{activity id: total seconds when its current attempt began} of INSTANCE."""
+    return dict(((instance.state or {}).get(RUNTIME_STATE_KEY) or {}).get("attemptStartSeconds") or {})
+
+
+def set_attempt_start(instance: RegistrationInstance, activity_id: str, seconds: float) -> None:
+    """Record that ACTIVITY_ID's current attempt began at SECONDS of total time."""
+    state = dict(instance.state or {})
+    runtime = dict(state.get(RUNTIME_STATE_KEY) or {})
+    starts = dict(runtime.get("attemptStartSeconds") or {})
+    starts[activity_id] = seconds
+    runtime["attemptStartSeconds"] = starts
+    state[RUNTIME_STATE_KEY] = runtime
+    instance.state = state  # a new dict, so the JSON column is seen as changed
+
+
+# ---------------------------------------------------------------- starting and leaving a launch
 
 
 def start_launch(session: Session, *, registration: Registration, instance: RegistrationInstance | None = None,
@@ -93,7 +187,7 @@ def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: d
                      learner_name=_learner_name(ctx.registration), no_credit=no_credit, total=total,
                      attempt_total=0.0 if fresh else total - attempt_starts(ctx.instance).get(activity_id, 0.0))
     return {
-        "activityId": activity_id, "standard": ctx.version.learning_standard, "scorm": ctx.fam,
+        "activityId": activity_id, "standard": ctx.version.learning_standard, "scorm": ctx.fam.value,
         "api": API_NAMES[ctx.fam], "tracking": bool(launch.tracking),
         "attempt": (state.attempts if state is not None else 0) or 1,
         "runtime": runtime, "lms": {k: v for k, v in lms.items() if v not in (None, "")} | {"entry": entry},
@@ -112,7 +206,8 @@ def _sequencing_start(ctx: LaunchContext, activity: dict) -> dict:
 # (also what tests/conformance/scorm2004 builds each SCO's start data with)
 
 
-def start_entry(prior: dict | None, attempts: int, fam: str, reset: str, seq: dict | None) -> tuple[str, bool]:
+def start_entry(prior: dict | None, attempts: int, fam: RuntimeFamily, reset: str,
+                seq: dict | None) -> tuple[str, bool]:
     """(cmi entry value, whether a new attempt with fresh data begins) for an activity whose stored
     run-time is PRIOR after ATTEMPTS attempts; SEQ: the engine's start values (SCORM 2004)."""
     entry, fresh = _entry(prior, fam, reset)
@@ -134,7 +229,7 @@ def start_runtime(prior: dict | None, fresh: bool, seq: dict | None) -> dict:
     return runtime
 
 
-def _entry(prior: dict | None, fam: str, reset: str) -> tuple[str, bool]:
+def _entry(prior: dict | None, fam: RuntimeFamily, reset: str) -> tuple[str, bool]:
     """(cmi entry value, whether a new attempt with fresh data begins)."""
     if not prior:
         return "ab-initio", False
@@ -179,12 +274,12 @@ def _learner_name(registration: Registration) -> str:
     return ", ".join(parts) or registration.learner_id
 
 
-def lms_values(activity: dict, fam: str, *, learner_id: str, learner_name: str, no_credit: bool,
+def lms_values(activity: dict, fam: RuntimeFamily, *, learner_id: str, learner_name: str, no_credit: bool,
                total: float, attempt_total: float) -> dict:
     """The values the LMS supplies to the SCO of ACTIVITY (a course structure dict), entry aside."""
     data = activity.get("data") or {}
     credit = "no-credit" if no_credit else "credit"
-    if fam == SCORM12:
+    if fam == RuntimeFamily.SCORM12:
         return {  # SCORM 1.2 RTE 3.4.4 (cmi.core.*, cmi.launch_data, cmi.student_data.*)
             "student_id": learner_id, "student_name": learner_name,
             "credit": credit, "lesson_mode": "review" if no_credit else "normal",
@@ -210,3 +305,32 @@ def lms_values(activity: dict, fam: str, *, learner_id: str, learner_name: str, 
 
 def _decimal(value) -> str:
     return format(float(value), "g")
+
+
+# ---------------------------------------------------------------- launch history
+
+
+def launch_history(session: Session, *, registration: Registration, instance: int | None = None,
+                   include_log: bool = False) -> list[LaunchHistory]:
+    """The registration's launches (of one INSTANCE when given), oldest first."""
+    stmt = select(Launch, RegistrationInstance.instance).join(
+        RegistrationInstance, Launch.instance_pk == RegistrationInstance.pk).where(
+        RegistrationInstance.registration_pk == registration.pk)
+    if instance is not None:
+        stmt = stmt.where(RegistrationInstance.instance == core.get_instance(
+            session, registration=registration, instance=instance).instance)
+    out = []
+    for launch, number in session.execute(stmt.order_by(Launch.launch_time, Launch.pk)):
+        entry = LaunchHistory(
+            id=launch.launch_id, launch_history_id=launch.launch_id, instance=number,
+            score=Score(launch.score_scaled),
+            completion_status=launch.completion if launch.completion in COMPLETIONS else UNKNOWN,
+            success_status=launch.success if launch.success in SUCCESSES else UNKNOWN,
+            total_seconds_tracked=round(launch.total_seconds or 0.0, 2),
+            launch_time=launch.launch_time, exit_time=launch.exit_time,
+            last_runtime_update=launch.last_runtime_update,
+        )
+        if include_log:  # LaunchHistorySchema.historyLog is a string: the log entries as JSON
+            entry.history_log = json.dumps(read_log(session, launch), separators=(",", ":"))
+        out.append(entry)
+    return out

@@ -1,5 +1,5 @@
-"""An activity's stored run-time data model (ActivityState.runtime) as the official wire models:
-RuntimeSchema, RuntimeInteractionSchema, RuntimeObjectiveSchema and ObjectiveSchema dicts (camelCase).
+"""An activity's stored run-time data model (ActivityState.runtime) as the official client's models:
+RuntimeDetail, RuntimeInteraction, RuntimeObjective and Objective shapes (see models).
 
 The stored form (see db/models/registrations.py) keeps the element names of the standard without the
 "cmi." prefix: SCORM 1.2 (and AICC, which shares its model) nests most of it under "core" and calls the
@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-SCORM12_MODELS = ("SCORM11", "SCORM12", "AICC")
+from coursehost.domain.reporting.models import (
+    Comment, LearnerPreference, Objective, RuntimeDetail, RuntimeInteraction, RuntimeObjective, Score,
+)
 
 # SCORM 1.2 RTE 3.4.2.5 cmi.interactions.n.type / SCORM 2004 RTE 4.2.9.1 -> RuntimeInteractionSchema.type
 INTERACTION_TYPES = {
@@ -27,10 +29,6 @@ _SUCCESS = {"passed": "PASSED", "failed": "FAILED"}
 _COMPLETION = {"completed": "COMPLETED", "incomplete": "INCOMPLETE", "not attempted": "NOT_ATTEMPTED",
                "not_attempted": "NOT_ATTEMPTED", "browsed": "BROWSED",
                "passed": "COMPLETED", "failed": "COMPLETED"}  # 1.2 lesson_status passed/failed imply completion
-
-
-def is_scorm12(learning_standard: str | None) -> bool:
-    return (learning_standard or "").upper() in SCORM12_MODELS
 
 
 def _s(value: Any) -> str | None:
@@ -56,10 +54,6 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _prune(body: dict) -> dict:
-    return {k: v for k, v in body.items() if v is not None}
-
-
 def _utc(timestamp: str | None) -> str | None:
     """A SCORM 2004 time(second,10,0) in UTC when it carries a zone (RTE 4.1.1.6), else None."""
     if not timestamp:
@@ -76,26 +70,26 @@ def _utc(timestamp: str | None) -> str | None:
     return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def interaction(item: dict, scorm12: bool) -> dict:
+def interaction(item: dict, scorm12: bool) -> RuntimeInteraction:
     """One cmi.interactions.n as RuntimeInteractionSchema."""
     timestamp = _s(item.get("time") if scorm12 else item.get("timestamp"))
     result = _s(item.get("result"))
     if result is not None:
         result = _RESULTS.get(result.lower(), result)  # a numeric result stays as given
-    return _prune({
-        "id": _s(item.get("id")) or "",
-        "type": INTERACTION_TYPES.get(str(item.get("type") or "").lower(), "Other"),
-        "objectives": [str(o["id"]) for o in _list(item.get("objectives")) if _s(o.get("id"))],
-        "timestamp": timestamp,
-        "timestampUtc": None if scorm12 else _utc(timestamp),
-        "correctResponses": [str(c["pattern"]) for c in _list(item.get("correct_responses"))
-                             if c.get("pattern") is not None],
-        "weighting": _s(item.get("weighting")),
-        "learnerResponse": _s(item.get("student_response") if scorm12 else item.get("learner_response")),
-        "result": result,
-        "latency": _s(item.get("latency")),
-        "description": _s(item.get("description")),
-    })
+    return RuntimeInteraction(
+        id=_s(item.get("id")) or "",
+        type=INTERACTION_TYPES.get(str(item.get("type") or "").lower(), "Other"),
+        objectives=[str(o["id"]) for o in _list(item.get("objectives")) if _s(o.get("id"))],
+        timestamp=timestamp,
+        timestamp_utc=None if scorm12 else _utc(timestamp),
+        correct_responses=[str(c["pattern"]) for c in _list(item.get("correct_responses"))
+                           if c.get("pattern") is not None],
+        weighting=_s(item.get("weighting")),
+        learner_response=_s(item.get("student_response") if scorm12 else item.get("learner_response")),
+        result=result,
+        latency=_s(item.get("latency")),
+        description=_s(item.get("description")),
+    )
 
 
 def _objective_statuses(item: dict, scorm12: bool) -> tuple[str, str]:
@@ -109,19 +103,19 @@ def _objective_statuses(item: dict, scorm12: bool) -> tuple[str, str]:
     return completion, _SUCCESS.get(str(item.get("success_status") or "").lower(), "UNKNOWN")
 
 
-def runtime_objective(item: dict, scorm12: bool) -> dict:
+def runtime_objective(item: dict, scorm12: bool) -> RuntimeObjective:
     """One cmi.objectives.n as RuntimeObjectiveSchema."""
     score = _dict(item.get("score"))
     completion, success = _objective_statuses(item, scorm12)
-    return _prune({
-        "id": _s(item.get("id")) or "",
-        "scoreScaled": None if scorm12 else _s(score.get("scaled")),
-        "scoreMin": _s(score.get("min")), "scoreMax": _s(score.get("max")), "scoreRaw": _s(score.get("raw")),
-        "runtimeObjectiveSuccessStatus": success,
-        "runtimeObjectiveCompletionStatus": completion,
-        "progressMeasure": None if scorm12 else _s(item.get("progress_measure")),
-        "description": None if scorm12 else _s(item.get("description")),
-    })
+    return RuntimeObjective(
+        id=_s(item.get("id")) or "",
+        score_scaled=None if scorm12 else _s(score.get("scaled")),
+        score_min=_s(score.get("min")), score_max=_s(score.get("max")), score_raw=_s(score.get("raw")),
+        runtime_objective_success_status=success,
+        runtime_objective_completion_status=completion,
+        progress_measure=None if scorm12 else _s(item.get("progress_measure")),
+        description=None if scorm12 else _s(item.get("description")),
+    )
 
 
 def _percent(score: dict, scorm12: bool) -> float | None:
@@ -137,7 +131,7 @@ def _percent(score: dict, scorm12: bool) -> float | None:
     return round(raw, 4)
 
 
-def activity_objectives(runtime: dict, scorm12: bool, primary_id: str | None = None) -> list[dict]:
+def activity_objectives(runtime: dict, scorm12: bool, primary_id: str | None = None) -> list[Objective]:
     """The activity's objectives as ObjectiveSchema (the first one is primary when the package names none)."""
     out = []
     for index, item in enumerate(_list(runtime.get("objectives"))):
@@ -147,42 +141,41 @@ def activity_objectives(runtime: dict, scorm12: bool, primary_id: str | None = N
             completion = "UNKNOWN"  # ObjectiveSchema allows only these three
         oid = _s(item.get("id")) or ""
         percent = _percent(score, scorm12)
-        out.append(_prune({
-            "id": oid,
-            "primary": oid == primary_id if primary_id else False,
-            "score": {"scaled": percent} if percent is not None else None,
-            "scoreMax": _float(score.get("max")), "scoreMin": _float(score.get("min")),
-            "scoreRaw": _float(score.get("raw")),
-            "progressMeasure": None if scorm12 else _float(item.get("progress_measure")),
-            "objectiveCompletion": completion, "objectiveSuccess": success,
-        }))
+        out.append(Objective(
+            id=oid,
+            primary=oid == primary_id if primary_id else False,
+            score=Score(percent) if percent is not None else None,
+            score_max=_float(score.get("max")), score_min=_float(score.get("min")),
+            score_raw=_float(score.get("raw")),
+            progress_measure=None if scorm12 else _float(item.get("progress_measure")),
+            objective_completion=completion, objective_success=success,
+        ))
     return out
 
 
-def _comments(value: Any, scorm12: bool) -> list[dict]:
+def _comments(value: Any, scorm12: bool) -> list[Comment]:
     if scorm12:  # SCORM 1.2: cmi.comments / cmi.comments_from_lms are single strings
-        return [{"value": value}] if isinstance(value, str) and value else []
-    return [_prune({"value": _s(c.get("comment")), "location": _s(c.get("location")),
-                    "dateTime": _s(c.get("timestamp"))}) for c in _list(value)]
+        return [Comment(value)] if isinstance(value, str) and value else []
+    return [Comment(_s(c.get("comment")), _s(c.get("location")), _s(c.get("timestamp"))) for c in _list(value)]
 
 
-def _preference(runtime: dict, scorm12: bool) -> dict | None:
+def _preference(runtime: dict, scorm12: bool) -> LearnerPreference | None:
     if scorm12:  # SCORM 1.2 RTE 3.4.2.8 cmi.student_preference: audio -1..100, speed -100..100, text -1..1
         pref = _dict(runtime.get("student_preference"))
         audio, speed, text = _float(pref.get("audio")), _float(pref.get("speed")), _float(pref.get("text"))
-        body = _prune({"audioLevel": audio, "language": _s(pref.get("language")), "deliverySpeed": speed,
-                       "audioCaptioning": int(text) if text is not None else None})
+        body = LearnerPreference(audio_level=audio, language=_s(pref.get("language")), delivery_speed=speed,
+                                 audio_captioning=int(text) if text is not None else None)
     else:
         pref = _dict(runtime.get("learner_preference"))
         captioning = _float(pref.get("audio_captioning"))
-        body = _prune({"audioLevel": _float(pref.get("audio_level")), "language": _s(pref.get("language")),
-                       "deliverySpeed": _float(pref.get("delivery_speed")),
-                       "audioCaptioning": int(captioning) if captioning is not None else None})
-    return body or None
+        body = LearnerPreference(audio_level=_float(pref.get("audio_level")), language=_s(pref.get("language")),
+                                 delivery_speed=_float(pref.get("delivery_speed")),
+                                 audio_captioning=int(captioning) if captioning is not None else None)
+    return body if body != LearnerPreference() else None
 
 
-def runtime_body(runtime: dict | None, scorm12: bool, *, time_tracked: str, success: str,
-                 interactions_and_objectives: bool) -> dict:
+def runtime_detail(runtime: dict | None, scorm12: bool, *, time_tracked: str, success: str,
+                   interactions_and_objectives: bool) -> RuntimeDetail:
     """RuntimeSchema of one activity's stored data model."""
     rt = _dict(runtime)
     core = _dict(rt.get("core")) if scorm12 else rt
@@ -194,28 +187,28 @@ def runtime_body(runtime: dict | None, scorm12: bool, *, time_tracked: str, succ
     else:
         completion = _s(rt.get("completion_status")) or "unknown"
         runtime_success = _SUCCESS.get(str(rt.get("success_status") or "").lower(), "UNKNOWN")
-    body = {
-        "completionStatus": completion,
-        "credit": _s(core.get("credit")) or "credit",
-        "entry": _s(core.get("entry")) or "",
-        "exit": _s(core.get("exit")) or "",
-        "learnerPreference": _preference(rt, scorm12),
-        "location": _s(core.get("lesson_location") if scorm12 else rt.get("location")),
-        "mode": _s(core.get("lesson_mode") if scorm12 else rt.get("mode")) or "normal",
-        "progressMeasure": None if scorm12 else _s(rt.get("progress_measure")),
-        "scoreScaled": None if scorm12 else _s(score.get("scaled")),
-        "scoreRaw": _s(score.get("raw")), "scoreMin": _s(score.get("min")), "scoreMax": _s(score.get("max")),
-        "totalTime": _s(core.get("total_time")) or time_tracked,
-        "timeTracked": time_tracked,
-        "runtimeSuccessStatus": runtime_success,
-        "suspendData": _s(rt.get("suspend_data")),
-        "learnerComments": _comments(rt.get("comments") if scorm12 else rt.get("comments_from_learner"), scorm12),
-        "lmsComments": _comments(rt.get("comments_from_lms"), scorm12),
-    }
+    detail = RuntimeDetail(
+        completion_status=completion,
+        credit=_s(core.get("credit")) or "credit",
+        entry=_s(core.get("entry")) or "",
+        exit=_s(core.get("exit")) or "",
+        learner_preference=_preference(rt, scorm12),
+        location=_s(core.get("lesson_location") if scorm12 else rt.get("location")),
+        mode=_s(core.get("lesson_mode") if scorm12 else rt.get("mode")) or "normal",
+        progress_measure=None if scorm12 else _s(rt.get("progress_measure")),
+        score_scaled=None if scorm12 else _s(score.get("scaled")),
+        score_raw=_s(score.get("raw")), score_min=_s(score.get("min")), score_max=_s(score.get("max")),
+        total_time=_s(core.get("total_time")) or time_tracked,
+        time_tracked=time_tracked,
+        runtime_success_status=runtime_success,
+        suspend_data=_s(rt.get("suspend_data")),
+        learner_comments=_comments(rt.get("comments") if scorm12 else rt.get("comments_from_learner"), scorm12),
+        lms_comments=_comments(rt.get("comments_from_lms"), scorm12),
+    )
     if interactions_and_objectives:
-        body["runtimeInteractions"] = [interaction(i, scorm12) for i in _list(rt.get("interactions"))]
-        body["runtimeObjectives"] = [runtime_objective(o, scorm12) for o in _list(rt.get("objectives"))]
-    return _prune(body)
+        detail.runtime_interactions = [interaction(i, scorm12) for i in _list(rt.get("interactions"))]
+        detail.runtime_objectives = [runtime_objective(o, scorm12) for o in _list(rt.get("objectives"))]
+    return detail
 
 
 def is_suspended(runtime: dict | None, scorm12: bool) -> bool:

@@ -9,10 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from coursehost.domain.runtime.datamodel import get, number
+from coursehost.domain.scorm.datamodel import get, number
+from coursehost.domain.standards import RuntimeFamily
+from coursehost.domain.values import truthy
 
 COMPLETED, INCOMPLETE, UNKNOWN = "COMPLETED", "INCOMPLETE", "UNKNOWN"
 PASSED, FAILED = "PASSED", "FAILED"
+#: Every completion / success word of the summary columns (and of the API's results).
+COMPLETIONS = (UNKNOWN, COMPLETED, INCOMPLETE)
+SUCCESSES = (UNKNOWN, PASSED, FAILED)
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Result:
 
 
 def clamp_percent(value: float | None) -> float | None:
+    """VALUE limited to 0..100 (None stays None)."""
     if value is None:
         return None
     return max(0.0, min(100.0, value))
@@ -127,16 +133,10 @@ def _touched(runtime: dict) -> bool:
     return any(get(runtime, p) for p in ("location", "suspend_data", "progress_measure", "score.raw", "score.scaled"))
 
 
-def result_for(fam: str, runtime: dict, activity: dict, settings: dict[str, Any], *, credit: bool) -> Result:
-    """Results of one SCO of family FAM ('1.2' or '2004') under the effective SETTINGS."""
-    if fam == "1.2":
+def result_for(fam: RuntimeFamily, runtime: dict, activity: dict, settings: dict[str, Any], *, credit: bool) -> Result:
+    """Results of one SCO of family FAM under the effective SETTINGS."""
+    if fam == RuntimeFamily.SCORM12:
         return scorm12_result(runtime, activity, credit=credit,
                               score_overrides_status=truthy(settings.get("PlayerScoreOverridesStatus")))
     return scorm2004_result(runtime, activity, scale_raw=truthy(settings.get("PlayerScaleRawScore")))
 
-
-def truthy(value: Any) -> bool:
-    """A boolean setting value: true/yes/1 in any case (settings.md)."""
-    if isinstance(value, bool):
-        return value
-    return str(value or "").strip().lower() in ("true", "yes", "1")
