@@ -7,13 +7,13 @@ import uuid
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from coursehost.api.v2.deps import services, unit
 from coursehost.api.v2.operations import op
 from coursehost.api.v2.schemas.common import WireIn
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.courses import catalog
 from coursehost.domain.registrations import core
 from coursehost.player import links
+from coursehost.web import services, unit
 
 router = APIRouter()
 
