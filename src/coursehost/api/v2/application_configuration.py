@@ -28,7 +28,8 @@ def application_chain(request: Request) -> list[SettingScope]:
     if not standard or single_raw in (None, ""):
         raise ApiError(400, "learningStandard and singleSco must be given together")
     if standard not in LEARNING_STANDARDS:
-        raise ApiError(400, f"Invalid value for learningStandard: [{standard}]; allowed: {', '.join(LEARNING_STANDARDS)}")
+        allowed = ", ".join(LEARNING_STANDARDS)
+        raise ApiError(400, f"Invalid value for learningStandard: [{standard}]; allowed: {allowed}")
     single = parse_bool(request, "singleSco")
     return [learning_standard_scope(standard, single), application_scope()]
 

@@ -101,7 +101,8 @@ class XapiCredentialSchema(Wire):
     def of(cls, box: SecretBox, cred) -> XapiCredentialSchema:
         """An activity-provider credential (db row), its secret decrypted."""
         return cls(id=cred.credential_id, name=cred.name, info=cred.info, secret=credential_secret(box, cred),
-                   is_enabled=bool(cred.is_enabled), auth=XapiCredentialAuthTypeSchema(xapi_credential_auth_type=cred.auth),
+                   is_enabled=bool(cred.is_enabled),
+                   auth=XapiCredentialAuthTypeSchema(xapi_credential_auth_type=cred.auth),
                    permissions_level=XapiCredentialPermissionsLevelSchema(
                        xapi_credential_permissions_level=cred.permissions_level))
 
