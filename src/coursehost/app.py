@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from coursehost import __version__
 from coursehost.api.limits import BodyLimitMiddleware
 from coursehost.api.v2 import build_router
-from coursehost.api.v2.schemas.errors import install_error_handlers
+from coursehost.api.v2.errors import install_error_handlers
 from coursehost.jobs.registry import JobRegistry
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings

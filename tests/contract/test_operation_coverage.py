@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
+from fastapi.routing import APIRoute
+
+from coursehost.api.v2 import PREFIX, build_router
+from coursehost.api.v2.operations import operation, operation_of, operation_rules
 from coursehost.app import create_app
 from coursehost.settings import Settings
 from tests.contract.official_client import official_operations
@@ -50,3 +56,24 @@ def test_routed_operations_match_the_client_and_have_contract_tests(tmp_path):
     SUMMARY.append(f"api v2 operations routed: {len(routes)}/{len(ops)}")
     print(SUMMARY[-1])
     assert not missing_tests, f"routed operations without a contract test: {missing_tests}"
+
+
+def test_every_route_takes_method_and_path_from_operations_tsv():
+    rules = operation_rules()
+    routes = [r for r in build_router().routes if isinstance(r, APIRoute) and r.include_in_schema]
+    assert routes, "no API v2 routes"
+    seen = set()
+    for route in routes:
+        rule = rules[route.operation_id]
+        assert route.methods == {rule.method}, f"{route.operation_id}: {route.methods} != {rule.method}"
+        assert route.path == PREFIX + rule.path, f"{route.operation_id}: {route.path} != {rule.path}"
+        assert route.operation_id not in seen, f"{route.operation_id} routed twice"
+        seen.add(route.operation_id)
+        declared = operation_of(route.endpoint)
+        if declared is not None:  # declared with @operation: the one id it names is the route's
+            assert declared.rule.operation_id == route.operation_id
+
+
+def test_operation_refuses_an_id_the_official_client_does_not_have():
+    with pytest.raises(KeyError):
+        operation("GetCoursez")

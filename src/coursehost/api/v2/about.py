@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from coursehost import __version__
-from coursehost.api.v2.operations import op
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.schemas.common import AboutSchema
 
-router = APIRouter()
 
-
-@router.get("/about", operation_id="GetAbout", dependencies=[op("GetAbout")])
-def get_about() -> dict:
+@operation("GetAbout", response_model=AboutSchema)
+def get_about() -> AboutSchema:
     """The API version this server speaks and which distribution answers."""
-    return {"version": "2.0", "distribution": f"Coursehost {__version__}"}
+    return AboutSchema(version="2.0", distribution=f"Coursehost {__version__}")

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 
-from coursehost.api.v2.deps import services
-from coursehost.api.v2.operations import op
-from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.auth import Auth
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.schemas.applications import ApplicationToken
 from coursehost.domain.applications.auth import (
     DEFAULT_TOKEN_SECONDS, Principal, issue_token, parse_scopes,
 )
+from coursehost.web import services
 
-router = APIRouter()
 
-
-@router.post("/oauth/authenticate/application/token", operation_id="GetAppToken")
-async def get_app_token(request: Request, principal: Principal = op("GetAppToken")) -> dict:
+@operation("GetAppToken", response_model=ApplicationToken)
+async def get_app_token(request: Request, principal: Principal = Auth) -> ApplicationToken:
     """A bearer token with the requested scopes (form fields scope, expiration)."""
     form = await request.form()
     scopes = parse_scopes(form.get("scope"))
@@ -27,4 +27,4 @@ async def get_app_token(request: Request, principal: Principal = op("GetAppToken
     token = issue_token(
         instance_key=services(request).instance_key, subject=principal, scopes=scopes, expires_in=expires_in
     )
-    return {"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}
+    return ApplicationToken(access_token=token, expires_in=expires_in, token_type="Bearer")

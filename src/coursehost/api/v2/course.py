@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from coursehost.api.v2.deps import services, unit
+from coursehost.api.v2.auth import Auth
+from coursehost.api.v2.errors import ApiError
 from coursehost.api.v2.multipart import read_upload
-from coursehost.api.v2.operations import op
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.paging import parse_bool, parse_datetime, parse_list_request, run_list, statement_result
+from coursehost.api.v2.schemas.common import StringResultSchema, TagListSchema
 from coursehost.api.v2.schemas.courses import (
-    BatchTagsBody, ImportFetchRequest, MediaFileMetadata, TagsBody, TitleBody, course_body,
+    BatchTagsBody, CourseListNonPagedSchema, CourseListSchema, CourseSchema, ImportFetchRequest,
+    ImportJobResultSchema, ImportResultSchema, MediaFileMetadata, TagsBody, TitleBody,
 )
-from coursehost.api.v2.schemas.errors import ApiError
-from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
-from coursehost.api.v2.schemas.statements import statement_result
+from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.courses import assets, catalog, import_jobs
 from coursehost.domain.lrs import reports
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
-
-router = APIRouter()
+from coursehost.web import services, unit
 
 
 def query_tags(request: Request, name: str = "tags") -> list[str]:
@@ -40,16 +41,16 @@ def _import_request(request: Request, source: str, **kw) -> import_jobs.ImportRe
     )
 
 
-def _start(request: Request, principal: Principal, req: import_jobs.ImportRequest) -> dict:
+def _start(request: Request, principal: Principal, req: import_jobs.ImportRequest) -> StringResultSchema:
     with unit(request) as session:
         job = import_jobs.create_import_job(session, application_pk=principal.app_pk, request=req)
-        return {"result": job.job_id}
+        return StringResultSchema(result=job.job_id)
 
 
-@router.post("/courses/importJobs/upload", operation_id="CreateUploadAndImportCourseJob")
+@operation("CreateUploadAndImportCourseJob", response_model=StringResultSchema)
 async def create_upload_and_import_course_job(
-    request: Request, principal: Principal = op("CreateUploadAndImportCourseJob"),
-) -> dict:
+    request: Request, principal: Principal = Auth,
+) -> StringResultSchema:
     """Import an uploaded zip (or PDF / MP4 / MP3); the job runs in the background.
     (The form fields 'file' and 'contentMetadata' are read by our streaming parser.)"""
     store = services(request).store
@@ -69,7 +70,8 @@ async def create_upload_and_import_course_job(
         form.discard()
 
 
-def _stage_and_start(request: Request, principal: Principal, req: import_jobs.ImportRequest, path) -> dict:
+def _stage_and_start(request: Request, principal: Principal, req: import_jobs.ImportRequest,
+                     path) -> StringResultSchema:
     store = services(request).store
     if hasattr(store, "adopt"):
         store.adopt(req.staged_key, path)  # a rename, not a second copy of the package
@@ -93,10 +95,10 @@ def _media_metadata(raw: str | None) -> dict:
     return parsed.model_dump(by_alias=True, exclude_none=True)
 
 
-@router.post("/courses/importJobs", operation_id="CreateFetchAndImportCourseJob")
+@operation("CreateFetchAndImportCourseJob", response_model=StringResultSchema)
 def create_fetch_and_import_course_job(
-    request: Request, body: ImportFetchRequest, principal: Principal = op("CreateFetchAndImportCourseJob"),
-) -> dict:
+    request: Request, body: ImportFetchRequest, principal: Principal = Auth,
+) -> StringResultSchema:
     """Import a package the server downloads from a URL."""
     meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
     req = _import_request(request, "fetch", job_id=import_jobs.new_job_id(), source_url=body.url,
@@ -104,10 +106,10 @@ def create_fetch_and_import_course_job(
     return _start(request, principal, req)
 
 
-@router.post("/courses/importJobs/noUpload", operation_id="CreateNoUploadAndImportCourseJob")
+@operation("CreateNoUploadAndImportCourseJob", response_model=StringResultSchema)
 def create_no_upload_and_import_course_job(
-    request: Request, body: ImportFetchRequest, principal: Principal = op("CreateNoUploadAndImportCourseJob"),
-) -> dict:
+    request: Request, body: ImportFetchRequest, principal: Principal = Auth,
+) -> StringResultSchema:
     """A course around a media file that stays at its URL (PDF, MP4, MP3)."""
     meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
     req = _import_request(request, "reference", job_id=import_jobs.new_job_id(), source_url=body.url,
@@ -115,35 +117,29 @@ def create_no_upload_and_import_course_job(
     return _start(request, principal, req)
 
 
-@router.get("/courses/importJobs/{importJobId}", operation_id="GetImportJobStatus")
-def get_import_job_status(
-    request: Request, importJobId: str, principal: Principal = op("GetImportJobStatus")
-) -> dict:
+@operation("GetImportJobStatus", response_model=ImportJobResultSchema)
+def get_import_job_status(request: Request, importJobId: str, principal: Principal = Auth) -> ImportJobResultSchema:
     """RUNNING (with progress in message), COMPLETE with the import result, or ERROR with why."""
     with unit(request) as session:
         job = import_jobs.get_import_job(session, application_pk=principal.app_pk, job_id=importJobId)
-        body = {"jobId": job.job_id, "status": job.status, "message": job.message}
-        if job.status == import_jobs.COMPLETE and job.course_version_pk:
-            body["importResult"] = _import_result(session, principal, job)
-        return body
+        version = import_jobs.imported_version(session, job=job) if job.status == import_jobs.COMPLETE else None
+        return ImportJobResultSchema(job_id=job.job_id, status=job.status, message=job.message,
+                                     import_result=_import_result(session, principal, job, version))
 
 
-def _import_result(session, principal: Principal, job) -> dict:
-    from coursehost.db.models.courses import CourseVersion
-
-    version = session.get(CourseVersion, job.course_version_pk)
+def _import_result(session, principal: Principal, job, version) -> ImportResultSchema | None:
+    if version is None:
+        return None
     course = version.course
     tags = get_tags(session, application_pk=principal.app_pk, kind="course", key=course.course_id)
-    return {
-        "webPathToCourse": version.content_prefix + version.extra.get("manifestBase", ""),
-        "parserWarnings": list(job.warnings or []),
-        "courseLanguages": list(version.languages or []),
-        "course": course_body(course, version, tags=tags, versioned=True),
-    }
+    return ImportResultSchema(
+        web_path_to_course=version.content_prefix + version.extra.get("manifestBase", ""),
+        parser_warnings=list(job.warnings or []), course_languages=list(version.languages or []),
+        course=CourseSchema.of(course, version, tags=tags, versioned=True))
 
 
-@router.get("/courses", operation_id="GetCourses")
-def get_courses(request: Request, response: Response, principal: Principal = op("GetCourses")) -> dict:
+@operation("GetCourses", response_model=CourseListSchema)
+def get_courses(request: Request, response: Response, principal: Principal = Auth) -> CourseListSchema:
     """The application's courses, newest first by default, with paging and filters."""
     tags = query_tags(request)
     listing = parse_list_request(request, catalog.COURSE_LIST, scope="courses", extra={"tags": tags} if tags else None)
@@ -154,28 +150,28 @@ def get_courses(request: Request, response: Response, principal: Principal = op(
         courses, more = run_list(request, response, session, stmt, catalog.COURSE_LIST, listing, scope="courses")
         latest = catalog.latest_versions(session, courses)
         tag_map = tags_for(session, application_pk=principal.app_pk, kind="course", keys=[c.course_id for c in courses])
-        items = [course_body(c, latest[c.pk], tags=tag_map[c.course_id], include_metadata=include_meta,
-                             registration_count=0 if include_regs else None) for c in courses]
-    return {"courses": items, **({"more": more} if more else {})}
+        items = [CourseSchema.of(c, latest[c.pk], tags=tag_map[c.course_id], include_metadata=include_meta,
+                                 registration_count=0 if include_regs else None) for c in courses]
+    return CourseListSchema(courses=items, more=more)
 
 
-@router.get("/courses/{courseId}", operation_id="GetCourse")
-def get_course(request: Request, courseId: str, principal: Principal = op("GetCourse")) -> dict:
+@operation("GetCourse", response_model=CourseSchema)
+def get_course(request: Request, courseId: str, principal: Principal = Auth) -> CourseSchema:
     """One course as its latest version shows it, with its activity tree."""
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
         return _one(request, session, principal, course, catalog.get_version(session, course=course))
 
 
-def _one(request: Request, session, principal: Principal, course, version, versioned: bool = False) -> dict:
+def _one(request: Request, session, principal: Principal, course, version, versioned: bool = False) -> CourseSchema:
     tags = get_tags(session, application_pk=principal.app_pk, kind="course", key=course.course_id)
-    return course_body(course, version, tags=tags, include_metadata=parse_bool(request, "includeCourseMetadata"),
-                       registration_count=0 if parse_bool(request, "includeRegistrationCount") else None,
-                       versioned=versioned)
+    return CourseSchema.of(course, version, tags=tags, include_metadata=parse_bool(request, "includeCourseMetadata"),
+                           registration_count=0 if parse_bool(request, "includeRegistrationCount") else None,
+                           versioned=versioned)
 
 
-@router.delete("/courses/{courseId}", operation_id="DeleteCourse", status_code=204)
-def delete_course(request: Request, courseId: str, principal: Principal = op("DeleteCourse")) -> Response:
+@operation("DeleteCourse", status_code=204)
+def delete_course(request: Request, courseId: str, principal: Principal = Auth) -> Response:
     """The course with every version, tag and setting; its files are removed in the background."""
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
@@ -183,48 +179,49 @@ def delete_course(request: Request, courseId: str, principal: Principal = op("De
     return Response(status_code=204)
 
 
-@router.put("/courses/{courseId}/title", operation_id="SetCourseTitle", status_code=204)
+@operation("SetCourseTitle", status_code=204)
 def set_course_title(request: Request, courseId: str, body: TitleBody,
-                     principal: Principal = op("SetCourseTitle")) -> Response:
+                     principal: Principal = Auth) -> Response:
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
         catalog.set_title(session, course=course, title=body.title)
     return Response(status_code=204)
 
 
-@router.get("/courses/{courseId}/versions", operation_id="GetCourseVersions")
-def get_course_versions(request: Request, courseId: str, principal: Principal = op("GetCourseVersions")) -> dict:
+@operation("GetCourseVersions", response_model=CourseListNonPagedSchema)
+def get_course_versions(request: Request, courseId: str, principal: Principal = Auth) -> CourseListNonPagedSchema:
     """Every version of the course (not paged, as the official API has it)."""
     since = parse_datetime("since", request.query_params.get("since"))
     until = parse_datetime("until", request.query_params.get("until"))
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
         versions = catalog.list_versions(session, course=course, since=since, until=until)
-        return {"courses": [_one(request, session, principal, course, v, versioned=True) for v in versions]}
+        return CourseListNonPagedSchema(courses=[_one(request, session, principal, course, v, versioned=True)
+                                                 for v in versions])
 
 
-@router.get("/courses/{courseId}/versions/{versionId}", operation_id="GetCourseVersionInfo")
+@operation("GetCourseVersionInfo", response_model=CourseSchema)
 def get_course_version_info(request: Request, courseId: str, versionId: int,
-                            principal: Principal = op("GetCourseVersionInfo")) -> dict:
+                            principal: Principal = Auth) -> CourseSchema:
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
         version = catalog.get_version(session, course=course, version=versionId)
         return _one(request, session, principal, course, version, versioned=True)
 
 
-@router.get("/courses/{courseId}/xAPIStatements", operation_id="GetCourseStatements")
-def get_course_statements(request: Request, courseId: str, principal: Principal = op("GetCourseStatements")) -> dict:
+@operation("GetCourseStatements", response_model=XapiStatementResult, exclude_none=False)
+def get_course_statements(request: Request, courseId: str, principal: Principal = Auth) -> XapiStatementResult:
     """The course's xAPI statements (its registrations' statements in the application's LRS)."""
     return _statements(request, principal, courseId, None)
 
 
-@router.get("/courses/{courseId}/versions/{versionId}/xAPIStatements", operation_id="GetCourseVersionStatements")
+@operation("GetCourseVersionStatements", response_model=XapiStatementResult, exclude_none=False)
 def get_course_version_statements(request: Request, courseId: str, versionId: int,
-                                  principal: Principal = op("GetCourseVersionStatements")) -> dict:
+                                  principal: Principal = Auth) -> XapiStatementResult:
     return _statements(request, principal, courseId, versionId)
 
 
-def _statements(request: Request, principal: Principal, course_id: str, version_no: int | None) -> dict:
+def _statements(request: Request, principal: Principal, course_id: str, version_no: int | None) -> XapiStatementResult:
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
         version = None if version_no is None else catalog.get_version(session, course=course, version=version_no)
@@ -233,9 +230,9 @@ def _statements(request: Request, principal: Principal, course_id: str, version_
         return statement_result(request, session, app_pk=principal.app_pk, registration_ids=ids)
 
 
-@router.delete("/courses/{courseId}/versions/{versionId}", operation_id="DeleteCourseVersion", status_code=204)
+@operation("DeleteCourseVersion", status_code=204)
 def delete_course_version(request: Request, courseId: str, versionId: int,
-                          principal: Principal = op("DeleteCourseVersion")) -> Response:
+                          principal: Principal = Auth) -> Response:
     with unit(request) as session:
         course = catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
         version = catalog.get_version(session, course=course, version=versionId)
@@ -243,16 +240,16 @@ def delete_course_version(request: Request, courseId: str, versionId: int,
     return Response(status_code=204)
 
 
-@router.get("/courses/{courseId}/tags", operation_id="GetCourseTags")
-def get_course_tags(request: Request, courseId: str, principal: Principal = op("GetCourseTags")) -> dict:
+@operation("GetCourseTags", response_model=TagListSchema)
+def get_course_tags(request: Request, courseId: str, principal: Principal = Auth) -> TagListSchema:
     with unit(request) as session:
         catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
-        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="course", key=courseId)}
+        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="course", key=courseId))
 
 
-@router.put("/courses/{courseId}/tags", operation_id="PutCourseTags", status_code=204)
+@operation("PutCourseTags", status_code=204)
 def put_course_tags(request: Request, courseId: str, body: TagsBody,
-                    principal: Principal = op("PutCourseTags")) -> Response:
+                    principal: Principal = Auth) -> Response:
     """Replace the course's tags with these."""
     tags = clean_tags(body.tags)
     with unit(request) as session:
@@ -261,9 +258,9 @@ def put_course_tags(request: Request, courseId: str, body: TagsBody,
     return Response(status_code=204)
 
 
-@router.delete("/courses/{courseId}/tags", operation_id="DeleteCourseTags", status_code=204)
+@operation("DeleteCourseTags", status_code=204)
 def delete_course_tags(request: Request, courseId: str, body: TagsBody,
-                       principal: Principal = op("DeleteCourseTags")) -> Response:
+                       principal: Principal = Auth) -> Response:
     tags = clean_tags(body.tags)
     with unit(request) as session:
         catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
@@ -271,9 +268,9 @@ def delete_course_tags(request: Request, courseId: str, body: TagsBody,
     return Response(status_code=204)
 
 
-@router.put("/courses/tags", operation_id="PutCourseTagsBatch", status_code=204)
+@operation("PutCourseTagsBatch", status_code=204)
 def put_course_tags_batch(request: Request, body: BatchTagsBody,
-                          principal: Principal = op("PutCourseTagsBatch")) -> Response:
+                          principal: Principal = Auth) -> Response:
     """Set the tags of every listed course; all or nothing (an unknown id is a 404)."""
     tags = clean_tags(body.tags)
     if not body.ids:
@@ -285,14 +282,14 @@ def put_course_tags_batch(request: Request, body: BatchTagsBody,
     return Response(status_code=204)
 
 
-@router.get("/courses/{courseId}/zip", operation_id="GetCourseZip")
-def get_course_zip(request: Request, courseId: str, principal: Principal = op("GetCourseZip")):
+@operation("GetCourseZip")
+def get_course_zip(request: Request, courseId: str, principal: Principal = Auth):
     return _zip(request, principal, courseId, None)
 
 
-@router.get("/courses/{courseId}/versions/{versionId}/zip", operation_id="GetVersionedCourseZip")
+@operation("GetVersionedCourseZip")
 def get_versioned_course_zip(request: Request, courseId: str, versionId: int,
-                             principal: Principal = op("GetVersionedCourseZip")):
+                             principal: Principal = Auth):
     return _zip(request, principal, courseId, versionId)
 
 

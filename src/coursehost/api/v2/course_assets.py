@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import mimetypes
+import tempfile
+from pathlib import Path
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import File, Form, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
+from coursehost.api.v2.auth import Auth
 from coursehost.api.v2.course import _chunks
-from coursehost.api.v2.deps import services, unit
-from coursehost.api.v2.operations import op
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.paging import parse_bool
 from coursehost.api.v2.schemas.applications import SettingsPost
-from coursehost.api.v2.schemas.common import iso
-from coursehost.api.v2.schemas.courses import ImportAssetRequest
-from coursehost.api.v2.schemas.errors import ApiError
-from coursehost.api.v2.schemas.paging import parse_bool
-from coursehost.api.v2.schemas.settings import setting_list_body, settings_values
+from coursehost.api.v2.schemas.courses import AssetFileSchema, FileListSchema, ImportAssetRequest
+from coursehost.api.v2.schemas.settings import SettingListSchema
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.courses import assets, catalog
+from coursehost.domain.courses.packages.fetch import download
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
-
-router = APIRouter()
+from coursehost.web import services, unit
 
 
 def _version(session, principal: Principal, course_id: str, version_no: int | None):
@@ -30,21 +31,20 @@ def _version(session, principal: Principal, course_id: str, version_no: int | No
 
 # ------------------------------------------------------------------------------- file lists
 
-def _file_list(request: Request, principal: Principal, course_id: str, version_no: int | None) -> dict:
+def _file_list(request: Request, principal: Principal, course_id: str, version_no: int | None) -> FileListSchema:
     with unit(request) as session:
         _, version = _version(session, principal, course_id, version_no)
-        files = assets.list_files(session, version=version)
-        return {"files": [{"path": f.path, "size": f.size, "modified": iso(f.modified)} for f in files]}
+        return FileListSchema.of(assets.list_files(session, version=version))
 
 
-@router.get("/courses/{courseId}/asset/list", operation_id="GetCourseFileList")
-def get_course_file_list(request: Request, courseId: str, principal: Principal = op("GetCourseFileList")) -> dict:
+@operation("GetCourseFileList", response_model=FileListSchema)
+def get_course_file_list(request: Request, courseId: str, principal: Principal = Auth) -> FileListSchema:
     return _file_list(request, principal, courseId, None)
 
 
-@router.get("/courses/{courseId}/versions/{versionId}/asset/list", operation_id="GetCourseVersionFileList")
+@operation("GetCourseVersionFileList", response_model=FileListSchema)
 def get_course_version_file_list(request: Request, courseId: str, versionId: int,
-                                  principal: Principal = op("GetCourseVersionFileList")) -> dict:
+                                  principal: Principal = Auth) -> FileListSchema:
     return _file_list(request, principal, courseId, versionId)
 
 
@@ -59,14 +59,14 @@ def _get_asset(request: Request, principal: Principal, course_id: str, version_n
     return StreamingResponse(_chunks(stream), media_type=ctype, headers={"Content-Length": str(size)})
 
 
-@router.get("/courses/{courseId}/asset", operation_id="GetCourseAsset")
-def get_course_asset(request: Request, courseId: str, principal: Principal = op("GetCourseAsset")):
+@operation("GetCourseAsset")
+def get_course_asset(request: Request, courseId: str, principal: Principal = Auth):
     return _get_asset(request, principal, courseId, None)
 
 
-@router.get("/courses/{courseId}/versions/{versionId}/asset", operation_id="GetCourseVersionAsset")
+@operation("GetCourseVersionAsset")
 def get_course_version_asset(request: Request, courseId: str, versionId: int,
-                             principal: Principal = op("GetCourseVersionAsset")):
+                             principal: Principal = Auth):
     return _get_asset(request, principal, courseId, versionId)
 
 
@@ -78,58 +78,53 @@ def _delete_asset(request: Request, principal: Principal, course_id: str, versio
     return Response(status_code=204)
 
 
-@router.delete("/courses/{courseId}/asset", operation_id="DeleteCourseAsset", status_code=204)
-def delete_course_asset(request: Request, courseId: str, principal: Principal = op("DeleteCourseAsset")):
+@operation("DeleteCourseAsset", status_code=204)
+def delete_course_asset(request: Request, courseId: str, principal: Principal = Auth):
     return _delete_asset(request, principal, courseId, None)
 
 
-@router.delete("/courses/{courseId}/versions/{versionId}/asset", operation_id="DeleteCourseVersionAsset",
-               status_code=204)
+@operation("DeleteCourseVersionAsset", status_code=204)
 def delete_course_version_asset(request: Request, courseId: str, versionId: int,
-                                principal: Principal = op("DeleteCourseVersionAsset")):
+                                principal: Principal = Auth):
     return _delete_asset(request, principal, courseId, versionId)
 
 
 # ------------------------------------------------------------------------------- upload / import
 
 def _write(request: Request, principal: Principal, course_id: str, version_no: int | None,
-           destination: str, data, content_type: str | None) -> dict:
+           destination: str, data, content_type: str | None) -> AssetFileSchema:
     policy = request.query_params.get("updateAssetPolicy")
     with unit(request) as session:
         _, version = _version(session, principal, course_id, version_no)
         path = assets.write_asset(session, store=services(request).store, version=version, path=destination,
                                   data=data, policy=policy, content_type=content_type)
-    return {"filename": path.rsplit("/", 1)[-1], "destination": path}
+    return AssetFileSchema(filename=path.rsplit("/", 1)[-1], destination=path)
 
 
-def _upload(request, principal, course_id, version_no, file: UploadFile | None, destination: str | None) -> dict:
+def _upload(request, principal, course_id, version_no, file: UploadFile | None,
+            destination: str | None) -> AssetFileSchema:
     if file is None:
         raise ApiError(400, "file is required: send the asset as multipart form field 'file'")
     return _write(request, principal, course_id, version_no, destination or file.filename or "",
                   file.file, file.content_type)
 
 
-@router.post("/courses/{courseId}/asset/upload", operation_id="UploadCourseAssetFile")
+@operation("UploadCourseAssetFile", response_model=AssetFileSchema)
 def upload_course_asset_file(request: Request, courseId: str, file: UploadFile | None = File(None),
                              destination: str | None = Form(None),
-                             principal: Principal = op("UploadCourseAssetFile")) -> dict:
+                             principal: Principal = Auth) -> AssetFileSchema:
     return _upload(request, principal, courseId, None, file, destination)
 
 
-@router.post("/courses/{courseId}/versions/{versionId}/asset/upload", operation_id="UploadCourseVersionAssetFile")
+@operation("UploadCourseVersionAssetFile", response_model=AssetFileSchema)
 def upload_course_version_asset_file(request: Request, courseId: str, versionId: int,
                                      file: UploadFile | None = File(None), destination: str | None = Form(None),
-                                     principal: Principal = op("UploadCourseVersionAssetFile")) -> dict:
+                                     principal: Principal = Auth) -> AssetFileSchema:
     return _upload(request, principal, courseId, versionId, file, destination)
 
 
 def _import(request: Request, principal: Principal, course_id: str, version_no: int | None,
-            body: ImportAssetRequest) -> dict:
-    import tempfile
-    from pathlib import Path
-
-    from coursehost.domain.courses.packages.fetch import download
-
+            body: ImportAssetRequest) -> AssetFileSchema:
     limit = services(request).settings.import_max_package_bytes
     with tempfile.TemporaryDirectory(prefix="coursehost-asset-") as tmp:
         local = Path(tmp) / "asset"
@@ -143,16 +138,16 @@ def _import(request: Request, principal: Principal, course_id: str, version_no: 
             return _write(request, principal, course_id, version_no, body.destination, fh, ctype)
 
 
-@router.post("/courses/{courseId}/asset", operation_id="ImportCourseAssetFile")
+@operation("ImportCourseAssetFile", response_model=AssetFileSchema)
 def import_course_asset_file(request: Request, courseId: str, body: ImportAssetRequest,
-                             principal: Principal = op("ImportCourseAssetFile")) -> dict:
+                             principal: Principal = Auth) -> AssetFileSchema:
     """Fetch a file from a URL into the course at destination."""
     return _import(request, principal, courseId, None, body)
 
 
-@router.post("/courses/{courseId}/versions/{versionId}/asset", operation_id="ImportCourseVersionAssetFile")
+@operation("ImportCourseVersionAssetFile", response_model=AssetFileSchema)
 def import_course_version_asset_file(request: Request, courseId: str, versionId: int, body: ImportAssetRequest,
-                                     principal: Principal = op("ImportCourseVersionAssetFile")) -> dict:
+                                     principal: Principal = Auth) -> AssetFileSchema:
     return _import(request, principal, courseId, versionId, body)
 
 
@@ -163,19 +158,19 @@ def _chain(session, principal: Principal, course_id: str, version_no: int | None
     return catalog.course_chain(course, version, versioned=version_no is not None)
 
 
-def _get_config(request: Request, principal: Principal, course_id: str, version_no: int | None) -> dict:
+def _get_config(request: Request, principal: Principal, course_id: str, version_no: int | None) -> SettingListSchema:
     with unit(request) as session:
         chain = _chain(session, principal, course_id, version_no)
         items = read_settings(session, application_pk=principal.app_pk, chain=chain,
                               include_metadata=parse_bool(request, "includeMetadata"))
-    return setting_list_body(items)
+    return SettingListSchema.of(items)
 
 
 def _set_config(request: Request, principal: Principal, course_id: str, version_no: int | None,
                 body: SettingsPost) -> Response:
     with unit(request) as session:
         chain = _chain(session, principal, course_id, version_no)
-        set_settings(session, application_pk=principal.app_pk, scope=chain[0], values=settings_values(body))
+        set_settings(session, application_pk=principal.app_pk, scope=chain[0], values=body.values())
     return Response(status_code=204)
 
 
@@ -187,39 +182,36 @@ def _delete_config(request: Request, principal: Principal, course_id: str, versi
     return Response(status_code=204)
 
 
-@router.get("/courses/{courseId}/configuration", operation_id="GetCourseConfiguration")
-def get_course_configuration(request: Request, courseId: str, principal: Principal = op("GetCourseConfiguration")):
+@operation("GetCourseConfiguration", response_model=SettingListSchema)
+def get_course_configuration(request: Request, courseId: str, principal: Principal = Auth) -> SettingListSchema:
     return _get_config(request, principal, courseId, None)
 
 
-@router.post("/courses/{courseId}/configuration", operation_id="SetCourseConfiguration", status_code=204)
+@operation("SetCourseConfiguration", status_code=204)
 def set_course_configuration(request: Request, courseId: str, body: SettingsPost,
-                             principal: Principal = op("SetCourseConfiguration")):
+                             principal: Principal = Auth):
     return _set_config(request, principal, courseId, None, body)
 
 
-@router.delete("/courses/{courseId}/configuration/{settingId}", operation_id="DeleteCourseConfigurationSetting",
-               status_code=204)
+@operation("DeleteCourseConfigurationSetting", status_code=204)
 def delete_course_configuration_setting(request: Request, courseId: str, settingId: str,
-                                        principal: Principal = op("DeleteCourseConfigurationSetting")):
+                                        principal: Principal = Auth):
     return _delete_config(request, principal, courseId, None, settingId)
 
 
-@router.get("/courses/{courseId}/versions/{versionId}/configuration", operation_id="GetCourseVersionConfiguration")
+@operation("GetCourseVersionConfiguration", response_model=SettingListSchema)
 def get_course_version_configuration(request: Request, courseId: str, versionId: int,
-                                     principal: Principal = op("GetCourseVersionConfiguration")):
+                                     principal: Principal = Auth) -> SettingListSchema:
     return _get_config(request, principal, courseId, versionId)
 
 
-@router.post("/courses/{courseId}/versions/{versionId}/configuration",
-             operation_id="SetCourseVersionConfiguration", status_code=204)
+@operation("SetCourseVersionConfiguration", status_code=204)
 def set_course_version_configuration(request: Request, courseId: str, versionId: int, body: SettingsPost,
-                                     principal: Principal = op("SetCourseVersionConfiguration")):
+                                     principal: Principal = Auth):
     return _set_config(request, principal, courseId, versionId, body)
 
 
-@router.delete("/courses/{courseId}/versions/{versionId}/configuration/{settingId}",
-               operation_id="DeleteCourseVersionConfigurationSetting", status_code=204)
+@operation("DeleteCourseVersionConfigurationSetting", status_code=204)
 def delete_course_version_configuration_setting(request: Request, courseId: str, versionId: int, settingId: str,
-                                                principal: Principal = op("DeleteCourseVersionConfigurationSetting")):
+                                                principal: Principal = Auth):
     return _delete_config(request, principal, courseId, versionId, settingId)

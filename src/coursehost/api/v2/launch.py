@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import Field
 
-from coursehost.api.v2.operations import op
-from coursehost.api.v2.schemas.common import WireIn
+from coursehost.api.v2.auth import Auth
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.schemas.common import Wire, WireIn
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.registrations import core, launch_links
 from coursehost.web import services, unit
 
-router = APIRouter()
+
+
+class LaunchLinkSchema(Wire):
+    launch_link: str
 
 
 class LaunchLinkRequest(WireIn):
@@ -36,41 +40,39 @@ def base_url(request: Request) -> str:
     return services(request).settings.base_url or str(request.base_url)
 
 
-@router.post("/registrations/{registrationId}/launchLink", operation_id="BuildRegistrationLaunchLink")
+@operation("BuildRegistrationLaunchLink", response_model=LaunchLinkSchema)
 def build_registration_launch_link(
-    request: Request, registrationId: str, body: LaunchLinkRequest,
-    principal: Principal = op("BuildRegistrationLaunchLink"),
-) -> dict:
+    request: Request, registrationId: str, body: LaunchLinkRequest, principal: Principal = Auth,
+) -> LaunchLinkSchema:
     """A signed, short-lived link that starts the player on this registration."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         url = launch_links.registration_launch_link(
             session, instance_key=services(request).instance_key, base_url=base_url(request), registration=reg,
             request=body.to_domain())
-    return {"launchLink": url}
+    return LaunchLinkSchema(launch_link=url)
 
 
-def _preview(request: Request, principal: Principal, course_id: str, version: int | None, body: LaunchLinkRequest) -> dict:
+def _preview(request: Request, principal: Principal, course_id: str, version: int | None,
+             body: LaunchLinkRequest) -> LaunchLinkSchema:
     with unit(request) as session:
         url = launch_links.preview_launch_link(
             session, instance_key=services(request).instance_key, base_url=base_url(request),
             application_pk=principal.app_pk, course_id=course_id, version=version, request=body.to_domain())
-    return {"launchLink": url}
+    return LaunchLinkSchema(launch_link=url)
 
 
-@router.post("/courses/{courseId}/preview", operation_id="BuildCoursePreviewLaunchLink")
+@operation("BuildCoursePreviewLaunchLink", response_model=LaunchLinkSchema)
 def build_course_preview_launch_link(
-    request: Request, courseId: str, body: LaunchLinkRequest,
-    principal: Principal = op("BuildCoursePreviewLaunchLink"),
-) -> dict:
+    request: Request, courseId: str, body: LaunchLinkRequest, principal: Principal = Auth,
+) -> LaunchLinkSchema:
     """A launch link on a new sandbox registration of the course's latest version."""
     return _preview(request, principal, courseId, None, body)
 
 
-@router.post("/courses/{courseId}/versions/{versionId}/preview", operation_id="BuildCoursePreviewLaunchLinkWithVersion")
+@operation("BuildCoursePreviewLaunchLinkWithVersion", response_model=LaunchLinkSchema)
 def build_course_preview_launch_link_with_version(
-    request: Request, courseId: str, versionId: int, body: LaunchLinkRequest,
-    principal: Principal = op("BuildCoursePreviewLaunchLinkWithVersion"),
-) -> dict:
+    request: Request, courseId: str, versionId: int, body: LaunchLinkRequest, principal: Principal = Auth,
+) -> LaunchLinkSchema:
     """A launch link on a new sandbox registration of one course version."""
     return _preview(request, principal, courseId, versionId, body)

@@ -3,33 +3,35 @@ Learners are not stored on their own: they are the learner data on registrations
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
-from coursehost.api.v2.deps import unit
-from coursehost.api.v2.operations import op
+from coursehost.api.v2.auth import Auth
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.schemas.common import TagListSchema
 from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
-from coursehost.api.v2.schemas.errors import ApiError
 from coursehost.api.v2.schemas.registrations import LearnerInfoIn
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.registrations import core, lifecycle
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
+from coursehost.web import unit
 
-router = APIRouter()
 
 
 def _learner_id(learner_id: str) -> str:
     return core.check_registration_id(learner_id, "learnerId")
 
 
-@router.get("/learner/{learnerId}/tags", operation_id="GetLearnerTags")
-def get_learner_tags(request: Request, learnerId: str, principal: Principal = op("GetLearnerTags")) -> dict:
+@operation("GetLearnerTags", response_model=TagListSchema)
+def get_learner_tags(request: Request, learnerId: str, principal: Principal = Auth) -> TagListSchema:
     with unit(request) as session:
-        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="learner", key=_learner_id(learnerId))}
+        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="learner",
+                                           key=_learner_id(learnerId)))
 
 
-@router.put("/learner/{learnerId}/tags", operation_id="PutLearnerTags", status_code=204)
+@operation("PutLearnerTags", status_code=204)
 def put_learner_tags(request: Request, learnerId: str, body: TagsBody,
-                     principal: Principal = op("PutLearnerTags")) -> Response:
+                     principal: Principal = Auth) -> Response:
     """Replace the learner's tags with these."""
     tags, key = clean_tags(body.tags), _learner_id(learnerId)
     with unit(request) as session:
@@ -37,18 +39,18 @@ def put_learner_tags(request: Request, learnerId: str, body: TagsBody,
     return Response(status_code=204)
 
 
-@router.delete("/learner/{learnerId}/tags", operation_id="DeleteLearnerTags", status_code=204)
+@operation("DeleteLearnerTags", status_code=204)
 def delete_learner_tags(request: Request, learnerId: str, body: TagsBody,
-                        principal: Principal = op("DeleteLearnerTags")) -> Response:
+                        principal: Principal = Auth) -> Response:
     tags, key = clean_tags(body.tags), _learner_id(learnerId)
     with unit(request) as session:
         remove_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
     return Response(status_code=204)
 
 
-@router.put("/learner/tags", operation_id="PutLearnerTagsBatch", status_code=204)
+@operation("PutLearnerTagsBatch", status_code=204)
 def put_learner_tags_batch(request: Request, body: BatchTagsBody,
-                           principal: Principal = op("PutLearnerTagsBatch")) -> Response:
+                           principal: Principal = Auth) -> Response:
     """Set the tags of every listed learner."""
     tags = clean_tags(body.tags)
     if not body.ids:
@@ -60,9 +62,9 @@ def put_learner_tags_batch(request: Request, body: BatchTagsBody,
     return Response(status_code=204)
 
 
-@router.post("/learner/{learnerId}/updateInfo", operation_id="UpdateLearnerInfo", status_code=204)
+@operation("UpdateLearnerInfo", status_code=204)
 def update_learner_info(request: Request, learnerId: str, body: LearnerInfoIn,
-                        principal: Principal = op("UpdateLearnerInfo")) -> Response:
+                        principal: Principal = Auth) -> Response:
     """New names / e-mail on every registration of the learner."""
     if body.id is not None and body.id != learnerId:
         raise ApiError(400, "learnerInfo.id must be the learnerId of the path (a learner id cannot be changed)")
@@ -72,9 +74,9 @@ def update_learner_info(request: Request, learnerId: str, body: LearnerInfoIn,
     return Response(status_code=204)
 
 
-@router.post("/learner/{learnerId}/delete-information", operation_id="DeleteAllLearnerData", status_code=204)
+@operation("DeleteAllLearnerData", status_code=204)
 def delete_all_learner_data(request: Request, learnerId: str,
-                            principal: Principal = op("DeleteAllLearnerData")) -> Response:
+                            principal: Principal = Auth) -> Response:
     """GDPR erasure: the learner's registrations with all their data, and the learner's tags."""
     if not (request.query_params.get("userEmail") or "").strip():
         raise ApiError(400, "userEmail is required: the e-mail of the person asking for the deletion")

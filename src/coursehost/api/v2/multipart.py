@@ -13,7 +13,7 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.errors import ApiError
 
 MAX_FIELD_BYTES = 1_048_576
 MAX_PARTS = 32

@@ -1,14 +1,19 @@
 """The 161 official operations (operations.tsv, from the official client) with the scope and the
-kind of application each needs. Routes take their auth from here, so the rules live in one table."""
+kind of application each needs, and `@operation(...)`, which routes a handler as one of them: its
+method, path, scope and application kind come from the table, so an operation id is written once."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
 
-from coursehost.api.v2.schemas.auth import AppKind
+from fastapi import APIRouter
+
+from coursehost.api.v2.auth import AppKind, require
 
 _RESOURCE = {
     "AboutApi": "about", "PingApi": "ping", "ApplicationManagementApi": "appmgmt",
@@ -37,6 +42,8 @@ _KIND_OVERRIDES = {
 
 @dataclass(frozen=True)
 class OperationRule:
+    """One official operation: where it is routed and who may call it."""
+
     operation_id: str
     api_class: str
     method: str
@@ -72,9 +79,48 @@ def operation_rules() -> dict[str, OperationRule]:
     return rules
 
 
-def op(operation_id: str):
-    """The auth dependency for OPERATION_ID: 401 without credentials, 403 for the wrong app or scope."""
-    from coursehost.api.v2.schemas.auth import require
+@dataclass(frozen=True)
+class Operation:
+    """What @operation attached to a handler: its rule and the route's response options."""
 
-    rule = operation_rules()[operation_id]
-    return require(rule.scope, rule.kind)
+    rule: OperationRule
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+_ATTRIBUTE = "__api_operation__"
+
+
+def operation(operation_id: str, *, response_model: Any = None, status_code: int | None = None,
+              exclude_none: bool = True) -> Callable[[Callable], Callable]:
+    """Mark a handler as the official operation OPERATION_ID; add_operations() routes it.
+
+    The response model is serialized by alias with None fields left out, as SCORM Cloud writes
+    them, unless EXCLUDE_NONE is false (a field the official API sends as null)."""
+    rule = operation_rules()[operation_id]  # an unknown id fails at import, not at the first call
+    options = {"response_model": response_model, "status_code": status_code,
+               "response_model_exclude_none": exclude_none}
+
+    def mark(handler: Callable) -> Callable:
+        setattr(handler, _ATTRIBUTE, Operation(rule, options))
+        return handler
+
+    return mark
+
+
+def operation_of(handler: Any) -> Operation | None:
+    """The operation HANDLER was marked as, if any."""
+    return getattr(handler, _ATTRIBUTE, None)
+
+
+def add_operations(router: APIRouter, module: ModuleType, *, prefix: str) -> None:
+    """Route every handler MODULE defines with @operation, in definition order (which decides
+    between paths that both match, e.g. /courses/importJobs/{id} before /courses/{courseId}/...)."""
+    for handler in list(vars(module).values()):
+        spec = operation_of(handler)
+        if spec is None or handler.__module__ != module.__name__:
+            continue
+        rule = spec.rule
+        router.add_api_route(
+            prefix + rule.path, handler, methods=[rule.method], operation_id=rule.operation_id,
+            dependencies=[require(rule.scope, rule.kind)], **spec.options,
+        )

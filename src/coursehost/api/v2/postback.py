@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
-from pydantic import Field
+from fastapi import Response
 
-from coursehost.api.v2.operations import op
-from coursehost.api.v2.schemas.common import WireIn
-from coursehost.api.v2.schemas.errors import ApiError
-from coursehost.domain.applications.auth import Principal
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.schemas.registrations import PostBackSchema
 from coursehost.domain.postbacks.config import (
     AUTH_TYPES, RESULTS_FORMATS, PostbackConfig, normalize_auth_type, normalize_results_format,
 )
 from coursehost.domain.postbacks.delivery import check_url, test_postback
 
-router = APIRouter()
 
-
-class PostBackSchema(WireIn):
-    """The official PostBackSchema (authType FORM|HTTPBASIC, resultsFormat COURSE|ACTIVITY|FULL)."""
-
-    url: str = Field(max_length=4000)
-    auth_type: str | None = Field(None, alias="authType", max_length=20)
-    user_name: str | None = Field(None, alias="userName", max_length=1000)
-    password: str | None = Field(None, max_length=1000, repr=False)
-    results_format: str | None = Field(None, alias="resultsFormat", max_length=20)
-    legacy: bool | None = None
-
-
-@router.post("/registrations/postBackTest", operation_id="TestRegistrationPostback", status_code=204)
-def test_registration_postback(body: PostBackSchema,
-                               principal: Principal = op("TestRegistrationPostback")) -> Response:
+@operation("TestRegistrationPostback", status_code=204)
+def test_registration_postback(body: PostBackSchema) -> Response:
     """Send a sample progress to body.url once, now; 400 naming the failure if it is refused."""
     _check_enum("authType", body.auth_type, ("UNDEFINED", *(t.upper() for t in AUTH_TYPES)))
     _check_enum("resultsFormat", body.results_format, ("UNDEFINED", *(f.upper() for f in RESULTS_FORMATS)))

@@ -3,29 +3,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 
+from coursehost.api.v2.auth import Auth
 from coursehost.api.v2.course import query_tags
-from coursehost.api.v2.deps import services, unit
-from coursehost.api.v2.operations import op
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.paging import parse_bool, parse_datetime, parse_list_request, run_list, statement_result
 from coursehost.api.v2.schemas.applications import SettingsPost
+from coursehost.api.v2.schemas.common import TagListSchema
 from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
-from coursehost.api.v2.schemas.errors import ApiError
-from coursehost.api.v2.schemas.paging import parse_bool, parse_datetime, parse_list_request, run_list
-from coursehost.api.v2.schemas.registrations import CreateRegistrationIn
-from coursehost.api.v2.schemas.settings import setting_list_body, settings_values
-from coursehost.api.v2.schemas.statements import statement_result
+from coursehost.api.v2.schemas.registrations import (
+    CreateRegistrationIn, LaunchHistoryListSchema, RegistrationListSchema, RegistrationSchema,
+)
+from coursehost.api.v2.schemas.settings import SettingListSchema
+from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import reports
-from coursehost.domain.postbacks.config import AUTH_TYPES, RESULTS_FORMATS
 from coursehost.domain.registrations import core, lifecycle, listing
+from coursehost.domain.postbacks.config import AUTH_TYPES, RESULTS_FORMATS
 from coursehost.domain.reporting.progress import registration_progress
-from coursehost.domain.reporting.wire import to_wire
 from coursehost.domain.runtime.launches import launch_history
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
+from coursehost.web import services, unit
 
-router = APIRouter()
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:
@@ -58,13 +60,13 @@ def _enrolment(request: Request, body: CreateRegistrationIn, course_version: int
         learner=body.learner.model_dump(exclude_none=True), xapi_registration_id=body.xapiRegistrationId,
         postback=_postback(request, body), registration_tags=body.registrationTags or [],
         learner_tags=body.learnerTags or [], course_tags=body.courseTags or [],
-        settings=settings_values(body.initialSettings) if body.initialSettings else [],
+        settings=body.initialSettings.values() if body.initialSettings else [],
         initial_state=state.model_dump(exclude_none=True, mode="python") if state else None)
 
 
-@router.post("/registrations", operation_id="CreateRegistration", status_code=204)
+@operation("CreateRegistration", status_code=204)
 def create_registration(request: Request, body: CreateRegistrationIn, courseVersion: int | None = None,
-                        principal: Principal = op("CreateRegistration")) -> Response:
+                        principal: Principal = Auth) -> Response:
     """A learner's registration on a course (its latest version unless courseVersion)."""
     enrolment = _enrolment(request, body, courseVersion)
     with unit(request) as session:
@@ -78,8 +80,8 @@ def _includes(request: Request) -> dict:
             "include_runtime": parse_bool(request, "includeRuntime")}
 
 
-@router.get("/registrations", operation_id="GetRegistrations")
-def get_registrations(request: Request, response: Response, principal: Principal = op("GetRegistrations")) -> dict:
+@operation("GetRegistrations", response_model=RegistrationListSchema)
+def get_registrations(request: Request, response: Response, principal: Principal = Auth) -> RegistrationListSchema:
     """The application's registrations, newest first by default, with paging and filters."""
     params = request.query_params
     extra = {k: v for k, v in (("courseId", params.get("courseId")), ("learnerId", params.get("learnerId")),
@@ -92,31 +94,31 @@ def get_registrations(request: Request, response: Response, principal: Principal
                                                learner_id=x.get("learnerId"), tags=x.get("tags"))
         regs, more = run_list(request, response, session, stmt, listing.REGISTRATION_LIST, listing_req,
                               scope="registrations")
-        items = [to_wire(registration_progress(session, registration=r, **includes)) for r in regs]
-    return {"registrations": items, **({"more": more} if more else {})}
+        items = [RegistrationSchema.of(registration_progress(session, registration=r, **includes)) for r in regs]
+    return RegistrationListSchema(registrations=items, more=more)
 
 
-@router.get("/registrations/{registrationId}", operation_id="GetRegistrationProgress")
+@operation("GetRegistrationProgress", response_model=RegistrationSchema)
 def get_registration_progress(request: Request, registrationId: str,
-                              principal: Principal = op("GetRegistrationProgress")) -> dict:
+                              principal: Principal = Auth) -> RegistrationSchema:
     """The registration's results; child results, interactions and run-time data on request."""
     includes = _includes(request)
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return to_wire(registration_progress(session, registration=reg, **includes))
+        return RegistrationSchema.of(registration_progress(session, registration=reg, **includes))
 
 
-@router.head("/registrations/{registrationId}", operation_id="GetRegistration")
-def get_registration(request: Request, registrationId: str, principal: Principal = op("GetRegistration")) -> Response:
+@operation("GetRegistration")
+def get_registration(request: Request, registrationId: str, principal: Principal = Auth) -> Response:
     """200 when the registration exists, 404 when not; no body."""
     with unit(request) as session:
         found = core.find_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
     return Response(status_code=200 if found else 404)
 
 
-@router.delete("/registrations/{registrationId}", operation_id="DeleteRegistration", status_code=204)
+@operation("DeleteRegistration", status_code=204)
 def delete_registration(request: Request, registrationId: str,
-                        principal: Principal = op("DeleteRegistration")) -> Response:
+                        principal: Principal = Auth) -> Response:
     """Delete the registration with its instances, run-time data, launch history, tags and settings."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
@@ -124,10 +126,9 @@ def delete_registration(request: Request, registrationId: str,
     return Response(status_code=204)
 
 
-@router.delete("/registrations/{registrationId}/progress", operation_id="DeleteRegistrationProgress",
-               status_code=204)
+@operation("DeleteRegistrationProgress", status_code=204)
 def delete_registration_progress(request: Request, registrationId: str,
-                                 principal: Principal = op("DeleteRegistrationProgress")) -> Response:
+                                 principal: Principal = Auth) -> Response:
     """Start the registration over, clean, on the course's latest version."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
@@ -135,10 +136,9 @@ def delete_registration_progress(request: Request, registrationId: str,
     return Response(status_code=204)
 
 
-@router.delete("/registrations/{registrationId}/globalData", operation_id="DeleteRegistrationGlobalData",
-               status_code=204)
+@operation("DeleteRegistrationGlobalData", status_code=204)
 def delete_registration_global_data(request: Request, registrationId: str,
-                                    principal: Principal = op("DeleteRegistrationGlobalData")) -> Response:
+                                    principal: Principal = Auth) -> Response:
     """Forget the registration's global objectives and shared data."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
@@ -149,9 +149,9 @@ def delete_registration_global_data(request: Request, registrationId: str,
 # ------------------------------------------------------------------------------- instances
 
 
-@router.get("/registrations/{registrationId}/instances", operation_id="GetRegistrationInstances")
+@operation("GetRegistrationInstances", response_model=RegistrationListSchema)
 def get_registration_instances(request: Request, registrationId: str,
-                               principal: Principal = op("GetRegistrationInstances")) -> dict:
+                               principal: Principal = Auth) -> RegistrationListSchema:
     """Every instance of the registration, oldest first (a RegistrationListSchema)."""
     since = parse_datetime("since", request.query_params.get("since"))
     until = parse_datetime("until", request.query_params.get("until"))
@@ -159,24 +159,24 @@ def get_registration_instances(request: Request, registrationId: str,
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         instances = listing.list_instances(session, registration=reg, since=since, until=until)
-        return {"registrations": [to_wire(registration_progress(session, registration=reg, instance=i, **includes))
-                                  for i in instances]}
+        return RegistrationListSchema(registrations=[
+            RegistrationSchema.of(registration_progress(session, registration=reg, instance=i, **includes))
+            for i in instances])
 
 
-@router.get("/registrations/{registrationId}/instances/{instanceId}", operation_id="GetRegistrationInstanceProgress")
+@operation("GetRegistrationInstanceProgress", response_model=RegistrationSchema)
 def get_registration_instance_progress(request: Request, registrationId: str, instanceId: int,
-                                       principal: Principal = op("GetRegistrationInstanceProgress")) -> dict:
+                                       principal: Principal = Auth) -> RegistrationSchema:
     includes = _includes(request)
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         inst = core.get_instance(session, registration=reg, instance=instanceId)
-        return to_wire(registration_progress(session, registration=reg, instance=inst, **includes))
+        return RegistrationSchema.of(registration_progress(session, registration=reg, instance=inst, **includes))
 
 
-@router.post("/registrations/{registrationId}/instances", operation_id="CreateNewRegistrationInstance",
-             status_code=204)
+@operation("CreateNewRegistrationInstance", status_code=204)
 def create_new_registration_instance(request: Request, registrationId: str,
-                                     principal: Principal = op("CreateNewRegistrationInstance")) -> Response:
+                                     principal: Principal = Auth) -> Response:
     """A new current instance on the course's latest version."""
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
@@ -184,10 +184,9 @@ def create_new_registration_instance(request: Request, registrationId: str,
     return Response(status_code=204)
 
 
-@router.delete("/registrations/{registrationId}/instances/{instanceId}", operation_id="DeleteRegistrationInstance",
-               status_code=204)
+@operation("DeleteRegistrationInstance", status_code=204)
 def delete_registration_instance(request: Request, registrationId: str, instanceId: int,
-                                 principal: Principal = op("DeleteRegistrationInstance")) -> Response:
+                                 principal: Principal = Auth) -> Response:
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         lifecycle.delete_instance(session, registration=reg, instance=instanceId)
@@ -197,29 +196,30 @@ def delete_registration_instance(request: Request, registrationId: str, instance
 # ------------------------------------------------------------------------------- launch history, statements
 
 
-def _history(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+def _history(request: Request, principal: Principal, registration_id: str,
+             instance: int | None) -> LaunchHistoryListSchema:
     include_log = parse_bool(request, "includeHistoryLog")
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
-        return {"launchHistory": to_wire(launch_history(session, registration=reg, instance=instance,
-                                                        include_log=include_log))}
+        return LaunchHistoryListSchema.of(launch_history(session, registration=reg, instance=instance,
+                                                                   include_log=include_log))
 
 
-@router.get("/registrations/{registrationId}/launchHistory", operation_id="GetRegistrationLaunchHistory")
+@operation("GetRegistrationLaunchHistory", response_model=LaunchHistoryListSchema)
 def get_registration_launch_history(request: Request, registrationId: str,
-                                    principal: Principal = op("GetRegistrationLaunchHistory")) -> dict:
+                                    principal: Principal = Auth) -> LaunchHistoryListSchema:
     """Each launch of the registration, with the player's debug log when includeHistoryLog."""
     return _history(request, principal, registrationId, None)
 
 
-@router.get("/registrations/{registrationId}/instances/{instanceId}/launchHistory",
-            operation_id="GetRegistrationInstanceLaunchHistory")
+@operation("GetRegistrationInstanceLaunchHistory", response_model=LaunchHistoryListSchema)
 def get_registration_instance_launch_history(request: Request, registrationId: str, instanceId: int,
-                                             principal: Principal = op("GetRegistrationInstanceLaunchHistory")):
+                                             principal: Principal = Auth) -> LaunchHistoryListSchema:
     return _history(request, principal, registrationId, instanceId)
 
 
-def _statements(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+def _statements(request: Request, principal: Principal, registration_id: str,
+                instance: int | None) -> XapiStatementResult:
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
         window = None
@@ -230,16 +230,15 @@ def _statements(request: Request, principal: Principal, registration_id: str, in
                                 registration_ids=[reg.xapi_registration_id.lower()], window=window)
 
 
-@router.get("/registrations/{registrationId}/xAPIStatements", operation_id="GetRegistrationStatements")
+@operation("GetRegistrationStatements", response_model=XapiStatementResult, exclude_none=False)
 def get_registration_statements(request: Request, registrationId: str,
-                                principal: Principal = op("GetRegistrationStatements")) -> dict:
+                                principal: Principal = Auth) -> XapiStatementResult:
     return _statements(request, principal, registrationId, None)
 
 
-@router.get("/registrations/{registrationId}/instances/{instanceId}/xAPIStatements",
-            operation_id="GetRegistrationInstanceStatements")
+@operation("GetRegistrationInstanceStatements", response_model=XapiStatementResult, exclude_none=False)
 def get_registration_instance_statements(request: Request, registrationId: str, instanceId: int,
-                                         principal: Principal = op("GetRegistrationInstanceStatements")) -> dict:
+                                         principal: Principal = Auth) -> XapiStatementResult:
     return _statements(request, principal, registrationId, instanceId)
 
 
@@ -252,17 +251,18 @@ def _chain(session, principal: Principal, registration_id: str, instance: int | 
     return core.registration_chain(session, registration=reg, instance=inst, instance_level=instance is not None)
 
 
-def _get_config(request: Request, principal: Principal, registration_id: str, instance: int | None) -> dict:
+def _get_config(request: Request, principal: Principal, registration_id: str,
+                instance: int | None) -> SettingListSchema:
     include_metadata = parse_bool(request, "includeMetadata")
     with unit(request) as session:
         chain = _chain(session, principal, registration_id, instance)
         items = read_settings(session, application_pk=principal.app_pk, chain=chain, include_metadata=include_metadata)
-    return setting_list_body(items)
+    return SettingListSchema.of(items)
 
 
 def _set_config(request: Request, principal: Principal, registration_id: str, instance: int | None,
                 body: SettingsPost) -> Response:
-    values = settings_values(body)
+    values = body.values()
     with unit(request) as session:
         chain = _chain(session, principal, registration_id, instance)
         set_settings(session, application_pk=principal.app_pk, scope=chain[0], values=values)
@@ -277,64 +277,59 @@ def _delete_config(request: Request, principal: Principal, registration_id: str,
     return Response(status_code=204)
 
 
-@router.get("/registrations/{registrationId}/configuration", operation_id="GetRegistrationConfiguration")
+@operation("GetRegistrationConfiguration", response_model=SettingListSchema)
 def get_registration_configuration(request: Request, registrationId: str,
-                                   principal: Principal = op("GetRegistrationConfiguration")) -> dict:
+                                   principal: Principal = Auth) -> SettingListSchema:
     return _get_config(request, principal, registrationId, None)
 
 
-@router.post("/registrations/{registrationId}/configuration", operation_id="SetRegistrationConfiguration",
-             status_code=204)
+@operation("SetRegistrationConfiguration", status_code=204)
 def set_registration_configuration(request: Request, registrationId: str, body: SettingsPost,
-                                   principal: Principal = op("SetRegistrationConfiguration")) -> Response:
+                                   principal: Principal = Auth) -> Response:
     return _set_config(request, principal, registrationId, None, body)
 
 
-@router.delete("/registrations/{registrationId}/configuration/{settingId}",
-               operation_id="DeleteRegistrationConfigurationSetting", status_code=204)
+@operation("DeleteRegistrationConfigurationSetting", status_code=204)
 def delete_registration_configuration_setting(
         request: Request, registrationId: str, settingId: str,
-        principal: Principal = op("DeleteRegistrationConfigurationSetting")) -> Response:
+        principal: Principal = Auth) -> Response:
     return _delete_config(request, principal, registrationId, None, settingId)
 
 
-@router.get("/registrations/{registrationId}/instances/{instanceId}/configuration",
-            operation_id="GetRegistrationInstanceConfiguration")
+@operation("GetRegistrationInstanceConfiguration", response_model=SettingListSchema)
 def get_registration_instance_configuration(request: Request, registrationId: str, instanceId: int,
-                                            principal: Principal = op("GetRegistrationInstanceConfiguration")):
+                                            principal: Principal = Auth) -> SettingListSchema:
     return _get_config(request, principal, registrationId, instanceId)
 
 
-@router.post("/registrations/{registrationId}/instances/{instanceId}/configuration",
-             operation_id="SetRegistrationInstanceConfiguration", status_code=204)
+@operation("SetRegistrationInstanceConfiguration", status_code=204)
 def set_registration_instance_configuration(request: Request, registrationId: str, instanceId: int,
                                             body: SettingsPost,
-                                            principal: Principal = op("SetRegistrationInstanceConfiguration")):
+                                            principal: Principal = Auth):
     return _set_config(request, principal, registrationId, instanceId, body)
 
 
-@router.delete("/registrations/{registrationId}/instances/{instanceId}/configuration/{settingId}",
-               operation_id="DeleteRegistrationInstanceConfigurationSetting", status_code=204)
+@operation("DeleteRegistrationInstanceConfigurationSetting", status_code=204)
 def delete_registration_instance_configuration_setting(
         request: Request, registrationId: str, instanceId: int, settingId: str,
-        principal: Principal = op("DeleteRegistrationInstanceConfigurationSetting")):
+        principal: Principal = Auth):
     return _delete_config(request, principal, registrationId, instanceId, settingId)
 
 
 # ------------------------------------------------------------------------------- tags
 
 
-@router.get("/registrations/{registrationId}/tags", operation_id="GetRegistrationTags")
-def get_registration_tags(request: Request, registrationId: str,
-                          principal: Principal = op("GetRegistrationTags")) -> dict:
+@operation("GetRegistrationTags", response_model=TagListSchema)
+def get_registration_tags(request: Request, registrationId: str, principal: Principal = Auth) -> TagListSchema:
     with unit(request) as session:
         core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return {"tags": get_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId)}
+        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="registration",
+                                           key=registrationId))
 
 
-@router.put("/registrations/{registrationId}/tags", operation_id="PutRegistrationTags", status_code=204)
+@operation("PutRegistrationTags", status_code=204)
 def put_registration_tags(request: Request, registrationId: str, body: TagsBody,
-                          principal: Principal = op("PutRegistrationTags")) -> Response:
+                          principal: Principal = Auth) -> Response:
     """Replace the registration's tags with these."""
     tags = clean_tags(body.tags)
     with unit(request) as session:
@@ -343,9 +338,9 @@ def put_registration_tags(request: Request, registrationId: str, body: TagsBody,
     return Response(status_code=204)
 
 
-@router.delete("/registrations/{registrationId}/tags", operation_id="DeleteRegistrationTags", status_code=204)
+@operation("DeleteRegistrationTags", status_code=204)
 def delete_registration_tags(request: Request, registrationId: str, body: TagsBody,
-                             principal: Principal = op("DeleteRegistrationTags")) -> Response:
+                             principal: Principal = Auth) -> Response:
     tags = clean_tags(body.tags)
     with unit(request) as session:
         core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
@@ -353,9 +348,9 @@ def delete_registration_tags(request: Request, registrationId: str, body: TagsBo
     return Response(status_code=204)
 
 
-@router.put("/registrations/tags", operation_id="PutRegistrationTagsBatch", status_code=204)
+@operation("PutRegistrationTagsBatch", status_code=204)
 def put_registration_tags_batch(request: Request, body: BatchTagsBody,
-                                principal: Principal = op("PutRegistrationTagsBatch")) -> Response:
+                                principal: Principal = Auth) -> Response:
     """Set the tags of every listed registration; all or nothing (an unknown id is a 404)."""
     tags = clean_tags(body.tags)
     if not body.ids:

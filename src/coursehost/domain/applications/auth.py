@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.tenancy import Application, Credential
 from coursehost.domain.crypto import SecretBox, derive_key
-from coursehost.domain.errors import Forbidden, InvalidInput
+from coursehost.domain.errors import Forbidden, InvalidInput, NotFound
 
 # scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource.
 ACTIONS = ("read", "write", "delete")
@@ -166,6 +166,26 @@ def parse_scopes(raw: str | list[str] | None) -> frozenset[str]:
 
 def _token_key(instance_key: str) -> bytes:
     return derive_key(instance_key, "oauth-token-signing")
+
+
+def token_subject(session: Session, *, principal: Principal, application_name: str) -> Principal:
+    """Whom a token CreateToken mints for APPLICATION_NAME is for: a management app may name any
+    normal application of its realm (keeping its own scopes); any other app only itself."""
+    if not principal.is_management:
+        own = session.scalar(select(Application.name).where(Application.pk == principal.app_pk))
+        if application_name != own:
+            raise Forbidden("Only the application-management application may create tokens for other applications")
+        return principal
+    found = session.scalars(select(Application).where(
+        Application.realm_id == principal.realm_id, Application.name == application_name,
+        Application.is_management.is_(False))).all()
+    if not found:
+        raise NotFound(f"Could not find application named [{application_name}]")
+    if len(found) > 1:
+        raise InvalidInput(f"More than one application is named [{application_name}]; rename one first")
+    app = found[0]
+    return Principal(app_pk=app.pk, app_id=app.app_id, realm_id=app.realm_id, is_management=False,
+                     scopes=principal.scopes, via=principal.via)
 
 
 def issue_token(

@@ -11,11 +11,28 @@ from coursehost.db.models.tenancy import Application, Credential, Realm
 from coursehost.domain.applications.auth import mark_auth_changed
 from coursehost.domain.crypto import SecretBox, random_id, random_secret
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
+from coursehost.domain.paging import ListSpec
 
 DEFAULT_REALM_NAME = "Default realm"
 DEFAULT_APP_NAME = "Default application"
 MANAGEMENT_APP_NAME = "Application management"
 MAX_NAME = 255
+
+# GetApplications: the orderings, filters and date fields of the official API.
+APPLICATION_LIST = ListSpec(
+    order_by={
+        "app_id_asc": (Application.app_id, False), "app_id_desc": (Application.app_id, True),
+        "app_name_asc": (Application.name, False), "app_name_desc": (Application.name, True),
+        "created_asc": (Application.created, False), "created_desc": (Application.created, True),
+        "updated_asc": (Application.updated, False), "updated_desc": (Application.updated, True),
+    },
+    default_order="updated_asc",
+    filter_by={"app_id": Application.app_id, "app_name": Application.name},
+    default_filter_by="app_name",
+    datetime_fields={"created": Application.created, "updated": Application.updated},
+    default_datetime="updated",
+    tiebreak=Application.pk,
+)
 
 
 @dataclass(frozen=True)

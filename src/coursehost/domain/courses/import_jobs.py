@@ -116,6 +116,11 @@ def get_import_job(session: Session, *, application_pk: int, job_id: str) -> Imp
     return job
 
 
+def imported_version(session: Session, *, job: ImportJob) -> CourseVersion | None:
+    """The course version a COMPLETE import job created (None before that)."""
+    return session.get(CourseVersion, job.course_version_pk) if job.course_version_pk else None
+
+
 def _check_url(url: str | None) -> None:
     if not url:
         raise InvalidInput("url is required")

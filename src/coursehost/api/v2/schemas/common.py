@@ -1,19 +1,22 @@
-"""Wire-model base: camelCase aliases matching the official client's models field for field."""
+"""Wire-model bases: camelCase aliases matching the official client's models field for field; and
+the small response models several API classes share."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from typing import Union
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+# A JSON number as the domain gave it: an int stays an int on the wire (0, not 0.0).
+Number = Union[int, float]
 
 
 class Wire(BaseModel):
-    """Response models: serialized by alias, None fields left out like the official API does."""
+    """Response models: fields are snake_case in Python and camelCase on the wire; routes serialize
+    them by alias, leaving None fields out as SCORM Cloud does (see operations.operation)."""
 
-    model_config = ConfigDict(populate_by_name=True, from_attributes=True)
-
-    def dump(self) -> dict:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
 class WireIn(BaseModel):
@@ -22,8 +25,22 @@ class WireIn(BaseModel):
     model_config = ConfigDict(populate_by_name=True, strict=True, extra="ignore")
 
 
-def iso(value: datetime | None) -> str | None:
-    """UTC ISO 8601 with a Z, as the official API writes timestamps."""
-    if value is None:
-        return None
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+class StringResultSchema(Wire):
+    """{"result": ...}: the id of what an operation created."""
+
+    result: str
+
+
+class TagListSchema(Wire):
+    tags: list[str]
+
+
+class PingSchema(Wire):
+    api_message: str
+    current_time: str
+
+
+class AboutSchema(Wire):
+    version: str
+    distribution: str
+

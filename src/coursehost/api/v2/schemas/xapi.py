@@ -7,13 +7,15 @@ and accept it, or a bare enum string, on input."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, field_validator
 
-from coursehost.api.v2.schemas.common import WireIn, iso
-from coursehost.db.models.xapi import StatementPipe, XapiCredential
+from coursehost.api.v2.schemas.common import Wire, WireIn
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.lrs.credentials import CredentialFields, credential_secret
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of
+from coursehost.domain.values import iso
 
 AUTH_KEY = "xapiCredentialAuthType"
 LEVEL_KEY = "xapiCredentialPermissionsLevel"
@@ -53,14 +55,6 @@ class XapiCredentialIn(WireIn):
                                 auth=self.auth, permissions_level=self.permissions_level)
 
 
-def credential_body(box: SecretBox, cred: XapiCredential) -> dict:
-    """XapiCredentialSchema."""
-    body = {"id": cred.credential_id, "name": cred.name, "info": cred.info,
-            "secret": credential_secret(box, cred), "isEnabled": bool(cred.is_enabled),
-            "auth": {AUTH_KEY: cred.auth}, "permissionsLevel": {LEVEL_KEY: cred.permissions_level}}
-    return {k: v for k, v in body.items() if v is not None}
-
-
 class XapiEndpointIn(WireIn):
     """XapiEndpointSchema."""
 
@@ -83,14 +77,77 @@ class XapiStatementPipeIn(WireIn):
                 self.target.endpoint() if self.target else None)
 
 
-def _endpoint_body(box: SecretBox, stored: dict) -> dict:
-    endpoint = endpoint_of(box, stored)
-    return {"url": endpoint.url, "userName": endpoint.user_name, "password": endpoint.password}
+# ------------------------------------------------------------------------------- responses
 
 
-def pipe_body(box: SecretBox, pipe: StatementPipe) -> dict:
-    """XapiStatementPipeSchema."""
-    body = {"id": pipe.pipe_id, "lastForwardedStatementDate": pipe.last_forwarded_statement_date,
-            "moreUrl": pipe.more_url, "attempts": pipe.attempts or 0, "visibleAfter": iso(pipe.visible_after),
-            "source": _endpoint_body(box, pipe.source), "target": _endpoint_body(box, pipe.target)}
-    return {k: v for k, v in body.items() if v is not None}
+class XapiCredentialAuthTypeSchema(Wire):
+    xapi_credential_auth_type: str | None = None
+
+
+class XapiCredentialPermissionsLevelSchema(Wire):
+    xapi_credential_permissions_level: str | None = None
+
+
+class XapiCredentialSchema(Wire):
+    id: str
+    name: str | None = None
+    info: str | None = None
+    secret: str | None = None
+    is_enabled: bool
+    auth: XapiCredentialAuthTypeSchema
+    permissions_level: XapiCredentialPermissionsLevelSchema
+
+    @classmethod
+    def of(cls, box: SecretBox, cred) -> XapiCredentialSchema:
+        """An activity-provider credential (db row), its secret decrypted."""
+        return cls(id=cred.credential_id, name=cred.name, info=cred.info, secret=credential_secret(box, cred),
+                   is_enabled=bool(cred.is_enabled),
+                   auth=XapiCredentialAuthTypeSchema(xapi_credential_auth_type=cred.auth),
+                   permissions_level=XapiCredentialPermissionsLevelSchema(
+                       xapi_credential_permissions_level=cred.permissions_level))
+
+
+class XapiCredentialsListSchema(Wire):
+    xapi_credentials: list[XapiCredentialSchema]
+    more: str | None = None
+
+
+class XapiEndpointSchema(Wire):
+    url: str | None = None
+    user_name: str | None = None
+    password: str | None = None
+
+    @classmethod
+    def of(cls, box: SecretBox, stored: dict) -> XapiEndpointSchema:
+        """A pipe's stored endpoint, its password decrypted."""
+        endpoint = endpoint_of(box, stored)
+        return cls(url=endpoint.url, user_name=endpoint.user_name, password=endpoint.password)
+
+
+class XapiStatementPipeSchema(Wire):
+    id: str
+    last_forwarded_statement_date: str | None = None
+    more_url: str | None = None
+    attempts: int
+    visible_after: str | None = None
+    source: XapiEndpointSchema
+    target: XapiEndpointSchema
+
+    @classmethod
+    def of(cls, box: SecretBox, pipe) -> XapiStatementPipeSchema:
+        """A statement pipe (db row)."""
+        return cls(id=pipe.pipe_id, last_forwarded_statement_date=pipe.last_forwarded_statement_date,
+                   more_url=pipe.more_url, attempts=pipe.attempts or 0, visible_after=iso(pipe.visible_after),
+                   source=XapiEndpointSchema.of(box, pipe.source), target=XapiEndpointSchema.of(box, pipe.target))
+
+
+class XapiStatementPipeListSchema(Wire):
+    xapi_statement_pipes: list[XapiStatementPipeSchema]
+
+
+class XapiStatementResult(Wire):
+    """A page of statements, each as the LRS stored it; `more` is null on the last page (answered
+    with exclude_none=False)."""
+
+    statements: list[dict[str, Any]]
+    more: str | None = None

@@ -1,5 +1,6 @@
 """The official API's paging on the wire: filters as query parameters, an opaque signed `more`
-token that carries them to the next page, and X-Total-Count on the first page."""
+token that carries them to the next page, and X-Total-Count on the first page; and the since /
+until / more of the statement operations of CourseApi and RegistrationApi (XapiStatementResult)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from fastapi import Request, Response
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.crypto import derive_key
+from coursehost.domain.lrs import reports
 from coursehost.domain.paging import ListQuery, ListSpec, Page, fetch_page
+from coursehost.web import services
 
 FILTER_PARAMS = ("since", "until", "datetimeFilter", "filter", "filterBy", "orderBy")
 TRUE_WORDS = {"true", "1", "yes"}
@@ -59,7 +63,7 @@ class ListRequest:
 
 
 def _signer(request: Request) -> bytes:
-    return derive_key(request.app.state.services.instance_key, "paging-token")
+    return derive_key(services(request).instance_key, "paging-token")
 
 
 def encode_more(request: Request, query: ListQuery, after: list, scope: str) -> str:
@@ -80,6 +84,7 @@ def encode_more(request: Request, query: ListQuery, after: list, scope: str) -> 
 
 
 def decode_more(request: Request, token: str, scope: str) -> tuple[ListQuery, list]:
+    """The filters and keyset of a `more` token issued for SCOPE, else a 400."""
     try:
         blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         mac, raw = blob[:16], blob[16:]
@@ -127,9 +132,20 @@ def run_list(
     """Fetch one page for LISTING; set X-Total-Count when asked; return the rows and the `more` token."""
     page: Page = fetch_page(
         session, stmt, spec=spec, query=listing.query, after=listing.after,
-        limit=request.app.state.services.settings.page_size, count_total=listing.include_total,
+        limit=services(request).settings.page_size, count_total=listing.include_total,
     )
     if page.total is not None:
         response.headers["X-Total-Count"] = str(page.total)
     more = encode_more(request, listing.query, page.after, scope) if page.after else None
     return page.rows, more
+
+
+def statement_result(request: Request, session: Session, *, app_pk: int, registration_ids: Select | list[str],
+                     window: tuple[datetime, datetime | None] | None = None) -> XapiStatementResult:
+    """One page of the statements of REGISTRATION_IDS (since / until / more from the query string)."""
+    statements, more = reports.statements_page(
+        session, app_pk=app_pk, registration_ids=registration_ids, window=window,
+        since=parse_datetime("since", request.query_params.get("since")),
+        until=parse_datetime("until", request.query_params.get("until")),
+        more=request.query_params.get("more"))
+    return XapiStatementResult(statements=statements, more=more)

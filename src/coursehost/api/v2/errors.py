@@ -10,14 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from coursehost.domain.errors import DomainError
+from coursehost.web import http_status
 
 log = logging.getLogger(__name__)
 
 UNAUTHORIZED_BODY = {"error": "Authorization Required."}
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Basic realm="Coursehost API"'}
-
-_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
 
 
 class ApiError(Exception):
@@ -30,6 +29,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str) -> JSONResponse:
+    """The official error body for STATUS: {"message": ...}, or the 401 body with its challenge."""
     if status == 401:
         return JSONResponse(UNAUTHORIZED_BODY, status_code=401, headers=WWW_AUTHENTICATE)
     return JSONResponse({"message": message}, status_code=status)
@@ -60,8 +60,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError):
-        status = next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), 400)
-        return error_response(status, str(exc))
+        return error_response(http_status(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):

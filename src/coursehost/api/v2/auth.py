@@ -1,5 +1,5 @@
 """Authentication and authorisation of API v2 calls: basic appId:secret or a bearer token,
-the kind of application allowed, and the scope each operation needs."""
+the kind of application allowed, and the scope each operation needs (operations.py applies them)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,23 @@ from enum import Enum
 
 from fastapi import Depends, Request
 
-from coursehost.api.v2.schemas.errors import ApiError
+from coursehost.api.v2.errors import ApiError
 from coursehost.domain.applications.auth import (
     Principal,
     authenticate_basic_cached,
     authenticate_token_cached,
 )
+from coursehost.web import services
 
 MAX_PATH_ID = 255
 
 
 class AppKind(str, Enum):
+    """Which applications may call an operation."""
+
     NORMAL = "normal"  # the application's own data: courses, registrations, ...
     MANAGEMENT = "management"  # only the realm's application-management app
     ANY = "any"  # both kinds (tokens)
-
-
-def services(request: Request):
-    return request.app.state.services
 
 
 def _credentials(request: Request) -> Principal | None:
@@ -83,3 +82,15 @@ def require(scope: str | None, kind: AppKind = AppKind.NORMAL):
         return authenticate(request, scope=scope, kind=kind)
 
     return Depends(dependency)
+
+
+async def current_principal(request: Request) -> Principal:
+    """The principal the operation's own auth dependency admitted (it runs first; see operations.py)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # a route registered without its operation's auth dependency
+        raise ApiError(401, "Authorization Required.")
+    return principal
+
+
+# A handler's `principal: Principal = Auth` parameter.
+Auth = Depends(current_principal)
