@@ -246,7 +246,7 @@ class SequencingSession:
     def start_data(self, activity_id: str) -> dict:
         """What the SCO gets at Initialize (RTE 4.2): entry, objectives with read maps applied,
         completion threshold, scaled passing score, attempt number."""
-        e, node = self._e, self.tree.nodes[activity_id]
+        node = self.tree.nodes[activity_id]
         a = self._st.acts[activity_id]
         objectives = []
         for od in node.objectives:
