@@ -24,7 +24,6 @@ from coursehost.domain.courses.model import (
     ParsedCourse,
 )
 from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
-from coursehost.domain.courses.packages.parsers.scorm_sequencing import SEQUENCING_DEFAULTS, with_defaults
 from coursehost.domain.courses.packages.reader import PackageReader
 from tests.adl_suite import suite_dir
 from tests.builders.scorm import (
@@ -395,18 +394,6 @@ def test_bad_sequencing_values_are_warnings(tmp_path):
     assert course.root.leaves()[0].sequencing == {"controlMode": {"flow": True}, "limitConditions": {}}
     warned(course, "imsmanifest.xml", "item 'a'", "choice", "maybe")
     warned(course, "item 'a'", "attemptLimit", "two")
-
-
-def test_with_defaults_fills_spec_defaults():
-    full = with_defaults({"controlMode": {"flow": True}, "sequencingRules": {"preConditionRule": [
-        {"ruleConditions": {"ruleCondition": [{"condition": "satisfied"}]}, "ruleAction": {"action": "skip"}}]}})
-    assert full["controlMode"] == {**SEQUENCING_DEFAULTS["controlMode"], "flow": True}
-    rule = full["sequencingRules"]["preConditionRule"][0]
-    assert rule["ruleConditions"]["conditionCombination"] == "all"
-    assert rule["ruleConditions"]["ruleCondition"][0]["operator"] == "noOp"
-    assert full["deliveryControls"]["tracked"] is True
-    assert full["rollupRules"]["rollupObjectiveSatisfied"] is True
-    assert with_defaults(FULL_EXPECTED)["objectives"]["primaryObjective"]["minNormalizedMeasure"] == 0.6
 
 
 def test_scaled_passing_score_2004(tmp_path):

@@ -19,7 +19,8 @@ import pytest
 
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
-from coursehost.domain.sequencing.lookahead import lookahead, lookahead_exact
+from coursehost.domain.sequencing.base import FWD
+from coursehost.domain.sequencing.lookahead import _next_after, _static, lookahead, lookahead_exact
 from tests.unit.sequencing.helpers import agg, rule, sco
 
 CONDS = ["satisfied", "completed", "attempted", "always", "objectiveStatusKnown", "activityProgressKnown",
@@ -336,9 +337,6 @@ def test_random_trees_cover_the_interesting_cases():
 @pytest.mark.parametrize("seed", range(25))
 def test_next_after_is_the_engines_flow_tree_traversal(seed):
     """The pass's own SB.2.1 step (forward, without children) against the engine's, everywhere."""
-    from coursehost.domain.sequencing.base import FWD
-    from coursehost.domain.sequencing.lookahead import _next_after, _static
-
     rng = random.Random(7000 + seed)
     tree = ActivityTree.from_course(random_tree(300 + seed, size=rng.choice([8, 16, 30])))
     s = SequencingSession(tree, rng=random.Random(seed))

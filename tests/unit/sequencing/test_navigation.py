@@ -1,5 +1,6 @@
 """Flow, choice, rules, limits, randomization, suspend/resume, exitAll - trees built in code."""
 
+import json
 import random
 
 import pytest
@@ -195,7 +196,6 @@ def test_suspend_all_then_resume_all_through_state():
     r = s.navigate("suspendAll")
     assert r.ended and s.suspended == "b" and s.current is None
     state = s.to_state()
-    import json
     state = json.loads(json.dumps(state))
     s2 = SequencingSession(tree, state=state)
     assert s2.suspended == "b"

@@ -196,18 +196,32 @@ class EngineBase:
         if not self.nodes[aid].tracked and name in _STATUS_CONDITIONS:
             # a non-tracked activity has no tracking status, read maps notwithstanding (ADL OB-06)
             return False if name.endswith("Known") else None
-        if name in ("satisfied", "objectiveStatusKnown"):
-            known, sat = self.satisfied(aid, c.objective)
-            return known if name == "objectiveStatusKnown" else (sat if known else None)
-        if name.startswith("objectiveMeasure"):
-            known, value = self.measure(aid, c.objective)
-            if name == "objectiveMeasureKnown":
-                return known
-            if not known:
+        how = _CONDITIONS.get(name)
+        if how is None:
+            if not name.startswith("objectiveMeasure"):
                 return None
-            return value > c.threshold if name == "objectiveMeasureGreaterThan" else value < c.threshold
-        a = self.st.acts[aid]
-        if name in ("completed", "activityProgressKnown") and c.objective is not None:
+            how = EngineBase._measure_condition
+        return how(self, aid, c)
+
+    def _satisfied_condition(self, aid: str, c: Condition) -> bool | None:
+        """satisfied, objectiveStatusKnown (UP.2.1): the objective's satisfaction, read maps applied."""
+        known, sat = self.satisfied(aid, c.objective)
+        return known if c.condition == "objectiveStatusKnown" else (sat if known else None)
+
+    def _measure_condition(self, aid: str, c: Condition) -> bool | None:
+        """objectiveMeasureKnown / GreaterThan / LessThan (UP.2.1), read maps applied."""
+        known, value = self.measure(aid, c.objective)
+        name = c.condition
+        if name == "objectiveMeasureKnown":
+            return known
+        if not known:
+            return None
+        return value > c.threshold if name == "objectiveMeasureGreaterThan" else value < c.threshold
+
+    def _completion_condition(self, aid: str, c: Condition) -> bool | None:
+        """completed, activityProgressKnown (UP.2.1)."""
+        name = c.condition
+        if c.objective is not None:
             # 4th ed.: a condition that names its referencedObjective tests that objective's
             # completion status (read maps applied, SN 3.10.2), attempted or not (ADL CO-06);
             # without one it tests the activity's attempt (UP.2.1, ADL CO-04c).
@@ -218,16 +232,21 @@ class EngineBase:
         if name == "completed":
             known, done = self.completion(aid)
             return done if known else None
-        if name == "activityProgressKnown":
-            return a.attempts > 0 and self.completion(aid)[0]
-        if name == "attempted":
-            return a.attempts > 0
-        if name == "attemptLimitExceeded":
-            limit = self.nodes[aid].attempt_limit
-            return limit is not None and a.attempts > 0 and a.attempts >= limit
-        if name in ("timeLimitExceeded", "outsideAvailableTimeRange"):
-            return False  # SN 3.4.2: optional; this LMS tracks no such limits
-        return None
+        return self.st.acts[aid].attempts > 0 and self.completion(aid)[0]
+
+    def _attempted_condition(self, aid: str, c: Condition) -> bool | None:
+        """attempted (UP.2.1)."""
+        return self.st.acts[aid].attempts > 0
+
+    def _attempt_limit_condition(self, aid: str, c: Condition) -> bool | None:
+        """attemptLimitExceeded (UP.2.1)."""
+        a = self.st.acts[aid]
+        limit = self.nodes[aid].attempt_limit
+        return limit is not None and a.attempts > 0 and a.attempts >= limit
+
+    def _untracked_limit_condition(self, aid: str, c: Condition) -> bool | None:
+        """timeLimitExceeded, outsideAvailableTimeRange."""
+        return False  # SN 3.4.2: optional; this LMS tracks no such limits
 
     def rule_true(self, aid: str, rule: Rule) -> bool:
         """Sequencing Rule Check Subprocess (UP.2.1): True only when the conditions evaluate True."""
@@ -301,3 +320,17 @@ HIDDEN = frozenset({"hiddenFromChoice"})
 STOP_FWD = frozenset({"stopForwardTraversal"})
 EXIT_ACTIONS = frozenset({"exit"})
 POST_ACTIONS = frozenset({"exitParent", "exitAll", "retry", "retryAll", "continue", "previous"})
+# UP.2.1: how each rule condition is evaluated (any other objectiveMeasure* name as a measure one)
+_CONDITIONS = {
+    "satisfied": EngineBase._satisfied_condition,
+    "objectiveStatusKnown": EngineBase._satisfied_condition,
+    "objectiveMeasureKnown": EngineBase._measure_condition,
+    "objectiveMeasureGreaterThan": EngineBase._measure_condition,
+    "objectiveMeasureLessThan": EngineBase._measure_condition,
+    "completed": EngineBase._completion_condition,
+    "activityProgressKnown": EngineBase._completion_condition,
+    "attempted": EngineBase._attempted_condition,
+    "attemptLimitExceeded": EngineBase._attempt_limit_condition,
+    "timeLimitExceeded": EngineBase._untracked_limit_condition,
+    "outsideAvailableTimeRange": EngineBase._untracked_limit_condition,
+}

@@ -36,24 +36,35 @@ class FlowMixin(RollupMixin):
         """Flow Tree Traversal Subprocess (SB.2.1): (next activity, direction, end session)."""
         reversed_ = False
         node = self.nodes[aid]
+        # SB.2.1 step 2: a backward traversal that reached the last child turns back from the first
         if prev_dir == BACK and node.parent is not None and self.kids(node.parent)[-1] == aid:
             direction, reversed_ = BACK, True
             aid = self.kids(node.parent)[0]
-            node = self.nodes[aid]
         if direction == FWD:
-            if (aid == self.tree.root and not consider_children) or self._is_last(aid):
-                if not self.dry:
-                    self.terminate_descendents(self.tree.root)
-                return None, None, True
-            if node.leaf or not consider_children:
-                sibs, i = self._sibling(aid, 1)
-                if i + 1 >= len(sibs):
-                    return self.flow_tree_traversal(node.parent, FWD, False, None)  # type: ignore[arg-type]
-                return sibs[i + 1], FWD, False
-            kids = self.kids(aid)
-            if kids:
-                return kids[0], FWD, False
-            raise SequencingError("SB.2.1-2")
+            return self._traverse_forward(aid, consider_children)
+        return self._traverse_backward(aid, consider_children, reversed_)
+
+    def _traverse_forward(self, aid: str, consider_children: bool) -> tuple[str | None, str | None, bool]:
+        """SB.2.1 step 3: forward (the end of the tree ends the session)."""
+        node = self.nodes[aid]
+        if (aid == self.tree.root and not consider_children) or self._is_last(aid):
+            if not self.dry:
+                self.terminate_descendents(self.tree.root)
+            return None, None, True
+        if node.leaf or not consider_children:
+            sibs, i = self._sibling(aid, 1)
+            if i + 1 >= len(sibs):
+                return self.flow_tree_traversal(node.parent, FWD, False, None)  # type: ignore[arg-type]
+            return sibs[i + 1], FWD, False
+        kids = self.kids(aid)
+        if kids:
+            return kids[0], FWD, False
+        raise SequencingError("SB.2.1-2")
+
+    def _traverse_backward(self, aid: str, consider_children: bool,
+                           reversed_: bool) -> tuple[str | None, str | None, bool]:
+        """SB.2.1 step 4: backward (forwardOnly refuses it, unless the direction was just reversed)."""
+        node = self.nodes[aid]
         if node.parent is None:
             raise SequencingError("SB.2.1-3")
         if node.leaf or not consider_children:
@@ -149,53 +160,79 @@ class FlowMixin(RollupMixin):
     # ------------------------------------------------------------------ SB.2.x requests
     def sequencing_request(self, request: str, target: str | None) -> SeqResult:
         """Sequencing Request Process (SB.2.12)."""
-        cur = self.st.session.current
-        if request == "start":  # SB.2.5
-            if cur is not None:
-                raise SequencingError("SB.2.5-1")
-            root = self.tree.root
-            if self.nodes[root].leaf:
-                return root, False
-            return self.flow(root, FWD, True)
-        if request == "resumeAll":  # SB.2.6
-            if cur is not None:
-                raise SequencingError("SB.2.6-1")
-            if self.st.session.suspended is None:
-                raise SequencingError("SB.2.6-2")
-            return self.st.session.suspended, False
-        if request in ("continue", "previous"):  # SB.2.7, SB.2.8
-            code = "SB.2.7" if request == "continue" else "SB.2.8"
-            if cur is None:
-                raise SequencingError(f"{code}-1")
-            parent = self.nodes[cur].parent
-            if parent is not None and not self.nodes[parent].flow:
-                raise SequencingError(f"{code}-2")
-            return self.flow(cur, FWD if request == "continue" else BACK, False)
-        if request == "exit":  # SB.2.11
-            if cur is None:
-                raise SequencingError("SB.2.11-1")
-            if self.st.acts[cur].active:
-                raise SequencingError("SB.2.11-2")
-            return None, cur == self.tree.root
-        if request == "retry":  # SB.2.10
-            if cur is None:
-                raise SequencingError("SB.2.10-1")
-            a = self.st.acts[cur]
-            if a.active or a.suspended:
-                raise SequencingError("SB.2.10-2")
-            if self.nodes[cur].leaf:
-                return cur, False
-            got, end = self.flow(cur, FWD, True)
-            if got is None:
-                raise SequencingError("SB.2.10-3")
-            return got, end
+        if request == "start":
+            return self.start_request()
+        if request == "resumeAll":
+            return self.resume_all_request()
+        if request in ("continue", "previous"):
+            return self.continue_previous_request(request)
+        if request == "exit":
+            return self.exit_request()
+        if request == "retry":
+            return self.retry_request()
         if request == "choice":
             return self.choice_request(target)
-        if request == "jump":  # SB.2.13
-            if cur is None:
-                raise SequencingError("SB.2.13-1")
-            return target, False
+        if request == "jump":
+            return self.jump_request(target)
         raise SequencingError("SB.2.12-1")
+
+    def start_request(self) -> SeqResult:
+        """Start Sequencing Request Process (SB.2.5)."""
+        if self.st.session.current is not None:
+            raise SequencingError("SB.2.5-1")
+        root = self.tree.root
+        if self.nodes[root].leaf:
+            return root, False
+        return self.flow(root, FWD, True)
+
+    def resume_all_request(self) -> SeqResult:
+        """Resume All Sequencing Request Process (SB.2.6)."""
+        if self.st.session.current is not None:
+            raise SequencingError("SB.2.6-1")
+        if self.st.session.suspended is None:
+            raise SequencingError("SB.2.6-2")
+        return self.st.session.suspended, False
+
+    def continue_previous_request(self, request: str) -> SeqResult:
+        """Continue (SB.2.7) and Previous (SB.2.8) Sequencing Request Processes."""
+        cur = self.st.session.current
+        code = "SB.2.7" if request == "continue" else "SB.2.8"
+        if cur is None:
+            raise SequencingError(f"{code}-1")
+        parent = self.nodes[cur].parent
+        if parent is not None and not self.nodes[parent].flow:
+            raise SequencingError(f"{code}-2")
+        return self.flow(cur, FWD if request == "continue" else BACK, False)
+
+    def exit_request(self) -> SeqResult:
+        """Exit Sequencing Request Process (SB.2.11)."""
+        cur = self.st.session.current
+        if cur is None:
+            raise SequencingError("SB.2.11-1")
+        if self.st.acts[cur].active:
+            raise SequencingError("SB.2.11-2")
+        return None, cur == self.tree.root
+
+    def retry_request(self) -> SeqResult:
+        """Retry Sequencing Request Process (SB.2.10)."""
+        cur = self.st.session.current
+        if cur is None:
+            raise SequencingError("SB.2.10-1")
+        a = self.st.acts[cur]
+        if a.active or a.suspended:
+            raise SequencingError("SB.2.10-2")
+        if self.nodes[cur].leaf:
+            return cur, False
+        got, end = self.flow(cur, FWD, True)
+        if got is None:
+            raise SequencingError("SB.2.10-3")
+        return got, end
+
+    def jump_request(self, target: str | None) -> SeqResult:
+        """Jump Sequencing Request Process (SB.2.13)."""
+        if self.st.session.current is None:
+            raise SequencingError("SB.2.13-1")
+        return target, False
 
     def hidden_from_choice(self, aid: str) -> bool:
         return self.rules_check(aid, "pre", HIDDEN) is not None
@@ -220,7 +257,18 @@ class FlowMixin(RollupMixin):
 
     def choice_request(self, target: str | None) -> SeqResult:
         """Choice Sequencing Request Process (SB.2.9)."""
-        nodes, tree = self.nodes, self.tree
+        target = self._choice_target(target)
+        cur = self.st.session.current
+        common = self.tree.root if cur is None else self.tree.common_ancestor(cur, target)
+        code = self._choice_path(cur, common, target)
+        if code is not None:
+            raise SequencingError(code)
+        return self._choice_flow_into(common, target)
+
+    def _choice_target(self, target: str | None) -> str:
+        """SB.2.9 steps 1-4: the target exists, is available, not hidden from choice (itself or an
+        ancestor), and its parent allows choice; the target."""
+        nodes = self.nodes
         if target is None or target not in nodes:
             raise SequencingError("SB.2.9-1")
         tnode = nodes[target]
@@ -230,37 +278,55 @@ class FlowMixin(RollupMixin):
             raise SequencingError("SB.2.9-3")
         if tnode.parent is not None and not nodes[tnode.parent].choice:
             raise SequencingError("SB.2.9-4")
-        cur = self.st.session.current
-        common = tree.root if cur is None else tree.common_ancestor(cur, target)
-        code: str | None = None
-        if cur is None or cur == target:
-            if cur is None:
-                code = self._choice_down(common, target, FWD)
-        elif nodes[cur].parent == tnode.parent:
-            sibs = self.kids(tnode.parent)  # type: ignore[arg-type]
-            i, k = sibs.index(cur) if cur in sibs else 0, sibs.index(target)
-            direction = FWD if k > i else BACK
-            between = sibs[i:k + 1] if k > i else sibs[k:i + 1][::-1]
-            for a in between:
-                self.choice_activity_traversal(a, direction)
-        elif cur == common:
-            code = self._choice_down(common, target, FWD)
-        elif target == common:
-            code = self._memo((common, "choice-exit"), lambda: self._choice_exit(cur, common))
-        else:
-            code, constrained = self._memo((common, "leave"), lambda: self._leave(cur, common))
-            if code is not None:
-                raise SequencingError(code)
-            if constrained is not None:
-                direction = FWD if tnode.order > nodes[constrained].order else BACK
-                consider = self._memo((constrained, direction, "choice-flow"),
-                                      lambda: self.choice_flow(constrained, direction))
-                if target != consider and target != constrained and not tree.is_descendant(target, consider):
-                    raise SequencingError("SB.2.9-8")
-            code = self._choice_down(common, target, FWD if tnode.order > nodes[cur].order else BACK)
+        return target
+
+    def _choice_path(self, cur: str | None, common: str, target: str) -> str | None:
+        """SB.2.9 steps 5-9, by where the target lies from the current activity: the exception
+        code, or None."""
+        nodes = self.nodes
+        if cur is None:  # step 7 from the root
+            return self._choice_down(common, target, FWD)
+        if cur == target:
+            return None
+        if nodes[cur].parent == nodes[target].parent:  # step 6: a sibling
+            self._choice_siblings(cur, target)
+            return None
+        if cur == common:  # step 7: below the current activity
+            return self._choice_down(common, target, FWD)
+        if target == common:  # step 8: an ancestor of the current activity
+            return self._memo((common, "choice-exit"), lambda: self._choice_exit(cur, common))
+        return self._choice_elsewhere(cur, common, target)
+
+    def _choice_siblings(self, cur: str, target: str) -> None:
+        """SB.2.9 step 6: Choice Activity Traversal (SB.2.4) over the siblings from the current
+        activity to the target."""
+        sibs = self.kids(self.nodes[target].parent)  # type: ignore[arg-type]
+        i, k = sibs.index(cur) if cur in sibs else 0, sibs.index(target)
+        direction = FWD if k > i else BACK
+        between = sibs[i:k + 1] if k > i else sibs[k:i + 1][::-1]
+        for a in between:
+            self.choice_activity_traversal(a, direction)
+
+    def _choice_elsewhere(self, cur: str, common: str, target: str) -> str | None:
+        """SB.2.9 step 9: leave the current branch up to the common ancestor (choiceExit, the
+        constraining activity's SB.2.9.1 bounds), then the path down to the target."""
+        nodes, tree = self.nodes, self.tree
+        code, constrained = self._memo((common, "leave"), lambda: self._leave(cur, common))
         if code is not None:
-            raise SequencingError(code)
-        if tnode.leaf:
+            return code
+        tnode = nodes[target]
+        if constrained is not None:
+            direction = FWD if tnode.order > nodes[constrained].order else BACK
+            consider = self._memo((constrained, direction, "choice-flow"),
+                                  lambda: self.choice_flow(constrained, direction))
+            if target != consider and target != constrained and not tree.is_descendant(target, consider):
+                return "SB.2.9-8"
+        return self._choice_down(common, target, FWD if tnode.order > nodes[cur].order else BACK)
+
+    def _choice_flow_into(self, common: str, target: str) -> SeqResult:
+        """SB.2.9, last steps: a leaf target is delivered; a cluster is flowed into (SB.2.3), and
+        when that finds nothing the choice fails (SB.2.9-9)."""
+        if self.nodes[target].leaf:
             return target, False
         try:
             got, end = self._memo((target, "flow-into"), lambda: self.flow(target, FWD, True))

@@ -12,148 +12,191 @@ class ProcessMixin(FlowMixin):
     def navigation_request(self, request: str, target: str | None) -> tuple[str | None, str | None]:
         """Navigation Request Process (NB.2.1): (termination request, sequencing request)."""
         cur = self.st.session.current
-        active = cur is not None and self.st.acts[cur].active
-        nodes = self.nodes
-        if request == "start":
-            if cur is not None:
-                raise SequencingError("NB.2.1-1")
-            return None, "start"
-        if request == "resumeAll":
-            if cur is not None:
-                raise SequencingError("NB.2.1-1")
-            if self.st.session.suspended is None:
-                raise SequencingError("NB.2.1-3")
-            return None, "resumeAll"
+        if request in ("start", "resumeAll"):
+            return self._nav_start(request, cur)
         if request in ("continue", "previous"):
-            if cur is None:
-                raise SequencingError("NB.2.1-2")
-            parent = nodes[cur].parent
-            if request == "continue":
-                if parent is None or not nodes[parent].flow:
-                    raise SequencingError("NB.2.1-4")
-            else:
-                if parent is None:
-                    raise SequencingError("NB.2.1-6")
-                if not nodes[parent].flow or nodes[parent].forward_only:
-                    raise SequencingError("NB.2.1-5")
-            return ("exit" if active else None), request
+            return self._nav_flow(request, cur)
         if request in ("forward", "backward"):
             raise SequencingError("NB.2.1-7")
         if request == "choice":
-            if target is None or target not in nodes:
-                raise SequencingError("NB.2.1-11")
-            parent = nodes[target].parent
-            if parent is not None and not nodes[parent].choice:
-                raise SequencingError("NB.2.1-10")
-            if cur is None:
-                return None, "choice"
-            # NB.2.1 step 7.1.2: every activity from the current one up to the common ancestor
-            # (exclusive) - the current activity itself included, a sibling target too
-            common = self.tree.common_ancestor(cur, target)
-            acts = self.st.acts
-            for a in self.tree.path_to_root(cur):
-                if a == common:
-                    break
-                if acts[a].active and not nodes[a].choice_exit:
-                    raise SequencingError("NB.2.1-8")
-            return ("exit" if active else None), "choice"
+            return self._nav_choice(target, cur)
         if request == "jump":
-            if target is None or target not in nodes or not self.available(target):
-                raise SequencingError("NB.2.1-11")
-            if cur is None:
-                raise SequencingError("NB.2.1-2")
-            return ("exit" if active else None), "jump"
+            return self._nav_jump(target, cur)
+        if request in ("exit", "abandon", "exitAll", "abandonAll", "suspendAll", "retry", "retryAll"):
+            return self._nav_leave(request, cur)
+        raise SequencingError("NB.2.1-13")
+
+    def _exit_if_active(self, cur: str) -> str | None:
+        """The termination request of NB.2.1 when the current activity is active: exit."""
+        return "exit" if self.st.acts[cur].active else None
+
+    def _nav_start(self, request: str, cur: str | None) -> tuple[str | None, str | None]:
+        """NB.2.1 for start and resume all: no current activity (NB.2.1-1); something suspended (-3)."""
+        if cur is not None:
+            raise SequencingError("NB.2.1-1")
+        if request == "resumeAll" and self.st.session.suspended is None:
+            raise SequencingError("NB.2.1-3")
+        return None, request
+
+    def _nav_flow(self, request: str, cur: str | None) -> tuple[str | None, str | None]:
+        """NB.2.1 for continue (the parent allows flow, NB.2.1-4) and previous (flow, not forwardOnly:
+        NB.2.1-5, -6)."""
+        nodes = self.nodes
+        if cur is None:
+            raise SequencingError("NB.2.1-2")
+        parent = nodes[cur].parent
+        if request == "continue":
+            if parent is None or not nodes[parent].flow:
+                raise SequencingError("NB.2.1-4")
+        else:
+            if parent is None:
+                raise SequencingError("NB.2.1-6")
+            if not nodes[parent].flow or nodes[parent].forward_only:
+                raise SequencingError("NB.2.1-5")
+        return self._exit_if_active(cur), request
+
+    def _nav_choice(self, target: str | None, cur: str | None) -> tuple[str | None, str | None]:
+        """NB.2.1 for choice: the target's parent allows choice (NB.2.1-10); leaving the current
+        branch allows choiceExit (NB.2.1-8)."""
+        nodes = self.nodes
+        if target is None or target not in nodes:
+            raise SequencingError("NB.2.1-11")
+        parent = nodes[target].parent
+        if parent is not None and not nodes[parent].choice:
+            raise SequencingError("NB.2.1-10")
+        if cur is None:
+            return None, "choice"
+        # NB.2.1 step 7.1.2: every activity from the current one up to the common ancestor
+        # (exclusive) - the current activity itself included, a sibling target too
+        common = self.tree.common_ancestor(cur, target)
+        acts = self.st.acts
+        for a in self.tree.path_to_root(cur):
+            if a == common:
+                break
+            if acts[a].active and not nodes[a].choice_exit:
+                raise SequencingError("NB.2.1-8")
+        return self._exit_if_active(cur), "choice"
+
+    def _nav_jump(self, target: str | None, cur: str | None) -> tuple[str | None, str | None]:
+        """NB.2.1 for jump (4th Ed.): an available target (NB.2.1-11) and a current activity (-2)."""
+        if target is None or target not in self.nodes or not self.available(target):
+            raise SequencingError("NB.2.1-11")
+        if cur is None:
+            raise SequencingError("NB.2.1-2")
+        return self._exit_if_active(cur), "jump"
+
+    def _nav_leave(self, request: str, cur: str | None) -> tuple[str | None, str | None]:
+        """NB.2.1 for the requests that end attempts: exit and abandon (of an active current
+        activity, NB.2.1-12), exit all, abandon all, suspend all, retry, retry all."""
+        if cur is None:
+            raise SequencingError("NB.2.1-2")
         if request in ("exit", "abandon"):
-            if cur is None:
-                raise SequencingError("NB.2.1-2")
-            if not active:
+            if not self.st.acts[cur].active:
                 raise SequencingError("NB.2.1-12")
             return request, "exit"
         if request in ("exitAll", "abandonAll", "suspendAll"):
-            if cur is None:
-                raise SequencingError("NB.2.1-2")
             return request, "exit"
-        if request in ("retry", "retryAll"):
-            if cur is None:
-                raise SequencingError("NB.2.1-2")
-            if request == "retryAll":
-                return "retryAll", "retry"
-            return ("exit" if active else None), "retry"
-        raise SequencingError("NB.2.1-13")
+        if request == "retryAll":
+            return "retryAll", "retry"
+        return self._exit_if_active(cur), "retry"
 
     # ------------------------------------------------------------------ TB.2.x
     def termination_request(self, request: str) -> str | None:
         """Termination Request Process (TB.2.3): the sequencing request that replaces the
         navigation's one, if any."""
-        ses, acts, root = self.st.session, self.st.acts, self.tree.root
-        cur = ses.current
+        cur = self.st.session.current
         if cur is None:
             raise SequencingError("TB.2.3-1")
-        if request in ("exit", "abandon") and not acts[cur].active:
+        if request in ("exit", "abandon") and not self.st.acts[cur].active:
             raise SequencingError("TB.2.3-2")
         then = "exit"
         if request == "exit":
-            self.end_attempt(cur)
-            self.exit_action_rules()
-            while True:
-                term, seq = self.post_condition_rules()
-                if term == "exitAll":
-                    request, then = "exitAll", seq or "exit"
-                    break
-                if term == "exitParent":
-                    parent = self.nodes[ses.current].parent
-                    if parent is None:
-                        raise SequencingError("TB.2.3-4")
-                    ses.current = parent
-                    self.end_attempt(parent)
-                    continue
-                if ses.current == root and seq != "retry":
-                    return "exit"
-                if ses.current == root:
-                    self._new_tree_attempt()
-                return seq
-        if request == "retryAll":
+            done, replaced = self._terminate_exit(cur)
+            if done:
+                return replaced
+            request, then = "exitAll", replaced or "exit"
+        elif request == "retryAll":
             request, then = "exitAll", "retry"
         if request == "exitAll":
-            cur = ses.current
-            if acts[cur].active:
-                self.end_attempt(cur)
-            self.terminate_descendents(root)
-            self.end_attempt(root)
-            # every attempt in the tree has ended: a SCO's own cmi.exit=suspend leaves nothing to
-            # resume (only suspendAll suspends the session; ADL OB-03b)
-            for x in self.tree.ids:
-                if acts[x].suspended:
-                    acts[x].suspended = False
-            ses.current = root
-            if then == "retry":
-                self._new_tree_attempt()
-            return then
+            return self._terminate_all(then)
         if request == "suspendAll":
-            a = acts[cur]
-            if a.active or a.suspended:
-                self.overall_rollup(cur)
-                ses.suspended = cur
-            else:
-                parent = self.nodes[cur].parent
-                if parent is None:
-                    raise SequencingError("TB.2.3-3")
-                ses.suspended = parent
-            for x in self.tree.path_to_root(ses.suspended):
-                acts[x].active = False
-                acts[x].suspended = True
-            ses.current = root
-            self.log(f"TB.2.3: suspended at {ses.suspended!r}")
-            return "exit"
+            return self._suspend_all(cur)
         if request == "abandon":
-            acts[cur].active = False
+            self.st.acts[cur].active = False
             return None
         if request == "abandonAll":
-            for x in self.tree.path_to_root(cur):
-                acts[x].active = False
-            ses.current = root
-            return "exit"
+            return self._abandon_all(cur)
         raise SequencingError("TB.2.3-7")
+
+    def _terminate_exit(self, cur: str) -> tuple[bool, str | None]:
+        """TB.2.3 for exit: end the attempt, exit action rules (TB.2.1), post-condition rules
+        (TB.2.2) until none moves up: (done, the sequencing request) or, when a rule asks for exit
+        all, (False, the sequencing request to follow it)."""
+        ses, root = self.st.session, self.tree.root
+        self.end_attempt(cur)
+        self.exit_action_rules()
+        while True:
+            term, seq = self.post_condition_rules()
+            if term == "exitAll":
+                return False, seq
+            if term == "exitParent":
+                parent = self.nodes[ses.current].parent  # type: ignore[index]
+                if parent is None:
+                    raise SequencingError("TB.2.3-4")
+                ses.current = parent
+                self.end_attempt(parent)
+                continue
+            if ses.current == root and seq != "retry":
+                return True, "exit"
+            if ses.current == root:
+                self._new_tree_attempt()
+            return True, seq
+
+    def _terminate_all(self, then: str) -> str:
+        """TB.2.3 for exit all (retry all ends the same way, then retries): every attempt in
+        the tree ends."""
+        ses, acts, root = self.st.session, self.st.acts, self.tree.root
+        cur = ses.current
+        if acts[cur].active:  # type: ignore[index]
+            self.end_attempt(cur)  # type: ignore[arg-type]
+        self.terminate_descendents(root)
+        self.end_attempt(root)
+        # every attempt in the tree has ended: a SCO's own cmi.exit=suspend leaves nothing to
+        # resume (only suspendAll suspends the session; ADL OB-03b)
+        for x in self.tree.ids:
+            if acts[x].suspended:
+                acts[x].suspended = False
+        ses.current = root
+        if then == "retry":
+            self._new_tree_attempt()
+        return then
+
+    def _suspend_all(self, cur: str) -> str:
+        """TB.2.3 for suspend all: the current activity (or, when it has no attempt to
+        suspend, its parent) and its ancestors are suspended."""
+        ses, acts = self.st.session, self.st.acts
+        a = acts[cur]
+        if a.active or a.suspended:
+            self.overall_rollup(cur)
+            ses.suspended = cur
+        else:
+            parent = self.nodes[cur].parent
+            if parent is None:
+                raise SequencingError("TB.2.3-3")
+            ses.suspended = parent
+        for x in self.tree.path_to_root(ses.suspended):
+            acts[x].active = False
+            acts[x].suspended = True
+        ses.current = self.tree.root
+        self.log(f"TB.2.3: suspended at {ses.suspended!r}")
+        return "exit"
+
+    def _abandon_all(self, cur: str) -> str:
+        """TB.2.3 for abandon all: no attempt ends; the activities are just no longer active."""
+        for x in self.tree.path_to_root(cur):
+            self.st.acts[x].active = False
+        self.st.session.current = self.tree.root
+        return "exit"
 
     def _new_tree_attempt(self) -> None:
         """TB.2.3 ends with a retry of the root: a new attempt on the whole activity tree. Global

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coursehost.domain.sequencing.base import SequencingError
+from coursehost.domain.sequencing.lookahead import lookahead, lookahead_exact
 from coursehost.domain.sequencing.process import ProcessMixin
 from coursehost.domain.sequencing.state import TrackingState
 from coursehost.domain.sequencing.tree import PRIMARY, ActivityTree, ObjectiveDef, duration_seconds, ident
@@ -149,11 +150,25 @@ class SequencingSession:
         if secs:
             a.attempt_duration += secs
             a.experienced_duration += secs
-        defs = e.objdefs[activity_id]
+        set_by = set_elements(runtime)
+        primary_entry, primary_index = self._report_objectives(activity_id, runtime, set_by)
+        if primary_entry:
+            runtime = _with_primary_entry(runtime, primary_entry, set_by, primary_index)
+        self._report_attempt(activity_id, runtime, set_by, primary_index)
         primary = node.objectives[0]
+        self._apply_objective(activity_id, primary, runtime, primary=True)
+        if set_by is not None:
+            self._write_unknown(primary, runtime, {n for n in ("success_status", "completion_status") if n in set_by
+                                                   or f"objectives.{primary_index}.{n}" in set_by})
+        e.overall_rollup(activity_id, before)
+
+    def _report_objectives(self, activity_id: str, runtime: dict,
+                           set_by: set[str] | None) -> tuple[dict, int]:
+        """cmi.objectives into the activity's non-primary objectives (RTE 4.2.17, SN 4.2.1.3):
+        (the entry whose id is the primary objective's, its index; {} and -1 when none)."""
+        defs = self._e.objdefs[activity_id]
         primary_entry: dict = {}
         primary_index = -1
-        set_by = set_elements(runtime)
         for index, ob in enumerate(runtime.get("objectives") or []):
             od = defs.get(ident(ob.get("id")) or "")
             if od is not None and not od.primary:
@@ -163,8 +178,12 @@ class SequencingSession:
                                                  if f"objectives.{index}.{n}" in set_by})
             elif od is not None:
                 primary_entry, primary_index = ob, index
-        if primary_entry:
-            runtime = _with_primary_entry(runtime, primary_entry, set_by, primary_index)
+        return primary_entry, primary_index
+
+    def _report_attempt(self, activity_id: str, runtime: dict, set_by: set[str] | None,
+                        primary_index: int) -> None:
+        """Progress measure and completion status into the activity's attempt progress (SN 4.2.1)."""
+        node, a = self.tree.nodes[activity_id], self._st.acts[activity_id]
         pm = _num(runtime.get("progress_measure"))
         if pm is not None:
             a.amount_status, a.amount = True, pm
@@ -184,11 +203,6 @@ class SequencingSession:
         elif cs is not None:
             a.attempt_progress = cs in ("completed", "incomplete", "not attempted")
             a.attempt_completed = cs == "completed"
-        self._apply_objective(activity_id, primary, runtime, primary=True)
-        if set_by is not None:
-            self._write_unknown(primary, runtime, {n for n in ("success_status", "completion_status") if n in set_by
-                                                   or f"objectives.{primary_index}.{n}" in set_by})
-        e.overall_rollup(activity_id, before)
 
     def _write_unknown(self, od: ObjectiveDef, data: dict, set_now: set[str]) -> None:
         """A status the SCO set to "unknown" itself clears the global objectives its write maps
@@ -232,7 +246,7 @@ class SequencingSession:
     def start_data(self, activity_id: str) -> dict:
         """What the SCO gets at Initialize (RTE 4.2): entry, objectives with read maps applied,
         completion threshold, scaled passing score, attempt number."""
-        e, node = self._e, self.tree.nodes[activity_id]
+        node = self.tree.nodes[activity_id]
         a = self._st.acts[activity_id]
         objectives = []
         for od in node.objectives:
@@ -276,8 +290,6 @@ class SequencingSession:
     def lookahead(self) -> dict:
         """Which navigation requests would succeed now, and the table of contents state; runs the
         real processes under the undo journal, so nothing changes."""
-        from coursehost.domain.sequencing.lookahead import lookahead, lookahead_exact
-
         # The one-pass look-ahead repeats parts of the processes; it is used only while it agrees
         # with them (tests/unit/sequencing/test_lookahead_agreement.py).
         return lookahead(self._e) if FAST_LOOKAHEAD else lookahead_exact(self._e)

@@ -1,8 +1,8 @@
 """The activity tree as the sequencer sees it: each activity's sequencing definition model
 (SCORM 2004 4th Ed. SN 3.x), with spec defaults applied, plus structure (parent, children, order).
 
-Built once per course from the imported `Activity` tree; immutable afterwards. Per-learner state
-lives in `state.py`.
+Built once per course from the course model's `Activity` tree (its `sequencing` dict, spec defaults
+filled in by `defaults.py`); immutable afterwards. Per-learner state lives in `state.py`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from coursehost.domain.courses.model import Activity
-from coursehost.domain.courses.packages.parsers.scorm_sequencing import with_defaults
+from coursehost.domain.sequencing.defaults import with_defaults
 
 PRIMARY = "__primary__"  # key of a primary objective the author left without an objectiveID
 

@@ -1,7 +1,7 @@
 """SCORM 1.2 / SCORM 2004 (2nd, 3rd, 4th edition) imsmanifest.xml -> ParsedCourse.
 
 Public API: parse_scorm(reader, manifest_path) -> ParsedCourse.
-Helpers: scorm_sequencing (imsss/adlseq -> dict, SEQUENCING_DEFAULTS, with_defaults),
+Helpers: scorm_sequencing (imsss/adlseq -> dict),
 scorm_adlcp (adlcp data, adlnav presentation), scorm_metadata (LOM), scorm_edition (EDITION
 DETECTION below), scorm_common.
 
@@ -31,8 +31,8 @@ SEQUENCING SHAPE (Activity.sequencing, and the root's for the organization's own
     A dict with one key per element type of <imsss:sequencing>, named as in the XML, holding only
     what the author wrote (attributes absent from the XML are absent from the dict); with an IDRef
     the sequencingCollection entry is merged in first and the item's own element types replace
-    the entry's whole, per type. Spec defaults: scorm_sequencing.SEQUENCING_DEFAULTS, applied by
-    scorm_sequencing.with_defaults(seq). Values: xs:boolean -> bool; measures, weights and
+    the entry's whole, per type. Spec defaults: domain/sequencing/defaults.py, applied when the
+    engine builds its tree. Values: xs:boolean -> bool; measures, weights and
     percents -> float; attemptLimit / minimumCount / selectCount -> int; tokens, durations -> str.
 
     {

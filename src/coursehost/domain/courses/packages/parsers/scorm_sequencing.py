@@ -3,7 +3,7 @@
 The shape is documented in parsers/scorm.py (SEQUENCING SHAPE); in short: one key per element
 type of <imsss:sequencing>, named as the XML names it, holding only what the author wrote.
 Attribute values are typed (xs:boolean -> bool, decimals -> float, counts -> int, durations and
-tokens -> str). `SEQUENCING_DEFAULTS` holds the spec defaults and `with_defaults` fills them in.
+tokens -> str). The spec defaults are filled in by the engine (domain/sequencing/defaults.py).
 
 Values that do not parse (choice="maybe", attemptLimit="two") are dropped with a warning: a
 player can still run the course with the spec default in their place.
@@ -35,36 +35,6 @@ _RANGES = {
     "objectiveMeasureWeight": (0.0, 1.0), "minimumPercent": (0.0, 1.0),
 }
 
-# Spec defaults (IMS SS 1.0 / SCORM 2004 4th edition CAM) for every attribute the dict may hold.
-SEQUENCING_DEFAULTS: dict[str, dict[str, Any]] = {
-    "controlMode": {
-        "choice": True, "choiceExit": True, "flow": False, "forwardOnly": False,
-        "useCurrentAttemptObjectiveInfo": True, "useCurrentAttemptProgressInfo": True,
-    },
-    "ruleConditions": {"conditionCombination": "all"},
-    "ruleCondition": {"operator": "noOp"},
-    "limitConditions": {},
-    "rollupRules": {"rollupObjectiveSatisfied": True, "rollupProgressCompletion": True,
-                    "objectiveMeasureWeight": 1.0},
-    "rollupRule": {"childActivitySet": "all", "minimumCount": 0, "minimumPercent": 0.0},
-    "rollupConditions": {"conditionCombination": "any"},
-    "rollupCondition": {"operator": "noOp"},
-    "objective": {"satisfiedByMeasure": False, "minNormalizedMeasure": 1.0},
-    "mapInfo": {"readSatisfiedStatus": True, "readNormalizedMeasure": True,
-                "writeSatisfiedStatus": False, "writeNormalizedMeasure": False},
-    "adlseqMapInfo": {"readRawScore": True, "readMinScore": True, "readMaxScore": True,
-                      "readCompletionStatus": True, "readProgressMeasure": True,
-                      "writeRawScore": False, "writeMinScore": False, "writeMaxScore": False,
-                      "writeCompletionStatus": False, "writeProgressMeasure": False},
-    "randomizationControls": {"randomizationTiming": "never", "selectionTiming": "never",
-                              "reorderChildren": False},
-    "deliveryControls": {"tracked": True, "completionSetByContent": False,
-                         "objectiveSetByContent": False},
-    "constrainedChoiceConsiderations": {"preventActivation": False, "constrainChoice": False},
-    "rollupConsiderations": {"requiredForSatisfied": "always", "requiredForNotSatisfied": "always",
-                             "requiredForCompleted": "always", "requiredForIncomplete": "always",
-                             "measureSatisfactionIfActive": True},
-}
 
 Warn = Callable[[str], None]
 
@@ -264,63 +234,6 @@ def merge_sequencing(collection_entry: dict[str, Any], own: dict[str, Any]) -> d
     merged = copy.deepcopy(collection_entry)
     merged.update(copy.deepcopy(own))
     return merged
-
-
-def with_defaults(seq: dict[str, Any] | None) -> dict[str, Any]:
-    """A copy of SEQ (a dict from parse_sequencing) with every spec default filled in, for the
-    sequencing engine: controlMode, rollupRules, deliveryControls, randomizationControls,
-    constrainedChoiceConsiderations and rollupConsiderations always present; rule conditions,
-    rollup rules, objectives and map infos completed attribute by attribute."""
-    src = copy.deepcopy(seq or {})
-    out: dict[str, Any] = dict(src)
-    for name in ("controlMode", "randomizationControls", "deliveryControls",
-                 "constrainedChoiceConsiderations", "rollupConsiderations"):
-        out[name] = {**SEQUENCING_DEFAULTS[name], **src.get(name, {})}
-    out["limitConditions"] = dict(src.get("limitConditions", {}))
-    rules = src.get("sequencingRules", {})
-    out["sequencingRules"] = {}
-    for name in ("preConditionRule", "exitConditionRule", "postConditionRule"):
-        done = []
-        for rule in rules.get(name, []):
-            conds = rule.get("ruleConditions", {})
-            done.append({
-                "ruleConditions": {
-                    **SEQUENCING_DEFAULTS["ruleConditions"], **conds,
-                    "ruleCondition": [{**SEQUENCING_DEFAULTS["ruleCondition"], **c}
-                                      for c in conds.get("ruleCondition", [])],
-                },
-                "ruleAction": dict(rule.get("ruleAction", {})),
-            })
-        out["sequencingRules"][name] = done
-    rollup = src.get("rollupRules", {})
-    out["rollupRules"] = {**SEQUENCING_DEFAULTS["rollupRules"], **rollup, "rollupRule": []}
-    for rule in rollup.get("rollupRule", []):
-        conds = rule.get("rollupConditions", {})
-        out["rollupRules"]["rollupRule"].append({
-            **SEQUENCING_DEFAULTS["rollupRule"], **rule,
-            "rollupConditions": {
-                **SEQUENCING_DEFAULTS["rollupConditions"], **conds,
-                "rollupCondition": [{**SEQUENCING_DEFAULTS["rollupCondition"], **c}
-                                    for c in conds.get("rollupCondition", [])],
-            },
-            "rollupAction": dict(rule.get("rollupAction", {})),
-        })
-
-    def objective(obj: dict[str, Any]) -> dict[str, Any]:
-        return {**SEQUENCING_DEFAULTS["objective"], **obj,
-                "mapInfo": [{**SEQUENCING_DEFAULTS["mapInfo"], **m} for m in obj.get("mapInfo", [])]}
-
-    objectives = src.get("objectives", {})
-    out["objectives"] = {"objective": [objective(o) for o in objectives.get("objective", [])]}
-    if "primaryObjective" in objectives:
-        out["objectives"]["primaryObjective"] = objective(objectives["primaryObjective"])
-    adl = src.get("adlseqObjectives", {})
-    out["adlseqObjectives"] = {"objective": [
-        {**o, "mapInfo": [{**SEQUENCING_DEFAULTS["adlseqMapInfo"], **m} for m in o.get("mapInfo", [])]}
-        for o in adl.get("objective", [])
-    ]}
-    out["auxiliaryResources"] = list(src.get("auxiliaryResources", []))
-    return out
 
 
 def passing_score(seq: dict[str, Any] | None) -> float | None:
