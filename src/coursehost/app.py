@@ -12,7 +12,11 @@ from coursehost import __version__
 from coursehost.api.limits import BodyLimitMiddleware
 from coursehost.api.v2 import build_router
 from coursehost.api.v2.errors import install_error_handlers
+from coursehost.jobs.handlers import register_all
 from coursehost.jobs.registry import JobRegistry
+from coursehost.jobs.worker import start_worker_thread
+from coursehost.lrs_http import build_lrs_router
+from coursehost.player import build_player_router
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
 
@@ -21,8 +25,6 @@ log = logging.getLogger(__name__)
 
 def build_job_registry() -> JobRegistry:
     """Every job kind the service knows."""
-    from coursehost.jobs.handlers import register_all
-
     return register_all(JobRegistry())
 
 
@@ -38,8 +40,6 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: FastAPI):
         worker = None
         if services.settings.run_worker:
-            from coursehost.jobs.worker import start_worker_thread
-
             worker = start_worker_thread(
                 services.session_factory, registry, services,
                 lease_seconds=services.settings.job_lease_seconds,
@@ -67,11 +67,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.job_registry = registry
     install_error_handlers(app)
     app.include_router(build_router())
-    from coursehost.player import build_player_router
-
     app.include_router(build_player_router())
-    from coursehost.lrs_http import build_lrs_router
-
     app.include_router(build_lrs_router())
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={

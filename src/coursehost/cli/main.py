@@ -9,10 +9,14 @@ import signal
 import sys
 import threading
 
+import uvicorn
+
+from coursehost.app import build_job_registry, create_app
 from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
+from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
 
@@ -24,10 +28,6 @@ def _services(**overrides) -> Services:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from coursehost.app import create_app
-
     svc = _services(host=args.host, port=args.port)
     upgrade(svc.settings.database_url)
     with unit_of_work(svc.session_factory) as session:
@@ -45,9 +45,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from coursehost.app import build_job_registry
-    from coursehost.jobs.worker import Worker
-
     svc = _services()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

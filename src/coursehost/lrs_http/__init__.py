@@ -15,9 +15,12 @@ from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
+from coursehost import web
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.versions import V2, negotiate
+# The resource modules register their handlers in HANDLERS when they are imported.
+from coursehost.lrs_http import about, agents, documents, statements  # noqa: F401
 from coursehost.lrs_http.auth import SignedRequest, authenticate
 from coursehost.lrs_http.request import XapiRequest, single_params, unwrap_alternate
 from coursehost.lrs_http.response import HANDLERS, XapiResponse, error_result
@@ -42,9 +45,7 @@ CORS_PREFLIGHT = {
 
 
 def build_lrs_router() -> APIRouter:
-    """The LRS route; importing the resource modules registers their handlers."""
-    from coursehost.lrs_http import about, agents, documents, statements  # noqa: F401
-
+    """The LRS route (the resource modules imported above have registered their handlers)."""
     router = APIRouter()
     router.add_api_route(PREFIX + "/{app_id}/{resource:path}", lrs_endpoint, methods=METHODS,
                          include_in_schema=False)
@@ -54,10 +55,11 @@ def build_lrs_router() -> APIRouter:
 async def lrs_endpoint(request: Request, app_id: str, resource: str) -> Response:
     body = await request.body()
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in request.scope["headers"]}
-    base_url = request.app.state.services.settings.base_url.rstrip("/")
+    services = web.services(request)
+    base_url = services.settings.base_url.rstrip("/")
     url = str(request.url.replace(query="", fragment="")).rstrip("?")
     return await run_in_threadpool(
-        dispatch, request.app.state.services, method=request.method, app_id=app_id,
+        dispatch, services, method=request.method, app_id=app_id,
         resource=resource.strip("/"), query=request.url.query, headers=headers, body=body, base_url=base_url,
         url=url)
 

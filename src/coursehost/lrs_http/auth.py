@@ -7,13 +7,8 @@ import base64
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from coursehost.db.models.tenancy import Application
-from coursehost.db.models.xapi import XapiCredential
-from coursehost.domain.applications.auth import (
-    PRINCIPALS, authenticate_basic_cached, authenticate_token_cached,
-)
+from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
+from coursehost.domain.lrs.credentials import lrs_credential_cached
 from coursehost.lrs_http import oauth1
 from coursehost.lrs_http.request import LrsPrincipal
 
@@ -76,37 +71,22 @@ def _by_app_secret(services, app_id: str, key: str, secret: str, base_url: str) 
 
 
 def _by_oauth(services, app_id: str, oauth: dict, signed: SignedRequest, base_url: str) -> LrsPrincipal | None:
-    row = _credential_row(services, app_id, oauth.get("oauth_consumer_key", ""))
-    if row is None or row[4] != "OAUTH":
+    key = oauth.get("oauth_consumer_key", "")
+    cred = lrs_credential_cached(services.session_factory, app_id=app_id, credential_id=key)
+    if cred is None or cred.auth != "OAUTH":
         return None
-    secret_encrypted, name, level, app_pk, _ = row
     if not oauth1.verify(method=signed.method, url=signed.url, oauth=oauth, other_params=signed.params,
-                         consumer_secret=services.box.decrypt(secret_encrypted)):
+                         consumer_secret=services.box.decrypt(cred.secret_encrypted)):
         return None
-    key = oauth["oauth_consumer_key"]
-    return LrsPrincipal(app_pk, app_id, key, level, authority_for(base_url, app_id, key, name))
-
-
-def _credential_row(services, app_id: str, key: str) -> tuple | None:
-    def load():
-        with services.session_factory() as session:
-            row = session.execute(
-                select(XapiCredential.secret_encrypted, XapiCredential.name, XapiCredential.permissions_level,
-                       Application.pk, XapiCredential.auth)
-                .join(Application, Application.pk == XapiCredential.application_pk)
-                .where(Application.app_id == app_id, XapiCredential.credential_id == key,
-                       XapiCredential.is_enabled.is_(True))
-            ).first()
-            return None if row is None else tuple(row)
-
-    return PRINCIPALS.get_or_load(("xapi", app_id, key), load)
+    return LrsPrincipal(cred.app_pk, app_id, key, cred.permissions_level,
+                        authority_for(base_url, app_id, key, cred.name))
 
 
 def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: str) -> LrsPrincipal | None:
-    row = _credential_row(services, app_id, key)
-    if row is None or row[4] == "OAUTH":  # an OAUTH credential signs its requests, never sends its secret
+    cred = lrs_credential_cached(services.session_factory, app_id=app_id, credential_id=key)
+    if cred is None or cred.auth == "OAUTH":  # an OAUTH credential signs its requests, never sends its secret
         return None
-    secret_encrypted, name, level, app_pk, _ = row
-    if not hmac.compare_digest(services.box.decrypt(secret_encrypted).encode(), secret.encode()):
+    if not hmac.compare_digest(services.box.decrypt(cred.secret_encrypted).encode(), secret.encode()):
         return None
-    return LrsPrincipal(app_pk, app_id, key, level, authority_for(base_url, app_id, key, name))
+    return LrsPrincipal(cred.app_pk, app_id, key, cred.permissions_level,
+                        authority_for(base_url, app_id, key, cred.name))

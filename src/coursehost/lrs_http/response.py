@@ -6,10 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from coursehost.domain.lrs.errors import XapiError
-
-_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, Forbidden: 403}
+from coursehost.domain.errors import DomainError
+from coursehost.web import http_status
 
 
 @dataclass
@@ -30,10 +28,8 @@ class XapiResponse:
 
 
 def error_result(exc: DomainError, headers: dict[str, str] | None = None) -> XapiResponse:
-    """A domain error as the LRS answers it: its status and {"message"}."""
-    status = exc.status if isinstance(exc, XapiError) else next(
-        (code for cls, code in _STATUS.items() if isinstance(exc, cls)), 400)
-    return XapiResponse.json({"message": str(exc)}, status, headers)
+    """A domain error as the LRS answers it: its status (an XapiError's own) and {"message"}."""
+    return XapiResponse.json({"message": str(exc)}, http_status(exc), headers)
 
 
 #: handler(request, services) -> XapiResponse; registered per (resource path, method).

@@ -13,9 +13,8 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # S3BlobStore is loaded on first use so that importing storage does not import boto3.
     if name == "S3BlobStore":
-        from coursehost.storage.s3 import S3BlobStore
+        from coursehost.storage.s3 import S3BlobStore  # lazy: boto3 is only imported when S3 is used
 
         return S3BlobStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

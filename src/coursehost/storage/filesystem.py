@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
 import threading
@@ -263,8 +264,6 @@ class FilesystemBlobStore:
 def _syncfs(root: Path) -> None:
     """Flush the filesystem holding ROOT (Linux syncfs; os.sync elsewhere)."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         fd = os.open(root, os.O_RDONLY)
         try:

@@ -7,16 +7,17 @@ import pytest
 
 from coursehost.domain.lrs.forwarding import Cursor, ForwardError, read_page
 from coursehost.domain.lrs.pipes import Endpoint
+from coursehost.outbound import OutboundClient
 
 SOURCE = Endpoint(url="http://127.0.0.1:9/lrs/APP/", user_name="key", password="secret")
 
 
-def _client(more: str, seen: list[str]) -> httpx.Client:
+def _client(more: str, seen: list[str]) -> OutboundClient:
     def answer(request: httpx.Request) -> httpx.Response:
         seen.append(str(request.url))
         return httpx.Response(200, json={"statements": [], "more": more})
 
-    return httpx.Client(transport=httpx.MockTransport(answer))  # stands in for a foreign LRS
+    return OutboundClient(transport=httpx.MockTransport(answer))  # stands in for a foreign LRS
 
 
 def test_a_relative_more_url_is_followed_on_the_source():

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiActivity
@@ -62,10 +63,7 @@ def _dump(definition: dict) -> str:
 
 def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
     """INSERT ... ON CONFLICT DO NOTHING: a concurrent writer may add the same activity."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(XapiActivity).on_conflict_do_nothing(), rows[start:start + CHUNK])
 

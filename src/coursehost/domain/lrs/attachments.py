@@ -7,6 +7,7 @@ import hashlib
 import re
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiAttachment
@@ -53,10 +54,7 @@ def store_attachments(session: Session, *, store: BlobStore, app_pk: int,
                      "length": len(content)})
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(XapiAttachment).on_conflict_do_nothing(), rows[start:start + CHUNK])
 

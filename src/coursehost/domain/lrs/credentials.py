@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from coursehost.db.models.tenancy import Application
 from coursehost.db.models.xapi import XapiCredential
-from coursehost.domain.applications.auth import mark_auth_changed
+from coursehost.domain.applications.auth import PRINCIPALS, mark_auth_changed
 from coursehost.domain.crypto import SecretBox, random_id, random_secret
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.paging import ListSpec
@@ -145,3 +146,36 @@ def delete_credential(session: Session, *, app_pk: int, credential_id: str) -> N
 
 def credential_secret(box: SecretBox, cred: XapiCredential) -> str:
     return box.decrypt(cred.secret_encrypted)
+
+
+@dataclass(frozen=True)
+class LrsCredential:
+    """What the LRS needs of an enabled credential to authenticate its caller."""
+
+    app_pk: int
+    name: str | None
+    permissions_level: str
+    auth: str  # BASICAUTH | OAUTH
+    secret_encrypted: str
+
+
+def lrs_credential_cached(session_factory, *, app_id: str, credential_id: str) -> LrsCredential | None:
+    """APP_ID's enabled credential CREDENTIAL_ID, through the principal cache (emptied whenever
+    access may have been taken away, see mark_auth_changed); None when there is none."""
+
+    def load():
+        with session_factory() as session:
+            row = session.execute(
+                select(XapiCredential.secret_encrypted, XapiCredential.name, XapiCredential.permissions_level,
+                       Application.pk, XapiCredential.auth)
+                .join(Application, Application.pk == XapiCredential.application_pk)
+                .where(Application.app_id == app_id, XapiCredential.credential_id == credential_id,
+                       XapiCredential.is_enabled.is_(True))
+            ).first()
+            if row is None:
+                return None
+            secret_encrypted, name, level, app_pk, auth = row
+            return LrsCredential(app_pk=app_pk, name=name, permissions_level=level, auth=auth,
+                                 secret_encrypted=secret_encrypted)
+
+    return PRINCIPALS.get_or_load(("xapi", app_id, credential_id), load)

@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 from typing import Callable
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +40,7 @@ from coursehost.domain.lrs.attachments import all_attachments
 from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of, job_key, schedule
 from coursehost.domain.lrs.validation_values import parse_timestamp
+from coursehost.outbound import OutboundClient, OutboundError, OutboundResponse, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +101,12 @@ def _auth(endpoint: Endpoint) -> tuple[str, str] | None:
     return (endpoint.user_name or "", endpoint.password or "") if (endpoint.user_name or endpoint.password) else None
 
 
-def _call(client: httpx.Client, method: str, url: str, endpoint: Endpoint, **kwargs) -> httpx.Response:
+def _call(client: OutboundClient, method: str, url: str, endpoint: Endpoint, **kwargs) -> OutboundResponse:
     try:
         return client.request(method, url, headers={**_headers(), **kwargs.pop("headers", {})},
                               auth=_auth(endpoint), **kwargs)
-    except httpx.HTTPError as exc:
-        raise ForwardError(f"{method} {_redact(url)} failed: {exc.__class__.__name__}: {exc}") from None
+    except OutboundError as exc:
+        raise ForwardError(f"{method} {_redact(url)} failed: {exc.kind}: {exc}") from None
 
 
 def _timestamp(value) -> datetime | None:
@@ -131,7 +131,7 @@ def settled(statements: list[dict], consistent_through: datetime | None) -> list
 Files = dict[str, tuple[str, bytes]]  # sha2 -> (content type, content)
 
 
-def read_page(client: httpx.Client, source: Endpoint,
+def read_page(client: OutboundClient, source: Endpoint,
               cursor: Cursor) -> tuple[list[dict], str | None, datetime | None, Files]:
     """One page of the source's statements, oldest first, with their attachments' content:
     (statements, absolute more URL or None, the source's X-Experience-API-Consistent-Through, files)."""
@@ -163,7 +163,7 @@ def read_page(client: httpx.Client, source: Endpoint,
     return statements, more, through, files
 
 
-def _result_and_files(response: httpx.Response) -> tuple[dict, Files]:
+def _result_and_files(response: OutboundResponse) -> tuple[dict, Files]:
     """The StatementResult of a JSON or multipart/mixed answer (Communication §2.1.3 attachments)."""
     ctype = response.headers.get("content-type", "")
     if not ctype.lower().startswith("multipart/mixed"):
@@ -182,7 +182,7 @@ def _body_for(payload: object, statements: list[dict], files: Files) -> tuple[by
     return build_multipart(data, needed) if needed else (data, "application/json")
 
 
-def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict], files: Files | None = None) -> list[str]:
+def write_batch(client: OutboundClient, target: Endpoint, statements: list[dict], files: Files | None = None) -> list[str]:
     """Store STATEMENTS (and their attachments) at the target, each exactly once; returns notes on
     statements it refused."""
     url = _statements_url(target.url)
@@ -197,7 +197,7 @@ def write_batch(client: httpx.Client, target: Endpoint, statements: list[dict], 
     raise ForwardError(f"target {_redact(url)} answered {response.status_code} to a batch of {len(statements)}")
 
 
-def _put_one(client: httpx.Client, target: Endpoint, url: str, statement: dict, files: Files) -> str | None:
+def _put_one(client: OutboundClient, target: Endpoint, url: str, statement: dict, files: Files) -> str | None:
     sid = statement.get("id")
     if not sid:
         return "a statement without an id was skipped"
@@ -238,7 +238,7 @@ def _load(session_factory: sessionmaker, box: SecretBox, pipe_pk: int, generatio
 
 
 def forward_pipe(session: Session, *, session_factory: sessionmaker, box: SecretBox, pipe_pk: int,
-                 generation: int, client: httpx.Client | None = None,
+                 generation: int, client: OutboundClient | None = None,
                  clock: Callable[[], float] = time.monotonic) -> dict:
     """Run one pass of pipe PIPE_PK (job handler); schedules the next pass in SESSION."""
     loaded = _load(session_factory, box, pipe_pk, generation)
@@ -246,8 +246,8 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
         return {"stale": True}
     source, target, cursor, attempts = loaded
     own = client is None
-    client = client or httpx.Client(timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-                                    follow_redirects=False)
+    client = client or OutboundClient(timeouts=Timeouts(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
+                                      follow_redirects=False)
     forwarded, delay, notes = 0, POLL_SECONDS, []
     started = clock()
     try:

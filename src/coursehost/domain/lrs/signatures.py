@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 import json
 
+import jwt
+from cryptography import x509
+
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.lrs.comparison import same_statement
 
@@ -64,9 +67,6 @@ def _unsigned(stmt: dict, signature_att: dict) -> dict:
 
 def _verify_with_x5c(token: str, header: dict) -> None:
     """When the JWS carries its certificate chain, the signature must verify with its first key."""
-    import jwt
-    from cryptography import x509
-
     try:
         cert = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
         jwt.api_jws.PyJWS().decode(token, cert.public_key(), algorithms=list(ALGORITHMS))

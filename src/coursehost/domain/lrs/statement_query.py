@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from coursehost.db.models.lrs import XapiActivity, XapiStatement, XapiStatementTerm
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.lrs.statement_format import FORMATS, format_statement
+from coursehost.domain.lrs.statement_terms import activities_in
 from coursehost.domain.lrs.validation import agent_key, is_iri, is_uuid, parse_timestamp, validate_agent
 
 MAX_PAGE = 500
@@ -216,8 +217,6 @@ def get_statement(session: Session, *, app_pk: int, statement_id: str, voided: b
 
 def canonical_definitions(session: Session, *, app_pk: int, statements: list[dict]) -> dict[str, dict]:
     """The LRS's canonical definitions of the activities STATEMENTS name (format=canonical)."""
-    from coursehost.domain.lrs.statement_terms import activities_in
-
     ids = sorted({a["id"] for st in statements for a in activities_in(st)})
     found: dict[str, dict] = {}
     for start in range(0, len(ids), MAX_PAGE):

@@ -12,7 +12,6 @@ import logging
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from coursehost.db.base import utcnow
@@ -21,6 +20,7 @@ from coursehost.domain.errors import InvalidInput
 from coursehost.domain.outbox import RetryJob
 from coursehost.domain.postbacks.config import PostbackConfig, postback_config
 from coursehost.domain.postbacks.formats import PostbackRequest, build_request, progress_body, sample_progress
+from coursehost.outbound import OutboundClient, OutboundError, OutboundTimeout, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,7 @@ def check_url(url: str) -> str:
     return url
 
 
-def _timeout(connect: float, read: float) -> httpx.Timeout:
-    return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
-
-
-def send(request: PostbackRequest, *, client: httpx.Client | None = None,
+def send(request: PostbackRequest, *, client: OutboundClient | None = None,
          connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> int:
     """POST REQUEST once; the status code on success (< 400), else PostbackFailed."""
     where = redact_url(request.url)
@@ -69,18 +65,19 @@ def send(request: PostbackRequest, *, client: httpx.Client | None = None,
     except InvalidInput as exc:
         raise PostbackFailed(f"Postback to {where} failed: {exc}") from None
     own = client is None
-    client = client or httpx.Client(timeout=_timeout(connect_timeout, read_timeout),
-                                    follow_redirects=False)
+    client = client or OutboundClient(
+        timeouts=Timeouts(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
+        follow_redirects=False)
     try:
         # Streamed and never read: whatever the receiver answers, only its status matters.
         with client.stream("POST", request.url, content=request.body, headers=request.headers) as response:
             status, reason = response.status_code, response.reason_phrase
-    except httpx.TimeoutException as exc:
-        raise PostbackFailed(f"Postback to {where} failed: timed out ({exc.__class__.__name__})") from None
-    except httpx.HTTPError as exc:
-        reason = str(exc) or exc.__class__.__name__
+    except OutboundTimeout as exc:
+        raise PostbackFailed(f"Postback to {where} failed: timed out ({exc.kind})") from None
+    except OutboundError as exc:
+        reason = str(exc) or exc.kind
         raise PostbackFailed(f"Postback to {where} failed: connection error "
-                             f"({exc.__class__.__name__}: {reason[:300]})") from None
+                             f"({exc.kind}: {reason[:300]})") from None
     finally:
         if own:
             client.close()
@@ -109,7 +106,7 @@ def prepare_delivery(session: Session, *, registration_pk: int, registration_id:
 
 def deliver_postback(*, read_session_factory: sessionmaker[Session], registration_pk: int,
                      registration_id: str | None = None, box=None,
-                     client: httpx.Client | None = None) -> dict:
+                     client: OutboundClient | None = None) -> dict:
     """Send REGISTRATION_PK's progress as it is now; RetryJob when the receiver fails.
 
     The progress is read in its own short read-only transaction and the HTTP call is made after
@@ -128,7 +125,7 @@ def deliver_postback(*, read_session_factory: sessionmaker[Session], registratio
     return {"status": status, "deliveredAt": utcnow().isoformat()}
 
 
-def test_postback(*, config: PostbackConfig, client: httpx.Client | None = None) -> int:
+def test_postback(*, config: PostbackConfig, client: OutboundClient | None = None) -> int:
     """Send a sample progress once with CONFIG (TestRegistrationPostback); InvalidInput on failure."""
     check_url(config.url)
     request = build_request(sample_progress(results_format=config.results_format), config=config)
