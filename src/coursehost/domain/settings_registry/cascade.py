@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -19,6 +20,9 @@ from coursehost.domain.errors import InvalidInput
 from coursehost.domain.settings_registry.catalog import (
     CATALOG, LEVELS, SettingDefinition, get_definition, normalize_value,
 )
+
+# The dialects' INSERT ... ON CONFLICT constructs, by dialect name.
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}  # "default" is rank 0
 _KEY_COLUMNS = ("application_pk", "scope", "scope_key", "setting_id")
@@ -184,12 +188,8 @@ def set_settings(
          "setting_id": setting_id, "value": value, "updated": now}
         for setting_id, value in clean.items()
     ]
-    dialect = session.get_bind(SettingValue).dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+    insert = _UPSERT_INSERTS.get(session.get_bind(SettingValue).dialect.name)
+    if insert is None:  # pragma: no cover - only SQLite and PostgreSQL are supported
         _set_portably(session, application_pk, scope, clean, now)
         return
     # An upsert, so two requests setting the same value at once both succeed instead of one
