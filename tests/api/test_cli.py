@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import free_port
 
 BIN = Path(sys.executable).parent / "coursehost"
 
@@ -30,11 +30,11 @@ def fresh_database_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
-    url = _create_pg_database()
+    url = create_pg_database()
     yield url
-    _drop_pg_database(url)
+    drop_pg_database(url)
 
 
 def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_path, fresh_database_url):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import AppCreds, free_port
+from tests.servers import AppCreds, free_port
 
 BIN = Path(sys.executable).parent
 
@@ -92,9 +92,9 @@ class ServerProcess:
 
 def fresh_database(backend: str, tmp_path: Path):
     """(url, cleanup) of a new, empty database of BACKEND ("sqlite" or "postgresql")."""
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'coursehost.db'}", lambda: None
-    url = _create_pg_database()
-    return url, lambda: _drop_pg_database(url)
+    url = create_pg_database()
+    return url, lambda: drop_pg_database(url)

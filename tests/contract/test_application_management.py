@@ -11,7 +11,7 @@ import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 
-from tests.conftest import AppCreds
+from tests.servers import AppCreds
 from tests.contract.helpers import message, new_child_app
 
 

@@ -14,12 +14,6 @@ from tests.contract.helpers import message, new_child_app
 from tests.contract.test_course_import_basics import scorm12
 
 
-@pytest.fixture
-def app_api(live_server):
-    _, creds = new_child_app(live_server)
-    return course_api(live_server, creds)
-
-
 def _imported(api, tmp_path, course_id: str, **kw):
     status = upload(api, tmp_path, scorm12(), course_id=course_id, **kw)
     assert status.status == "COMPLETE", status.message

@@ -33,12 +33,6 @@ def scorm12(manifest: bytes = MANIFEST_12) -> bytes:
     return buf.getvalue()
 
 
-@pytest.fixture
-def app_api(live_server):
-    _, creds = new_child_app(live_server)
-    return course_api(live_server, creds)
-
-
 def test_upload_import_completes_with_the_course(app_api, tmp_path):
     status = upload(app_api, tmp_path, scorm12(), course_id="basics-1")
     assert status.status == "COMPLETE", status.message

@@ -8,18 +8,17 @@ import uuid
 import httpx
 import pytest
 
+from tests.factories.xapi import statement
+
 
 @pytest.fixture
-def lrs(live_server):
-    creds = live_server.default_app
-    with httpx.Client(base_url=f"{live_server.base_url}/lrs/{creds.app_id}/", auth=(creds.app_id, creds.secret),
-                      headers={"X-Experience-API-Version": "1.0.3"}, timeout=60) as client:
-        yield client
+def xapi_version() -> str:
+    return "1.0.3"
 
 
 def _statement(actor: str, **extra) -> dict:
-    return {"actor": {"mbox": f"mailto:{actor}@example.com"}, "verb": {"id": "http://example.com/v"},
-            "object": {"id": "http://example.com/a"}, **extra}
+    """A statement by ACTOR, so _count finds exactly what a test stored."""
+    return statement(actor={"mbox": f"mailto:{actor}@example.com"}, **extra)
 
 
 def _count(lrs, actor: str) -> int:

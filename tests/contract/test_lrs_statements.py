@@ -13,26 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-VERSIONS = ["1.0.3", "2.0.0"]
+from tests.factories.xapi import statement
+
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-
-
-@pytest.fixture(params=VERSIONS)
-def lrs(live_server, request):
-    """An httpx client on the default application's LRS speaking one xAPI version."""
-    creds = live_server.default_app
-    with httpx.Client(base_url=f"{live_server.base_url}/lrs/{creds.app_id}/", auth=(creds.app_id, creds.secret),
-                      headers={"X-Experience-API-Version": request.param}, timeout=30) as client:
-        client.version = request.param
-        client.root = live_server.base_url
-        yield client
-
-
-def statement(**extra) -> dict:
-    """A minimal valid statement with a fresh actor (so queries see only this test's statements)."""
-    return {"actor": {"mbox": f"mailto:{uuid.uuid4().hex}@example.com"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
-            "object": {"id": f"http://example.com/a/{uuid.uuid4().hex}"}, **extra}
 
 
 def post(lrs, body, status=200):

@@ -33,17 +33,17 @@ def jobs_database_url(database_url, tmp_path_factory):
     """A database of this backend for the job tests alone: the live server's worker shares the
     session database and would take (and fail) these tests' job kinds."""
     from coursehost.db.migrate import upgrade
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('jobs') / 'jobs.db'}"
         upgrade(url)
         yield url
         return
-    url = _create_pg_database()
+    url = create_pg_database()
     upgrade(url)
     yield url
-    _drop_pg_database(url)
+    drop_pg_database(url)
 
 
 @pytest.fixture(scope="module")
