@@ -12,9 +12,13 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
-test: test-deps chromium
-	$(BIN)/lint-imports --config pyproject.toml
+test: lint chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff (configured in pyproject.toml) and the import-linter contracts; `make test` runs it first.
+lint: test-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --config pyproject.toml
 
 deps: $(VENV)/.deps-installed npm-deps
 

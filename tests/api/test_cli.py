@@ -69,6 +69,7 @@ def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_pat
         proc.wait(timeout=20)
     # The secret key is never logged beyond the one-time banner.
     rest = output.split("secretKey", 1)[1].split("\n", 1)[1] + proc.stdout.read()
+    proc.stdout.close()
     assert secret not in rest
 
 

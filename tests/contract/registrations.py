@@ -34,7 +34,10 @@ class RegApp:
     course2004: str
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.live_server.api_url, auth=(self.creds.app_id, self.creds.secret))
+        """A raw HTTP client on the API as this application. It keeps no idle connection, so a client
+        that is never closed (`app.http().get(...)`) leaves no socket open."""
+        return httpx.Client(base_url=self.live_server.api_url, auth=(self.creds.app_id, self.creds.secret),
+                            limits=httpx.Limits(max_keepalive_connections=0))
 
     def create(self, registration_id: str | None = None, *, course_id: str | None = None,
                learner_id: str = "learner-1", **kw) -> str:

@@ -66,6 +66,7 @@ class ServerProcess:
         def drain():
             for _ in proc.stdout:
                 pass
+            proc.stdout.close()  # the process has ended; an open pipe would be a ResourceWarning
 
         threading.Thread(target=drain, daemon=True).start()
 

@@ -281,6 +281,7 @@ def test_a_job_whose_worker_was_killed_runs_again(jobs_db, jobs_database_url, tm
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        proc.stdout.close()
     w = _worker(jobs_db, jobs_support.registry(), lease_seconds=5)
     assert w.run_once() is False  # the dead worker's lease has not expired yet
     deadline = time.monotonic() + 10
@@ -312,6 +313,7 @@ def test_two_worker_processes_run_each_job_exactly_once(jobs_db, jobs_database_u
             p.send_signal(signal.SIGTERM)
             p.kill()
             p.wait(10)
+            p.stdout.close()
     lines = [line.split() for line in log.read_text().splitlines()]
     ids = sorted(int(n) for n, _pid, _attempt in lines)
     assert ids == list(range(n_jobs)), "a job ran twice or not at all"
