@@ -75,7 +75,10 @@ def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_pat
 
 def test_app_create_and_list(tmp_path, fresh_database_url):
     env = _env(tmp_path, fresh_database_url)
-    run = lambda *args: subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
+    def run(*args):
+        return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
     made = run("app", "create", "--name", "Management", "--management", "--json")
     assert made.returncode == 0, made.stderr
     mgmt = json.loads(made.stdout)

@@ -9,8 +9,8 @@ import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 
-from tests.contract.courses import course_api, upload, wait_for_job
-from tests.contract.helpers import message, new_child_app
+from tests.contract.courses import upload, wait_for_job
+from tests.contract.helpers import message
 
 MANIFEST_12 = b"""<?xml version="1.0"?>
 <manifest identifier="m1" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 
 from tests.factories.xapi import statement
@@ -41,7 +40,7 @@ def test_an_oversized_body_is_refused_with_413_and_nothing_is_stored(lrs, live_s
     (b"{not json", "not valid JSON"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (b'{"actor": 5, "verb": {"id": "http://example.com/v"}, "object": {"id": "http://example.com/a"}}', "actor"),
-    ("[{}]".encode(), "statements[0]"),
+    (b"[{}]", "statements[0]"),
 ])
 def test_malformed_statements_get_400_with_a_message(lrs, body, words):
     res = lrs.post("statements", content=body, headers={"Content-Type": "application/json"})

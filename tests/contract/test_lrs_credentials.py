@@ -4,7 +4,6 @@ what each permission level may read and write."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import httpx
 import pytest

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -91,12 +91,12 @@ def test_xapi_00026_lrs_generates_the_id(lrs):
 
 def test_xapi_00023_00097_stored_is_assigned_by_the_lrs_as_a_timestamp(lrs):
     given = "2011-07-15T00:00:00.000Z"
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     posted = lrs.post("statements", json=statement(stored=given))
     assert posted.status_code == 200, posted.text
     put_id = str(uuid.uuid4())
     assert lrs.put("statements", params={"statementId": put_id}, json=statement(stored=given)).status_code == 204
-    after = datetime.now(timezone.utc) + timedelta(seconds=5)
+    after = datetime.now(UTC) + timedelta(seconds=5)
     for sid in (posted.json()[0], put_id):
         stored = get_statement(lrs, sid)["stored"]
         assert stored != given

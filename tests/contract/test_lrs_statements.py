@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.factories.xapi import statement
@@ -214,7 +214,7 @@ def test_xapi_00167_attachments_round_trip_and_00128_00135_bad_parts(lrs):
 
 
 def test_attachment_content_is_kept_in_the_blob_store_once_per_hash(lrs, live_server):
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from coursehost.db.models.lrs import XapiAttachment
     from coursehost.domain.lrs.attachments import blob_key

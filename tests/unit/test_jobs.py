@@ -91,10 +91,9 @@ def test_a_rolled_back_enqueue_never_runs(jobs_db):
     ran = []
     reg = JobRegistry()
     reg.register("test.noop", lambda s, p, c: ran.append(p))
-    with pytest.raises(RuntimeError):
-        with unit_of_work(jobs_db) as s:
-            enqueue(s, kind="test.noop", payload={"x": 1})
-            raise RuntimeError("the request failed after enqueueing")
+    with pytest.raises(RuntimeError), unit_of_work(jobs_db) as s:
+        enqueue(s, kind="test.noop", payload={"x": 1})
+        raise RuntimeError("the request failed after enqueueing")
     assert _worker(jobs_db, reg).run_once() is False
     assert ran == []
     with jobs_db() as s:

@@ -14,13 +14,28 @@ from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.importer.scorm import parse_scorm
 from coursehost.domain.courses.importer.scorm_sequencing import SEQUENCING_DEFAULTS, with_defaults
 from coursehost.domain.courses.model import (
-    AGGREGATION, ASSET, SCO, SCORM11, SCORM12, SCORM2004_2ND, SCORM2004_3RD, SCORM2004_4TH,
-    Activity, ParsedCourse,
+    AGGREGATION,
+    ASSET,
+    SCO,
+    SCORM11,
+    SCORM12,
+    SCORM2004_2ND,
+    SCORM2004_3RD,
+    SCORM2004_4TH,
+    Activity,
+    ParsedCourse,
 )
 from coursehost.domain.courses.package import PackageReader
 from tests.adl_suite import suite_dir
 from tests.builders.scorm import (
-    NS12, NS2004, PAGE, Item, scorm12_manifest, scorm12_zip, scorm2004_manifest, scorm2004_zip,
+    NS12,
+    NS2004,
+    PAGE,
+    Item,
+    scorm12_manifest,
+    scorm12_zip,
+    scorm2004_manifest,
+    scorm2004_zip,
     zip_bytes,
 )
 

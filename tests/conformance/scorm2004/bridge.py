@@ -59,7 +59,7 @@ class ApiBridge:
             if pipe:
                 pipe.close()
 
-    def __enter__(self) -> "ApiBridge":
+    def __enter__(self) -> ApiBridge:
         return self
 
     def __exit__(self, *exc: object) -> None:
