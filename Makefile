@@ -12,9 +12,13 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
-test: test-deps chromium test-js
-	$(BIN)/lint-imports --config pyproject.toml
+test: lint chromium test-js
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# ruff (configured in pyproject.toml) and the import-linter contracts; `make test` runs it first.
+lint: test-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports --config pyproject.toml
 
 # The player's JavaScript modules with Node's built-in runner, on the real scorm-again dist.
 test-js: npm-deps

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.servers import free_port
 
 BIN = Path(sys.executable).parent / "coursehost"
 
@@ -30,11 +30,11 @@ def fresh_database_url(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
-    url = _create_pg_database()
+    url = create_pg_database()
     yield url
-    _drop_pg_database(url)
+    drop_pg_database(url)
 
 
 def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_path, fresh_database_url):
@@ -69,12 +69,16 @@ def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_pat
         proc.wait(timeout=20)
     # The secret key is never logged beyond the one-time banner.
     rest = output.split("secretKey", 1)[1].split("\n", 1)[1] + proc.stdout.read()
+    proc.stdout.close()
     assert secret not in rest
 
 
 def test_app_create_and_list(tmp_path, fresh_database_url):
     env = _env(tmp_path, fresh_database_url)
-    run = lambda *args: subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
+    def run(*args):
+        return subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
+
     made = run("app", "create", "--name", "Management", "--management", "--json")
     assert made.returncode == 0, made.stderr
     mgmt = json.loads(made.stdout)

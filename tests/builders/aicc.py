@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 try:
     from tests.builders import zip_bytes  # type: ignore[attr-defined]

@@ -9,8 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
 from xml.sax.saxutils import escape, quoteattr
 
 from tests.builders.aicc import PAGE, zip_bytes
@@ -35,7 +35,7 @@ class AU:
 class Block:
     id: str
     title: str
-    children: Sequence[Union["Block", AU]] = ()
+    children: Sequence[Block | AU] = ()
     objectives: Sequence[str] = ()
 
 
@@ -49,7 +49,7 @@ def _refs(objectives: Sequence[str]) -> str:
     return "<objectives>" + "".join(f"<objective idref={quoteattr(o)}/>" for o in objectives) + "</objectives>"
 
 
-def _item(item: Union[Block, AU]) -> str:
+def _item(item: Block | AU) -> str:
     if isinstance(item, Block):
         return (f"<block id={quoteattr(item.id)}>{_ls('title', item.title)}{_ls('description', 'Block')}"
                 f"{_refs(item.objectives)}{''.join(_item(c) for c in item.children)}</block>")
@@ -64,7 +64,7 @@ def _item(item: Union[Block, AU]) -> str:
             f"<url>{escape(item.url)}</url>{extra}</au>")
 
 
-def cmi5_xml(items: Sequence[Union[Block, AU]] = (AU("https://example.com/au/1", "AU 1"),),
+def cmi5_xml(items: Sequence[Block | AU] = (AU("https://example.com/au/1", "AU 1"),),
              course_id: str = COURSE_ID, title: str = "cmi5 Course", description: str = "A cmi5 course",
              objectives: Sequence[tuple[str, str]] = (), lang: str = "en-US", ns: str = NS) -> str:
     objs = ""
@@ -78,7 +78,7 @@ def cmi5_xml(items: Sequence[Union[Block, AU]] = (AU("https://example.com/au/1",
             f"</course>{objs}{''.join(_item(i) for i in items)}</courseStructure>")
 
 
-def _walk(items: Sequence[Union[Block, AU]]) -> Iterable[AU]:
+def _walk(items: Sequence[Block | AU]) -> Iterable[AU]:
     for i in items:
         if isinstance(i, Block):
             yield from _walk(i.children)
@@ -86,7 +86,7 @@ def _walk(items: Sequence[Union[Block, AU]]) -> Iterable[AU]:
             yield i
 
 
-def cmi5_zip(items: Sequence[Union[Block, AU]] = (AU("https://example.com/au/1", "AU 1"),),
+def cmi5_zip(items: Sequence[Block | AU] = (AU("https://example.com/au/1", "AU 1"),),
              xml: str | None = None, omit_files: Iterable[str] = (),
              extra_files: dict[str, bytes] | None = None, **kwargs) -> bytes:
     files: dict[str, bytes | str] = {"cmi5.xml": xml if xml is not None else cmi5_xml(items, **kwargs)}

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence, Union
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, quoteattr
 
@@ -47,7 +47,7 @@ class Item:
     id: str
     title: str
     href: str | None = None
-    children: Sequence["Item"] = ()
+    children: Sequence[Item] = ()
     scorm_type: str = "sco"
     parameters: str | None = None
     inner_xml: str = ""
@@ -57,7 +57,7 @@ class Item:
     files: Sequence[str] = field(default_factory=tuple)  # extra <file href> entries
 
 
-ItemLike = Union[Item, tuple]
+ItemLike = Item | tuple
 
 
 def zip_bytes(files: dict[str, bytes | str]) -> bytes:

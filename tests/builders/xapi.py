@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from tests.builders.aicc import PAGE, zip_bytes

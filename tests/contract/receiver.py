@@ -77,7 +77,7 @@ class Receiver:
             self.requests.append(item)
             self._cond.notify_all()
 
-    def start(self) -> "Receiver":
+    def start(self) -> Receiver:
         if self._server is not None:
             return self
         receiver = self
@@ -148,7 +148,7 @@ class Receiver:
         with self._cond:
             self.requests.clear()
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import rustici_software_cloud_v2 as cloud
@@ -34,7 +34,10 @@ class RegApp:
     course2004: str
 
     def http(self) -> httpx.Client:
-        return httpx.Client(base_url=self.live_server.api_url, auth=(self.creds.app_id, self.creds.secret))
+        """A raw HTTP client on the API as this application. It keeps no idle connection, so a client
+        that is never closed (`app.http().get(...)`) leaves no socket open."""
+        return httpx.Client(base_url=self.live_server.api_url, auth=(self.creds.app_id, self.creds.secret),
+                            limits=httpx.Limits(max_keepalive_connections=0))
 
     def create(self, registration_id: str | None = None, *, course_id: str | None = None,
                learner_id: str = "learner-1", **kw) -> str:
@@ -90,7 +93,7 @@ def write_activity_state(app: RegApp, registration_id: str, activity_id: str, *,
         state = ActivityState(instance_pk=inst.pk, activity_id=activity_id, attempts=summary.pop("attempts", 1),
                               runtime=runtime or {}, **summary)
         session.add(state)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for target in (reg, inst):
             target.completion = summary.get("completion", "INCOMPLETE")
             target.total_seconds = summary.get("total_seconds", 0.0)
@@ -107,7 +110,7 @@ def add_launch(app: RegApp, registration_id: str, *, instance: int | None = None
     launch_id = uuid.uuid4().hex
     with unit_of_work(app.live_server.services.session_factory) as session:
         inst = _instance(session, _registration(session, app, registration_id), instance)
-        start = datetime.now(timezone.utc) - timedelta(minutes=5)
+        start = datetime.now(UTC) - timedelta(minutes=5)
         session.add(Launch(launch_id=launch_id, instance_pk=inst.pk, launch_time=start,
                            exit_time=start + timedelta(minutes=2), last_runtime_update=start + timedelta(minutes=1),
                            completion="COMPLETED", success="PASSED", score_scaled=80.0, total_seconds=120.0,

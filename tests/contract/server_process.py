@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import AppCreds, free_port
+from tests.servers import AppCreds, free_port
 
 BIN = Path(sys.executable).parent
 
@@ -66,6 +66,7 @@ class ServerProcess:
         def drain():
             for _ in proc.stdout:
                 pass
+            proc.stdout.close()  # the process has ended; an open pipe would be a ResourceWarning
 
         threading.Thread(target=drain, daemon=True).start()
 
@@ -92,9 +93,9 @@ class ServerProcess:
 
 def fresh_database(backend: str, tmp_path: Path):
     """(url, cleanup) of a new, empty database of BACKEND ("sqlite" or "postgresql")."""
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'coursehost.db'}", lambda: None
-    url = _create_pg_database()
-    return url, lambda: _drop_pg_database(url)
+    url = create_pg_database()
+    return url, lambda: drop_pg_database(url)

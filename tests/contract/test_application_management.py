@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 
-from tests.conftest import AppCreds
 from tests.contract.helpers import message, new_child_app
+from tests.servers import AppCreds
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_deleting_the_last_credential_locks_the_app_out(live_server, mgmt):
 
 
 def test_create_token_for_management_operations(live_server, mgmt):
-    expiry = datetime.now(timezone.utc) + timedelta(minutes=5)
+    expiry = datetime.now(UTC) + timedelta(minutes=5)
     result = mgmt.create_token(cloud.TokenRequestSchema(
         permissions=cloud.PermissionsSchema(scopes=["read:appmgmt"]), expiry=expiry))
     reader = cloud.ApplicationManagementApi(live_server.client(token=result.result))
@@ -105,7 +105,7 @@ def test_create_token_for_management_operations(live_server, mgmt):
 def test_create_token_on_behalf_of_a_named_child_app(live_server, mgmt):
     name = f"child-{uuid.uuid4().hex[:8]}"
     app_id, _ = new_child_app(live_server, name=name)
-    expiry = datetime.now(timezone.utc) + timedelta(minutes=5)
+    expiry = datetime.now(UTC) + timedelta(minutes=5)
     result = mgmt.create_token(cloud.TokenRequestSchema(
         permissions=cloud.PermissionsSchema(scopes=["read:ping"], application_name=name), expiry=expiry))
     assert cloud.PingApi(live_server.client(token=result.result)).ping_app_id().api_message == "pong"
@@ -117,14 +117,14 @@ def test_create_token_on_behalf_of_a_named_child_app(live_server, mgmt):
 
 def test_normal_app_creates_token_for_itself(live_server):
     api = cloud.ApplicationManagementApi(live_server.client())
-    expiry = datetime.now(timezone.utc) + timedelta(seconds=60)
+    expiry = datetime.now(UTC) + timedelta(seconds=60)
     token = api.create_token(cloud.TokenRequestSchema(
         permissions=cloud.PermissionsSchema(scopes=["read:about"]), expiry=expiry)).result
     assert cloud.AboutApi(live_server.client(token=token)).get_about().version == "2.0"
 
 
 def test_token_with_past_expiry_is_400(live_server, mgmt):
-    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    past = datetime.now(UTC) - timedelta(minutes=1)
     with pytest.raises(ApiException) as err:
         mgmt.create_token(cloud.TokenRequestSchema(permissions=cloud.PermissionsSchema(scopes=["read"]), expiry=past))
     assert err.value.status == 400 and "expiry" in message(err.value)
@@ -150,12 +150,12 @@ def test_get_applications_pages_filters_and_counts(live_server, mgmt):
 
 
 def test_get_applications_since_until_and_default_order(live_server, mgmt):
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(seconds=1)
     tag = uuid.uuid4().hex[:8]
     ids = [new_child_app(live_server, name=f"t-{tag}-{i}")[0] for i in range(3)]
     listed = mgmt.get_applications(since=before, filter=tag, filter_by="app_name")
     assert [a.id for a in listed.applications] == ids  # updated_asc by default
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
     assert mgmt.get_applications(since=future, filter=tag, filter_by="app_name").applications == []
     assert mgmt.get_applications(until=before, filter=tag, filter_by="app_name").applications == []
 

@@ -10,13 +10,15 @@ import rustici_software_cloud_v2 as cloud
 @pytest.fixture
 def mgmt_http(live_server):
     creds = live_server.management_app
-    return httpx.Client(base_url=live_server.api_url, auth=(creds.app_id, creds.secret))
+    with httpx.Client(base_url=live_server.api_url, auth=(creds.app_id, creds.secret)) as client:
+        yield client
 
 
 @pytest.fixture
 def app_http(live_server):
     creds = live_server.default_app
-    return httpx.Client(base_url=live_server.api_url, auth=(creds.app_id, creds.secret))
+    with httpx.Client(base_url=live_server.api_url, auth=(creds.app_id, creds.secret)) as client:
+        yield client
 
 
 def _app_count(live_server) -> int:

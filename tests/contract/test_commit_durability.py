@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from tests.conftest import BACKENDS
 from tests.contract.player_http import commit, import_one_sco, open_launch
 from tests.contract.server_process import ServerProcess, fresh_database
+from tests.databases import BACKENDS
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -4,6 +4,7 @@ assets, configuration, the original zip, deletion; and one app never sees anothe
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 import rustici_software_cloud_v2 as cloud
@@ -12,12 +13,6 @@ from rustici_software_cloud_v2.rest import ApiException
 from tests.contract.courses import course_api, upload
 from tests.contract.helpers import message, new_child_app
 from tests.contract.test_course_import_basics import scorm12
-
-
-@pytest.fixture
-def app_api(live_server):
-    _, creds = new_child_app(live_server)
-    return course_api(live_server, creds)
 
 
 def _imported(api, tmp_path, course_id: str, **kw):
@@ -87,9 +82,9 @@ def test_versions_files_assets_and_zip(app_api, tmp_path):
     app_api.upload_course_version_asset_file("assets", 0, "css/extra.css", file=str(asset),
                                              update_asset_policy="lax")
     path = app_api.get_course_asset("assets", "css/extra.css")
-    assert open(path, "rb").read() == b"body{color:blue}"
+    assert Path(path).read_bytes() == b"body{color:blue}"
     path = app_api.get_course_version_asset("assets", 0, "index.html")
-    assert b"lesson" in open(path, "rb").read()
+    assert b"lesson" in Path(path).read_bytes()
     assert _status_of(lambda: app_api.get_course_asset("assets", "../../etc/passwd")) == 400
     assert _status_of(lambda: app_api.upload_course_asset_file("assets", "../x.css", file=str(asset))) == 400
     app_api.delete_course_asset("assets", "css/extra.css")
@@ -99,7 +94,7 @@ def test_versions_files_assets_and_zip(app_api, tmp_path):
     zip_path = app_api.get_course_zip("assets")
     with zipfile.ZipFile(zip_path) as z:
         assert sorted(z.namelist()) == ["imsmanifest.xml", "index.html"]
-    assert open(app_api.get_versioned_course_zip("assets", 0), "rb").read() == open(zip_path, "rb").read()
+    assert Path(app_api.get_versioned_course_zip("assets", 0)).read_bytes() == Path(zip_path).read_bytes()
 
 
 def test_import_asset_from_a_url(app_api, tmp_path, http_files):
@@ -109,7 +104,7 @@ def test_import_asset_from_a_url(app_api, tmp_path, http_files):
     made = app_api.import_course_asset_file(
         "fetch-asset", cloud.ImportAssetRequestSchema(fetch_url=base + "/logo.svg", destination="img/logo.svg"))
     assert made.destination == "img/logo.svg"
-    assert open(app_api.get_course_asset("fetch-asset", "img/logo.svg"), "rb").read() == b"<svg/>"
+    assert Path(app_api.get_course_asset("fetch-asset", "img/logo.svg")).read_bytes() == b"<svg/>"
     app_api.import_course_version_asset_file(
         "fetch-asset", 0, cloud.ImportAssetRequestSchema(fetch_url=base + "/logo.svg", destination="img/2.svg"))
     assert _status_of(lambda: app_api.import_course_asset_file(

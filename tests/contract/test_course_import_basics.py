@@ -9,8 +9,8 @@ import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 
-from tests.contract.courses import course_api, upload, wait_for_job
-from tests.contract.helpers import message, new_child_app
+from tests.contract.courses import upload, wait_for_job
+from tests.contract.helpers import message
 
 MANIFEST_12 = b"""<?xml version="1.0"?>
 <manifest identifier="m1" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -31,12 +31,6 @@ def scorm12(manifest: bytes = MANIFEST_12) -> bytes:
         z.writestr("imsmanifest.xml", manifest)
         z.writestr("index.html", b"<html><body>lesson</body></html>")
     return buf.getvalue()
-
-
-@pytest.fixture
-def app_api(live_server):
-    _, creds = new_child_app(live_server)
-    return course_api(live_server, creds)
 
 
 def test_upload_import_completes_with_the_course(app_api, tmp_path):

@@ -4,6 +4,8 @@ spec says an LMS must reject is an ERROR that leaves nothing."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import rustici_software_cloud_v2 as cloud
 
@@ -99,7 +101,7 @@ def test_media_course_is_cmi5_with_our_viewer_page(api_app, tmp_path):
     assert au.href == "index.html" and au.activity_type == "SCO"
     files = {f.path for f in api.get_course_file_list("video").files}
     assert files == {"index.html", "intro.mp4"}
-    viewer = open(api.get_course_asset("video", "index.html"), "rb").read().decode()
+    viewer = Path(api.get_course_asset("video", "index.html")).read_bytes().decode()
     assert "<video" in viewer and "intro.mp4" in viewer
 
 
@@ -114,7 +116,7 @@ def test_no_upload_media_reference_stays_at_its_url(api_app):
     assert status.import_result.course.title == "Keynote"
     assert status.import_result.course.course_learning_standard == "CMI5"
     assert [f.path for f in api.get_course_file_list("ref").files] == ["index.html"]
-    assert url in open(api.get_course_asset("ref", "index.html"), "rb").read().decode()
+    assert url in Path(api.get_course_asset("ref", "index.html")).read_bytes().decode()
     bad = api.create_no_upload_and_import_course_job("ref-bad", cloud.ImportMediaFileReferenceRequestSchema(
         url="https://media.example.com/file.docx", content_type="application/msword"))
     failed = wait_for_job(api, bad.result)

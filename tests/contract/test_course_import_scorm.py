@@ -106,8 +106,9 @@ def test_sequencing_and_scaled_passing_score_survive_import(api, tmp_path, live_
     status = upload(api, tmp_path, CASES["scorm2004 4th edition with sequencing"][0], course_id="seq")
     leaf = status.import_result.course.root_activity.children[0]
     assert leaf.scaled_passing_score == "0.7"
-    from coursehost.db.models.courses import CourseVersion
     from sqlalchemy import select
+
+    from coursehost.db.models.courses import CourseVersion
 
     with live_server.services.session_factory() as s:
         version = s.scalars(select(CourseVersion).where(CourseVersion.content_prefix

@@ -5,21 +5,19 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
+
+from tests.factories.xapi import statement
 
 
 @pytest.fixture
-def lrs(live_server):
-    creds = live_server.default_app
-    with httpx.Client(base_url=f"{live_server.base_url}/lrs/{creds.app_id}/", auth=(creds.app_id, creds.secret),
-                      headers={"X-Experience-API-Version": "1.0.3"}, timeout=60) as client:
-        yield client
+def xapi_version() -> str:
+    return "1.0.3"
 
 
 def _statement(actor: str, **extra) -> dict:
-    return {"actor": {"mbox": f"mailto:{actor}@example.com"}, "verb": {"id": "http://example.com/v"},
-            "object": {"id": "http://example.com/a"}, **extra}
+    """A statement by ACTOR, so _count finds exactly what a test stored."""
+    return statement(actor={"mbox": f"mailto:{actor}@example.com"}, **extra)
 
 
 def _count(lrs, actor: str) -> int:
@@ -42,7 +40,7 @@ def test_an_oversized_body_is_refused_with_413_and_nothing_is_stored(lrs, live_s
     (b"{not json", "not valid JSON"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (b'{"actor": 5, "verb": {"id": "http://example.com/v"}, "object": {"id": "http://example.com/a"}}', "actor"),
-    ("[{}]".encode(), "statements[0]"),
+    (b"[{}]", "statements[0]"),
 ])
 def test_malformed_statements_get_400_with_a_message(lrs, body, words):
     res = lrs.post("statements", content=body, headers={"Content-Type": "application/json"})

@@ -31,16 +31,9 @@ def _race(call) -> list[int]:
     return codes
 
 
-@pytest.fixture
-def lrs(live_server):
-    creds = live_server.default_app
-    base = f"{live_server.base_url}/lrs/{creds.app_id}/"
-    return base, (creds.app_id, creds.secret)
-
-
 @pytest.mark.parametrize("attempt", range(3))
-def test_the_same_statement_put_at_once_is_stored_once(lrs, attempt):
-    base, auth = lrs
+def test_the_same_statement_put_at_once_is_stored_once(lrs_103, attempt):
+    base, auth = lrs_103.base, lrs_103.credentials
     sid = str(uuid.uuid4())
     actor = {"mbox": f"mailto:{uuid.uuid4().hex}@example.com"}
     st = {"actor": actor, "verb": {"id": "http://example.com/v"}, "object": {"id": "http://example.com/a"}}
@@ -52,8 +45,8 @@ def test_the_same_statement_put_at_once_is_stored_once(lrs, attempt):
 
 
 @pytest.mark.parametrize("attempt", range(3))
-def test_the_same_state_document_put_at_once_is_one_document(lrs, attempt):
-    base, auth = lrs
+def test_the_same_state_document_put_at_once_is_one_document(lrs_103, attempt):
+    base, auth = lrs_103.base, lrs_103.credentials
     agent = json.dumps({"mbox": f"mailto:{uuid.uuid4().hex}@example.com"})
     params = {"activityId": "http://example.com/a", "agent": agent, "stateId": "bookmark"}
     codes = _race(lambda: httpx.put(base + "activities/state", params=params, json={"page": 3}, headers=V,

@@ -4,7 +4,6 @@ what each permission level may read and write."""
 from __future__ import annotations
 
 import json
-import uuid
 
 import httpx
 import pytest
@@ -12,6 +11,7 @@ import rustici_software_cloud_v2 as cloud
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
 
 from tests.contract.helpers import new_child_app
+from tests.factories.xapi import statement
 
 V = {"X-Experience-API-Version": "1.0.3"}
 
@@ -30,11 +30,6 @@ def _credential(xapi, *, auth="BASICAUTH", level="DEFAULT", secret="s3cret-value
     )).result
 
 
-def _statement() -> dict:
-    return {"actor": {"mbox": f"mailto:{uuid.uuid4().hex}@example.com"}, "verb": {"id": "http://example.com/v"},
-            "object": {"id": "http://example.com/a"}}
-
-
 def _signed(method: str, url: str, key: str, secret: str, body: str | None = None) -> dict:
     client = Client(key, client_secret=secret, signature_method=SIGNATURE_HMAC_SHA1,
                     signature_type=SIGNATURE_TYPE_AUTH_HEADER)
@@ -47,7 +42,7 @@ def test_an_oauth_credential_signs_its_requests_and_cannot_use_basic_auth(app):
     live_server, app_id, _, xapi = app
     key = _credential(xapi, auth="OAUTH", level="ROOT")
     base = f"{live_server.base_url}/lrs/{app_id}/statements"
-    body = json.dumps(_statement())
+    body = json.dumps(statement())
     res = httpx.post(base, content=body, headers={**_signed("POST", base, key, "s3cret-value"),
                                                   "Content-Type": "application/json"})
     assert res.status_code == 200, res.text
@@ -69,7 +64,7 @@ def test_permission_levels(app):
     keys = {level: _credential(xapi, level=level) for level in ("DEFAULT", "ROOT", "READONLY", "WRITEONLY")}
 
     def post(level):
-        return httpx.post(base, json=_statement(), headers=V, auth=(keys[level], "s3cret-value"))
+        return httpx.post(base, json=statement(), headers=V, auth=(keys[level], "s3cret-value"))
 
     def ids(level):
         res = httpx.get(base, headers=V, auth=(keys[level], "s3cret-value"))

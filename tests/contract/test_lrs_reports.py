@@ -10,7 +10,16 @@ import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 from tincan import (
-    Activity, ActivityDefinition, Agent, Context, LanguageMap, RemoteLRS, Result, Score, Statement, Verb,
+    Activity,
+    ActivityDefinition,
+    Agent,
+    Context,
+    LanguageMap,
+    RemoteLRS,
+    Result,
+    Score,
+    Statement,
+    Verb,
 )
 
 from tests.contract.registrations import reg_app

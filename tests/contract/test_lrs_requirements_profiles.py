@@ -18,7 +18,6 @@ from email.utils import parsedate_to_datetime
 import httpx
 import pytest
 
-VERSIONS = ["1.0.3", "2.0.0"]
 ACTIVITY = "http://www.example.com/activityId/hashset"
 AGENT = {"objectType": "Agent", "account": {"homePage": "http://www.example.com/agentId/1", "name": "Rick James"}}
 
@@ -49,27 +48,13 @@ AGENT_PROFILE = Resource("/agents/profile", "agent")
 ACTIVITY_PROFILE = Resource("/activities/profile", "activityId")
 
 
-@pytest.fixture(scope="module")
-def client(live_server):
-    """An httpx client on the default application's LRS; tests set X-Experience-API-Version."""
-    app = live_server.default_app
-    with httpx.Client(base_url=f"{live_server.base_url}/lrs/{app.app_id}", auth=(app.app_id, app.secret),
-                      timeout=30) as c:
-        yield c
-
-
-@pytest.fixture(params=VERSIONS)
-def version(request) -> str:
-    return request.param
-
-
 @pytest.fixture
-def lrs(client, version):
-    """(method, resource, **kwargs) -> response, speaking VERSION."""
+def lrs(lrs_unversioned, xapi_version):
+    """(method, resource, **kwargs) -> response, speaking XAPI_VERSION."""
 
     def call(method: str, res: Resource, *, headers: dict | None = None, **kwargs) -> httpx.Response:
-        return client.request(method, res.path, headers={"X-Experience-API-Version": version, **(headers or {})},
-                              **kwargs)
+        return lrs_unversioned.request(method, res.path, **kwargs,
+                                       headers={"X-Experience-API-Version": xapi_version, **(headers or {})})
 
     return call
 

@@ -19,35 +19,13 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-VERSIONS = ["1.0.3", "2.0.0"]
+from tests.factories.xapi import mbox, statement
+
 ACTIVITY = "http://www.example.com/activityId/requirements"
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-@pytest.fixture(params=VERSIONS)
-def lrs(live_server, request):
-    """An httpx client on the default application's LRS speaking one xAPI version."""
-    creds = live_server.default_app
-    base = f"{live_server.base_url}/lrs/{creds.app_id}/"
-    with httpx.Client(base_url=base, auth=(creds.app_id, creds.secret),
-                      headers={"X-Experience-API-Version": request.param}, timeout=30) as client:
-        client.version = request.param
-        client.base = base
-        yield client
-
-
 # --------------------------------------------------------------------------------- builders
-
-def mbox() -> str:
-    return f"mailto:{uuid.uuid4().hex}@example.com"
-
-
-def statement(**extra) -> dict:
-    """A valid statement with a fresh actor, verb and activity, so a query sees only this test's data."""
-    return {"actor": {"objectType": "Agent", "mbox": mbox()},
-            "verb": {"id": f"http://example.com/verbs/{uuid.uuid4().hex}", "display": {"en-US": "tried"}},
-            "object": {"objectType": "Activity", "id": f"http://example.com/a/{uuid.uuid4().hex}"}, **extra}
-
 
 def post(lrs, body) -> list[str]:
     res = lrs.post("statements", json=body)

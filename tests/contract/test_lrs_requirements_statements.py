@@ -10,44 +10,16 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-VERSIONS = ["1.0.3", "2.0.0"]
+from tests.contract.helpers import XAPI_VERSIONS, LrsClient
+from tests.factories.xapi import statement
+
 BOUNDARY = "-------314159265358979323846"
 STORED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,}(Z|[+-]\d\d:\d\d)$")
-
-
-def _client(live_server, version: str | None, auth=None) -> httpx.Client:
-    creds = live_server.default_app
-    headers = {"X-Experience-API-Version": version} if version else {}
-    client = httpx.Client(base_url=f"{live_server.base_url}/lrs/{creds.app_id}/", headers=headers, timeout=30,
-                          auth=(creds.app_id, creds.secret) if auth is None else auth)
-    client.version = version
-    return client
-
-
-@pytest.fixture(params=VERSIONS)
-def lrs(live_server, request):
-    """An httpx client on the default application's LRS speaking one xAPI version."""
-    with _client(live_server, request.param) as client:
-        yield client
-
-
-@pytest.fixture
-def lrs_103(live_server):
-    """The alternate request syntax is xAPI 1.0.3 only (9274.1.1 4.1.5 drops it)."""
-    with _client(live_server, "1.0.3") as client:
-        yield client
-
-
-def statement(**extra) -> dict:
-    """A minimal valid statement with a fresh actor and activity."""
-    return {"actor": {"objectType": "Agent", "mbox": f"mailto:{uuid.uuid4().hex}@example.com"},
-            "verb": {"id": f"http://example.com/verbs/{uuid.uuid4().hex}", "display": {"en-US": "did"}},
-            "object": {"objectType": "Activity", "id": f"http://example.com/a/{uuid.uuid4().hex}"}, **extra}
 
 
 def get_statement(lrs, sid: str) -> dict:
@@ -119,12 +91,12 @@ def test_xapi_00026_lrs_generates_the_id(lrs):
 
 def test_xapi_00023_00097_stored_is_assigned_by_the_lrs_as_a_timestamp(lrs):
     given = "2011-07-15T00:00:00.000Z"
-    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    before = datetime.now(UTC) - timedelta(seconds=5)
     posted = lrs.post("statements", json=statement(stored=given))
     assert posted.status_code == 200, posted.text
     put_id = str(uuid.uuid4())
     assert lrs.put("statements", params={"statementId": put_id}, json=statement(stored=given)).status_code == 204
-    after = datetime.now(timezone.utc) + timedelta(seconds=5)
+    after = datetime.now(UTC) + timedelta(seconds=5)
     for sid in (posted.json()[0], put_id):
         stored = get_statement(lrs, sid)["stored"]
         assert stored != given
@@ -369,7 +341,7 @@ def test_xapi_00336_alternate_request_syntax(lrs_103, live_server):
 
 
 def test_xapi_00336_alternate_request_syntax_is_not_in_2_0(live_server):
-    with _client(live_server, "2.0.0") as lrs:
+    with LrsClient(live_server, "2.0.0") as lrs:
         res = lrs.post("statements", params={"method": "GET"}, data={"limit": "1"}, headers=FORM)
         assert_400(res)
 
@@ -431,9 +403,9 @@ def test_xapi_00330_statements_are_not_rewritten_to_an_older_version(lrs):
     assert got["version"].startswith("2.0" if lrs.version == "2.0.0" else "1.0")
 
 
-@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("version", XAPI_VERSIONS)
 def test_xapi_00331_version_header_is_required_except_on_about(live_server, version):
-    with _client(live_server, None) as bare, _client(live_server, version) as lrs:
+    with LrsClient(live_server, None) as bare, LrsClient(live_server, version) as lrs:
         latest = live_server.services.settings.lrs_latest_version
         about = bare.get("about")
         assert about.status_code == 200 and "1.0.3" in about.json()["version"]
@@ -456,7 +428,7 @@ def test_xapi_00331_version_header_is_required_except_on_about(live_server, vers
     ("2.0.0", "2.0.0"),
 ])
 def test_xapi_00333_response_names_the_latest_patch_version(live_server, sent, answered):
-    with _client(live_server, sent) as lrs:
+    with LrsClient(live_server, sent) as lrs:
         posted = lrs.post("statements", json=statement())
         assert posted.status_code == 200 and posted.headers["X-Experience-API-Version"] == answered
         got = lrs.get("statements", params={"statementId": posted.json()[0]})

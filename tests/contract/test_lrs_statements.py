@@ -10,29 +10,12 @@ import uuid
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-VERSIONS = ["1.0.3", "2.0.0"]
+from tests.factories.xapi import statement
+
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-
-
-@pytest.fixture(params=VERSIONS)
-def lrs(live_server, request):
-    """An httpx client on the default application's LRS speaking one xAPI version."""
-    creds = live_server.default_app
-    with httpx.Client(base_url=f"{live_server.base_url}/lrs/{creds.app_id}/", auth=(creds.app_id, creds.secret),
-                      headers={"X-Experience-API-Version": request.param}, timeout=30) as client:
-        client.version = request.param
-        client.root = live_server.base_url
-        yield client
-
-
-def statement(**extra) -> dict:
-    """A minimal valid statement with a fresh actor (so queries see only this test's statements)."""
-    return {"actor": {"mbox": f"mailto:{uuid.uuid4().hex}@example.com"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
-            "object": {"id": f"http://example.com/a/{uuid.uuid4().hex}"}, **extra}
 
 
 def post(lrs, body, status=200):
@@ -231,7 +214,7 @@ def test_xapi_00167_attachments_round_trip_and_00128_00135_bad_parts(lrs):
 
 
 def test_attachment_content_is_kept_in_the_blob_store_once_per_hash(lrs, live_server):
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from coursehost.db.models.lrs import XapiAttachment
     from coursehost.domain.lrs.attachments import blob_key

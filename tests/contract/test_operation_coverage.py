@@ -16,7 +16,7 @@ from coursehost.settings import Settings
 from tests.contract.official_client import official_operations
 
 CONTRACT_DIR = Path(__file__).parent
-SUMMARY: list[str] = []  # printed at the end of the run by tests/conftest.py
+SUMMARY: list[str] = []  # printed at the end of the run by tests/contract/conftest.py
 
 
 def _our_routes(tmp_path) -> dict[str, tuple[set[str], str]]:

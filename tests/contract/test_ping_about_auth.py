@@ -87,9 +87,9 @@ def test_token_request_with_bad_expiration_is_400(live_server):
 
 
 def test_expired_token_is_401(live_server):
-    from coursehost.domain.applications.auth import Principal, issue_token
-
     import time
+
+    from coursehost.domain.applications.auth import Principal, issue_token
 
     principal = Principal(app_pk=0, app_id=live_server.default_app.app_id, realm_id=0, is_management=False)
     token = issue_token(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import rustici_software_cloud_v2 as cloud
@@ -13,7 +13,12 @@ from rustici_software_cloud_v2.rest import ApiException
 from tests.builders.scorm import scorm12_zip
 from tests.contract.courses import upload
 from tests.contract.registrations import (
-    SCOS, activity_count, add_launch, reg_app, write_activity_state, write_instance_state,
+    SCOS,
+    activity_count,
+    add_launch,
+    reg_app,
+    write_activity_state,
+    write_instance_state,
 )
 
 
@@ -53,7 +58,7 @@ def test_paging_filters_and_total_count(app):
         ["reg-10", "reg-11"]
     assert len(_all_pages(app.regs, filter="learner-2", filter_by="learner_id")) == 4
     assert len(_all_pages(app.regs, filter=app.course2004, filter_by="course_id")) == 6
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
     assert app.regs.get_registrations(since=future).registrations == []
     assert len(_all_pages(app.regs, until=future, datetime_filter="created")) == 12
     with_children = app.regs.get_registrations(course_id=app.course12, include_child_results=True,
@@ -81,7 +86,7 @@ def test_instances(app):
     assert listed.registrations[0].registration_completion == "COMPLETED"
     old = app.regs.get_registration_instance_progress(reg_id, 0, include_child_results=True)
     assert old.instance == 0 and old.activity_details.children[0].activity_completion == "COMPLETED"
-    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    future = datetime.now(UTC) + timedelta(hours=1)
     assert app.regs.get_registration_instances(reg_id, since=future).registrations == []
     with pytest.raises(ApiException) as err:
         app.regs.delete_registration_instance(reg_id, 1)  # the current one

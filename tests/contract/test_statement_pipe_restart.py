@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from tests.conftest import BACKENDS
 from tests.contract.server_process import ServerProcess, fresh_database
 from tests.contract.test_statement_pipes import make_lrs
 from tests.contract.xapi_statements import all_ids, post_statements, wait_for_ids
+from tests.databases import BACKENDS
 
 
 def _wait(predicate, timeout: float, what: str):

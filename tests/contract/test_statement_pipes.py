@@ -205,9 +205,9 @@ def test_a_batch_refused_with_409_is_sent_again_one_statement_at_a_time():
     PUT ?statementId=, where 204 is stored and 409 is already there; a 5xx is a failure to retry."""
     from coursehost.domain.lrs.forwarding import ForwardError, write_batch
     from coursehost.domain.lrs.pipes import Endpoint
-    from tests.contract.xapi_statements import statement
+    from tests.factories.xapi import numbered_statement
 
-    batch = [statement(1), statement(2), statement(3)]
+    batch = [numbered_statement(1), numbered_statement(2), numbered_statement(3)]
     with Receiver(path="/lrs/") as lrs, OutboundClient() as client:
         target = Endpoint(lrs.url, "u", "p")
         lrs.answer(409, 204, 409, 204)

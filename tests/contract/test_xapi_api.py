@@ -155,8 +155,9 @@ def test_scopes(live_server, app):
 def test_credential_authenticates_on_the_lrs_until_disabled_or_deleted(live_server, app):
     """Basic auth with the credential on /lrs/{appId}/: accepted while enabled; refused at once when
     disabled, re-enabled, given a new secret, or deleted (the principal cache is dropped on commit)."""
-    from coursehost.lrs_http.auth import authenticate
     import base64
+
+    from coursehost.lrs_http.auth import authenticate
 
     app_id, xapi = app
     cred_id = xapi.create_xapi_credential(_post(secret="first", level="READONLY")).result

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import time
-import uuid
 from urllib.parse import urljoin
 
 import httpx
 
+from tests.factories.xapi import numbered_statement
+
 HEADERS = {"X-Experience-API-Version": "1.0.3"}
-
-
-def statement(n: int) -> dict:
-    return {"id": str(uuid.uuid4()),
-            "actor": {"objectType": "Agent", "mbox": f"mailto:learner{n % 7}@example.com"},
-            "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
-            "object": {"objectType": "Activity", "id": f"http://example.com/activities/{n}"}}
 
 
 def post_statements(lrs_url: str, auth: tuple[str, str], count: int, batch: int = 50) -> list[str]:
     """POST COUNT new statements in batches; returns their ids in order."""
     ids = []
     for start in range(0, count, batch):
-        body = [statement(n) for n in range(start, min(count, start + batch))]
+        body = [numbered_statement(n) for n in range(start, min(count, start + batch))]
         r = httpx.post(lrs_url.rstrip("/") + "/statements", json=body, auth=auth, headers=HEADERS, timeout=30)
         assert r.status_code == 200, r.text
         assert r.json() == [s["id"] for s in body]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import rustici_software_cloud_v2 as cloud
+
 from tests.contract.courses import course_api, upload
 
 

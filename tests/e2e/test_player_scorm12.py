@@ -6,8 +6,6 @@ from __future__ import annotations
 import time
 
 import pytest
-import rustici_software_cloud_v2 as cloud
-from rustici_software_cloud_v2.rest import ApiException
 from sqlalchemy import select
 
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance

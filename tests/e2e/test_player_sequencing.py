@@ -14,7 +14,12 @@ import pytest
 
 from tests.builders.scorm import Item, scorm2004_zip
 from tests.e2e.support import (
-    create_registration, import_course, launch_history, launch_link, progress, set_registration_settings,
+    create_registration,
+    import_course,
+    launch_history,
+    launch_link,
+    progress,
+    set_registration_settings,
 )
 
 NS = "imsss"

@@ -7,7 +7,12 @@ import pytest
 
 from tests.builders.scorm import scorm12_zip
 from tests.e2e.support import (
-    create_registration, import_course, launch_history, launch_link, progress, set_registration_settings,
+    create_registration,
+    import_course,
+    launch_history,
+    launch_link,
+    progress,
+    set_registration_settings,
 )
 from tests.e2e.test_player_scorm12 import content_frame, wait_for
 

@@ -6,7 +6,12 @@ import pytest
 
 from coursehost.domain.applications import service as apps
 from coursehost.domain.applications.auth import (
-    KNOWN_SCOPES, Principal, authenticate_basic, authenticate_token, issue_token, parse_scopes,
+    KNOWN_SCOPES,
+    Principal,
+    authenticate_basic,
+    authenticate_token,
+    issue_token,
+    parse_scopes,
 )
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import Forbidden, InvalidInput

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 
 import pytest
@@ -39,10 +38,8 @@ def test_a_header_that_understates_the_size_cannot_smuggle_bytes(tmp_path):
         at = raw.find(sig)
         raw[at + offset:at + offset + 4] = (10).to_bytes(4, "little")
     path.write_bytes(bytes(raw))
-    with PackageReader(path) as reader:
-        with pytest.raises(PackageError):
-            with reader.open("big.txt") as fh:
-                fh.read()
+    with PackageReader(path) as reader, pytest.raises(PackageError), reader.open("big.txt") as fh:
+        fh.read()
 
 
 def test_resolve_forgives_case_encoding_and_queries(tmp_path):

@@ -33,17 +33,17 @@ def jobs_database_url(database_url, tmp_path_factory):
     """A database of this backend for the job tests alone: the live server's worker shares the
     session database and would take (and fail) these tests' job kinds."""
     from coursehost.db.migrate import upgrade
-    from tests.conftest import _create_pg_database, _drop_pg_database
+    from tests.databases import create_pg_database, drop_pg_database
 
     if database_url.startswith("sqlite"):
         url = f"sqlite:///{tmp_path_factory.mktemp('jobs') / 'jobs.db'}"
         upgrade(url)
         yield url
         return
-    url = _create_pg_database()
+    url = create_pg_database()
     upgrade(url)
     yield url
-    _drop_pg_database(url)
+    drop_pg_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +91,9 @@ def test_a_rolled_back_enqueue_never_runs(jobs_db):
     ran = []
     reg = JobRegistry()
     reg.register("test.noop", lambda s, p, c: ran.append(p))
-    with pytest.raises(RuntimeError):
-        with unit_of_work(jobs_db) as s:
-            enqueue(s, kind="test.noop", payload={"x": 1})
-            raise RuntimeError("the request failed after enqueueing")
+    with pytest.raises(RuntimeError), unit_of_work(jobs_db) as s:
+        enqueue(s, kind="test.noop", payload={"x": 1})
+        raise RuntimeError("the request failed after enqueueing")
     assert _worker(jobs_db, reg).run_once() is False
     assert ran == []
     with jobs_db() as s:
@@ -281,6 +280,7 @@ def test_a_job_whose_worker_was_killed_runs_again(jobs_db, jobs_database_url, tm
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        proc.stdout.close()
     w = _worker(jobs_db, jobs_support.registry(), lease_seconds=5)
     assert w.run_once() is False  # the dead worker's lease has not expired yet
     deadline = time.monotonic() + 10
@@ -312,6 +312,7 @@ def test_two_worker_processes_run_each_job_exactly_once(jobs_db, jobs_database_u
             p.send_signal(signal.SIGTERM)
             p.kill()
             p.wait(10)
+            p.stdout.close()
     lines = [line.split() for line in log.read_text().splitlines()]
     ids = sorted(int(n) for n, _pid, _attempt in lines)
     assert ids == list(range(n_jobs)), "a job ran twice or not at all"

@@ -11,10 +11,17 @@ import pytest
 
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.postbacks.config import (
-    PostbackConfig, normalize_auth_type, normalize_results_format, reveal_password,
+    PostbackConfig,
+    normalize_auth_type,
+    normalize_results_format,
+    reveal_password,
 )
 from coursehost.domain.postbacks.formats import (
-    build_request, legacy_xml, progress_options, render_data, sample_progress,
+    build_request,
+    legacy_xml,
+    progress_options,
+    render_data,
+    sample_progress,
 )
 
 NASTY = 'Q&A <b>"bold"</b> \'quoted\' ]]> \x01'

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coursehost.domain.errors import InvalidInput
 from coursehost.domain.courses.model import Activity
+from coursehost.domain.errors import InvalidInput
 from coursehost.domain.runtime.rollup import Leaf, leaf_ids, rollup_2004_default, rollup_scorm12
 from coursehost.domain.scorm.datamodel import session_seconds, validate_runtime
 from coursehost.domain.scorm.durations import (
@@ -151,7 +151,7 @@ def test_scorm2004_scale_raw_score_setting():
 
 # ---------------------------------------------------------------- rollup
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def tree(*ids, sequencing=None):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from coursehost.domain.runtime.launches import exit_launch, sco_start_data, star
 from coursehost.domain.settings_registry import set_settings
 
 KEY = "unit-test-instance-key-" + "k" * 24
-T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 

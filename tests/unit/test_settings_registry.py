@@ -14,9 +14,23 @@ from coursehost.db.models.settings import SettingValue
 from coursehost.db.models.tenancy import Application, Realm
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.settings_registry import (
-    CATALOG, DATA_TYPES, LEVELS, VARIANTS, SettingDefinition, SettingLevelError, SettingScope,
-    SettingValueError, UnknownSettingError, application_scope, delete_all_settings, delete_setting,
-    effective_value, get_definition, learning_standard_scope, normalize_value, read_settings,
+    CATALOG,
+    DATA_TYPES,
+    LEVELS,
+    VARIANTS,
+    SettingDefinition,
+    SettingLevelError,
+    SettingScope,
+    SettingValueError,
+    UnknownSettingError,
+    application_scope,
+    delete_all_settings,
+    delete_setting,
+    effective_value,
+    get_definition,
+    learning_standard_scope,
+    normalize_value,
+    read_settings,
     set_settings,
 )
 from coursehost.domain.standards import LEARNING_STANDARDS

@@ -53,8 +53,13 @@ class ApiBridge:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        # Our ends of the pipes too: an open one is a ResourceWarning, an error in the tests.
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe:
+                pipe.close()
 
-    def __enter__(self) -> "ApiBridge":
+    def __enter__(self) -> ApiBridge:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -17,7 +17,7 @@ from coursehost.domain.courses.model import Activity
 from coursehost.domain.courses.packages.parsers.scorm import parse_scorm
 from coursehost.domain.courses.packages.reader import PackageReader
 from coursehost.domain.runtime import sequenced
-from coursehost.domain.sequencing import ActivityTree, SequencingSession
+from coursehost.domain.sequencing import SequencingSession
 from coursehost.domain.sequencing.base import SequencingError
 from coursehost.domain.sequencing.tree import duration_seconds
 from tests.adl_suite import suite_dir
@@ -260,10 +260,7 @@ class Run:
                 target = self.by_title(title)
                 if target is None:
                     raise Unsupported(f"UIQ target {title!r}")
-                if name == "toc.visible":
-                    got = not look["menu"][target]["hidden"]
-                else:
-                    got = bool(look["choice"].get(target))
+                got = not look["menu"][target]["hidden"] if name == "toc.visible" else bool(look["choice"].get(target))
             elif name == "click.button":
                 # the LMS offers the learner a control to end the course (the player's Exit)
                 got = "exitAll" not in hidden and "exit" not in hidden

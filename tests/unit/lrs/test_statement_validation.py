@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -428,7 +428,7 @@ def test_iri_and_uuid_helpers() -> None:
 
 
 def test_parse_timestamp() -> None:
-    utc = timezone.utc
+    utc = UTC
     assert parse_timestamp("2023-05-04T12:00:00-05:00") == datetime(2023, 5, 4, 17, tzinfo=utc)
     assert parse_timestamp("2008-09-15T15:53:00.601Z").microsecond == 601000
     naive = parse_timestamp("2008-09-15T15:53:00")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import posixpath
-import xml.etree.ElementTree as ET
 import random
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 from typing import Any

@@ -1,7 +1,6 @@
 """ADL SCORM 2004 4th Ed. test packages, parsed by the real manifest parser, sequenced."""
 
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
-
 from tests.unit.sequencing.helpers import adl_course
 
 

@@ -297,7 +297,8 @@ def test_fast_lookahead_agrees_with_navigating(seed):
         look = lookahead(s._e)
 
         def would(req: str, target: str | None = None) -> bool:
-            probe = SequencingSession(tree, state=copy.deepcopy(state), rng=random.Random(0))
+            # called in this iteration only, so the loop's current state is the one meant
+            probe = SequencingSession(tree, state=copy.deepcopy(state), rng=random.Random(0))  # noqa: B023
             r = probe.navigate(req, target)
             return r.valid and r.exception is None and (r.delivered is not None or r.ended)
 

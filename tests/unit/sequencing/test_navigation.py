@@ -6,7 +6,6 @@ import random
 import pytest
 
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
-
 from tests.unit.sequencing.helpers import agg, rule, sco, session, walk
 
 FLOW_ONLY = {"controlMode": {"choice": False, "flow": True}}

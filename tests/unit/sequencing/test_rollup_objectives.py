@@ -5,7 +5,6 @@ import copy
 import pytest
 
 from coursehost.domain.sequencing import ActivityTree, SequencingSession
-
 from tests.unit.sequencing.helpers import agg, rule, sco, session, walk
 
 FLOW = {"controlMode": {"flow": True}}
@@ -32,7 +31,7 @@ def run(module_seq, results):
 
 
 P, F = {"success_status": "passed"}, {"success_status": "failed"}
-C, I = {"completion_status": "completed"}, {"completion_status": "incomplete"}
+C, I = {"completion_status": "completed"}, {"completion_status": "incomplete"}  # noqa: E741 (I: incomplete)
 
 
 def test_default_rollup_all_satisfied_and_any_not_satisfied():

@@ -1,0 +1,145 @@
+"""Real servers for tests: the service in a thread on a free port (with its applications), and a
+small HTTP file server (for import by URL)."""
+
+from __future__ import annotations
+
+import http.server
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import rustici_software_cloud_v2 as cloud
+import uvicorn
+
+from coursehost.app import create_app
+from coursehost.db.models.tenancy import Realm
+from coursehost.db.session import unit_of_work
+from coursehost.domain.applications import service as apps
+from coursehost.settings import Settings
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class AppCreds:
+    app_id: str
+    secret: str
+
+
+@dataclass
+class LiveServer:
+    base_url: str
+    api_url: str
+    services: object
+    default_app: AppCreds
+    management_app: AppCreds
+    other_management_app: AppCreds  # the management app of a second realm (isolation tests)
+
+    def client(self, creds: AppCreds | None = None, *, token: str | None = None) -> cloud.ApiClient:
+        """The official client pointed at this server; only its host is changed."""
+        config = cloud.Configuration()
+        config.host = self.api_url
+        if token:
+            config.access_token = token
+        else:
+            creds = creds or self.default_app
+            config.username, config.password = creds.app_id, creds.secret
+        return cloud.ApiClient(config)
+
+
+def start_server(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+    """uvicorn in a thread on 127.0.0.1:PORT; returns (server, thread) once it accepts requests."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return server, thread
+
+
+def _applications(svc) -> tuple[AppCreds, AppCreds, AppCreds]:
+    """The default and management applications of the first realm, and a second realm's management app."""
+    with unit_of_work(svc.session_factory) as session:
+        realm = apps.ensure_realm(session)
+        default, default_secret = apps.create_application(
+            session, box=svc.box, realm_id=realm.id, name="Default application"
+        )
+        mgmt, mgmt_secret = apps.create_application(
+            session, box=svc.box, realm_id=realm.id, name="Management", management=True
+        )
+        other = Realm(name="Other realm")
+        session.add(other)
+        session.flush()
+        other_mgmt, other_secret = apps.create_application(
+            session, box=svc.box, realm_id=other.id, name="Other management", management=True
+        )
+        return (AppCreds(default.app_id, default_secret), AppCreds(mgmt.app_id, mgmt_secret),
+                AppCreds(other_mgmt.app_id, other_secret))
+
+
+@contextmanager
+def running_live_server(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
+    """The real service on a free port over DATABASE_URL, with a second realm beside it."""
+    port = free_port()
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, storage_url=f"file://{data_dir / 'content'}",
+        port=port, secret_key=secrets.token_urlsafe(48), run_worker=True, worker_poll_seconds=0.2,
+        page_size=10,
+    )
+    app = create_app(settings)
+    svc = app.state.services
+    creds = _applications(svc)
+    server, thread = start_server(app, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        yield LiveServer(base, base + "/api/v2", svc, *creds)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def file_servers() -> Iterator[Callable[[dict[str, bytes]], str]]:
+    """serve({path: bytes}) starts a real HTTP server on 127.0.0.1 and returns its base URL; all stop on exit."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(files: dict[str, bytes]) -> str:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                body = files.get(self.path.split("?")[0])
+                if body is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    try:
+        yield serve
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
