@@ -97,7 +97,7 @@ def free_port() -> int:
 
 def payload(seq: int) -> dict:
     interactions = [{
-        "id": f"question-{n:02d}", "type": "choice", "time": "10:%02d:00" % (n % 60), "weighting": "1",
+        "id": f"question-{n:02d}", "type": "choice", "time": f"10:{n % 60:02d}:00", "weighting": "1",
         "student_response": "b", "result": "correct" if n % 3 else "wrong", "latency": "00:00:12",
         "objectives": [{"id": f"objective-{n % 5}"}], "correct_responses": [{"pattern": "b"}],
     } for n in range(50)]
@@ -106,7 +106,7 @@ def payload(seq: int) -> dict:
         "runtime": {
             "core": {"lesson_status": "incomplete", "lesson_location": f"page-{seq}", "exit": "suspend",
                      "score": {"raw": str(seq % 100), "min": "0", "max": "100"},
-                     "session_time": "00:%02d:%02d" % (seq // 60 % 60, seq % 60)},
+                     "session_time": f"00:{seq // 60 % 60:02d}:{seq % 60:02d}"},
             "suspend_data": ("x" * 2048), "interactions": interactions,
         },
         "log": [{"t": time.time(), "call": "LMSSetValue", "args": ["cmi.core.lesson_location", f"page-{seq}"],

@@ -129,7 +129,7 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         worker = subprocess.Popen([str(BIN / "coursehost"), "worker"], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=open(work / "worker.log", "w"))
+                                  stderr=open(work / "worker.log", "w"))  # noqa: SIM115 - open while the worker runs
         time.sleep(3)
         idle = vm(worker.pid, "VmRSS")
         # The disk is shared: file creation here swings 20x from minute to minute. Each import is

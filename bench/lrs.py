@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -48,11 +48,15 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursehost.db.models.lrs import XapiStatement, XapiStatementTerm  # noqa: E402
+from coursehost.db.models.lrs import XapiStatement  # noqa: E402
 from coursehost.db.models.tenancy import Application  # noqa: E402
 from coursehost.db.session import make_engine, normalize_url  # noqa: E402
 from coursehost.domain.lrs.statements import (  # noqa: E402
-    Writer, insert_rows, now_ms, prepare_statement, statement_rows,
+    Writer,
+    insert_rows,
+    now_ms,
+    prepare_statement,
+    statement_rows,
 )
 from coursehost.lrs_http.auth import authority_for  # noqa: E402
 
@@ -109,7 +113,7 @@ class Corpus:
         }
 
     def statements(self, count: int, moment: datetime | None = None) -> list[dict]:
-        moment = moment or datetime.now(timezone.utc)
+        moment = moment or datetime.now(UTC)
         return [self.statement(moment - timedelta(seconds=self.rng.randrange(600))) for _ in range(count)]
 
 
@@ -305,7 +309,7 @@ def main() -> None:
         query = run_queries(lrs, auth, corpus, start, end, args.queries)
         med = {k: statistics.median(v) for k, v in rounds.items()}
         result = {
-            "backend": backend, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "backend": backend, "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "args": vars(args), "fill_statements_per_s": fill_rate, "stored_at_query": stored,
             "rounds": rounds, "single_per_s": med["single"], "batch_per_s": med["batch"], "raw_per_s": med["raw"],
             "ratio_batch_raw": med["batch"] / med["raw"], "ratio_single_raw": med["single"] / med["raw"],

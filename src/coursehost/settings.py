@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         60.0, description="connect and read timeout when fetching a package from a URL"
     )
 
-    def resolved(self) -> "Settings":
+    def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
         data_dir = self.data_dir.expanduser().resolve()
         data_dir.mkdir(parents=True, exist_ok=True)

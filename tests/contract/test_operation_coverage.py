@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from fastapi.routing import APIRoute
 
 from coursehost.api.v2 import PREFIX, build_router

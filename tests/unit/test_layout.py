@@ -18,8 +18,6 @@ SRC = Path(coursehost.__file__).resolve().parent
 LAZY_IMPORTS_ALLOWED = {
     ("coursehost.storage", "coursehost.storage.s3"): "S3BlobStore on first use: boto3 is heavy and only s3:// needs it",
     ("coursehost.storage.factory", "coursehost.storage.s3"): "boto3 is loaded only when the storage URL is s3://",
-    ("coursehost.cli.main", "uvicorn"): "the CLI's other commands start without the web server",
-    ("coursehost.cli.main", "coursehost.app"): "the CLI's other commands start without loading the whole web stack",
 }
 
 

@@ -7,7 +7,11 @@ import httpx
 import pytest
 
 from coursehost.outbound import (
-    OutboundClient, OutboundError, OutboundTimeout, ResponseTooLarge, Timeouts,
+    OutboundClient,
+    OutboundError,
+    OutboundTimeout,
+    ResponseTooLarge,
+    Timeouts,
 )
 
 
@@ -67,9 +71,8 @@ def test_too_many_redirects():
 
 def test_a_declared_length_over_the_cap_is_refused_before_reading():
     client, _ = _client(lambda r: httpx.Response(200, content=b"x" * 11), max_bytes=10)
-    with client.stream("GET", "http://big.example/") as response:
-        with pytest.raises(ResponseTooLarge):
-            response.iter_bytes(4)
+    with client.stream("GET", "http://big.example/") as response, pytest.raises(ResponseTooLarge):
+        response.iter_bytes(4)
 
 
 def test_a_streamed_body_over_the_cap_stops_before_the_chunk_that_passes_it():

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from coursehost.domain.reporting.models import (
-    ActivityResult, Comment, CourseReference, LaunchHistory, Learner, Objective, Score,
+    ActivityResult,
+    Comment,
+    CourseReference,
+    LaunchHistory,
+    Learner,
+    Objective,
+    Score,
 )
 from coursehost.domain.reporting.wire import to_wire
 
@@ -26,7 +32,7 @@ def test_kept_fields_are_written_as_null():
 
 
 def test_lists_datetimes_and_wire_dicts():
-    when = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
     history = to_wire([LaunchHistory(id="x", launch_history_id="x", instance=0, score=Score(),
                                      completion_status="UNKNOWN", success_status="UNKNOWN",
                                      total_seconds_tracked=0.0, launch_time=when)])

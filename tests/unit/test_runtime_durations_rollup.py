@@ -11,7 +11,11 @@ from coursehost.domain.errors import InvalidInput
 from coursehost.domain.runtime.rollup import Leaf, leaf_ids, rollup_2004_default, rollup_scorm12
 from coursehost.domain.scorm.datamodel import session_seconds, validate_runtime
 from coursehost.domain.scorm.durations import (
-    format_iso, format_scorm12, parse_duration, parse_iso, parse_scorm12,
+    format_iso,
+    format_scorm12,
+    parse_duration,
+    parse_iso,
+    parse_scorm12,
 )
 from coursehost.domain.scorm.status import Result, scorm12_result, scorm2004_result
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
-
 
 READ_ONLY = "coursehost_read_only"
 _HOLDS_WRITER = "coursehost_holds_writer_lock"

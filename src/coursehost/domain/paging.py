@@ -37,7 +37,7 @@ class ListQuery:
     order_by: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # list-specific filters (tags, courseId, ...)
 
-    def validated(self, spec: ListSpec) -> "ListQuery":
+    def validated(self, spec: ListSpec) -> ListQuery:
         """Check every enum against SPEC and fill the defaults; unknown values are a 400."""
         _one_of("orderBy", self.order_by, spec.order_by)
         _one_of("datetimeFilter", self.datetime_filter, spec.datetime_fields)

@@ -26,7 +26,7 @@ from coursehost.jobs.registry import JobRegistry, PermanentJobError, RetryJob
 
 log = logging.getLogger(__name__)
 
-_wake_events: "weakref.WeakSet[Worker]" = weakref.WeakSet()
+_wake_events: weakref.WeakSet[Worker] = weakref.WeakSet()
 
 
 @event.listens_for(Session, "after_commit")

@@ -19,6 +19,7 @@ from coursehost import web
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.versions import V2, negotiate
+
 # The resource modules register their handlers in HANDLERS when they are imported.
 from coursehost.lrs_http import about, agents, documents, statements  # noqa: F401
 from coursehost.lrs_http.auth import SignedRequest, authenticate

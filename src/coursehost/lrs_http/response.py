@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from coursehost.domain.errors import DomainError
 from coursehost.web import http_status
@@ -18,12 +19,12 @@ class XapiResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> "XapiResponse":
+    def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> XapiResponse:
         data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return cls(status, data, "application/json", dict(headers or {}))
 
     @classmethod
-    def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> "XapiResponse":
+    def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> XapiResponse:
         return cls(status, b"", None, dict(headers or {}))
 
 

@@ -4,17 +4,17 @@ or many (JSON or multipart/mixed with attachments), GET by id, by voided id, or 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 from coursehost.db.session import unit_of_work
 from coursehost.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.domain.lrs import statement_query as sq
 from coursehost.domain.lrs.attachments import all_attachments, load_attachments
+from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
-from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.lrs_http.response import XapiResponse, error_result, resource
 
 SINGLE_EXTRAS = {"format", "attachments"}
@@ -86,7 +86,7 @@ def get_statements(request, services) -> XapiResponse:
 
 
 def _consistency() -> dict[str, str]:
-    return {"X-Experience-API-Consistent-Through": format_timestamp(datetime.now(timezone.utc))}
+    return {"X-Experience-API-Consistent-Through": format_timestamp(datetime.now(UTC))}
 
 
 def _get_statements(request, services) -> XapiResponse:
@@ -113,7 +113,7 @@ def _get_statements(request, services) -> XapiResponse:
         result = {"statements": sq.present(statements, query, languages=languages, definitions=definitions),
                   "more": f"/lrs/{principal.app_id}/statements?more={sq.encode_more(query, more)}" if more else ""}
         files = _files(session, services.store, principal.app_pk, statements) if query.attachments else None
-    last = max(stored) if stored else datetime.now(timezone.utc)
+    last = max(stored) if stored else datetime.now(UTC)
     return _answer(result, files, last)
 
 
@@ -152,7 +152,7 @@ def _files(session, store, app_pk: int, statements: list[dict]) -> dict[str, tup
 def _answer(payload: object, files: dict | None, last: datetime) -> XapiResponse:
     """JSON, or multipart/mixed when attachments=true (Communication §2.1.3), with
     X-Experience-API-Consistent-Through and Last-Modified."""
-    headers = {**_consistency(), "Last-Modified": format_datetime(last.astimezone(timezone.utc), usegmt=True)}
+    headers = {**_consistency(), "Last-Modified": format_datetime(last.astimezone(UTC), usegmt=True)}
     if files is None:
         return XapiResponse.json(payload, 200, headers)
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -6,7 +6,12 @@ storage/: the domain imports it, it imports nothing of coursehost."""
 from __future__ import annotations
 
 from coursehost.outbound.client import (
-    OutboundClient, OutboundError, OutboundResponse, OutboundTimeout, ResponseTooLarge, Timeouts,
+    OutboundClient,
+    OutboundError,
+    OutboundResponse,
+    OutboundTimeout,
+    ResponseTooLarge,
+    Timeouts,
 )
 
 __all__ = [

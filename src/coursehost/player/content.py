@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from starlette.responses import Response, StreamingResponse
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -17,7 +18,11 @@ from starlette.staticfiles import StaticFiles
 
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.registrations.launch_tokens import (
-    TokenExpired, TokenInvalid, make_runtime_token, read_launch_token, read_runtime_token,
+    TokenExpired,
+    TokenInvalid,
+    make_runtime_token,
+    read_launch_token,
+    read_runtime_token,
 )
 from coursehost.domain.runtime import navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit

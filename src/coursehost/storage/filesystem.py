@@ -6,8 +6,8 @@ import ctypes
 import os
 import secrets
 import threading
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 

@@ -12,7 +12,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from coursehost.storage.base import (
-    CHUNK_SIZE, MAX_KEY_BYTES, BlobNotFound, validate_key, validate_prefix,
+    CHUNK_SIZE,
+    MAX_KEY_BYTES,
+    BlobNotFound,
+    validate_key,
+    validate_prefix,
 )
 
 MISSING_CODES = {"404", "NoSuchKey", "NotFound"}

@@ -3,8 +3,8 @@ of work per request, and the HTTP status of each domain error. No routes live he
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request

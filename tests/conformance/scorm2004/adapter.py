@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from coursehost.domain.runtime import launches, sequenced
-from coursehost.domain.standards import RuntimeFamily
 from coursehost.domain.sequencing import SequencingSession
 from coursehost.domain.sequencing.tree import duration_seconds
+from coursehost.domain.standards import RuntimeFamily
 
 LEARNER_ID = "learner-1"
 LEARNER_NAME = "Learner, Test"

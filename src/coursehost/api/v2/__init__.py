@@ -5,8 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from coursehost.api.v2 import (
-    about, application_configuration, application_management, authentication, course, course_assets,
-    launch, learner, pending, ping, postback, registration, xapi,
+    about,
+    application_configuration,
+    application_management,
+    authentication,
+    course,
+    course_assets,
+    launch,
+    learner,
+    pending,
+    ping,
+    postback,
+    registration,
+    xapi,
 )
 from coursehost.api.v2.operations import add_operations
 

@@ -12,7 +12,12 @@ from coursehost.api.v2.schemas.applications import SettingsPost
 from coursehost.api.v2.schemas.settings import SettingListSchema
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.settings_registry import (
-    SettingScope, application_scope, delete_setting, learning_standard_scope, read_settings, set_settings,
+    SettingScope,
+    application_scope,
+    delete_setting,
+    learning_standard_scope,
+    read_settings,
+    set_settings,
 )
 from coursehost.domain.standards import LEARNING_STANDARDS
 from coursehost.web import unit

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Request, Response
 
@@ -11,9 +11,16 @@ from coursehost.api.v2.errors import ApiError
 from coursehost.api.v2.operations import operation
 from coursehost.api.v2.paging import parse_bool, parse_list_request, run_list
 from coursehost.api.v2.schemas.applications import (
-    ApplicationInfoListSchema, ApplicationInfoSchema, ApplicationListSchema, ApplicationRequest,
-    ApplicationSchema, CredentialListSchema, CredentialRequest, CredentialSchema,
-    TokenRequest, UpdateApplication,
+    ApplicationInfoListSchema,
+    ApplicationInfoSchema,
+    ApplicationListSchema,
+    ApplicationRequest,
+    ApplicationSchema,
+    CredentialListSchema,
+    CredentialRequest,
+    CredentialSchema,
+    TokenRequest,
+    UpdateApplication,
 )
 from coursehost.api.v2.schemas.common import StringResultSchema
 from coursehost.domain.applications import service as apps
@@ -141,8 +148,8 @@ def delete_credential(
 def create_token(request: Request, body: TokenRequest, principal: Principal = Auth) -> StringResultSchema:
     """A bearer token with the given scopes that expires at `expiry`."""
     scopes = parse_scopes(body.permissions.scopes)
-    expiry = body.expiry if body.expiry.tzinfo else body.expiry.replace(tzinfo=timezone.utc)
-    expires_in = int((expiry - datetime.now(timezone.utc)).total_seconds())
+    expiry = body.expiry if body.expiry.tzinfo else body.expiry.replace(tzinfo=UTC)
+    expires_in = int((expiry - datetime.now(UTC)).total_seconds())
     if expires_in <= 0:
         raise ApiError(400, "expiry must be in the future")
     subject = principal

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from enum import Enum
+from enum import StrEnum
 
 from fastapi import Depends, Request
 
@@ -20,7 +20,7 @@ from coursehost.web import services
 MAX_PATH_ID = 255
 
 
-class AppKind(str, Enum):
+class AppKind(StrEnum):
     """Which applications may call an operation."""
 
     NORMAL = "normal"  # the application's own data: courses, registrations, ...

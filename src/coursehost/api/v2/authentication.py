@@ -9,7 +9,10 @@ from coursehost.api.v2.errors import ApiError
 from coursehost.api.v2.operations import operation
 from coursehost.api.v2.schemas.applications import ApplicationToken
 from coursehost.domain.applications.auth import (
-    DEFAULT_TOKEN_SECONDS, Principal, issue_token, parse_scopes,
+    DEFAULT_TOKEN_SECONDS,
+    Principal,
+    issue_token,
+    parse_scopes,
 )
 from coursehost.web import services
 

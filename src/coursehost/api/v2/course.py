@@ -15,8 +15,16 @@ from coursehost.api.v2.operations import operation
 from coursehost.api.v2.paging import parse_bool, parse_datetime, parse_list_request, run_list, statement_result
 from coursehost.api.v2.schemas.common import StringResultSchema, TagListSchema
 from coursehost.api.v2.schemas.courses import (
-    BatchTagsBody, CourseListNonPagedSchema, CourseListSchema, CourseSchema, ImportFetchRequest,
-    ImportJobResultSchema, ImportResultSchema, MediaFileMetadata, TagsBody, TitleBody,
+    BatchTagsBody,
+    CourseListNonPagedSchema,
+    CourseListSchema,
+    CourseSchema,
+    ImportFetchRequest,
+    ImportJobResultSchema,
+    ImportResultSchema,
+    MediaFileMetadata,
+    TagsBody,
+    TitleBody,
 )
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal

@@ -13,7 +13,6 @@ from coursehost.domain.registrations import core, launch_links
 from coursehost.web import services, unit
 
 
-
 class LaunchLinkSchema(Wire):
     launch_link: str
 

@@ -17,7 +17,6 @@ from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import unit
 
 
-
 def _learner_id(learner_id: str) -> str:
     return core.check_registration_id(learner_id, "learnerId")
 

@@ -5,11 +5,12 @@ method, path, scope and application kind come from the table, so an operation id
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from fastapi import APIRouter
 

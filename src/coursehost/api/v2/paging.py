@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Request, Response
 from sqlalchemy import Select
@@ -50,7 +50,7 @@ def parse_datetime(name: str, raw: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise ApiError(400, f"Invalid value for {name}: [{raw}]; expected an ISO 8601 timestamp") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import Response
 
@@ -15,5 +15,5 @@ from coursehost.domain.values import iso
 async def ping() -> Response:
     """Checks the API is reachable with these credentials (PingSchema: apiMessage, currentTime)."""
     # Serialized here, not by the route: ping measures the per-request cost (bench/ping.py).
-    body = PingSchema(api_message="pong", current_time=iso(datetime.now(timezone.utc)))
+    body = PingSchema(api_message="pong", current_time=iso(datetime.now(UTC)))
     return Response(body.model_dump_json(by_alias=True), media_type="application/json")

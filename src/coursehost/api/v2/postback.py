@@ -8,7 +8,11 @@ from coursehost.api.v2.errors import ApiError
 from coursehost.api.v2.operations import operation
 from coursehost.api.v2.schemas.registrations import PostBackSchema
 from coursehost.domain.postbacks.config import (
-    AUTH_TYPES, RESULTS_FORMATS, PostbackConfig, normalize_auth_type, normalize_results_format,
+    AUTH_TYPES,
+    RESULTS_FORMATS,
+    PostbackConfig,
+    normalize_auth_type,
+    normalize_results_format,
 )
 from coursehost.domain.postbacks.delivery import check_url, test_postback
 

@@ -14,20 +14,22 @@ from coursehost.api.v2.schemas.applications import SettingsPost
 from coursehost.api.v2.schemas.common import TagListSchema
 from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
 from coursehost.api.v2.schemas.registrations import (
-    CreateRegistrationIn, LaunchHistoryListSchema, RegistrationListSchema, RegistrationSchema,
+    CreateRegistrationIn,
+    LaunchHistoryListSchema,
+    RegistrationListSchema,
+    RegistrationSchema,
 )
 from coursehost.api.v2.schemas.settings import SettingListSchema
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import reports
-from coursehost.domain.registrations import core, lifecycle, listing
 from coursehost.domain.postbacks.config import AUTH_TYPES, RESULTS_FORMATS
+from coursehost.domain.registrations import core, lifecycle, listing
 from coursehost.domain.reporting.progress import registration_progress
 from coursehost.domain.runtime.launches import launch_history
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import services, unit
-
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:

@@ -9,13 +9,16 @@ from coursehost.api.v2.operations import operation
 from coursehost.api.v2.paging import parse_list_request, run_list
 from coursehost.api.v2.schemas.common import StringResultSchema
 from coursehost.api.v2.schemas.xapi import (
-    XapiCredentialIn, XapiCredentialSchema, XapiCredentialsListSchema, XapiStatementPipeIn,
-    XapiStatementPipeListSchema, XapiStatementPipeSchema,
+    XapiCredentialIn,
+    XapiCredentialSchema,
+    XapiCredentialsListSchema,
+    XapiStatementPipeIn,
+    XapiStatementPipeListSchema,
+    XapiStatementPipeSchema,
 )
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import credentials, pipes
 from coursehost.web import services, unit
-
 
 
 @operation("CreateXapiCredential", response_model=StringResultSchema)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from coursehost.db.base import Base
 from coursehost.db import models  # noqa: F401  (registers every table)
+from coursehost.db.base import Base
 from coursehost.db.session import make_engine
 
 config = context.config

@@ -29,7 +29,7 @@ class Course(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    versions: Mapped[list["CourseVersion"]] = relationship(
+    versions: Mapped[list[CourseVersion]] = relationship(
         back_populates="course", cascade="all, delete-orphan", passive_deletes=True,
         order_by="CourseVersion.version",
     )

@@ -55,7 +55,7 @@ class Registration(_Summary, Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    instances: Mapped[list["RegistrationInstance"]] = relationship(
+    instances: Mapped[list[RegistrationInstance]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", passive_deletes=True,
         order_by="RegistrationInstance.instance",
     )

@@ -31,7 +31,7 @@ class Application(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    credentials: Mapped[list["Credential"]] = relationship(
+    credentials: Mapped[list[Credential]] = relationship(
         back_populates="application", cascade="all, delete-orphan", passive_deletes=True
     )
 

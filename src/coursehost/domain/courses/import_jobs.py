@@ -18,10 +18,10 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import select

@@ -69,9 +69,9 @@ class Activity:
     data: dict[str, Any] = field(default_factory=dict)
     sequencing: dict[str, Any] | None = None
     presentation: dict[str, Any] | None = None
-    children: list["Activity"] = field(default_factory=list)
+    children: list[Activity] = field(default_factory=list)
 
-    def leaves(self) -> list["Activity"]:
+    def leaves(self) -> list[Activity]:
         """Launchable activities in tree order."""
         if not self.children:
             return [self] if self.href else []
@@ -84,7 +84,7 @@ class Activity:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> "Activity":
+    def from_dict(cls, raw: dict[str, Any]) -> Activity:
         raw = dict(raw)
         raw["children"] = [cls.from_dict(c) for c in raw.get("children", [])]
         return cls(**raw)

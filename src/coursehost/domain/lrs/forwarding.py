@@ -23,9 +23,9 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from sqlalchemy import delete, select, update

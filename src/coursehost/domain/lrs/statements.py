@@ -8,7 +8,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -39,13 +39,13 @@ class Writer:
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and Z (xAPI 1.0.3 Data §4.5: ms precision)."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def now_ms(now: datetime | None = None) -> datetime:
     """The current time truncated to milliseconds (stored is kept at ms precision)."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 

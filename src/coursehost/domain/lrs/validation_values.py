@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import NoReturn
 
 from coursehost.domain.errors import InvalidInput
@@ -106,7 +106,7 @@ def parse_timestamp(value: object, path: str = "timestamp") -> datetime:
     year, month, day, hour, minute, second, frac, zulu, sign, oh, om = m.groups()
     micro = int((frac or "0")[:6].ljust(6, "0"))
     if zulu or sign is None:
-        tz = timezone.utc
+        tz = UTC
     else:
         hours, minutes = int(oh), int(om or 0)
         # xAPI 1.0.3 §4.5 / RFC 3339 §4.3: "-00:00" means "offset unknown" and MUST be rejected.

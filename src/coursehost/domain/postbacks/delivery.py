@@ -9,7 +9,7 @@ never carry the password, the Authorization header or the URL's user info / quer
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session, sessionmaker

@@ -11,8 +11,15 @@ from sqlalchemy.orm import Session
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
 from coursehost.domain.registrations import core
 from coursehost.domain.reporting.models import (
-    ActivityResult, CompletionAmount, CourseReference, GlobalObjective, Learner, RegistrationProgress, Score,
-    SharedDataEntry, StaticProperties,
+    ActivityResult,
+    CompletionAmount,
+    CourseReference,
+    GlobalObjective,
+    Learner,
+    RegistrationProgress,
+    Score,
+    SharedDataEntry,
+    StaticProperties,
 )
 from coursehost.domain.reporting.runtime_detail import activity_objectives, is_suspended, runtime_detail
 from coursehost.domain.scorm.durations import format_iso

@@ -9,11 +9,17 @@ client's models allow, so a value content invented is reported as UNKNOWN / Othe
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from coursehost.domain.reporting.models import (
-    Comment, LearnerPreference, Objective, RuntimeDetail, RuntimeInteraction, RuntimeObjective, Score,
+    Comment,
+    LearnerPreference,
+    Objective,
+    RuntimeDetail,
+    RuntimeInteraction,
+    RuntimeObjective,
+    Score,
 )
 
 # SCORM 1.2 RTE 3.4.2.5 cmi.interactions.n.type / SCORM 2004 RTE 4.2.9.1 -> RuntimeInteractionSchema.type
@@ -67,7 +73,7 @@ def _utc(timestamp: str | None) -> str | None:
         return None
     if value.tzinfo is None:
         return None
-    return value.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def interaction(item: dict, scorm12: bool) -> RuntimeInteraction:
@@ -134,7 +140,7 @@ def _percent(score: dict, scorm12: bool) -> float | None:
 def activity_objectives(runtime: dict, scorm12: bool, primary_id: str | None = None) -> list[Objective]:
     """The activity's objectives as ObjectiveSchema (the first one is primary when the package names none)."""
     out = []
-    for index, item in enumerate(_list(runtime.get("objectives"))):
+    for item in _list(runtime.get("objectives")):
         score = _dict(item.get("score"))
         completion, success = _objective_statuses(item, scorm12)
         if completion not in ("COMPLETED", "INCOMPLETE"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import field, fields, is_dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from coursehost.domain.values import iso
@@ -36,7 +36,7 @@ def to_wire(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def _wire_fields(cls: type) -> tuple[tuple[str, str, bool], ...]:
     return tuple((f.name, _camel(f.name), bool(f.metadata.get(_KEEP_NULL))) for f in fields(cls))
 

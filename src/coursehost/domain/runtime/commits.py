@@ -15,8 +15,15 @@ from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.runtime import rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.launches import (
-    NO_CREDIT_OPTION, LaunchContext, find_state, launchable, load_context, new_state, set_attempt_start,
-    settings_for, suspend_data_limit,
+    NO_CREDIT_OPTION,
+    LaunchContext,
+    find_state,
+    launchable,
+    load_context,
+    new_state,
+    set_attempt_start,
+    settings_for,
+    suspend_data_limit,
 )
 from coursehost.domain.scorm.datamodel import exit_value, get, session_seconds, validate_runtime
 from coursehost.domain.scorm.status import COMPLETED, PASSED, Result, result_for

@@ -320,9 +320,9 @@ def launch_history(session: Session, *, registration: Registration, instance: in
         stmt = stmt.where(RegistrationInstance.instance == core.get_instance(
             session, registration=registration, instance=instance).instance)
     out = []
-    for launch, number in session.execute(stmt.order_by(Launch.launch_time, Launch.pk)):
+    for launch, instance_number in session.execute(stmt.order_by(Launch.launch_time, Launch.pk)):
         entry = LaunchHistory(
-            id=launch.launch_id, launch_history_id=launch.launch_id, instance=number,
+            id=launch.launch_id, launch_history_id=launch.launch_id, instance=instance_number,
             score=Score(launch.score_scaled),
             completion_status=launch.completion if launch.completion in COMPLETIONS else UNKNOWN,
             success_status=launch.success if launch.success in SUCCESSES else UNKNOWN,

@@ -9,7 +9,7 @@ the author's rollup rules, replaces it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from coursehost.domain.scorm.datamodel import number
@@ -146,7 +146,7 @@ def _weight(node: dict) -> float:
 
 # ---------------------------------------------------------------- multi-SCO SCORM 1.2 / AICC
 
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 SETTING_IDS = (
     "PlayerStatusRollupModeValue", "PlayerStatusRollupModeThresholdScore", "PlayerScoreRollupModeValue",
     "PlayerScoreRollupModeNumberOfScoringObjects", "PlayerApplyRollupStatusToSuccess",

@@ -68,7 +68,7 @@ def build_tree(root: Activity, extra: dict | None) -> ActivityTree:
 
 
 #: Trees whose course says sharedDataGlobalToSystem (false: adl.data lives for one attempt on the course).
-_SHARED_GLOBAL: "weakref.WeakKeyDictionary[ActivityTree, bool]" = weakref.WeakKeyDictionary()
+_SHARED_GLOBAL: weakref.WeakKeyDictionary[ActivityTree, bool] = weakref.WeakKeyDictionary()
 
 
 def root_attempts(ses: SequencingSession) -> int:

@@ -219,7 +219,7 @@ class _Static:
         return walk == list(self.ids) and all(tree.nodes[a].order == i for i, a in enumerate(self.ids))
 
 
-_STATIC: "weakref.WeakKeyDictionary[ActivityTree, _Static]" = weakref.WeakKeyDictionary()
+_STATIC: weakref.WeakKeyDictionary[ActivityTree, _Static] = weakref.WeakKeyDictionary()
 
 
 def _static(tree: ActivityTree) -> _Static:
@@ -576,9 +576,7 @@ def _elsewhere(e: ProcessMixin, s: _Static, paths: _Paths, consider: dict[tuple[
         ok = i == k or i == con or k < i < end[k]
     if ok:
         p = par[i]
-        if order[i] > order[c] and csf[p] != (csf[par[ci]] if par[ci] >= 0 else 0):
-            ok = False
-        elif cpa[p] != cpa[ci]:
+        if order[i] > order[c] and csf[p] != (csf[par[ci]] if par[ci] >= 0 else 0) or cpa[p] != cpa[ci]:
             ok = False
     return ok
 

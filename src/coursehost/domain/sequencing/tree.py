@@ -271,7 +271,7 @@ class ActivityTree:
                         self.global_ids.append(m.target)
 
     @classmethod
-    def from_course(cls, root: Activity, *, objectives_global_to_system: bool = True) -> "ActivityTree":
+    def from_course(cls, root: Activity, *, objectives_global_to_system: bool = True) -> ActivityTree:
         """The tree for ROOT (the organization), definitions with spec defaults applied."""
         nodes: dict[str, Node] = {}
         ids: list[str] = []

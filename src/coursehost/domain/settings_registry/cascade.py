@@ -7,8 +7,8 @@ and falls back to the catalog default; every value a chain can see comes back in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +18,11 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.settings import SettingValue
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.settings_registry.catalog import (
-    CATALOG, LEVELS, SettingDefinition, get_definition, normalize_value,
+    CATALOG,
+    LEVELS,
+    SettingDefinition,
+    get_definition,
+    normalize_value,
 )
 
 # The dialects' INSERT ... ON CONFLICT constructs, by dialect name.

@@ -3,13 +3,11 @@ the small response models several API classes share."""
 
 from __future__ import annotations
 
-from typing import Union
-
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 # A JSON number as the domain gave it: an int stays an int on the wire (0, not 0.0).
-Number = Union[int, float]
+Number = int | float
 
 
 class Wire(BaseModel):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from typing import Any
-
 from pydantic import ConfigDict, Field
 
 from coursehost.api.v2.schemas.applications import SettingsPost

@@ -1,13 +1,13 @@
 """foundation: tenancy, settings, jobs
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 18:21:58.907748
 """
-from alembic import op
 import sqlalchemy as sa
-import coursehost.db.base
+from alembic import op
 
+import coursehost.db.base
 
 revision = '0001'
 down_revision = None

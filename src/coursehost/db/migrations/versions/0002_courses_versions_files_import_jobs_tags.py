@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 21:16:53.708299
 """
-from alembic import op
 import sqlalchemy as sa
-import coursehost.db.base
+from alembic import op
 
+import coursehost.db.base
 
 revision = '0002'
 down_revision = '0001'

@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 23:07:30.291214
 """
-from alembic import op
 import sqlalchemy as sa
-import coursehost.db.base
+from alembic import op
 
+import coursehost.db.base
 
 revision = '0003'
 down_revision = '0002'

@@ -4,10 +4,10 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 03:32:59.510819
 """
-from alembic import op
 import sqlalchemy as sa
-import coursehost.db.base
+from alembic import op
 
+import coursehost.db.base
 
 revision = '0004'
 down_revision = '0003'

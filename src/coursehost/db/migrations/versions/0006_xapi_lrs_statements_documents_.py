@@ -4,10 +4,10 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-23 10:27:10.532379
 """
-from alembic import op
 import sqlalchemy as sa
-import coursehost.db.base
+from alembic import op
 
+import coursehost.db.base
 
 revision = '0006'
 down_revision = '0005'

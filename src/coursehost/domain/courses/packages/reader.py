@@ -14,9 +14,10 @@ import re
 import stat
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 from urllib.parse import unquote
 
 from coursehost.domain.courses.errors import PackageError
@@ -94,7 +95,7 @@ class PackageReader:
         return entries
 
     # ------------------------------------------------------------------ access
-    def __enter__(self) -> "PackageReader":
+    def __enter__(self) -> PackageReader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -188,7 +189,7 @@ class _Bounded:
     def close(self) -> None:
         self._raw.close()
 
-    def __enter__(self) -> "_Bounded":
+    def __enter__(self) -> _Bounded:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,7 +4,8 @@ of a SCORM item, as Activity.data and Activity.presentation (shapes: see scorm.p
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from coursehost.domain.courses.model import SCORM11, SCORM12
 from coursehost.domain.courses.packages.parsers.scorm_common import (

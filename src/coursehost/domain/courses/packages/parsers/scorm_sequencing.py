@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import copy
 import xml.etree.ElementTree as ET
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from coursehost.domain.courses.packages.safexml import local, namespace
 
