@@ -18,7 +18,7 @@ test: lint chromium test-js
 # ruff (configured in pyproject.toml) and the import-linter contracts; `make test` runs it first.
 lint: test-deps
 	$(BIN)/ruff check src tests bench
-	$(BIN)/lint-imports --config pyproject.toml
+	$(BIN)/lint-imports
 
 # The player's JavaScript modules with Node's built-in runner, on the real scorm-again dist.
 test-js: npm-deps
