@@ -1,5 +1,5 @@
 """The outbound client: redirects hop by hop (each past the guard), size caps, and failures in
-the transport's words."""
+words of the client's own (kind names the transport's exception)."""
 
 from __future__ import annotations
 
