@@ -131,14 +131,13 @@ def test_the_request_time_check_refuses_the_same_forms(url):
 ])
 def test_a_redirect_to_an_inside_address_is_refused_before_it_is_followed(location):
     # The redirector plays a public server: the policy lets its own address (and no other) through.
-    with target() as sink:
-        with target(location=location.replace("{sink}", str(sink.port))) as redirector:
-            policy = AddressPolicy(exempt={("127.0.0.1", redirector.port)})
-            with OutboundClient(policy=policy, follow_redirects=True) as client:
-                with pytest.raises(OutboundError) as info:
-                    client.request("GET", f"http://127.0.0.1:{redirector.port}/")
-                assert str(info.value) == REFUSED
-            assert redirector.hits and sink.hits == []
+    with target() as sink, target(location=location.replace("{sink}", str(sink.port))) as redirector:
+        policy = AddressPolicy(exempt={("127.0.0.1", redirector.port)})
+        with OutboundClient(policy=policy, follow_redirects=True) as client:
+            with pytest.raises(OutboundError) as info:
+                client.request("GET", f"http://127.0.0.1:{redirector.port}/")
+            assert str(info.value) == REFUSED
+        assert redirector.hits and sink.hits == []
 
 
 def test_allow_private_opens_the_check_and_nothing_else():
