@@ -98,7 +98,7 @@ def running_live_server(database_url: str, data_dir: Path) -> Iterator[LiveServe
     settings = Settings(
         data_dir=data_dir, database_url=database_url, storage_url=f"file://{data_dir / 'content'}",
         port=port, secret_key=secrets.token_urlsafe(48), run_worker=True, worker_poll_seconds=0.2,
-        page_size=10,
+        page_size=10, allow_private_urls=True,
     )
     app = create_app(settings)
     svc = app.state.services

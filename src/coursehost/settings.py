@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     import_fetch_timeout_seconds: float = Field(
         60.0, description="connect and read timeout when fetching a package from a URL"
     )
+    allow_private_urls: bool = Field(
+        False, description="let server-side requests (import by URL, postbacks, statement pipes) go to "
+                           "loopback, private, link-local and reserved addresses: development and tests only"
+    )
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""

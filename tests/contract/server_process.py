@@ -32,7 +32,7 @@ class ServerProcess:
     def start(self) -> None:
         env = dict(os.environ, COURSEHOST_DATA_DIR=str(self.data_dir), COURSEHOST_DATABASE_URL=self.database_url,
                    COURSEHOST_STORAGE_URL=f"file://{self.data_dir / 'content'}", COURSEHOST_SECRET_KEY=self.secret_key,
-                   COURSEHOST_WORKER_POLL_SECONDS="0.2", **self.extra_env)
+                   COURSEHOST_WORKER_POLL_SECONDS="0.2", COURSEHOST_ALLOW_PRIVATE_URLS="true", **self.extra_env)
         self.proc = subprocess.Popen(
             [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
