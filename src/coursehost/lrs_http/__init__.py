@@ -10,11 +10,13 @@ authenticates (token scopes: lrs_http.scopes) and calls the resource handler reg
 from __future__ import annotations
 
 import logging
+import random
+import time
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from coursehost import web
@@ -192,20 +194,39 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
     return _finish(result, method, version)
 
 
-#: Tries of a request that lost a race on a unique key (same statement id, same document).
-RACE_TRIES = 3
+#: Tries of a request that lost a race: on a unique key, or a deadlock / serialization failure.
+RACE_TRIES = 4
+#: SQLSTATEs of a transaction PostgreSQL aborted to resolve a race; running it again is the cure.
+RETRY_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+
+
+def _lost_race(exc: Exception) -> bool:
+    """Did EXC abort a transaction only because of a concurrent one?"""
+    if isinstance(exc, IntegrityError):
+        return True
+    if isinstance(exc, OperationalError):
+        orig = exc.orig
+        return getattr(orig, "sqlstate", None) in RETRY_SQLSTATES or "database is locked" in str(orig)
+    return False
 
 
 def _run(handler, request: XapiRequest, services) -> XapiResponse:
-    """HANDLER, tried again when its transaction lost a race on a unique key: two clients storing
+    """HANDLER, tried again when its transaction lost a race. On a unique key: two clients storing
     the same statement id or creating the same document at once (PostgreSQL lets both check, then
-    refuses the second insert). The retry sees the winner's row and answers as the spec says for an
-    existing one (no-op or 409 for a statement, update or 412 for a document)."""
-    for _ in range(RACE_TRIES - 1):
+    refuses the second insert); the retry sees the winner's row and answers as the spec says for an
+    existing one (no-op or 409 for a statement, update or 412 for a document). A deadlock or
+    serialization failure (concurrent batches touching the same activities) rolled the whole
+    transaction back, so running it again, after a short random pause, is safe."""
+    for attempt in range(1, RACE_TRIES):
         try:
             return handler(request, services)
-        except IntegrityError:
-            pass
+        except (IntegrityError, OperationalError) as exc:
+            if not _lost_race(exc):
+                raise
+            log.info("LRS %s %s lost a race (%s); trying again", request.method, request.resource,
+                     type(exc.orig).__name__)
+            if not isinstance(exc, IntegrityError):
+                time.sleep(random.uniform(0, 0.05 * attempt))
     return handler(request, services)
 
 
