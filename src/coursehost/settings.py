@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(300.0, description="a running job not finished by then is run again")
     lrs_max_body_bytes: int = Field(
         16 * 1024 * 1024, description="largest request body the LRS accepts (statements with attachments)")
+    lrs_max_concurrent_large_bodies: int = Field(
+        8, description="LRS request bodies over 1 MiB read at once per process; more wait up to 5 s, then 503")
+    lrs_allowed_origins: str = Field(
+        "", description="comma-separated origins (https://lms.example.com) whose pages may use the LRS's "
+                        "alternate request syntax besides the service origin (docs/LRS.md)")
     lrs_latest_version: Literal["1.0.3", "2.0.0"] = Field(
         "2.0.0", description="xAPI version the LRS names in answers to requests that name none "
         "(GET about without X-Experience-API-Version, and the 400 for any other resource)")

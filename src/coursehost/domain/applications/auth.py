@@ -15,11 +15,12 @@ from coursehost.db.models.tenancy import Application, Credential
 from coursehost.domain.crypto import SecretBox, derive_key
 from coursehost.domain.errors import Forbidden, InvalidInput, NotFound
 
-# scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource.
+# scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource; "xapi"
+# is the LRS (read:xapi / write:xapi, as SCORM Cloud names them; lrs_http/scopes.py).
 ACTIONS = ("read", "write", "delete")
 RESOURCES = (
     "course", "registration", "dispatch", "invitation", "xapicredential", "xapipipe",
-    "appmgmt", "learner",
+    "appmgmt", "learner", "xapi",
 )
 EXTRA_SCOPES = ("read:ping", "read:about", "read:reporting")
 KNOWN_SCOPES = frozenset(
