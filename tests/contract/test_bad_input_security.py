@@ -58,16 +58,16 @@ def test_course_tags_with_a_lone_surrogate_are_400_and_nothing_is_stored(api, co
 
 
 def test_a_course_configuration_value_with_a_lone_surrogate_is_400(api, course):
-    body = '{"settings": [{"settingId": "ApiRollupRegistrationAuthUser", "value": %s}]}' % SURROGATE_ESCAPE
+    body = '{"settings": [{"settingId": "ApiRollupRegistrationAuthUser", "value": @S@}]}'.replace("@S@", SURROGATE_ESCAPE)
     _assert_400(_send(api, "POST", f"/courses/{course}/configuration", body), LONE)
-    body = '{"settings": [{"settingId": "ApiRollupRuntimeAtExit%s", "value": "true"}]}' % "\\udc00"
+    body = '{"settings": [{"settingId": "ApiRollupRuntimeAtExit\\udc00", "value": "true"}]}'
     _assert_400(_send(api, "POST", f"/courses/{course}/configuration", body), LONE)
 
 
 def test_a_learner_name_with_a_lone_surrogate_is_400_and_no_registration_is_made(api, course):
     reg = f"sec-{uuid.uuid4().hex[:8]}"
-    body = ('{"courseId": "%s", "registrationId": "%s", "learner": {"id": "l1", "firstName": %s, '
-            '"lastName": "B"}}' % (course, reg, SURROGATE_ESCAPE))
+    body = json.dumps({"courseId": course, "registrationId": reg, "learner": {
+        "id": "l1", "firstName": "@S@", "lastName": "B"}}).replace('"@S@"', SURROGATE_ESCAPE)
     _assert_400(_send(api, "POST", "/registrations", body), LONE)
     assert api.get(f"/registrations/{reg}").status_code == 404
 
@@ -103,7 +103,7 @@ def test_a_statement_with_a_lone_surrogate_in_the_actor_name_is_400_and_not_stor
 
 
 def test_an_agent_parameter_with_a_lone_surrogate_is_400(lrs):
-    agent = '{"mbox": "mailto:a@example.com", "name": %s}' % SURROGATE_ESCAPE
+    agent = '{"mbox": "mailto:a@example.com", "name": @S@}'.replace("@S@", SURROGATE_ESCAPE)
     _assert_400(lrs.get("statements", params={"agent": agent}), LONE)
     _assert_400(lrs.get("activities/state", params={"activityId": "http://example.com/a", "agent": agent,
                                                     "stateId": "s"}), LONE)
@@ -114,7 +114,7 @@ def test_a_merged_state_document_with_a_lone_surrogate_is_400_and_nothing_change
     params = {"activityId": "http://example.com/sec", "stateId": uuid.uuid4().hex,
               "agent": json.dumps({"mbox": "mailto:doc@example.com"})}
     assert lrs.post("activities/state", params=params, json={"a": 1}).status_code == 204
-    res = lrs.post("activities/state", params=params, content=('{"b": %s}' % SURROGATE_ESCAPE).encode(),
+    res = lrs.post("activities/state", params=params, content=('{"b": ' + SURROGATE_ESCAPE + "}").encode(),
                    headers={"Content-Type": "application/json"})
     _assert_400(res, LONE)
     assert lrs.get("activities/state", params=params).json() == {"a": 1}
@@ -154,7 +154,7 @@ def test_player_json_nested_100000_deep_is_400(live_server, launch, path):
 def test_a_player_commit_with_a_lone_surrogate_is_400_and_nothing_is_stored(live_server, launch):
     reg, token = launch
     body = ('{"seq": 1, "activityId": "sco1", "runtime": {"core": {"lesson_status": "passed", '
-            '"score": {"raw": "97"}}, "suspend_data": %s}}' % SURROGATE_ESCAPE).encode()
+            '"score": {"raw": "97"}}, "suspend_data": @S@}}').replace("@S@", SURROGATE_ESCAPE).encode()
     _assert_400(_player_post(live_server, "/player/runtime/commit", token, body), "invalid JSON: " + LONE)
     progress = _progress(live_server, reg)
     assert progress.registration_success == "UNKNOWN" and (progress.score is None or progress.score.scaled is None)

@@ -60,6 +60,8 @@ def check(raw: bytes | str, *, what: str = "body", max_depth: int = MAX_DEPTH) -
 def _decode(raw: bytes | str, what: str) -> str:
     if isinstance(raw, str):
         return raw
+    if json.detect_encoding(raw) not in ("utf-8", "utf-8-sig"):  # json.loads would read UTF-16/32
+        raise JsonInputError(f"invalid JSON: the {what} is not UTF-8 (RFC 8259 §8.1)")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
