@@ -4,6 +4,7 @@ that has exited accepts no more writes."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
@@ -186,3 +187,17 @@ def test_navigate_after_exit_is_refused(live_server, launch):
     resp = _player_post(live_server, "/player/runtime/navigate", token, b'{"request": "continue"}')
     assert resp.status_code in (409, 410), resp.text
 
+
+
+@pytest.mark.parametrize("payload", [
+    '{"q": {"verb": "http://example.com/\\ud800"}, "s": "2020-01-01T00:00:00+00:00", "p": 1}',
+    '{"q": {"agent": "{\\"mbox\\": \\"mailto:a@example.com\\", \\"name\\": \\"\\\\ud800\\"}"}, '
+    '"s": "2020-01-01T00:00:00+00:00", "p": 1}',
+    '{"q": ' + "[" * 5000 + "]" * 5000 + "}",
+    '{"q": {}, "s": "2020-01-01T00:00:00\\ud800", "p": 1}',
+    '{"q": {}, "s": "yesterday", "p": 1e400}',
+], ids=["verb", "agent", "deep", "stored-surrogate", "bad-keyset"])
+def test_a_forged_more_cursor_with_hostile_json_is_4xx(lrs, payload):
+    token = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    res = lrs.get("statements", params={"more": token})
+    assert 400 <= res.status_code < 500, res.text

@@ -96,8 +96,7 @@ def _get_statements(request, services) -> XapiResponse:
     if not principal.can_read:
         raise Forbidden("This credential may not read statements")
     params = request.params
-    if "agent" in params:
-        json_input.check(params["agent"], what="agent parameter")
+    json_input.check_params(params)
     single = [name for name in sq.SINGLE if name in params]
     if single:
         return _get_one(request, services, single)
@@ -105,6 +104,7 @@ def _get_statements(request, services) -> XapiResponse:
         if len(params) != 1:
             raise InvalidInput("more takes no other parameters")
         query = sq.decode_more(params["more"], version=request.version)
+        json_input.check_params(query.params)  # a cursor is not signed: its values are input too
     else:
         query = sq.parse_query(params, version=request.version)
     languages = parse_accept_language(request.header("accept-language"))

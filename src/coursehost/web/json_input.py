@@ -57,6 +57,18 @@ def check(raw: bytes | str, *, what: str = "body", max_depth: int = MAX_DEPTH) -
         loads(raw, what=what, max_depth=max_depth)
 
 
+def check_params(params: dict[str, str], *, json_names: tuple[str, ...] = ("agent",)) -> None:
+    """JsonInputError when a query value holds a lone surrogate (a decoded cursor can) or when one of
+    JSON_NAMES holds JSON that must be refused; plain syntax errors pass, as in check."""
+    for name, value in params.items():
+        if not isinstance(value, str):
+            continue
+        if name in json_names:
+            check(value, what=f"{name} parameter")
+        else:
+            _check_string(value, f"{name} parameter", "$")
+
+
 def _decode(raw: bytes | str, what: str) -> str:
     if isinstance(raw, str):
         return raw
