@@ -38,12 +38,18 @@ class AppCreds:
 
 @dataclass
 class LiveServer:
-    base_url: str
+    base_url: str  # the service origin (API, LRS), as service_url
     api_url: str
     services: object
     default_app: AppCreds
     management_app: AppCreds
     other_management_app: AppCreds  # the management app of a second realm (isolation tests)
+    content_url: str = ""  # the content origin (player pages, course files)
+
+    @property
+    def service_url(self) -> str:
+        """The service origin: API, LRS."""
+        return self.base_url
 
     def client(self, creds: AppCreds | None = None, *, token: str | None = None) -> cloud.ApiClient:
         """The official client pointed at this server; only its host is changed."""
@@ -57,9 +63,9 @@ class LiveServer:
         return cloud.ApiClient(config)
 
 
-def start_server(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+def start_server(app, port: int, *, lifespan: str = "on") -> tuple[uvicorn.Server, threading.Thread]:
     """uvicorn in a thread on 127.0.0.1:PORT; returns (server, thread) once it accepts requests."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -106,7 +112,7 @@ def running_live_server(database_url: str, data_dir: Path) -> Iterator[LiveServe
     server, thread = start_server(app, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        yield LiveServer(base, base + "/api/v2", svc, *creds)
+        yield LiveServer(base, base + "/api/v2", svc, *creds, content_url=base)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
