@@ -9,14 +9,17 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 import rustici_software_cloud_v2 as cloud
 
 from tests.contract.player_http import commit, import_one_sco
 from tests.contract.server_process import ServerProcess, fresh_database
+from tests.databases import BACKENDS
 
 
-def test_access_log_shows_no_token(tmp_path):
-    url, cleanup = fresh_database("sqlite", tmp_path)
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_access_log_shows_no_token(tmp_path, backend):
+    url, cleanup = fresh_database(backend, tmp_path)
     server = ServerProcess(url, tmp_path / "data", access_log=True)
     try:
         server.start()
