@@ -131,11 +131,11 @@ def launch(live_server, course) -> tuple[str, str]:
     reg = f"sec-{uuid.uuid4().hex[:8]}"
     cloud.RegistrationApi(client).create_registration(cloud.CreateRegistrationSchema(
         course_id=course, registration_id=reg, learner=cloud.LearnerSchema(id="l1", first_name="A", last_name="B")))
-    return reg, open_launch(live_server.base_url, client, reg)
+    return reg, open_launch(live_server.content_url, client, reg)
 
 
 def _player_post(live_server, path: str, token: str, body: bytes) -> httpx.Response:
-    return httpx.post(live_server.base_url + path, content=body, timeout=60,
+    return httpx.post(live_server.content_url + path, content=body, timeout=60,
                       headers={"x-player-token": token, "content-type": "application/json"})
 
 
@@ -163,7 +163,7 @@ def test_a_player_commit_with_a_lone_surrogate_is_400_and_nothing_is_stored(live
 
 def test_a_commit_after_exit_is_refused_and_the_registration_is_unchanged(live_server, launch):
     reg, token = launch
-    commit(live_server.base_url, token, 1, {"lesson_status": "incomplete", "lesson_location": "p2"})
+    commit(live_server.content_url, token, 1, {"lesson_status": "incomplete", "lesson_location": "p2"})
     resp = _player_post(live_server, "/player/runtime/exit", token, b"{}")
     assert resp.status_code == 200, resp.text
     before = _progress(live_server, reg)

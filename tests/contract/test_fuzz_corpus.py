@@ -107,10 +107,10 @@ def player(live_server, fuzz_course):
     reg = f"fuzz-{uuid.uuid4().hex[:8]}"
     cloud.RegistrationApi(client).create_registration(cloud.CreateRegistrationSchema(
         course_id=fuzz_course, registration_id=reg, learner=cloud.LearnerSchema(id="f", first_name="F", last_name="Z")))
-    token = open_launch(live_server.base_url, client, reg)
+    token = open_launch(live_server.content_url, client, reg)
 
     def post(path: str, body: bytes, content_type: str = "application/json") -> httpx.Response:
-        return httpx.post(f"{live_server.base_url}/player/runtime/{path}", content=body, timeout=60,
+        return httpx.post(f"{live_server.content_url}/player/runtime/{path}", content=body, timeout=60,
                           headers={"x-player-token": token, "content-type": content_type})
     return reg, post
 

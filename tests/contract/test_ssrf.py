@@ -41,7 +41,7 @@ def guarded(database_url, tmp_path_factory):
     upgrade(url)
     port = free_port()
     settings = Settings(data_dir=data_dir, database_url=url, storage_url=f"file://{data_dir / 'content'}",
-                        port=port, secret_key=secrets.token_urlsafe(48), worker_poll_seconds=0.2,
+                        port=port, content_port=free_port(), secret_key=secrets.token_urlsafe(48), worker_poll_seconds=0.2,
                         allow_private_urls=False)
     app = create_app(settings)
     default, _, _ = _applications(app.state.services)
