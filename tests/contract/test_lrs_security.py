@@ -23,7 +23,6 @@ from tests.factories.xapi import agent, statement
 V1 = {"X-Experience-API-Version": "1.0.3"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SCRIPT = b"<html><head><title>stored</title></head><body><script>document.title='PWNED'</script></body></html>"
-SAFE = {"x-content-type-options": "nosniff", "content-security-policy": "sandbox"}
 ACTIVITY = "http://example.com/security/activity"
 
 
@@ -41,8 +40,9 @@ def _doc_params(kind: str) -> dict:
 
 
 def _assert_safe(resp: httpx.Response) -> None:
-    for name, value in SAFE.items():
-        assert resp.headers.get(name) == value, (name, dict(resp.headers))
+    assert resp.headers.get("x-content-type-options") == "nosniff", dict(resp.headers)
+    policy = [d.strip() for d in resp.headers.get("content-security-policy", "").split(";")]
+    assert "sandbox" in policy, dict(resp.headers)
 
 
 # --------------------------------------------------------------------- item 1: stored documents

@@ -43,7 +43,9 @@ CORS = {
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Type, X-Experience-API-Version, "
                                      "X-Experience-API-Consistent-Through",
 }
-SAFE = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+# The service origin's policy (web/headers.py) plus `sandbox`: a stored document never runs as a page.
+SAFE = {"X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'"}
 CORS_PREFLIGHT = {
     **CORS,
     "Access-Control-Allow-Methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
