@@ -62,7 +62,7 @@ async def lrs_endpoint(request: Request, app_id: str, resource: str) -> Response
     return await run_in_threadpool(
         dispatch, services, method=request.method, app_id=app_id,
         resource=resource.strip("/"), query=request.url.query, headers=headers, body=body, base_url=base_url,
-        url=url)
+        url=url, client=request.client.host if request.client else None)
 
 
 def _signed_request(method: str, url: str, query: str, headers: dict[str, str], body: bytes) -> SignedRequest | None:
@@ -80,7 +80,7 @@ def _signed_request(method: str, url: str, query: str, headers: dict[str, str], 
 
 
 def dispatch(services, *, method: str, app_id: str, resource: str, query: str, headers: dict[str, str],
-             body: bytes, base_url: str, url: str = "") -> Response:
+             body: bytes, base_url: str, url: str = "", client: str | None = None) -> Response:
     """Answer one LRS request; every error becomes a status and a {"message"} body."""
     if method == "OPTIONS":
         return Response(status_code=204, headers=CORS_PREFLIGHT)
@@ -107,7 +107,7 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         principal = None
         if resource not in PUBLIC_RESOURCES:
             principal = authenticate(services, app_id=app_id, authorization=headers.get("authorization"),
-                                     base_url=base_url, signed=signed)
+                                     base_url=base_url, signed=signed, client=client)
             if principal is None:
                 return _finish(XapiResponse.json({"message": "Authorization Required."}, 401,
                                                  {"WWW-Authenticate": 'Basic realm="xAPI"'}), method, version)
