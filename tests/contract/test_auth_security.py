@@ -341,3 +341,15 @@ def test_the_official_client_may_send_every_field_it_has(live_server, tmp_path):
         expiry=60, additionalvalues=[cloud.ItemValuePairSchema(item="a", value="b")]))
     assert preview.launch_link
 
+
+
+def test_update_credential_of_another_application_answers_as_for_an_unknown_id(live_server, mgmt):
+    (a_id, _), (b_id, _) = new_child_app(live_server), new_child_app(live_server)
+    theirs = mgmt.get_credentials(a_id).credentials[0].id
+    answers = []
+    for cred_id in (theirs, "no-such-credential-id"):
+        with pytest.raises(ApiException) as err:
+            mgmt.update_credential(b_id, cred_id, cloud.CredentialRequestSchema(name="x", active=False))
+        answers.append((err.value.status, message(err.value).replace(cred_id, "ID")))
+    assert answers[0] == answers[1] and answers[0][0] == 404
+    assert mgmt.get_credentials(a_id).credentials[0].status == "Enabled"
