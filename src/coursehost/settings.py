@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         False, description="let server-side requests (import by URL, postbacks, statement pipes) go to "
                            "loopback, private, link-local and reserved addresses: development and tests only"
     )
+    auth_failures_per_minute: int = Field(
+        20, ge=1, description="failed authentications of one key (application id, xAPI credential) in a "
+        "minute before it is refused with 429 until the minute ends"
+    )
+    auth_failures_per_address_per_minute: int = Field(
+        100, ge=1, description="failed authentications from one client address in a minute before it is "
+        "refused with 429 until the minute ends"
+    )
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""

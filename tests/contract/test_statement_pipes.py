@@ -31,10 +31,10 @@ class Lrs:
 def make_lrs(base_url: str, xapi: cloud.XapiApi, app_id: str, level: str = "ROOT") -> Lrs:
     """An application's LRS with a new credential of LEVEL (ROOT reads every statement)."""
     cred_id = xapi.create_xapi_credential(cloud.XapiCredentialPostSchema(
-        name=f"pipe {level}", secret=f"secret-{level.lower()}", is_enabled=True,
+        name=f"pipe {level}", secret=f"secret-{level.lower()}-long-enough", is_enabled=True,
         auth=cloud.XapiCredentialAuthTypeSchema(xapi_credential_auth_type="BASICAUTH"),
         permissions_level=cloud.XapiCredentialPermissionsLevelSchema(xapi_credential_permissions_level=level))).result
-    return Lrs(app_id, xapi, f"{base_url}/lrs/{app_id}/", (cred_id, f"secret-{level.lower()}"))
+    return Lrs(app_id, xapi, f"{base_url}/lrs/{app_id}/", (cred_id, f"secret-{level.lower()}-long-enough"))
 
 
 def _new_lrs(live_server, level: str = "ROOT") -> Lrs:

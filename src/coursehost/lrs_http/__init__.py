@@ -70,7 +70,8 @@ async def lrs_endpoint(request: Request, app_id: str, resource: str) -> Response
     call = {"method": request.method, "app_id": app_id, "resource": resource.strip("/"),
             "query": request.url.query, "headers": headers, "base_url": settings.base_url.rstrip("/"),
             "url": str(request.url.replace(query="", fragment="")).rstrip("?"),
-            "origin": f"{request.url.scheme}://{request.url.netloc}"}
+            "origin": f"{request.url.scheme}://{request.url.netloc}",
+            "client": request.client.host if request.client else None}
     principal = None
     # Who is calling is known from the headers before the body is read, unless the body carries
     # the credentials (a form: the alternate request syntax, or OAuth 1.0a signing its fields).
@@ -127,10 +128,10 @@ def _route(resource: str, method: str, headers: dict[str, str], alternate: bool)
 
 
 def _authorize(services, *, app_id: str, method: str, headers: dict[str, str], base_url: str,
-               signed: SignedRequest | None) -> LrsPrincipal | None:
+               signed: SignedRequest | None, client: str | None) -> LrsPrincipal | None:
     """The caller (None: 401), refused (403) when its token's scopes do not cover METHOD."""
     principal = authenticate(services, app_id=app_id, authorization=headers.get("authorization"),
-                             base_url=base_url, signed=signed)
+                             base_url=base_url, signed=signed, client=client)
     if principal is not None:
         require_scope(services, authorization=headers.get("authorization"), method=method)
     return principal
@@ -142,7 +143,8 @@ def _unauthorized(method: str, version: str) -> Response:
 
 
 def authorize_headers(services, *, method: str, app_id: str, resource: str, query: str, headers: dict[str, str],
-                      base_url: str, url: str = "", origin: str | None = None) -> LrsPrincipal | Response | None:
+                      base_url: str, url: str = "", origin: str | None = None,
+                      client: str | None = None) -> LrsPrincipal | Response | None:
     """Before a body is read: the caller its headers name, or the answer to send without reading
     it (404, 405, 400 as the full request would get, 401, 403); None for a public resource."""
     version = services.settings.lrs_latest_version
@@ -153,7 +155,7 @@ def authorize_headers(services, *, method: str, app_id: str, resource: str, quer
         if resource in PUBLIC_RESOURCES:
             return None
         principal = _authorize(services, app_id=app_id, method=method, headers=headers, base_url=base_url,
-                               signed=_signed_request(method, url, query, headers, b""))
+                               signed=_signed_request(method, url, query, headers, b""), client=client)
         return principal or _unauthorized(method, version)
     except DomainError as exc:
         return _finish(error_result(exc), method, version)
@@ -161,7 +163,7 @@ def authorize_headers(services, *, method: str, app_id: str, resource: str, quer
 
 def dispatch(services, *, method: str, app_id: str, resource: str, query: str, headers: dict[str, str],
              body: bytes, base_url: str, url: str = "", origin: str | None = None,
-             principal: LrsPrincipal | None = None) -> Response:
+             principal: LrsPrincipal | None = None, client: str | None = None) -> Response:
     """Answer one LRS request (PRINCIPAL: the caller already authenticated from the headers);
     every error becomes a status and a {"message"} body."""
     if method == "OPTIONS":
@@ -180,7 +182,7 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
         version = negotiated or version
         if resource not in PUBLIC_RESOURCES and principal is None:
             principal = _authorize(services, app_id=app_id, method=method, headers=headers, base_url=base_url,
-                                   signed=signed)
+                                   signed=signed, client=client)
             if principal is None:
                 return _unauthorized(method, version)
         request = XapiRequest(method=method, resource=resource, params=params, headers=headers, body=body,

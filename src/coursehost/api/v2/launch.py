@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from pydantic import Field
 
@@ -18,7 +20,8 @@ class LaunchLinkSchema(Wire):
 
 
 class LaunchLinkRequest(WireIn):
-    """LaunchLinkRequestSchema (tags, additionalvalues and launchAuth are accepted and ignored)."""
+    """LaunchLinkRequestSchema / PreviewLaunchLinkRequestSchema (the tags, additionalvalues and
+    launchAuth are accepted and ignored)."""
 
     expiry: int | None = launch_links.EXPIRY_DEFAULT
     redirect_on_exit_url: str | None = Field(None, alias="redirectOnExitUrl", max_length=4000)
@@ -26,6 +29,11 @@ class LaunchLinkRequest(WireIn):
     start_sco: str | None = Field(None, alias="startSco", max_length=1000)
     culture: str | None = Field(None, max_length=100)
     css_url: str | None = Field(None, alias="cssUrl", max_length=4000)
+    learner_tags: list[str] | None = Field(None, alias="learnerTags")
+    course_tags: list[str] | None = Field(None, alias="courseTags")
+    registration_tags: list[str] | None = Field(None, alias="registrationTags")
+    additionalvalues: list[dict[str, Any]] | None = None
+    launch_auth: dict[str, Any] | None = Field(None, alias="launchAuth")
 
     def to_domain(self) -> launch_links.LinkRequest:
         """The request as the domain reads it."""

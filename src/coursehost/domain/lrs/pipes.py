@@ -113,7 +113,8 @@ def create_pipe(session: Session, *, box: SecretBox, app_pk: int, source: Endpoi
         pipe_id = random_id(20, _ID_ALPHABET)
     elif not pipe_id or len(pipe_id) > MAX_ID or "/" in pipe_id:
         raise InvalidInput(f"Invalid statement pipe id [{pipe_id}]")
-    elif session.scalar(select(StatementPipe.pk).where(StatementPipe.pipe_id == pipe_id)) is not None:
+    elif session.scalar(select(StatementPipe.pk).where(  # ids are per application
+            StatementPipe.application_pk == app_pk, StatementPipe.pipe_id == pipe_id)) is not None:
         raise Conflict(f"Statement pipe id [{pipe_id}] is already in use")
     pipe = StatementPipe(application_pk=app_pk, pipe_id=pipe_id, source=_stored(box, source),
                          target=_stored(box, target), attempts=0, generation=0, forwarding=False)
