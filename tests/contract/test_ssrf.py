@@ -72,12 +72,27 @@ def _message(response: httpx.Response) -> str:
 def test_import_by_url_is_refused_and_nothing_is_stored(guarded, receiver, target):
     api = guarded[0]
     url = target.format(port=receiver.port)
-    for path in ("/courses/importJobs", "/courses/importJobs/noUpload"):
-        response = api.post(path, params={"courseId": "ssrf-course"}, json={"url": url})
-        assert response.status_code == 400, response.text
-        assert REFUSED in _message(response)
+    response = api.post("/courses/importJobs", params={"courseId": "ssrf-course"}, json={"url": url})
+    assert response.status_code == 400, response.text
+    assert REFUSED in _message(response)
     assert api.get("/courses/ssrf-course").status_code == 404
     time.sleep(0.5)  # a queued job would have run by now
+    assert receiver.requests == []
+
+
+def test_a_media_reference_is_never_fetched_so_any_address_may_be_named(guarded, receiver):
+    """CreateNoUploadAndImportCourseJob keeps a media file at its URL: the learner's browser loads it
+    (an intranet media server is a real case), the server never requests it, so nothing is refused."""
+    api = guarded[0]
+    url = f"http://127.0.0.1:{receiver.port}/talk.mp3"
+    response = api.post("/courses/importJobs/noUpload", params={"courseId": "ssrf-reference"},
+                        json={"url": url, "contentType": "audio/mpeg"})
+    assert response.status_code == 200, response.text
+    job = response.json()["result"]
+    deadline = time.time() + 20
+    while (status := api.get(f"/courses/importJobs/{job}").json())["status"] == "RUNNING" and time.time() < deadline:
+        time.sleep(0.2)
+    assert status["status"] == "COMPLETE", status
     assert receiver.requests == []
 
 

@@ -119,8 +119,11 @@ class AddressPolicy:
         return found[0]
 
     def check_url(self, url: str) -> None:
-        """Refuse URL now (when it is given): OutboundError with words fit for the caller's 400."""
-        self.address_for(*_host_and_port(parse_url(url)))
+        """Refuse URL now (when it is given): OutboundError with words fit for the caller's 400.
+        With private addresses allowed nothing is resolved now (the fetch resolves it when it runs)."""
+        host_and_port = _host_and_port(parse_url(url))
+        if not self.allow_private:
+            self.address_for(*host_and_port)
 
 
 class PinnedTransport(httpx.BaseTransport):

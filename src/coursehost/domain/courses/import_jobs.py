@@ -90,7 +90,8 @@ def create_import_job(session: Session, *, application_pk: int, request: ImportR
     check_course_id(request.course_id)
     tags = clean_tags(request.tags)
     if request.source in ("fetch", "reference"):
-        _check_url(request.source_url, allow_private_urls)
+        # A reference is never fetched by us (the learner's browser loads it): no address check.
+        _check_url(request.source_url, allow_private_urls or request.source == "reference")
     if not request.may_create_new_version and _course(session, application_pk, request.course_id):
         raise Conflict(
             f"Course [{request.course_id}] already exists; set mayCreateNewVersion=true to import a new version"
