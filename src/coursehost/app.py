@@ -6,8 +6,10 @@ from __future__ import annotations
 import gc
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from coursehost import __version__
 from coursehost.api.limits import BodyLimitMiddleware
@@ -20,9 +22,12 @@ from coursehost.lrs_http import build_lrs_router
 from coursehost.player import build_player_router
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
-from coursehost.web.headers import CONTENT_HEADERS, SecurityHeadersMiddleware, docs_page, service_headers
+from coursehost.web.headers import (
+    CONTENT_HEADERS, DOCS_ASSETS, SecurityHeadersMiddleware, docs_page, service_headers,
+)
 
 log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_job_registry() -> JobRegistry:
@@ -73,6 +78,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(build_lrs_router())
     app.add_api_route("/api/docs", lambda: docs_page(openapi_url=app.openapi_url, title=f"{app.title} API"),
                       include_in_schema=False)
+    app.mount(DOCS_ASSETS, StaticFiles(directory=STATIC_DIR / "vendor" / "swagger-ui", check_dir=False))
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,
