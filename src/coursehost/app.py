@@ -23,7 +23,11 @@ from coursehost.player import build_player_router
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
 from coursehost.web.headers import (
-    CONTENT_HEADERS, DOCS_ASSETS, SecurityHeadersMiddleware, docs_page, service_headers,
+    CONTENT_HEADERS,
+    DOCS_ASSETS,
+    SecurityHeadersMiddleware,
+    docs_page,
+    service_headers,
 )
 
 log = logging.getLogger(__name__)
