@@ -43,9 +43,12 @@ $(VENV)/.test-deps-installed: pyproject.toml | $(VENV)/bin/python
 npm-deps: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/scorm-again
 	cp node_modules/scorm-again/dist/*.min.js $(VENDOR)/scorm-again/
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui/
 	touch $@
 
 # Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.

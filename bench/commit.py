@@ -200,10 +200,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-commit-", dir=args.dir))
     procs = []
     try:
-        port, bare_port = free_port(), free_port()
+        port, content_port, bare_port = free_port(), free_port(), free_port()
         env = dict(os.environ, COURSEHOST_DATA_DIR=str(work / "data"), COURSEHOST_WORKER_POLL_SECONDS="0.5")
-        serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port), "--no-access-log",
-                                  "--log-level", "warning"], env=env, stdout=subprocess.PIPE, text=True)
+        serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port), "--content-port",
+                                  str(content_port), "--no-access-log", "--log-level", "warning"],
+                                 env=env, stdout=subprocess.PIPE, text=True)
         procs.append(serve)
         out = ""
         while "try: curl" not in out:
@@ -218,8 +219,9 @@ def main() -> None:
         bare_script.write_text(BARE)
         procs.append(subprocess.Popen([sys.executable, str(bare_script), str(bare_port), str(work / "bare.db")]))
         wait_http(f"http://127.0.0.1:{bare_port}/")
-        tokens = setup_learners(base + "/api/v2", auth, base, args.learners)
-        targets = {"coursehost": f"{base}/player/runtime/commit",
+        content = f"http://127.0.0.1:{content_port}"  # the player's run-time endpoints live on the content origin
+        tokens = setup_learners(base + "/api/v2", auth, content, args.learners)
+        targets = {"coursehost": f"{content}/player/runtime/commit",
                    "bare": f"http://127.0.0.1:{bare_port}/player/runtime/commit"}
         seqs = {name: {} for name in targets}
         results = {(name, mode): [] for name in targets for mode in ("paced", "saturated")}

@@ -109,7 +109,8 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, COURSEHOST_DATA_DIR=str(work / "data"), COURSEHOST_RUN_WORKER="false",
                COURSEHOST_WORKER_POLL_SECONDS="0.05")
-    serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port), "--no-access-log",
+    serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port),
+                              "--content-port", str(free_port()), "--no-access-log",
                               "--log-level", "warning"], env=env, stdout=subprocess.PIPE, text=True)
     worker = None
     try:

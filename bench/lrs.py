@@ -139,7 +139,8 @@ def fresh_postgres(url: str) -> None:
 
 
 def start_server(env: dict, port: int) -> tuple[subprocess.Popen, tuple[str, str]]:
-    serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port), "--no-access-log",
+    serve = subprocess.Popen([str(BIN / "coursehost"), "serve", "--port", str(port),
+                              "--content-port", str(free_port()), "--no-access-log",
                               "--log-level", "warning"], env=env, stdout=subprocess.PIPE, text=True)
     out = ""
     while "try: curl" not in out:

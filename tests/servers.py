@@ -1,5 +1,5 @@
-"""Real servers for tests: the service in a thread on a free port (with its applications), and a
-small HTTP file server (for import by URL)."""
+"""Real servers for tests: the service and its content origin in threads on two free ports (with its
+applications), and a small HTTP file server (for import by URL)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import rustici_software_cloud_v2 as cloud
 import uvicorn
 
-from coursehost.app import create_app
+from coursehost.app import create_app, create_content_app
 from coursehost.db.models.tenancy import Realm
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
@@ -38,12 +38,18 @@ class AppCreds:
 
 @dataclass
 class LiveServer:
-    base_url: str
+    base_url: str  # the service origin (API, LRS), as service_url
     api_url: str
     services: object
     default_app: AppCreds
     management_app: AppCreds
     other_management_app: AppCreds  # the management app of a second realm (isolation tests)
+    content_url: str  # the content origin (player pages, course files): launch links point here
+
+    @property
+    def service_url(self) -> str:
+        """The service origin: API, LRS."""
+        return self.base_url
 
     def client(self, creds: AppCreds | None = None, *, token: str | None = None) -> cloud.ApiClient:
         """The official client pointed at this server; only its host is changed."""
@@ -57,9 +63,9 @@ class LiveServer:
         return cloud.ApiClient(config)
 
 
-def start_server(app, port: int) -> tuple[uvicorn.Server, threading.Thread]:
+def start_server(app, port: int, *, lifespan: str = "on") -> tuple[uvicorn.Server, threading.Thread]:
     """uvicorn in a thread on 127.0.0.1:PORT; returns (server, thread) once it accepts requests."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -93,23 +99,26 @@ def _applications(svc) -> tuple[AppCreds, AppCreds, AppCreds]:
 
 @contextmanager
 def running_live_server(database_url: str, data_dir: Path) -> Iterator[LiveServer]:
-    """The real service on a free port over DATABASE_URL, with a second realm beside it."""
-    port = free_port()
+    """The real service and its content origin on two free ports over DATABASE_URL, with a second
+    realm beside it."""
+    port, content_port = free_port(), free_port()
     settings = Settings(
         data_dir=data_dir, database_url=database_url, storage_url=f"file://{data_dir / 'content'}",
-        port=port, secret_key=secrets.token_urlsafe(48), run_worker=True, worker_poll_seconds=0.2,
-        page_size=10,
+        port=port, content_port=content_port, secret_key=secrets.token_urlsafe(48), run_worker=True,
+        worker_poll_seconds=0.2, page_size=10, allow_private_urls=True,
     )
     app = create_app(settings)
     svc = app.state.services
     creds = _applications(svc)
+    content_server, content_thread = start_server(create_content_app(svc), content_port, lifespan="off")
     server, thread = start_server(app, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        yield LiveServer(base, base + "/api/v2", svc, *creds)
+        yield LiveServer(base, base + "/api/v2", svc, *creds, content_url=f"http://127.0.0.1:{content_port}")
     finally:
-        server.should_exit = True
+        server.should_exit = content_server.should_exit = True
         thread.join(timeout=10)
+        content_thread.join(timeout=10)
 
 
 @contextmanager

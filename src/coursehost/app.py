@@ -1,12 +1,15 @@
-"""create_app(settings): the one wiring point. No import-time side effects."""
+"""create_app(settings) and create_content_app(services): the one wiring point of the two origins
+(docs/SECURITY.md). No import-time side effects."""
 
 from __future__ import annotations
 
 import gc
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
 
 from coursehost import __version__
 from coursehost.api.limits import BodyLimitMiddleware
@@ -19,8 +22,16 @@ from coursehost.lrs_http import build_lrs_router
 from coursehost.player import build_player_router
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
+from coursehost.web.headers import (
+    CONTENT_HEADERS,
+    DOCS_ASSETS,
+    SecurityHeadersMiddleware,
+    docs_page,
+    service_headers,
+)
 
 log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_job_registry() -> JobRegistry:
@@ -29,7 +40,8 @@ def build_job_registry() -> JobRegistry:
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
-    """The ASGI application for SETTINGS (resolved here: DATA_DIR, instance key, defaults)."""
+    """The service origin's ASGI application for SETTINGS (resolved here: DATA_DIR, instance key,
+    defaults): the API and the LRS, and the job worker. It serves no player page and no course file."""
     if services is None:
         settings = (settings or Settings()).resolved()
         settings.check_safe()
@@ -59,7 +71,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     app = FastAPI(
         title="Coursehost", version=__version__, lifespan=lifespan,
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", swagger_ui_oauth2_redirect_url=None,
         # No OpenTelemetry by default: its per-request check costs ~10% of a ping (bench/ping.py).
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
@@ -67,12 +79,29 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.job_registry = registry
     install_error_handlers(app)
     app.include_router(build_router())
-    app.include_router(build_player_router())
     app.include_router(build_lrs_router())
+    app.add_api_route("/api/docs", lambda: docs_page(openapi_url=app.openapi_url, title=f"{app.title} API"),
+                      include_in_schema=False)
+    app.mount(DOCS_ASSETS, StaticFiles(directory=STATIC_DIR / "vendor" / "swagger-ui", check_dir=False))
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,
         r"/api/v2/courses/[^/]+(/versions/[^/]+)?/asset/upload$": uploads,
         r"/lrs/": services.settings.lrs_max_body_bytes,
     })
+    app.add_middleware(SecurityHeadersMiddleware, headers=service_headers(services.settings))
+    return app
+
+
+def create_content_app(services: Services) -> FastAPI:
+    """The content origin's ASGI application over the service app's SERVICES: the player pages, its
+    run-time endpoints, course files and the player's static files; no API, no LRS, no cookie."""
+    app = FastAPI(title="Coursehost content", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=None, swagger_ui_oauth2_redirect_url=None,
+                  telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(build_player_router())
+    app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, headers=CONTENT_HEADERS)
     return app

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from coursehost.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
+from coursehost.domain.applications.throttle import FailureThrottle
 from coursehost.domain.crypto import SecretBox
 from coursehost.settings import Settings
 from coursehost.storage.base import BlobStore
@@ -22,6 +23,7 @@ class Services:
     read_session_factory: sessionmaker[Session]
     box: SecretBox
     store: BlobStore
+    throttle: FailureThrottle  # failed authentications (in this process's memory)
 
     @property
     def instance_key(self) -> str:
@@ -38,4 +40,6 @@ def build_services(settings: Settings) -> Services:
         read_session_factory=make_read_sessionmaker(engine),
         box=SecretBox(settings.secret_key),
         store=make_blob_store(settings.storage_url, settings.s3_endpoint_url),
+        throttle=FailureThrottle(per_key=settings.auth_failures_per_minute,
+                                 per_address=settings.auth_failures_per_address_per_minute),
     )

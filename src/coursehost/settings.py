@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,9 +23,17 @@ class Settings(BaseSettings):
         None, description="file:///path or s3://bucket/prefix; default DATA_DIR/content"
     )
     s3_endpoint_url: str | None = Field(None, description="S3 endpoint (MinIO, moto, ...); default AWS")
-    base_url: str | None = Field(None, description="public URL of this service; default http://HOST:PORT")
+    public_url: str | None = Field(
+        None, description="the service origin (API, LRS, console) as browsers and clients reach it; "
+                          "default http://HOST:PORT")
+    base_url: str | None = Field(
+        None, description="older name of PUBLIC_URL, still accepted; after resolved() it equals PUBLIC_URL")
+    content_url: str | None = Field(
+        None, description="the content origin (player pages, course files): another origin than PUBLIC_URL; "
+                          "default http://HOST:CONTENT_PORT")
     host: str = Field("127.0.0.1", description="address to listen on")
-    port: int = Field(8000, description="port to listen on")
+    port: int = Field(8000, description="port the service origin listens on")
+    content_port: int = Field(8001, description="port the content origin listens on")
     secret_key: str | None = Field(
         None, description="instance key for tokens and secrets at rest; generated into DATA_DIR when unset"
     )
@@ -34,6 +43,11 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(300.0, description="a running job not finished by then is run again")
     lrs_max_body_bytes: int = Field(
         16 * 1024 * 1024, description="largest request body the LRS accepts (statements with attachments)")
+    lrs_max_concurrent_large_bodies: int = Field(
+        8, description="LRS request bodies over 1 MiB read at once per process; more wait up to 5 s, then 503")
+    lrs_allowed_origins: str = Field(
+        "", description="comma-separated origins (https://lms.example.com) whose pages may use the LRS's "
+                        "alternate request syntax besides the service origin (docs/LRS.md)")
     lrs_latest_version: Literal["1.0.3", "2.0.0"] = Field(
         "2.0.0", description="xAPI version the LRS names in answers to requests that name none "
         "(GET about without X-Experience-API-Version, and the 400 for any other resource)")
@@ -54,6 +68,18 @@ class Settings(BaseSettings):
     import_fetch_timeout_seconds: float = Field(
         60.0, description="connect and read timeout when fetching a package from a URL"
     )
+    allow_private_urls: bool = Field(
+        False, description="let server-side requests (import by URL, postbacks, statement pipes) go to "
+                           "loopback, private, link-local and reserved addresses: development and tests only"
+    )
+    auth_failures_per_minute: int = Field(
+        20, ge=1, description="failed authentications of one key (application id, xAPI credential) in a "
+        "minute before it is refused with 429 until the minute ends"
+    )
+    auth_failures_per_address_per_minute: int = Field(
+        100, ge=1, description="failed authentications from one client address in a minute before it is "
+        "refused with 429 until the minute ends"
+    )
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
@@ -64,8 +90,12 @@ class Settings(BaseSettings):
             updates["database_url"] = f"sqlite:///{data_dir / 'coursehost.db'}"
         if not self.storage_url:
             updates["storage_url"] = f"file://{data_dir / 'content'}"
-        if not self.base_url:
-            updates["base_url"] = f"http://{self.host}:{self.port}"
+        if self.public_url and self.base_url and origin(self.public_url) != origin(self.base_url):
+            raise UnsafeSettings("COURSEHOST_PUBLIC_URL and its older name COURSEHOST_BASE_URL disagree; set one")
+        public = (self.public_url or self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        updates["public_url"] = updates["base_url"] = public
+        if not self.content_url and not (self.public_url or self.base_url):
+            updates["content_url"] = f"http://{self.host}:{self.content_port}"
         if not self.secret_key:
             updates["secret_key"] = _instance_key(data_dir)
         return self.model_copy(update=updates)
@@ -73,9 +103,51 @@ class Settings(BaseSettings):
     def check_safe(self) -> None:
         """Refuse configurations that would run insecurely, with a message saying why."""
         if self.secret_key is not None and len(self.secret_key) < 32:
-            raise ValueError("COURSEHOST_SECRET_KEY must be at least 32 characters")
+            raise UnsafeSettings("COURSEHOST_SECRET_KEY must be at least 32 characters")
         if self.max_json_body_bytes < 1024:
-            raise ValueError("COURSEHOST_MAX_JSON_BODY_BYTES must be at least 1024")
+            raise UnsafeSettings("COURSEHOST_MAX_JSON_BODY_BYTES must be at least 1024")
+        self._check_origins()
+
+    def _check_origins(self) -> None:
+        """Course content must not share the service's origin: its scripts could read the API (docs/SECURITY.md)."""
+        if self.public_url and not self.content_url:
+            raise UnsafeSettings(
+                "COURSEHOST_PUBLIC_URL is set but COURSEHOST_CONTENT_URL is not: set the content origin too "
+                "(another host name or port; README, Deployment: two hostnames)")
+        for name, url in (("COURSEHOST_PUBLIC_URL", self.public_url), ("COURSEHOST_CONTENT_URL", self.content_url)):
+            if url is not None and origin(url) is None:
+                raise UnsafeSettings(f"{name} must be an http:// or https:// URL with a host name, not {url!r}")
+        if self.public_url and origin(self.public_url) == origin(self.content_url):
+            raise UnsafeSettings(
+                f"COURSEHOST_CONTENT_URL ({self.content_url}) and COURSEHOST_PUBLIC_URL ({self.public_url}) must "
+                "differ in origin (scheme, host or port): a course's scripts on the service's origin could read "
+                "the API and the LRS with the learner's browser. Use another host name or port (README, "
+                "Deployment: two hostnames)")
+        if self.port == self.content_port:
+            raise UnsafeSettings(f"COURSEHOST_PORT and COURSEHOST_CONTENT_PORT must differ (both {self.port}): "
+                                 "the service and the content origin must differ")
+
+    @property
+    def https(self) -> bool:
+        """Whether the service origin is served over HTTPS (then responses carry HSTS)."""
+        return (self.public_url or self.base_url or "").lower().startswith("https://")
+
+
+class UnsafeSettings(ValueError):
+    """A configuration startup refuses; the message says which setting and why."""
+
+
+def origin(url: str | None) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) URL (the port filled in from the scheme), or None if it is not one."""
+    try:
+        parts = urlsplit(url or "")
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
 
 
 def _instance_key(data_dir: Path) -> str:

@@ -38,9 +38,9 @@ def fresh_database_url(database_url, tmp_path):
 
 
 def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_path, fresh_database_url):
-    port = free_port()
+    port, content_port = free_port(), free_port()
     proc = subprocess.Popen(
-        [str(BIN), "serve", "--port", str(port), "--no-access-log"],
+        [str(BIN), "serve", "--port", str(port), "--content-port", str(content_port), "--no-access-log"],
         env=_env(tmp_path, fresh_database_url, COURSEHOST_RUN_WORKER="true"),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -64,6 +64,10 @@ def test_first_serve_creates_a_realm_prints_credentials_and_answers_ping(tmp_pat
         assert (tmp_path / "instance.key").exists()
         assert oct((tmp_path / "instance.key").stat().st_mode)[-3:] == "600"
         assert f"http://127.0.0.1:{port}/api/v2/ping" in output  # the banner names the real address
+        # Both origins are named, and the content origin answers but has no API.
+        assert f"Service (API, LRS): http://127.0.0.1:{port}" in output
+        assert f"Content (player, course files): http://127.0.0.1:{content_port}" in output
+        assert httpx.get(f"http://127.0.0.1:{content_port}/api/v2/ping", auth=(app_id, secret)).status_code == 404
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -90,3 +94,19 @@ def test_app_create_and_list(tmp_path, fresh_database_url):
     assert {(a["appId"], a["management"]) for a in listed} == {(mgmt["appId"], True), (normal["appId"], False)}
     upgraded = run("db", "upgrade")
     assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+
+
+@pytest.mark.parametrize(("args", "env"), [
+    (["--port", "{port}", "--content-port", "{port}"], {}),
+    ([], {"COURSEHOST_PUBLIC_URL": "http://127.0.0.1:{port}", "COURSEHOST_CONTENT_URL": "http://127.0.0.1:{port}/content"}),
+    ([], {"COURSEHOST_BASE_URL": "https://learn.example.com", "COURSEHOST_CONTENT_URL": "https://learn.example.com/c"}),
+])
+def test_serve_refuses_one_origin_for_service_and_content(tmp_path, fresh_database_url, args, env):
+    port = str(free_port())
+    result = subprocess.run(
+        [str(BIN), "serve", *[a.format(port=port) for a in args]],
+        env=_env(tmp_path, fresh_database_url, **{k: v.format(port=port) for k, v in env.items()}),
+        capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "must differ" in result.stderr and "Traceback" not in result.stderr
+    assert "appId" not in result.stdout  # refused before anything was created

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,14 +18,21 @@ BIN = Path(sys.executable).parent
 
 
 class ServerProcess:
-    """One service process over DATABASE_URL and DATA_DIR; the port stays the same across restarts."""
+    """One service process over DATABASE_URL and DATA_DIR, listening on the service origin (base_url,
+    API and LRS) and the content origin (content_url, player and course files); the ports stay the
+    same across restarts. With ACCESS_LOG, `output` collects everything the process prints."""
 
-    def __init__(self, database_url: str, data_dir: Path, *, env: dict | None = None):
+    def __init__(self, database_url: str, data_dir: Path, *, env: dict | None = None, access_log: bool = False):
         self.database_url, self.data_dir = database_url, data_dir
-        self.port = free_port()
+        self.port, self.content_port = free_port(), free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.service_url = self.base_url
+        self.content_url = f"http://127.0.0.1:{self.content_port}"
         self.api_url = self.base_url + "/api/v2"
         self.extra_env = env or {}
+        self.access_log = access_log
+        self.output: list[str] = []
+        self._drainer: threading.Thread | None = None
         self.proc: subprocess.Popen | None = None
         self.creds: AppCreds | None = None
         self.secret_key = "test-instance-key-" + "k" * 40
@@ -32,9 +40,11 @@ class ServerProcess:
     def start(self) -> None:
         env = dict(os.environ, COURSEHOST_DATA_DIR=str(self.data_dir), COURSEHOST_DATABASE_URL=self.database_url,
                    COURSEHOST_STORAGE_URL=f"file://{self.data_dir / 'content'}", COURSEHOST_SECRET_KEY=self.secret_key,
-                   COURSEHOST_WORKER_POLL_SECONDS="0.2", **self.extra_env)
+                   COURSEHOST_WORKER_POLL_SECONDS="0.2", COURSEHOST_ALLOW_PRIVATE_URLS="true", **self.extra_env)
+        logging = ["--log-level", "info"] if self.access_log else ["--no-access-log", "--log-level", "warning"]
         self.proc = subprocess.Popen(
-            [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--no-access-log", "--log-level", "warning"],
+            [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--content-port", str(self.content_port),
+             *logging],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         out = ""
@@ -44,6 +54,7 @@ class ServerProcess:
             if not line:
                 raise RuntimeError(f"serve exited: {out}")
             out += line
+        self.output.append(out)
         if self.creds is None:
             if "appId:" not in out:
                 raise RuntimeError(f"serve printed no credentials: {out}")
@@ -52,6 +63,7 @@ class ServerProcess:
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.api_url + "/ping", auth=(self.creds.app_id, self.creds.secret)).status_code == 200:
+                    httpx.get(self.content_url + "/")  # the content origin listens too
                     return
             except httpx.HTTPError:
                 pass
@@ -59,16 +71,15 @@ class ServerProcess:
         raise RuntimeError("serve did not answer")
 
     def _drain(self) -> None:
-        import threading
-
-        proc = self.proc
+        proc, output = self.proc, self.output
 
         def drain():
-            for _ in proc.stdout:
-                pass
+            for line in proc.stdout:
+                output.append(line)
             proc.stdout.close()  # the process has ended; an open pipe would be a ResourceWarning
 
-        threading.Thread(target=drain, daemon=True).start()
+        self._drainer = threading.Thread(target=drain, daemon=True)
+        self._drainer.start()
 
     def kill9(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
@@ -81,6 +92,8 @@ class ServerProcess:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill9()
+        if self._drainer is not None:
+            self._drainer.join(timeout=10)
 
     def client(self):
         import rustici_software_cloud_v2 as cloud

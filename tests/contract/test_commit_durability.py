@@ -21,8 +21,8 @@ def test_kill_9_right_after_an_acknowledged_commit_loses_nothing(tmp_path, backe
         import_one_sco(client, tmp_path, "dur")
         regs.create_registration(cloud.CreateRegistrationSchema(
             course_id="dur", registration_id="dur-reg", learner=cloud.LearnerSchema(id="l1", first_name="A", last_name="B")))
-        token = open_launch(server.base_url, client, "dur-reg")
-        commit(server.base_url, token, 1, {
+        token = open_launch(server.content_url, client, "dur-reg")
+        commit(server.content_url, token, 1, {
             "lesson_status": "passed", "score": {"raw": "91", "min": "0", "max": "100"},
             "lesson_location": "page-7", "exit": "suspend", "session_time": "00:02:05"},
             suspend_data="state-after-commit")

@@ -33,7 +33,7 @@ def test_link_points_at_the_player_and_opens_it(live_server, setup):
     creds, _, reg = setup
     link = launch_link(live_server, reg, creds, redirect_on_exit_url="message")
     parts = urlsplit(link)
-    assert f"{parts.scheme}://{parts.netloc}" == live_server.base_url
+    assert f"{parts.scheme}://{parts.netloc}" == live_server.content_url  # the content origin
     assert parts.path == "/player/launch" and "token" in parse_qs(parts.query)
     page = httpx.get(link)
     assert page.status_code == 200 and 'id="player-config"' in page.text
@@ -108,20 +108,20 @@ def test_tampered_links_are_refused(live_server, setup):
     body, mac = token.split(".")
     flipped = body[:-2] + ("A" if body[-2] != "A" else "B") + body[-1]
     for bad in (f"{flipped}.{mac}", f"{body}.{mac[:-1]}x", body, "garbage", ""):
-        page = httpx.get(f"{live_server.base_url}/player/launch", params={"token": bad})
+        page = httpx.get(f"{live_server.content_url}/player/launch", params={"token": bad})
         assert page.status_code in (400, 403), bad
         assert "This launch link is not valid" in page.text
     # signed with another key
     forged = make_launch_token("x" * 48, registration_pk=1, application_pk=1, instance=0, options={},
                                tracking=True, expiry_seconds=60)
-    assert httpx.get(f"{live_server.base_url}/player/launch", params={"token": forged}).status_code == 403
+    assert httpx.get(f"{live_server.content_url}/player/launch", params={"token": forged}).status_code == 403
 
 
 def test_expired_link_says_so(live_server, setup):
     key = live_server.services.instance_key
     old = make_launch_token(key, registration_pk=1, application_pk=1, instance=0, options={}, tracking=True,
                             expiry_seconds=10, now=time.time() - 60)
-    page = httpx.get(f"{live_server.base_url}/player/launch", params={"token": old})
+    page = httpx.get(f"{live_server.content_url}/player/launch", params={"token": old})
     assert page.status_code in (403, 410)
     assert "This launch link has expired. Ask for a new link." in page.text
 
@@ -152,7 +152,7 @@ def test_content_is_served_with_types_ranges_and_no_traversal(live_server, setup
     import re
 
     config = json.loads(re.search(r'id="player-config">(.*?)</script>', page).group(1))
-    base = live_server.base_url + config["contentBase"]
+    base = live_server.content_url + config["contentBase"]
     r = httpx.get(base + "one.html")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert r.headers["x-content-type-options"] == "nosniff"
@@ -162,7 +162,7 @@ def test_content_is_served_with_types_ranges_and_no_traversal(live_server, setup
     assert httpx.get(base + "one.html", headers={"Range": "bytes=99999-"}).status_code == 416
     import http.client
 
-    host = urlsplit(live_server.base_url)
+    host = urlsplit(live_server.content_url)
     for bad in ("../one.html", "..%2fone.html", "%2e%2e/%2e%2e/etc/passwd", "x/../../../etc/passwd", "missing.html",
                 "..%5c..%5cone.html"):
         conn = http.client.HTTPConnection(host.hostname, host.port)  # sends the path as is
@@ -171,7 +171,7 @@ def test_content_is_served_with_types_ranges_and_no_traversal(live_server, setup
         assert answer.status == 404, (bad, answer.status)
         conn.close()
     wrong_key = config["contentBase"].split("/")[2].split("-")[0] + "-0000"
-    assert httpx.get(f"{live_server.base_url}/content/{wrong_key}/one.html").status_code == 404
+    assert httpx.get(f"{live_server.content_url}/content/{wrong_key}/one.html").status_code == 404
 
 
 
@@ -181,5 +181,5 @@ def test_every_other_spelling_of_the_signature_is_refused(live_server, setup):
     body, mac = token.split(".")
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     for ch in alphabet.replace(mac[-1], ""):  # base64 ignores the last character's low bits
-        page = httpx.get(f"{live_server.base_url}/player/launch", params={"token": f"{body}.{mac[:-1]}{ch}"})
+        page = httpx.get(f"{live_server.content_url}/player/launch", params={"token": f"{body}.{mac[:-1]}{ch}"})
         assert page.status_code == 403, ch

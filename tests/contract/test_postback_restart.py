@@ -30,10 +30,10 @@ def test_newest_state_is_delivered_after_outage_and_restart(tmp_path, backend, k
             learner=cloud.LearnerSchema(id="l1", first_name="A", last_name="B"),
             post_back=cloud.PostBackSchema(url=receiver.url, auth_type="HTTPBASIC", user_name="u",
                                            password="p", results_format="COURSE")))
-        token = open_launch(server.base_url, client, "pb-reg")
-        commit(server.base_url, token, 1, {"lesson_status": "incomplete", "session_time": "00:00:30"})
+        token = open_launch(server.content_url, client, "pb-reg")
+        commit(server.content_url, token, 1, {"lesson_status": "incomplete", "session_time": "00:00:30"})
         time.sleep(1.5)  # the first delivery is tried and fails (connection refused)
-        commit(server.base_url, token, 2, {"lesson_status": "passed", "score": {"raw": "87", "min": "0", "max": "100"},
+        commit(server.content_url, token, 2, {"lesson_status": "passed", "score": {"raw": "87", "min": "0", "max": "100"},
                                            "session_time": "00:01:00"})
         time.sleep(0.5)
         if kill:

@@ -21,7 +21,7 @@ def _level(value: str) -> cloud.XapiCredentialPermissionsLevelSchema:
     return cloud.XapiCredentialPermissionsLevelSchema(xapi_credential_permissions_level=value)
 
 
-def _post(name: str = "Quiz tool", *, secret: str = "s3cret-value", enabled: bool = True,
+def _post(name: str = "Quiz tool", *, secret: str = "s3cret-value-long-enough", enabled: bool = True,
           auth: str = "BASICAUTH", level: str = "DEFAULT", info: str | None = None):
     return cloud.XapiCredentialPostSchema(name=name, info=info, secret=secret, is_enabled=enabled,
                                           auth=_auth(auth), permissions_level=_level(level))
@@ -46,7 +46,7 @@ def test_create_and_get_credential_round_trips_every_field(app):
     assert cred_id and ":" not in cred_id
     cred = xapi.get_xapi_credential(cred_id)
     assert (cred.id, cred.name, cred.info, cred.secret, cred.is_enabled) == \
-        (cred_id, "Quiz tool", "grade book", "s3cret-value", True)
+        (cred_id, "Quiz tool", "grade book", "s3cret-value-long-enough", True)
     assert cred.auth.xapi_credential_auth_type == "OAUTH"
     assert cred.permissions_level.xapi_credential_permissions_level == "READONLY"
 
@@ -56,7 +56,7 @@ def test_wire_shape_of_a_credential(live_server, app):
     cred_id = xapi.create_xapi_credential(_post()).result
     creds = xapi.api_client.configuration
     raw = httpx.get(f"{live_server.api_url}/xapi/credentials/{cred_id}", auth=(creds.username, creds.password)).json()
-    assert raw == {"id": cred_id, "name": "Quiz tool", "secret": "s3cret-value", "isEnabled": True,
+    assert raw == {"id": cred_id, "name": "Quiz tool", "secret": "s3cret-value-long-enough", "isEnabled": True,
                    "auth": {"xapiCredentialAuthType": "BASICAUTH"},
                    "permissionsLevel": {"xapiCredentialPermissionsLevel": "DEFAULT"}}
 
@@ -64,7 +64,7 @@ def test_wire_shape_of_a_credential(live_server, app):
 def test_plain_enum_strings_are_accepted_too(live_server, app):
     _, xapi = app
     creds = xapi.api_client.configuration
-    body = {"name": "Plain", "secret": "x", "isEnabled": True, "auth": "BASICAUTH", "permissionsLevel": "root"}
+    body = {"name": "Plain", "secret": "x" * 16, "isEnabled": True, "auth": "BASICAUTH", "permissionsLevel": "root"}
     r = httpx.post(f"{live_server.api_url}/xapi/credentials", json=body, auth=(creds.username, creds.password))
     assert r.status_code == 200, r.text
     cred = xapi.get_xapi_credential(r.json()["result"])
@@ -86,9 +86,10 @@ def test_bad_enum_and_missing_name_are_400(app):
 def test_set_updates_and_creates_with_the_callers_id(app):
     _, xapi = app
     cred_id = xapi.create_xapi_credential(_post()).result
-    xapi.set_xapi_credential(cred_id, _post("Renamed", secret="new-secret", enabled=False, level="WRITEONLY"))
+    xapi.set_xapi_credential(cred_id, _post("Renamed", secret="new-secret-long-enough", enabled=False,
+                                            level="WRITEONLY"))
     cred = xapi.get_xapi_credential(cred_id)
-    assert (cred.name, cred.secret, cred.is_enabled) == ("Renamed", "new-secret", False)
+    assert (cred.name, cred.secret, cred.is_enabled) == ("Renamed", "new-secret-long-enough", False)
     assert cred.permissions_level.xapi_credential_permissions_level == "WRITEONLY"
     own_id = f"tool-{uuid.uuid4().hex[:8]}"
     xapi.set_xapi_credential(own_id, _post("Made by PUT"))
@@ -160,31 +161,31 @@ def test_credential_authenticates_on_the_lrs_until_disabled_or_deleted(live_serv
     from coursehost.lrs_http.auth import authenticate
 
     app_id, xapi = app
-    cred_id = xapi.create_xapi_credential(_post(secret="first", level="READONLY")).result
+    cred_id = xapi.create_xapi_credential(_post(secret="first-secret-value", level="READONLY")).result
 
     def who(user, password):
         header = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
         return authenticate(live_server.services, app_id=app_id, authorization=header,
                             base_url=live_server.base_url)
 
-    principal = who(cred_id, "first")
+    principal = who(cred_id, "first-secret-value")
     assert principal is not None and principal.app_id == app_id
     assert who(cred_id, "wrong") is None
     _, other_creds = new_child_app(live_server)
     assert authenticate(live_server.services, app_id=other_creds.app_id, base_url=live_server.base_url,
                         authorization="Basic " + base64.b64encode(f"{cred_id}:first".encode()).decode()) is None
-    assert _lrs_status(live_server, app_id, cred_id, "first") == 200
+    assert _lrs_status(live_server, app_id, cred_id, "first-secret-value") == 200
     assert _lrs_status(live_server, app_id, cred_id, "wrong") == 401
 
-    xapi.set_xapi_credential(cred_id, _post(secret="first", enabled=False, level="READONLY"))
-    assert who(cred_id, "first") is None
-    assert _lrs_status(live_server, app_id, cred_id, "first") == 401
-    xapi.set_xapi_credential(cred_id, _post(secret="second", enabled=True, level="READONLY"))
-    assert who(cred_id, "first") is None and who(cred_id, "second") is not None
-    assert _lrs_status(live_server, app_id, cred_id, "second") == 200
+    xapi.set_xapi_credential(cred_id, _post(secret="first-secret-value", enabled=False, level="READONLY"))
+    assert who(cred_id, "first-secret-value") is None
+    assert _lrs_status(live_server, app_id, cred_id, "first-secret-value") == 401
+    xapi.set_xapi_credential(cred_id, _post(secret="second-secret-value", enabled=True, level="READONLY"))
+    assert who(cred_id, "first-secret-value") is None and who(cred_id, "second-secret-value") is not None
+    assert _lrs_status(live_server, app_id, cred_id, "second-secret-value") == 200
     xapi.delete_xapi_credential(cred_id)
-    assert who(cred_id, "second") is None
-    assert _lrs_status(live_server, app_id, cred_id, "second") == 401
+    assert who(cred_id, "second-secret-value") is None
+    assert _lrs_status(live_server, app_id, cred_id, "second-secret-value") == 401
 
 
 def test_secret_is_encrypted_at_rest(live_server, app):

@@ -197,7 +197,7 @@ def test_expired_and_altered_links_show_a_page(live_server, course, context):
     page = context.new_page()
     old = make_launch_token(live_server.services.instance_key, registration_pk=1, application_pk=1, instance=0,
                             options={}, tracking=True, expiry_seconds=10, now=time.time() - 30)
-    answer = page.goto(f"{live_server.base_url}/player/launch?token={old}")
+    answer = page.goto(f"{live_server.content_url}/player/launch?token={old}")
     assert answer.status in (403, 410)
     assert "This launch link has expired. Ask for a new link." in page.content()
     reg = create_registration(live_server, course)

@@ -110,7 +110,7 @@ def test_player_window_link_is_bound_to_its_launch(live_server, course, context)
     page = context.new_page()
     page.goto(launch_link(live_server, reg))
     url = page.evaluate("JSON.parse(document.getElementById('launcher-config').textContent).playerUrl")
-    answer = page.goto(live_server.base_url + url[:-4] + ("AAAA" if not url.endswith("AAAA") else "BBBB"))
+    answer = page.goto(live_server.content_url + url[:-4] + ("AAAA" if not url.endswith("AAAA") else "BBBB"))
     assert answer.status == 403 and "not valid" in page.content()
 
 

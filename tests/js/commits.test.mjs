@@ -205,3 +205,16 @@ test("get and post answer the server's JSON; an error carries the HTTP status", 
   assert.deepEqual(await channel.post("/navigate", { request: "start" }), { lastSeq: undefined });
   await assert.rejects(channel.post("/navigate", { bad: true }), (err) => err.status === 409 && err.message === "refused 409");
 });
+
+test("a commit refused because the launch has exited (410) is not retried, and a closed channel sends no beacon", async () => {
+  const { channel, posts, beacons, warnings } = setup({ answer: () => 410 });
+  await channel.send(state("sco1", { location: "p1" }));
+  assert.equal(posts.length, 1);
+  assert.equal(channel.stopped, true);
+  assert.deepEqual(warnings, []);
+  channel.close();
+  channel.markDirty();
+  channel.bind(() => state("sco1", { location: "p2" }));
+  channel.flushBeacon();
+  assert.equal(beacons.length, 0);
+});

@@ -172,17 +172,17 @@ def req_to(url: str):
 
 
 def test_send_success_and_status_codes(receiver):
-    assert delivery.send(req_to(receiver.url)) == 200
+    assert delivery.send(req_to(receiver.url), allow_private_urls=True) == 200
     got = receiver.wait_for(1)[0]
     assert got.method == "POST" and got.headers["content-type"] == "application/x-www-form-urlencoded"
     assert parse_qs(got.text)["password"] == ["topsecret"]
     receiver.answer(302)  # redirects are not followed: a 3xx counts as delivered
-    assert delivery.send(req_to(receiver.url)) == 302
+    assert delivery.send(req_to(receiver.url), allow_private_urls=True) == 302
     assert len(receiver.wait_for(2)) == 2
     for status in (400, 404, 500, 503):
         receiver.answer(status)
         with pytest.raises(delivery.PostbackFailed, match=f"HTTP {status}") as info:
-            delivery.send(req_to(receiver.url))
+            delivery.send(req_to(receiver.url), allow_private_urls=True)
         assert "topsecret" not in str(info.value)
 
 
@@ -190,36 +190,37 @@ def test_send_connection_refused_and_dns(receiver):
     url = receiver.url
     receiver.stop()
     with pytest.raises(delivery.PostbackFailed, match="connection error"):
-        delivery.send(req_to(url))
+        delivery.send(req_to(url), allow_private_urls=True)
     with pytest.raises(delivery.PostbackFailed, match="connection error"):
-        delivery.send(req_to("http://no-such-host.invalid/pb"))
+        delivery.send(req_to("http://no-such-host.invalid/pb"), allow_private_urls=True)
 
 
 def test_send_timeout(receiver):
     receiver.delay_seconds = 2
     with pytest.raises(delivery.PostbackFailed, match="timed out"):
-        delivery.send(req_to(receiver.url), read_timeout=0.3)
+        delivery.send(req_to(receiver.url), read_timeout=0.3, allow_private_urls=True)
 
 
 def test_send_rejects_non_http_urls():
     for url in ("ftp://x/y", "file:///etc/passwd", "not a url", ""):
         with pytest.raises(delivery.PostbackFailed):
-            delivery.send(req_to(url))
+            delivery.send(req_to(url), allow_private_urls=True)
 
 
 def test_failure_messages_hide_url_credentials(receiver):
     receiver.answer(500)
     url = receiver.url.replace("http://", "http://user:pw-in-url@") + "?token=query-secret"
     with pytest.raises(delivery.PostbackFailed) as info:
-        delivery.send(req_to(url))
+        delivery.send(req_to(url), allow_private_urls=True)
     assert "pw-in-url" not in str(info.value) and "query-secret" not in str(info.value)
 
 
 def test_test_postback_raises_invalid_input(receiver):
     receiver.answer(500)
     with pytest.raises(InvalidInput, match="HTTP 500"):
-        delivery.test_postback(config=PostbackConfig(url=receiver.url))
-    assert delivery.test_postback(config=PostbackConfig(url=receiver.url, results_format="full")) == 200
+        delivery.test_postback(config=PostbackConfig(url=receiver.url), allow_private_urls=True)
+    assert delivery.test_postback(config=PostbackConfig(url=receiver.url, results_format="full"),
+                                  allow_private_urls=True) == 200
     with pytest.raises(InvalidInput):
         delivery.test_postback(config=PostbackConfig(url="gopher://x"))
 
@@ -232,8 +233,10 @@ def test_deliver_postback_raises_retry_and_skips_deleted(session_factory, receiv
     try:
         receiver.answer(500)
         with pytest.raises(RetryJob, match="HTTP 500"):
-            delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk, box=BOX)
-        result = delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk, box=BOX)
+            delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk, box=BOX,
+                                      allow_private_urls=True)
+        result = delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk, box=BOX,
+                                           allow_private_urls=True)
         assert result["status"] == 200
         assert receiver.wait_for(2)[-1].basic_auth() == ("u", "pw")
     finally:

@@ -9,16 +9,15 @@ import signal
 import sys
 import threading
 
-import uvicorn
-
-from coursehost.app import build_job_registry, create_app
+from coursehost.app import build_job_registry, create_app, create_content_app
+from coursehost.cli.serving import serve_both
 from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
-from coursehost.settings import Settings
+from coursehost.settings import Settings, UnsafeSettings
 
 
 def _services(**overrides) -> Services:
@@ -28,19 +27,22 @@ def _services(**overrides) -> Services:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    svc = _services(host=args.host, port=args.port)
-    upgrade(svc.settings.database_url)
+    svc = _services(host=args.host, port=args.port, content_port=args.content_port)
+    settings = svc.settings
+    upgrade(settings.database_url)
     with unit_of_work(svc.session_factory) as session:
         created = apps.bootstrap(session, box=svc.box)
+    print(f"Service (API, LRS): {settings.public_url}  (listening on {settings.host}:{settings.port})")
+    print(f"Content (player, course files): {settings.content_url}  "
+          f"(listening on {settings.host}:{settings.content_port})")
     if created:
         print("Created a realm with a default application. Its API credentials (shown once):")
         print(f"  appId:     {created.app_id}")
         print(f"  secretKey: {created.secret_key}")
-        print(f"  try: curl -u {created.app_id}:<secretKey> {svc.settings.base_url}/api/v2/ping")
-        sys.stdout.flush()
-    app = create_app(services=svc)
-    uvicorn.run(app, host=svc.settings.host, port=svc.settings.port,
-                log_level=args.log_level, access_log=args.access_log)
+        print(f"  try: curl -u {created.app_id}:<secretKey> {settings.public_url}/api/v2/ping")
+    sys.stdout.flush()
+    serve_both(create_app(services=svc), create_content_app(svc), settings,
+               log_level=args.log_level, access_log=args.access_log)
     return 0
 
 
@@ -106,9 +108,10 @@ def cmd_app_list(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="migrate, then run the service (and one job worker)")
+    serve = sub.add_parser("serve", help="migrate, then serve the service and the content origin (and one job worker)")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--port", type=int, help="the service origin's port (API, LRS)")
+    serve.add_argument("--content-port", type=int, help="the content origin's port (player, course files)")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.set_defaults(func=cmd_serve)
@@ -130,7 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UnsafeSettings as exc:
+        print(f"coursehost: refusing to start: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

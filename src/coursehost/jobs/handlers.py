@@ -18,6 +18,7 @@ def import_env(services) -> import_jobs.ImportEnv:
         limits=PackageLimits(max_expanded_bytes=s.import_max_expanded_bytes, max_files=s.import_max_files,
                              max_ratio=s.import_max_compression_ratio),
         max_package_bytes=s.import_max_package_bytes, fetch_timeout=s.import_fetch_timeout_seconds,
+        allow_private_urls=s.allow_private_urls,
     )
 
 
@@ -35,13 +36,15 @@ def _deliver_postback(session, payload, ctx):
     # SQLite's write lock, so the progress is read through the read-only session factory.
     return postback_delivery.deliver_postback(
         read_session_factory=ctx.services.read_session_factory, box=ctx.services.box,
-        registration_pk=payload["registration_pk"], registration_id=payload.get("registration_id"))
+        registration_pk=payload["registration_pk"], registration_id=payload.get("registration_id"),
+        allow_private_urls=ctx.services.settings.allow_private_urls)
 
 
 def _forward_statement_pipe(session, payload, ctx):
     return pipe_forwarding.forward_pipe(
         session, session_factory=ctx.services.session_factory, box=ctx.services.box,
-        pipe_pk=payload["pipe_pk"], generation=payload["generation"])
+        pipe_pk=payload["pipe_pk"], generation=payload["generation"],
+        allow_private_urls=ctx.services.settings.allow_private_urls)
 
 
 def register_all(registry: JobRegistry) -> JobRegistry:

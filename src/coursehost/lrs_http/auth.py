@@ -33,22 +33,54 @@ def authority_for(base_url: str, app_id: str, account_name: str, name: str | Non
 
 
 def authenticate(services, *, app_id: str, authorization: str | None, base_url: str,
-                 signed: SignedRequest | None = None) -> LrsPrincipal | None:
-    """The principal AUTHORIZATION stands for on APP_ID's LRS, or None (401)."""
+                 signed: SignedRequest | None = None, client: str | None = None) -> LrsPrincipal | None:
+    """The principal AUTHORIZATION stands for on APP_ID's LRS, or None (401); TooManyFailures (429)
+    while the key or the CLIENT address is locked out by failed attempts, which are counted here."""
     if not authorization:
         return None
     scheme, _, value = authorization.strip().partition(" ")
     scheme = scheme.lower()
+    key = _throttle_key(app_id, scheme, authorization, value)
+    services.throttle.check(key=key, address=client)
+    principal = _authenticate(services, app_id, scheme, authorization, value, base_url, signed)
+    if principal is None and scheme in ("oauth", "basic", "bearer"):
+        services.throttle.failed(key=key, address=client)
+    return principal
+
+
+def _throttle_key(app_id: str, scheme: str, authorization: str, value: str) -> str | None:
+    """What failures are counted against besides the address: the application's own key (shared
+    with the API) or the xAPI credential on this LRS; None for a token."""
+    if scheme == "oauth":
+        name = (oauth1.parse_authorization(authorization) or {}).get("oauth_consumer_key", "")
+    elif scheme == "basic":
+        pair = _basic_pair(value)
+        name = pair[0] if pair else ""
+    else:
+        return None
+    if not name:
+        return None
+    return app_id if name == app_id else f"xapi:{app_id}:{name}"
+
+
+def _basic_pair(value: str) -> tuple[str, str] | None:
+    try:
+        key, sep, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (key, secret) if sep else None
+
+
+def _authenticate(services, app_id: str, scheme: str, authorization: str, value: str, base_url: str,
+                  signed: SignedRequest | None) -> LrsPrincipal | None:
     if scheme == "oauth":
         oauth = oauth1.parse_authorization(authorization)
         return None if oauth is None or signed is None else _by_oauth(services, app_id, oauth, signed, base_url)
     if scheme == "basic":
-        try:
-            key, sep, secret = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-        except (ValueError, UnicodeDecodeError):
+        pair = _basic_pair(value)
+        if pair is None:
             return None
-        if not sep:
-            return None
+        key, secret = pair
         return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
             services, app_id, key, secret, base_url)
     if scheme == "bearer":

@@ -3,7 +3,6 @@ Communication §2.2-§2.3, §2.6-§2.7, §3.1; IEEE 9274.1.1 4.1.4, 4.1.6.2, 4.1
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from email.utils import format_datetime
 
@@ -14,6 +13,8 @@ from coursehost.domain.lrs.validation import agent_key, is_uuid, parse_timestamp
 from coursehost.domain.lrs.versions import V1, V2
 from coursehost.lrs_http.request import XapiRequest
 from coursehost.lrs_http.response import XapiResponse, resource
+from coursehost.web import json_input
+from coursehost.web.json_input import JsonSyntaxError
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,8 @@ AGENT_PROFILE = Spec(docs.AGENT_PROFILE, "profileId", activity=False, agent=True
 def parse_agent_param(raw: str, *, version: str) -> dict:
     """The `agent` parameter as a valid Agent (or identified Group); 400 when it is not."""
     try:
-        agent = json.loads(raw)
-    except ValueError:
+        agent = json_input.loads(raw, what="agent parameter")
+    except JsonSyntaxError:
         raise InvalidInput("The agent parameter is not valid JSON") from None
     validate_agent(agent, version=version, path="agent")
     return agent
@@ -109,6 +110,8 @@ def _write(request: XapiRequest, services, spec: Spec) -> XapiResponse:
     key = _key(request, spec, need_id=True)
     pre = preconditions_for(request, spec, services)
     write = docs.put_document if request.method == "PUT" else docs.merge_document
+    if write is docs.merge_document or request.content_type == "application/json":
+        json_input.check(request.body, what="document")  # merging reads it; a JSON document is merged later
     with unit_of_work(services.session_factory) as session:
         write(session, app_pk=request.principal.app_pk, key=key, content=request.body,
               content_type=request.header("content-type"), pre=pre)

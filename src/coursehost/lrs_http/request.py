@@ -3,13 +3,14 @@ version negotiated, the caller authenticated."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.lrs.versions import V1
+from coursehost.web import json_input
+from coursehost.web.json_input import JsonSyntaxError
 
 #: Header names the alternate request syntax may carry in its form (xAPI 1.0.3 Communication §1.3).
 ALTERNATE_HEADERS = {
@@ -67,8 +68,8 @@ class XapiRequest:
     def json(self) -> Any:
         """The body parsed as JSON; 400 naming the problem when it is not."""
         try:
-            return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return json_input.loads(self.body, what="request body")
+        except JsonSyntaxError as exc:
             raise InvalidInput(f"The request body is not valid JSON: {exc}") from None
 
     def param(self, name: str, default: str | None = None) -> str | None:

@@ -30,7 +30,8 @@ class XapiResponse:
 
 def error_result(exc: DomainError, headers: dict[str, str] | None = None) -> XapiResponse:
     """A domain error as the LRS answers it: its status (an XapiError's own) and {"message"}."""
-    return XapiResponse.json({"message": str(exc)}, http_status(exc), headers)
+    own = getattr(exc, "headers", None) or {}  # an error may carry headers of its own (429 Retry-After)
+    return XapiResponse.json({"message": str(exc)}, http_status(exc), {**own, **(headers or {})})
 
 
 #: handler(request, services) -> XapiResponse; registered per (resource path, method).

@@ -16,6 +16,8 @@ from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
 from coursehost.lrs_http.response import XapiResponse, error_result, resource
+from coursehost.web import json_input
+from coursehost.web.json_input import JsonSyntaxError
 
 SINGLE_EXTRAS = {"format", "attachments"}
 
@@ -34,8 +36,8 @@ def _body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
         if not parts or parts[0].headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             raise InvalidInput("The first part of a multipart/mixed statement request must be application/json")
         try:
-            body = json.loads(parts[0].body)
-        except (ValueError, UnicodeDecodeError):
+            body = json_input.loads(parts[0].body, what="first part")
+        except JsonSyntaxError:
             raise InvalidInput("The first part is not valid JSON") from None
         return body, attachment_parts(parts, require_binary=True)
     if request.content_type != "application/json":
@@ -94,6 +96,7 @@ def _get_statements(request, services) -> XapiResponse:
     if not principal.can_read:
         raise Forbidden("This credential may not read statements")
     params = request.params
+    json_input.check_params(params)
     single = [name for name in sq.SINGLE if name in params]
     if single:
         return _get_one(request, services, single)
@@ -101,6 +104,7 @@ def _get_statements(request, services) -> XapiResponse:
         if len(params) != 1:
             raise InvalidInput("more takes no other parameters")
         query = sq.decode_more(params["more"], version=request.version)
+        json_input.check_params(query.params)  # a cursor is not signed: its values are input too
     else:
         query = sq.parse_query(params, version=request.version)
     languages = parse_accept_language(request.header("accept-language"))

@@ -1,9 +1,11 @@
 """OutboundClient: httpx behind one request path, so a rule about where the server may connect
 (issue 13: no private, loopback or link-local targets, checked after each redirect) is written once.
 
-Failures come back as OutboundError with the transport's own words and the name of what failed
-(`kind`, e.g. "ConnectError", "ReadTimeout"); callers word them for their own messages and never
-include the far side's body."""
+Failures come back as OutboundError in the client's own words, the same for every connection
+failure ("could not connect", "timed out"), with the name of what failed in `kind` (e.g.
+"ConnectError", "ReadTimeout") for the server's log only: a message that told "Connection refused"
+from "Server disconnected" or quoted the far side's first bytes would make the service a port
+scanner."""
 
 from __future__ import annotations
 
@@ -15,24 +17,11 @@ from typing import Any
 
 import httpx
 
+from coursehost.outbound.errors import OutboundError, OutboundTimeout, ResponseTooLarge
+from coursehost.outbound.guard import INVALID_URL, AddressPolicy, PinnedTransport
+
 #: httpx's own limit when it follows redirects itself; kept so import by URL behaves as before.
 MAX_REDIRECTS = 20
-
-
-class OutboundError(Exception):
-    """No usable answer: DNS, connection, TLS, protocol, too many redirects, a refused target."""
-
-    def __init__(self, message: str, *, kind: str):
-        super().__init__(message)
-        self.kind = kind
-
-
-class OutboundTimeout(OutboundError):
-    """The far side did not connect, answer or read in time."""
-
-
-class ResponseTooLarge(OutboundError):
-    """The answer's body is (or says it is) larger than the client's max_bytes."""
 
 
 @dataclass(frozen=True)
@@ -56,15 +45,26 @@ class Timeouts:
 DEFAULT_TIMEOUTS = Timeouts(connect=10.0, read=30.0)
 
 
+COULD_NOT_CONNECT = "could not connect"
+BROKE_OFF = "the connection failed while reading the answer"
+TIMED_OUT = "timed out"
+TOO_MANY_REDIRECTS = "too many redirects"
+
+
 @contextmanager
-def _translated() -> Iterator[None]:
-    """httpx's exceptions as OutboundError (timeouts as OutboundTimeout), with the same text."""
+def _translated(failed: str = COULD_NOT_CONNECT) -> Iterator[None]:
+    """httpx's exceptions as OutboundError (timeouts as OutboundTimeout) in words of our own:
+    FAILED for every transport failure alike, whatever the socket or the far side said."""
     try:
         yield
     except httpx.TimeoutException as exc:
-        raise OutboundTimeout(str(exc), kind=type(exc).__name__) from exc
+        raise OutboundTimeout(TIMED_OUT, kind=type(exc).__name__) from None
+    except httpx.TooManyRedirects:
+        raise OutboundError(TOO_MANY_REDIRECTS, kind="TooManyRedirects") from None
+    except httpx.InvalidURL:
+        raise OutboundError(INVALID_URL, kind="InvalidURL") from None
     except httpx.HTTPError as exc:
-        raise OutboundError(str(exc), kind=type(exc).__name__) from exc
+        raise OutboundError(failed, kind=type(exc).__name__) from None
 
 
 class OutboundResponse:
@@ -103,7 +103,7 @@ class OutboundResponse:
 
     def _chunks(self, chunk_size: int) -> Iterator[bytes]:
         received = 0
-        with _translated():
+        with _translated(BROKE_OFF):
             for chunk in self._raw.iter_bytes(chunk_size):
                 received += len(chunk)
                 if self._max_bytes is not None and received > self._max_bytes:
@@ -126,19 +126,27 @@ class OutboundClient:
     """Requests to URLs someone else chose. One instance may serve many requests (keep-alive);
     close it, or use it as a context manager.
 
-    TRANSPORT stands in for the network in tests (httpx.MockTransport); GUARD, when given, is
-    called with every URL before it is requested, the first and each redirect's, and refuses one by
-    raising OutboundError (the place for issue 13's private-address rule)."""
+    POLICY says where it may connect: by default every host is resolved and refused unless all
+    its addresses are public, checked for the first URL and for each redirect's, and the
+    connection goes to the address checked (guard.PinnedTransport). TRANSPORT stands in for the
+    network in tests (httpx.MockTransport), the address check with it; GUARD, when given, is called
+    with every URL before it is requested, the first and each redirect's, and refuses one by
+    raising OutboundError."""
 
     def __init__(self, *, timeouts: Timeouts = DEFAULT_TIMEOUTS, follow_redirects: bool = False,
                  max_redirects: int = MAX_REDIRECTS, max_bytes: int | None = None,
-                 transport: httpx.BaseTransport | None = None, guard: Callable[[str], None] | None = None):
+                 policy: AddressPolicy | None = None, transport: httpx.BaseTransport | None = None,
+                 guard: Callable[[str], None] | None = None):
         self.follow_redirects = follow_redirects
         self.max_redirects = max_redirects
         self.max_bytes = max_bytes
         self._guard = guard
-        # Redirects are never left to httpx: _send follows them, so each hop passes the guard.
-        self._http = httpx.Client(timeout=timeouts.as_httpx(), follow_redirects=False, transport=transport)
+        if transport is None:
+            transport = PinnedTransport(policy or AddressPolicy())
+        # Redirects are never left to httpx: _send follows them, so each hop passes the guard and
+        # the address check. No proxy or .netrc from the environment: a proxy would connect by name.
+        self._http = httpx.Client(timeout=timeouts.as_httpx(), follow_redirects=False, transport=transport,
+                                  trust_env=False)
 
     def close(self) -> None:
         """Close the pooled connections."""

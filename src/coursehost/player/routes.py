@@ -5,7 +5,6 @@ content, and our static files. Runtime calls are authenticated by the per-launch
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.player import content, page
 from coursehost.services import Services
-from coursehost.web import http_status, read_unit, services, unit
+from coursehost.web import http_status, json_input, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -143,10 +142,7 @@ async def _json_body(request: Request) -> dict:
     raw = await request.body()
     if len(raw) > MAX_COMMIT_BYTES:
         raise InvalidInput("commit too large")
-    try:
-        body = json.loads(raw or b"{}")
-    except ValueError:
-        raise InvalidInput("body is not JSON") from None
+    body = json_input.loads(raw or b"{}")
     if not isinstance(body, dict):
         raise InvalidInput("body must be a JSON object")
     return body

@@ -28,24 +28,46 @@ class AppKind(StrEnum):
     ANY = "any"  # both kinds (tokens)
 
 
+def _basic(value: str) -> tuple[str, str] | None:
+    """(app id, secret) from a Basic header's value, or None when it is not one."""
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    app_id, sep, secret = decoded.partition(":")
+    return (app_id, secret) if sep and app_id and secret else None
+
+
+def client_address(request: Request) -> str | None:
+    """The address the connection comes from (what throttling counts per address)."""
+    return request.client.host if request.client else None
+
+
 def _credentials(request: Request) -> Principal | None:
+    """The caller the Authorization header proves, else None; 429 (TooManyFailures) while its key or
+    its address is locked out by failed attempts, which are counted here."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    svc = services(request)
     scheme = scheme.lower()
-    if scheme == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        app_id, sep, secret = decoded.partition(":")
-        if not sep or not app_id or not secret:
-            return None
-        return authenticate_basic_cached(svc.read_session_factory, box=svc.box, app_id=app_id, secret=secret)
-    if scheme == "bearer" and value.strip():
-        return authenticate_token_cached(svc.read_session_factory, instance_key=svc.instance_key,
-                                         token=value.strip())
-    return None
+    if scheme not in ("basic", "bearer") or not value.strip():
+        return None  # no credentials offered: nothing was guessed
+    svc = services(request)
+    address = client_address(request)
+    pair = _basic(value) if scheme == "basic" else None
+    # A token is proof of an earlier login: only its address is checked, never the application's key.
+    key = pair[0] if pair else None
+    svc.throttle.check(key=key, address=address)
+    if pair is not None:
+        principal = authenticate_basic_cached(svc.read_session_factory, box=svc.box, app_id=pair[0],
+                                              secret=pair[1])
+    elif scheme == "bearer":
+        principal = authenticate_token_cached(svc.read_session_factory, instance_key=svc.instance_key,
+                                              token=value.strip())
+    else:
+        principal = None
+    if principal is None:
+        svc.throttle.failed(key=key, address=address)
+    return principal
 
 
 def authorize(principal: Principal, *, scope: str | None, kind: AppKind) -> None:

@@ -51,7 +51,8 @@ def _import_request(request: Request, source: str, **kw) -> import_jobs.ImportRe
 
 def _start(request: Request, principal: Principal, req: import_jobs.ImportRequest) -> StringResultSchema:
     with unit(request) as session:
-        job = import_jobs.create_import_job(session, application_pk=principal.app_pk, request=req)
+        job = import_jobs.create_import_job(session, application_pk=principal.app_pk, request=req,
+                                            allow_private_urls=services(request).settings.allow_private_urls)
         return StringResultSchema(result=job.job_id)
 
 

@@ -131,7 +131,8 @@ def _import(request: Request, principal: Principal, course_id: str, version_no: 
         try:
             ctype, _ = download(body.fetch_url, local, max_bytes=limit,
                                 timeout=services(request).settings.import_fetch_timeout_seconds,
-                                progress=lambda _m: None)
+                                progress=lambda _m: None,
+                                allow_private_urls=services(request).settings.allow_private_urls)
         except Exception as exc:  # PackageError: a message naming the URL and the failure
             raise ApiError(400, str(exc)) from None
         with open(local, "rb") as fh:

@@ -28,11 +28,11 @@ class ApiError(Exception):
         self.message = message
 
 
-def error_response(status: int, message: str) -> JSONResponse:
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The official error body for STATUS: {"message": ...}, or the 401 body with its challenge."""
     if status == 401:
         return JSONResponse(UNAUTHORIZED_BODY, status_code=401, headers=WWW_AUTHENTICATE)
-    return JSONResponse({"message": message}, status_code=status)
+    return JSONResponse({"message": message}, status_code=status, headers=headers)
 
 
 def describe_validation_error(exc: RequestValidationError) -> str:
@@ -46,6 +46,8 @@ def describe_validation_error(exc: RequestValidationError) -> str:
         msg = err.get("msg", "invalid")
         if err.get("type") == "missing":
             parts.append(f"{where} is required")
+        elif err.get("type") == "extra_forbidden":
+            parts.append(f"Unknown field: {where}")
         else:
             parts.append(f"Invalid value for {where}: {msg}")
     return "; ".join(parts) or "Invalid request"
@@ -60,7 +62,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError):
-        return error_response(http_status(exc), str(exc))
+        # An error may carry headers of its own (429 Retry-After).
+        return error_response(http_status(exc), str(exc), getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from pydantic import Field
 
@@ -18,7 +20,8 @@ class LaunchLinkSchema(Wire):
 
 
 class LaunchLinkRequest(WireIn):
-    """LaunchLinkRequestSchema (tags, additionalvalues and launchAuth are accepted and ignored)."""
+    """LaunchLinkRequestSchema / PreviewLaunchLinkRequestSchema (the tags, additionalvalues and
+    launchAuth are accepted and ignored)."""
 
     expiry: int | None = launch_links.EXPIRY_DEFAULT
     redirect_on_exit_url: str | None = Field(None, alias="redirectOnExitUrl", max_length=4000)
@@ -26,6 +29,11 @@ class LaunchLinkRequest(WireIn):
     start_sco: str | None = Field(None, alias="startSco", max_length=1000)
     culture: str | None = Field(None, max_length=100)
     css_url: str | None = Field(None, alias="cssUrl", max_length=4000)
+    learner_tags: list[str] | None = Field(None, alias="learnerTags")
+    course_tags: list[str] | None = Field(None, alias="courseTags")
+    registration_tags: list[str] | None = Field(None, alias="registrationTags")
+    additionalvalues: list[dict[str, Any]] | None = None
+    launch_auth: dict[str, Any] | None = Field(None, alias="launchAuth")
 
     def to_domain(self) -> launch_links.LinkRequest:
         """The request as the domain reads it."""
@@ -34,9 +42,10 @@ class LaunchLinkRequest(WireIn):
             start_sco=self.start_sco, culture=self.culture, css_url=self.css_url)
 
 
-def base_url(request: Request) -> str:
-    """The service's public base URL (COURSEHOST_BASE_URL, else the one the request came in on)."""
-    return services(request).settings.base_url or str(request.base_url)
+def content_url(request: Request) -> str:
+    """The content origin launch links point at (COURSEHOST_CONTENT_URL): the player never runs on
+    the service's origin (docs/SECURITY.md)."""
+    return services(request).settings.content_url
 
 
 @operation("BuildRegistrationLaunchLink", response_model=LaunchLinkSchema)
@@ -47,7 +56,7 @@ def build_registration_launch_link(
     with unit(request) as session:
         reg = core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
         url = launch_links.registration_launch_link(
-            session, instance_key=services(request).instance_key, base_url=base_url(request), registration=reg,
+            session, instance_key=services(request).instance_key, content_url=content_url(request), registration=reg,
             request=body.to_domain())
     return LaunchLinkSchema(launch_link=url)
 
@@ -56,7 +65,7 @@ def _preview(request: Request, principal: Principal, course_id: str, version: in
              body: LaunchLinkRequest) -> LaunchLinkSchema:
     with unit(request) as session:
         url = launch_links.preview_launch_link(
-            session, instance_key=services(request).instance_key, base_url=base_url(request),
+            session, instance_key=services(request).instance_key, content_url=content_url(request),
             application_pk=principal.app_pk, course_id=course_id, version=version, request=body.to_domain())
     return LaunchLinkSchema(launch_link=url)
 

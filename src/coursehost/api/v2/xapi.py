@@ -77,7 +77,8 @@ def create_statement_pipe(request: Request, body: XapiStatementPipeIn,
     source, target = body.endpoints()
     with unit(request) as session:
         pipe = pipes.create_pipe(session, box=services(request).box, app_pk=principal.app_pk,
-                                 source=source, target=target)
+                                 source=source, target=target,
+                                 allow_private_urls=services(request).settings.allow_private_urls)
         return StringResultSchema(result=pipe.pipe_id)
 
 
@@ -104,7 +105,8 @@ def set_statement_pipe(request: Request, statementPipeId: str, body: XapiStateme
     source, target = body.endpoints()
     with unit(request) as session:
         pipe = pipes.set_pipe(session, box=services(request).box, app_pk=principal.app_pk,
-                              pipe_id=statementPipeId, source=source, target=target)
+                              pipe_id=statementPipeId, source=source, target=target,
+                              allow_private_urls=services(request).settings.allow_private_urls)
         return StringResultSchema(result=pipe.pipe_id)
 
 

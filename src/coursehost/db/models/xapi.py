@@ -15,7 +15,8 @@ class XapiCredential(Base):
     user name, the OAuth consumer key); the secret is encrypted with the instance key."""
 
     __tablename__ = "xapi_credential"
-    __table_args__ = (UniqueConstraint("credential_id", name="uq_xapi_credential_id"),
+    # Ids are per application (another application's id is no conflict, and no oracle).
+    __table_args__ = (UniqueConstraint("application_pk", "credential_id", name="uq_xapi_credential_app_id"),
                       Index("ix_xapi_credential_app", "application_pk", "updated"))
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -37,7 +38,7 @@ class StatementPipe(Base):
     running forward started before the update knows to stop and start over."""
 
     __tablename__ = "statement_pipe"
-    __table_args__ = (UniqueConstraint("pipe_id", name="uq_statement_pipe_id"),
+    __table_args__ = (UniqueConstraint("application_pk", "pipe_id", name="uq_statement_pipe_app_id"),
                       Index("ix_statement_pipe_app", "application_pk", "pk"))
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)

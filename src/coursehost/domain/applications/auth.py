@@ -15,11 +15,12 @@ from coursehost.db.models.tenancy import Application, Credential
 from coursehost.domain.crypto import SecretBox, derive_key
 from coursehost.domain.errors import Forbidden, InvalidInput, NotFound
 
-# scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource.
+# scorm-cloud-behaviour.md "Auth": broad scopes and read:/write:/delete: on each resource; "xapi"
+# is the LRS (read:xapi / write:xapi, as SCORM Cloud names them; lrs_http/scopes.py).
 ACTIONS = ("read", "write", "delete")
 RESOURCES = (
     "course", "registration", "dispatch", "invitation", "xapicredential", "xapipipe",
-    "appmgmt", "learner",
+    "appmgmt", "learner", "xapi",
 )
 EXTRA_SCOPES = ("read:ping", "read:about", "read:reporting")
 KNOWN_SCOPES = frozenset(
@@ -41,6 +42,9 @@ class Principal:
     scopes: frozenset[str] | None = None
     via: str = "basic"
     extra: dict = field(default_factory=dict, compare=False)
+    # The API credential the caller proved, as (owning application id, credential id): a token
+    # carries it and dies with it (disabled or deleted).
+    credential: tuple[str, str] | None = None
 
     def allows(self, required: str) -> bool:
         """Does the caller hold REQUIRED ("read:course") or a broader scope covering it?"""
@@ -115,17 +119,17 @@ def authenticate_basic_cached(session_factory, *, box: SecretBox, app_id: str, s
 
 
 def authenticate_token_cached(session_factory, *, instance_key: str, token: str) -> Principal | None:
-    """authenticate_token with the application lookup through PRINCIPALS (signature and expiry are
-    checked on every call)."""
+    """authenticate_token with the application and credential lookup through PRINCIPALS (signature
+    and expiry are checked on every call)."""
     claims = _token_claims(instance_key, token)
     if claims is None:
         return None
 
     def load():
         with session_factory() as session:
-            return _app_row(session, claims["sub"])
+            return _token_row(session, claims)
 
-    row = PRINCIPALS.get_or_load(("app", claims["sub"]), load)
+    row = PRINCIPALS.get_or_load(("token", claims["sub"], *claims["cred"]), load)
     return None if row is None else _token_principal(claims, row)
 
 
@@ -136,7 +140,8 @@ def authenticate_basic(session: Session, *, box: SecretBox, app_id: str, secret:
 
 def _basic_by_digest(session: Session, app_id: str, digest: str) -> Principal | None:
     row = session.execute(
-        select(Application.pk, Application.app_id, Application.realm_id, Application.is_management)
+        select(Application.pk, Application.app_id, Application.realm_id, Application.is_management,
+               Credential.credential_id)
         .join(Credential, Credential.application_pk == Application.pk)
         .where(
             Application.app_id == app_id,
@@ -147,7 +152,8 @@ def _basic_by_digest(session: Session, app_id: str, digest: str) -> Principal | 
     ).first()
     if row is None:
         return None
-    return Principal(app_pk=row[0], app_id=row[1], realm_id=row[2], is_management=row[3])
+    return Principal(app_pk=row[0], app_id=row[1], realm_id=row[2], is_management=row[3],
+                     credential=(row[1], row[4]))
 
 
 def parse_scopes(raw: str | list[str] | None) -> frozenset[str]:
@@ -185,13 +191,14 @@ def token_subject(session: Session, *, principal: Principal, application_name: s
         raise InvalidInput(f"More than one application is named [{application_name}]; rename one first")
     app = found[0]
     return Principal(app_pk=app.pk, app_id=app.app_id, realm_id=app.realm_id, is_management=False,
-                     scopes=principal.scopes, via=principal.via)
+                     scopes=principal.scopes, via=principal.via, credential=principal.credential)
 
 
 def issue_token(
     *, instance_key: str, subject: Principal, scopes: frozenset[str], expires_in: int, now: float | None = None
 ) -> str:
-    """A signed bearer token (HS256) for SUBJECT; tokens are not stored and cannot be revoked."""
+    """A signed bearer token (HS256) for SUBJECT, naming the credential SUBJECT proved; tokens are not
+    stored: one is revoked by disabling or deleting that credential."""
     if not 1 <= expires_in <= MAX_TOKEN_SECONDS:
         raise InvalidInput(f"expiration must be between 1 and {MAX_TOKEN_SECONDS} seconds")
     if subject.scopes is not None:
@@ -209,23 +216,42 @@ def issue_token(
         "iat": int(now),
         "exp": int(now) + int(expires_in),
     }
+    if subject.credential is not None:
+        claims["cred"] = list(subject.credential)
     return jwt.encode(claims, _token_key(instance_key), algorithm="HS256")
 
 
 def _token_claims(instance_key: str, token: str) -> dict | None:
+    """The claims of a valid, unexpired token that names its credential, else None. A token minted
+    before tokens named their credential is refused: it could never be revoked (README, Authentication)."""
     try:
-        return jwt.decode(
+        claims = jwt.decode(
             token, _token_key(instance_key), algorithms=["HS256"], audience=TOKEN_AUDIENCE,
-            options={"require": ["exp", "sub", "scope"]},
+            options={"require": ["exp", "sub", "scope", "cred"]},
         )
     except jwt.PyJWTError:
         return None
+    cred = claims["cred"]
+    if not (isinstance(cred, list) and len(cred) == 2 and all(isinstance(x, str) for x in cred)):
+        return None
+    claims["cred"] = tuple(cred)
+    return claims
 
 
-def _app_row(session: Session, app_id: str) -> tuple | None:
+def _token_row(session: Session, claims: dict) -> tuple | None:
+    """The token's application (pk, realm, is_management) if it exists and the credential that
+    minted the token is still enabled, else None."""
+    owner, credential_id = claims["cred"]
+    minted_by = session.scalar(
+        select(Credential.pk).join(Application, Application.pk == Credential.application_pk)
+        .where(Application.app_id == owner, Credential.credential_id == credential_id,
+               Credential.enabled.is_(True))
+    )
+    if minted_by is None:
+        return None
     row = session.execute(
         select(Application.pk, Application.realm_id, Application.is_management).where(
-            Application.app_id == app_id
+            Application.app_id == claims["sub"]
         )
     ).first()
     return None if row is None else tuple(row)
@@ -234,14 +260,15 @@ def _app_row(session: Session, app_id: str) -> tuple | None:
 def _token_principal(claims: dict, row: tuple) -> Principal:
     return Principal(
         app_pk=row[0], app_id=claims["sub"], realm_id=row[1], is_management=row[2],
-        scopes=frozenset(claims["scope"].split()), via="oauth",
+        scopes=frozenset(claims["scope"].split()), via="oauth", credential=claims["cred"],
     )
 
 
 def authenticate_token(session: Session, *, instance_key: str, token: str) -> Principal | None:
-    """The principal a valid, unexpired token stands for (its application must still exist)."""
+    """The principal a valid, unexpired token stands for (its application must still exist, and the
+    credential that minted it must still be enabled)."""
     claims = _token_claims(instance_key, token)
     if claims is None:
         return None
-    row = _app_row(session, claims["sub"])
+    row = _token_row(session, claims)
     return None if row is None else _token_principal(claims, row)

@@ -40,6 +40,7 @@ from coursehost.domain.courses.packages.reader import PackageLimits, PackageRead
 from coursehost.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from coursehost.domain.outbox import PermanentJobError, enqueue
 from coursehost.domain.tags import add_tags, clean_tags
+from coursehost.outbound import AddressPolicy, OutboundError
 from coursehost.storage.base import BlobNotFound, BlobStore
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,14 @@ class ImportRequest:
     tags: list | None = None
 
 
-def create_import_job(session: Session, *, application_pk: int, request: ImportRequest) -> ImportJob:
+def create_import_job(session: Session, *, application_pk: int, request: ImportRequest,
+                      allow_private_urls: bool = False) -> ImportJob:
     """Record the import and enqueue its run, in the caller's transaction."""
     check_course_id(request.course_id)
     tags = clean_tags(request.tags)
     if request.source in ("fetch", "reference"):
-        _check_url(request.source_url)
+        # A reference is never fetched by us (the learner's browser loads it): no address check.
+        _check_url(request.source_url, allow_private_urls or request.source == "reference")
     if not request.may_create_new_version and _course(session, application_pk, request.course_id):
         raise Conflict(
             f"Course [{request.course_id}] already exists; set mayCreateNewVersion=true to import a new version"
@@ -121,12 +124,16 @@ def imported_version(session: Session, *, job: ImportJob) -> CourseVersion | Non
     return session.get(CourseVersion, job.course_version_pk) if job.course_version_pk else None
 
 
-def _check_url(url: str | None) -> None:
+def _check_url(url: str | None, allow_private_urls: bool) -> None:
     if not url:
         raise InvalidInput("url is required")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidInput(f"url must be an http or https URL: [{url}]")
+    try:  # refused now, when given, and again when fetched (its DNS may change meanwhile)
+        AddressPolicy(allow_private=allow_private_urls).check_url(url)
+    except OutboundError as exc:
+        raise InvalidInput(f"url [{url}]: {exc}") from None
 
 
 def _course(session: Session, application_pk: int, course_id: str) -> Course | None:
@@ -147,6 +154,7 @@ class ImportEnv:
     max_package_bytes: int
     fetch_timeout: float
     temp_dir: str | None = None
+    allow_private_urls: bool = False  # COURSEHOST_ALLOW_PRIVATE_URLS
 
 
 @dataclass
@@ -274,7 +282,7 @@ def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) ->
             raise PackageError("The uploaded file is empty (0 bytes)")
         return None, None
     return download(snap.source_url, dest, max_bytes=env.max_package_bytes, timeout=env.fetch_timeout,
-                    progress=progress)
+                    progress=progress, allow_private_urls=env.allow_private_urls)
 
 
 def _extract(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:

@@ -38,17 +38,20 @@ def update_activities(session: Session, *, app_pk: int, statements: list[dict], 
             latest[activity["id"]] = merged
     if not latest:
         return
-    ids = list(latest)
+    # Rows are inserted and updated in sorted id order: concurrent batches that share activities
+    # then take their row and unique-index locks in the same order and cannot deadlock (PostgreSQL).
+    ids = sorted(latest)
     known: dict[str, tuple[int, dict]] = {}
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(select(XapiActivity.pk, XapiActivity.activity_id, XapiActivity.definition).where(
             XapiActivity.application_pk == app_pk, XapiActivity.activity_id.in_(ids[start:start + CHUNK])))
         known.update({aid: (pk, json.loads(d or "{}")) for pk, aid, d in rows})
-    fresh = [{"application_pk": app_pk, "activity_id": aid, "definition": _dump(d), "updated": now}
-             for aid, d in latest.items() if aid not in known]
+    fresh = [{"application_pk": app_pk, "activity_id": aid, "definition": _dump(latest[aid]), "updated": now}
+             for aid in ids if aid not in known]
     if fresh:
         _insert_ignoring_duplicates(session, fresh)
-    for aid, definition in latest.items():
+    for aid in ids:
+        definition = latest[aid]
         if aid in known and definition:
             pk, old = known[aid]
             merged = merge_definition(old, definition)

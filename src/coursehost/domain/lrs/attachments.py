@@ -45,7 +45,7 @@ def store_attachments(session: Session, *, store: BlobStore, app_pk: int,
     have = set(session.scalars(select(XapiAttachment.sha2).where(
         XapiAttachment.application_pk == app_pk, XapiAttachment.sha2.in_(list(parts)))))
     rows = []
-    for sha2, (ctype, content) in parts.items():
+    for sha2, (ctype, content) in sorted(parts.items()):  # sorted: a fixed lock order (see activities.py)
         if sha2 in have:
             continue
         key = blob_key(app_pk, sha2)

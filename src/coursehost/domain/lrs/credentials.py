@@ -22,6 +22,9 @@ AUTH_TYPES = ("BASICAUTH", "OAUTH")
 PERMISSION_LEVELS = ("DEFAULT", "USER", "ROOT", "READONLY", "WRITEONLY")
 MAX_ID = 64
 MAX_NAME = 255
+# A chosen secret is at least this long; one left out is generated (GENERATED_SECRET characters).
+MIN_SECRET = 16
+GENERATED_SECRET = 40
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 CREDENTIAL_LIST = ListSpec(
@@ -71,6 +74,12 @@ def _name(value: str | None) -> str:
     return value.strip()
 
 
+def _check_secret(secret: str) -> str:
+    if len(secret) < MIN_SECRET:
+        raise InvalidInput(f"secret must be at least {MIN_SECRET} characters (leave it out to have one generated)")
+    return secret
+
+
 def _check_id(credential_id: str) -> str:
     # The id is the Basic-auth user name (RFC 7617 §2: it cannot contain a colon).
     if not credential_id or len(credential_id) > MAX_ID or ":" in credential_id or credential_id.strip() != credential_id:
@@ -98,10 +107,12 @@ def create_credential(session: Session, *, box: SecretBox, app_pk: int, fields: 
         credential_id = random_id(20, _ID_ALPHABET[:62])
     else:
         _check_id(credential_id)
-        taken = session.scalar(select(XapiCredential.pk).where(XapiCredential.credential_id == credential_id))
+        # Ids are per application: another application's credential of the same id is no conflict.
+        taken = session.scalar(select(XapiCredential.pk).where(
+            XapiCredential.application_pk == app_pk, XapiCredential.credential_id == credential_id))
         if taken is not None:
             raise Conflict(f"xAPI credential id [{credential_id}] is already in use")
-    secret = fields.secret if fields.secret else random_secret(30)
+    secret = _check_secret(fields.secret) if fields.secret else random_secret(GENERATED_SECRET)
     cred = XapiCredential(
         application_pk=app_pk, credential_id=credential_id, name=_name(fields.name), info=fields.info,
         secret_encrypted=box.encrypt(secret),
@@ -126,7 +137,7 @@ def set_credential(session: Session, *, box: SecretBox, app_pk: int, credential_
     if fields.info is not None:
         cred.info = fields.info
     if fields.secret:
-        cred.secret_encrypted = box.encrypt(fields.secret)
+        cred.secret_encrypted = box.encrypt(_check_secret(fields.secret))
     if fields.is_enabled is not None:
         cred.is_enabled = bool(fields.is_enabled)
     cred.auth = _choice("auth", fields.auth, AUTH_TYPES) or cred.auth

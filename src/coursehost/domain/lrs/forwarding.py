@@ -15,7 +15,10 @@ Attachments travel with their statements: the source is read with attachments=tr
 and a statement whose attachments have content is written as multipart/mixed with those parts.
 
 Failures (connection refused, timeouts, 5xx, 401/403) count as an attempt on the pipe: the next pass
-is scheduled after a backoff (1 s doubling to 2 min, with jitter) and visibleAfter says when."""
+is scheduled after a backoff (1 s doubling to 2 min, with jitter) and visibleAfter says when. So does
+an endpoint whose host now resolves to a private or local address (issue 13): every request of a pass
+goes through the outbound client's address check unless COURSEHOST_ALLOW_PRIVATE_URLS. Errors are
+in the client's words and a status code, never the far side's."""
 
 from __future__ import annotations
 
@@ -40,7 +43,7 @@ from coursehost.domain.lrs.attachments import all_attachments
 from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, parse_multipart
 from coursehost.domain.lrs.pipes import Endpoint, endpoint_of, job_key, schedule
 from coursehost.domain.lrs.validation_values import parse_timestamp
-from coursehost.outbound import OutboundClient, OutboundError, OutboundResponse, Timeouts
+from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError, OutboundResponse, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +109,7 @@ def _call(client: OutboundClient, method: str, url: str, endpoint: Endpoint, **k
         return client.request(method, url, headers={**_headers(), **kwargs.pop("headers", {})},
                               auth=_auth(endpoint), **kwargs)
     except OutboundError as exc:
-        raise ForwardError(f"{method} {_redact(url)} failed: {exc.kind}: {exc}") from None
+        raise ForwardError(f"{method} {_redact(url)} failed: {exc}") from None
 
 
 def _timestamp(value) -> datetime | None:
@@ -238,7 +241,7 @@ def _load(session_factory: sessionmaker, box: SecretBox, pipe_pk: int, generatio
 
 
 def forward_pipe(session: Session, *, session_factory: sessionmaker, box: SecretBox, pipe_pk: int,
-                 generation: int, client: OutboundClient | None = None,
+                 generation: int, client: OutboundClient | None = None, allow_private_urls: bool = False,
                  clock: Callable[[], float] = time.monotonic) -> dict:
     """Run one pass of pipe PIPE_PK (job handler); schedules the next pass in SESSION."""
     loaded = _load(session_factory, box, pipe_pk, generation)
@@ -247,7 +250,7 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
     source, target, cursor, attempts = loaded
     own = client is None
     client = client or OutboundClient(timeouts=Timeouts(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),
-                                      follow_redirects=False)
+                                      follow_redirects=False, policy=AddressPolicy(allow_private=allow_private_urls))
     forwarded, delay, notes = 0, POLL_SECONDS, []
     started = clock()
     try:

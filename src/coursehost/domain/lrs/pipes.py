@@ -3,7 +3,10 @@
 A pipe is forwarded by a durable job (coursehost.domain.lrs.forwarding), one job row per pass,
 written in the same transaction as the change that asked for it. Create and delete answer at once
 and the work happens in the background; an update starts forwarding over from the beginning (the
-generation grows, the cursor is cleared) and is refused with 409 while a pass is running."""
+generation grows, the cursor is cleared) and is refused with 409 while a pass is running.
+
+An endpoint whose host is a private or local address is refused when it is given (400) and again by
+each pass (issue 13), unless COURSEHOST_ALLOW_PRIVATE_URLS."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from coursehost.db.models.xapi import StatementPipe
 from coursehost.domain import outbox
 from coursehost.domain.crypto import SecretBox, random_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
+from coursehost.outbound import AddressPolicy, OutboundError
 
 #: The job kind the worker runs (registered in coursehost.jobs.handlers).
 JOB_KIND = "xapi.statement_pipe"
@@ -43,7 +47,7 @@ def job_key(pipe_pk: int) -> str:
     return f"statement-pipe:{pipe_pk}"
 
 
-def _check_endpoint(field: str, endpoint: Endpoint | None) -> Endpoint:
+def _check_endpoint(field: str, endpoint: Endpoint | None, allow_private_urls: bool) -> Endpoint:
     if endpoint is None:
         raise InvalidInput(f"{field} is required")
     url = (endpoint.url or "").strip()
@@ -53,6 +57,10 @@ def _check_endpoint(field: str, endpoint: Endpoint | None) -> Endpoint:
         parts = None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname or len(url) > MAX_URL:
         raise InvalidInput(f"{field}.url must be an absolute http or https URL (the LRS endpoint)")
+    try:
+        AddressPolicy(allow_private=allow_private_urls).check_url(url)
+    except OutboundError as exc:
+        raise InvalidInput(f"{field}.url: {exc}") from None
     return Endpoint(url, endpoint.user_name or "", endpoint.password or "")
 
 
@@ -97,14 +105,16 @@ def is_forwarding(session: Session, pipe: StatementPipe, *, now: datetime | None
 
 
 def create_pipe(session: Session, *, box: SecretBox, app_pk: int, source: Endpoint | None,
-                target: Endpoint | None, pipe_id: str | None = None) -> StatementPipe:
+                target: Endpoint | None, pipe_id: str | None = None, allow_private_urls: bool = False) -> StatementPipe:
     """A new pipe, forwarded from the beginning of the source in the background."""
-    source, target = _check_endpoint("source", source), _check_endpoint("target", target)
+    source = _check_endpoint("source", source, allow_private_urls)
+    target = _check_endpoint("target", target, allow_private_urls)
     if pipe_id is None:
         pipe_id = random_id(20, _ID_ALPHABET)
     elif not pipe_id or len(pipe_id) > MAX_ID or "/" in pipe_id:
         raise InvalidInput(f"Invalid statement pipe id [{pipe_id}]")
-    elif session.scalar(select(StatementPipe.pk).where(StatementPipe.pipe_id == pipe_id)) is not None:
+    elif session.scalar(select(StatementPipe.pk).where(  # ids are per application
+            StatementPipe.application_pk == app_pk, StatementPipe.pipe_id == pipe_id)) is not None:
         raise Conflict(f"Statement pipe id [{pipe_id}] is already in use")
     pipe = StatementPipe(application_pk=app_pk, pipe_id=pipe_id, source=_stored(box, source),
                          target=_stored(box, target), attempts=0, generation=0, forwarding=False)
@@ -115,19 +125,20 @@ def create_pipe(session: Session, *, box: SecretBox, app_pk: int, source: Endpoi
 
 
 def set_pipe(session: Session, *, box: SecretBox, app_pk: int, pipe_id: str, source: Endpoint | None,
-             target: Endpoint | None) -> StatementPipe:
+             target: Endpoint | None, allow_private_urls: bool = False) -> StatementPipe:
     """Create pipe PIPE_ID, or update it and start forwarding over; 409 while a pass is running."""
     pipe = session.scalars(select(StatementPipe).where(
         StatementPipe.application_pk == app_pk, StatementPipe.pipe_id == pipe_id)
         .with_for_update()).first()
     if pipe is None:
-        return create_pipe(session, box=box, app_pk=app_pk, source=source, target=target, pipe_id=pipe_id)
+        return create_pipe(session, box=box, app_pk=app_pk, source=source, target=target, pipe_id=pipe_id,
+                           allow_private_urls=allow_private_urls)
     if is_forwarding(session, pipe):
         raise Conflict(f"Statement pipe [{pipe_id}] is forwarding statements now; try again later")
     if source is not None:
-        pipe.source = _stored(box, _check_endpoint("source", source))
+        pipe.source = _stored(box, _check_endpoint("source", source, allow_private_urls))
     if target is not None:
-        pipe.target = _stored(box, _check_endpoint("target", target))
+        pipe.target = _stored(box, _check_endpoint("target", target, allow_private_urls))
     # Start over: a pass of an older generation stops at its next step (forwarding.py).
     pipe.generation = (pipe.generation or 0) + 1
     pipe.more_url = None

@@ -110,7 +110,7 @@ def decode_more(token: str, *, version: str) -> StatementQuery:
     try:
         payload = unpack_cursor(token)
         query = parse_query(payload["q"], version=version)
-        query.after = (payload["s"], int(payload["p"]))
+        query.after = (datetime.fromisoformat(payload["s"]).isoformat(), int(payload["p"]))  # checked here, not at query
     except InvalidInput:
         raise
     except Exception:

@@ -3,7 +3,10 @@
 Success is any status below 400; redirects are not followed (a 3xx is a success, as on SCORM
 Cloud); 4xx, 5xx, timeouts, DNS and connection failures are failures. Queued deliveries raise
 RetryJob so the queue retries with its backoff (1 s .. 15 min, jitter, 70 attempts). Messages
-never carry the password, the Authorization header or the URL's user info / query string.
+never carry the password, the Authorization header or the URL's user info / query string, nor
+anything the receiver said beyond its status code. A URL whose host is (or now resolves to) a
+private or local address is refused, when it is tested and when it is sent, unless
+COURSEHOST_ALLOW_PRIVATE_URLS (issue 13).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from coursehost.domain.errors import InvalidInput
 from coursehost.domain.outbox import RetryJob
 from coursehost.domain.postbacks.config import PostbackConfig, postback_config
 from coursehost.domain.postbacks.formats import PostbackRequest, build_request, progress_body, sample_progress
-from coursehost.outbound import OutboundClient, OutboundError, OutboundTimeout, Timeouts
+from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError, OutboundTimeout, TargetRefused, Timeouts
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,9 @@ def redact_url(url: str) -> str:
         return "(unparseable URL)"
 
 
-def check_url(url: str) -> str:
-    """URL if it is an absolute http(s) URL, else InvalidInput."""
+def check_url(url: str, *, allow_private_urls: bool | None = None) -> str:
+    """URL if it is an absolute http(s) URL, else InvalidInput; when ALLOW_PRIVATE_URLS is given,
+    also InvalidInput when its host is a private or local address and that is not allowed."""
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
@@ -53,10 +57,15 @@ def check_url(url: str) -> str:
         parts = None
     if not parts or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("url must be an absolute http or https URL")
+    if allow_private_urls is not None:
+        try:
+            AddressPolicy(allow_private=allow_private_urls).check_url(url)
+        except OutboundError as exc:
+            raise InvalidInput(f"url: {exc}") from None
     return url
 
 
-def send(request: PostbackRequest, *, client: OutboundClient | None = None,
+def send(request: PostbackRequest, *, client: OutboundClient | None = None, allow_private_urls: bool = False,
          connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> int:
     """POST REQUEST once; the status code on success (< 400), else PostbackFailed."""
     where = redact_url(request.url)
@@ -67,23 +76,24 @@ def send(request: PostbackRequest, *, client: OutboundClient | None = None,
     own = client is None
     client = client or OutboundClient(
         timeouts=Timeouts(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout),
-        follow_redirects=False)
+        follow_redirects=False, policy=AddressPolicy(allow_private=allow_private_urls))
     try:
         # Streamed and never read: whatever the receiver answers, only its status matters.
         with client.stream("POST", request.url, content=request.body, headers=request.headers) as response:
-            status, reason = response.status_code, response.reason_phrase
-    except OutboundTimeout as exc:
-        raise PostbackFailed(f"Postback to {where} failed: timed out ({exc.kind})") from None
+            status = response.status_code
+    except OutboundTimeout:
+        raise PostbackFailed(f"Postback to {where} failed: timed out") from None
+    except TargetRefused as exc:
+        raise PostbackFailed(f"Postback to {where} failed: {exc}") from None
     except OutboundError as exc:
-        reason = str(exc) or exc.kind
-        raise PostbackFailed(f"Postback to {where} failed: connection error "
-                             f"({exc.kind}: {reason[:300]})") from None
+        # The client's own words: one for every connection failure, nothing the far side said.
+        raise PostbackFailed(f"Postback to {where} failed: connection error ({exc})") from None
     finally:
         if own:
             client.close()
     if status >= 400:
-        raise PostbackFailed(f"Postback to {where} failed: the receiver answered HTTP "
-                             f"{status} {reason}".rstrip())
+        # The status alone: a reason phrase is the receiver's own text.
+        raise PostbackFailed(f"Postback to {where} failed: the receiver answered HTTP {status}")
     return status
 
 
@@ -106,7 +116,7 @@ def prepare_delivery(session: Session, *, registration_pk: int, registration_id:
 
 def deliver_postback(*, read_session_factory: sessionmaker[Session], registration_pk: int,
                      registration_id: str | None = None, box=None,
-                     client: OutboundClient | None = None) -> dict:
+                     client: OutboundClient | None = None, allow_private_urls: bool = False) -> dict:
     """Send REGISTRATION_PK's progress as it is now; RetryJob when the receiver fails.
 
     The progress is read in its own short read-only transaction and the HTTP call is made after
@@ -117,7 +127,7 @@ def deliver_postback(*, read_session_factory: sessionmaker[Session], registratio
     if request is None:
         return {"skipped": "registration deleted or no postback URL"}
     try:
-        status = send(request, client=client)
+        status = send(request, client=client, allow_private_urls=allow_private_urls)
     except PostbackFailed as exc:
         raise RetryJob(str(exc)) from None
     log.info("postback for registration pk %s delivered to %s (HTTP %s)", registration_pk,
@@ -125,12 +135,13 @@ def deliver_postback(*, read_session_factory: sessionmaker[Session], registratio
     return {"status": status, "deliveredAt": utcnow().isoformat()}
 
 
-def test_postback(*, config: PostbackConfig, client: OutboundClient | None = None) -> int:
+def test_postback(*, config: PostbackConfig, client: OutboundClient | None = None,
+                  allow_private_urls: bool = False) -> int:
     """Send a sample progress once with CONFIG (TestRegistrationPostback); InvalidInput on failure."""
-    check_url(config.url)
+    check_url(config.url, allow_private_urls=allow_private_urls)
     request = build_request(sample_progress(results_format=config.results_format), config=config)
     try:
-        return send(request, client=client)
+        return send(request, client=client, allow_private_urls=allow_private_urls)
     except PostbackFailed as exc:
         raise InvalidInput(str(exc)) from None
 

@@ -80,26 +80,27 @@ def check_expiry(expiry: int | None) -> int:
     return expiry
 
 
-def build_launch_link(*, instance_key: str, base_url: str, registration: Registration, options: dict,
+def build_launch_link(*, instance_key: str, content_url: str, registration: Registration, options: dict,
                       tracking: bool, expiry: int) -> str:
-    """The signed player URL for REGISTRATION (its current instance at launch time)."""
+    """The signed player URL on the content origin CONTENT_URL for REGISTRATION (its current instance
+    at launch time)."""
     token = make_launch_token(instance_key, registration_pk=registration.pk,
                               application_pk=registration.application_pk, instance=registration.instance,
                               options=options, tracking=tracking, expiry_seconds=expiry)
-    return f"{base_url.rstrip('/')}/player/launch?{urlencode({'token': token})}"
+    return f"{content_url.rstrip('/')}/player/launch?{urlencode({'token': token})}"
 
 
-def registration_launch_link(session: Session, *, instance_key: str, base_url: str, registration: Registration,
+def registration_launch_link(session: Session, *, instance_key: str, content_url: str, registration: Registration,
                              request: LinkRequest) -> str:
     """The checked REQUEST for REGISTRATION as a signed player URL."""
     expiry = check_expiry(request.expiry)
     options = launch_options(session, registration=registration, redirect_on_exit_url=request.redirect_on_exit_url,
                              start_sco=request.start_sco, culture=request.culture, css_url=request.css_url)
-    return build_launch_link(instance_key=instance_key, base_url=base_url, registration=registration,
+    return build_launch_link(instance_key=instance_key, content_url=content_url, registration=registration,
                              options=options, tracking=request.tracking is not False, expiry=expiry)
 
 
-def preview_launch_link(session: Session, *, instance_key: str, base_url: str, application_pk: int,
+def preview_launch_link(session: Session, *, instance_key: str, content_url: str, application_pk: int,
                         course_id: str, version: int | None, request: LinkRequest) -> str:
     """A launch link on a new sandbox registration of the course (VERSION, or its latest)."""
     check_expiry(request.expiry)
@@ -109,5 +110,5 @@ def preview_launch_link(session: Session, *, instance_key: str, base_url: str, a
     registration = core.create_registration(
         session, application_pk=application_pk, registration_id=f"preview-{uuid.uuid4().hex}",
         course_id=course.course_id, course_version=version, learner=dict(PREVIEW_LEARNER), sandbox=True)
-    return registration_launch_link(session, instance_key=instance_key, base_url=base_url,
+    return registration_launch_link(session, instance_key=instance_key, content_url=content_url,
                                     registration=registration, request=request)

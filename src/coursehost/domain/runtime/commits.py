@@ -21,6 +21,7 @@ from coursehost.domain.runtime.launches import (
     launchable,
     load_context,
     new_state,
+    require_open,
     set_attempt_start,
     settings_for,
     suspend_data_limit,
@@ -47,7 +48,8 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     if launch is None:
         raise NotFound("This launch no longer exists")
     if seq <= (launch.last_seq or 0):
-        return {"applied": False, "lastSeq": launch.last_seq}
+        return {"applied": False, "lastSeq": launch.last_seq}  # a retry of what was applied: harmless
+    require_open(launch)
     if not launch.tracking:  # acknowledged, never recorded
         return {"applied": False, "lastSeq": seq}
     now = now or utcnow()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.postbacks.config import SETTING_IDS as POSTBACK_SETTING_IDS
 from coursehost.domain.registrations import core
 from coursehost.domain.reporting.models import LaunchHistory, Score
@@ -35,6 +35,26 @@ SETTING_IDS = (
 )
 #: Key in Launch.options recording that the launch runs in no-credit mode (decided once, at launch).
 NO_CREDIT_OPTION = "noCredit"
+#: Key in Launch.options recording that the player's exit call ended the launch. Not exit_time: a
+#: SCO's terminating commit sets that too, and the next SCO of the same launch still writes.
+EXITED_OPTION = "exited"
+
+
+class LaunchExited(Conflict):
+    """A write to a launch the learner has left (HTTP 410): its results are final."""
+
+    status = 410
+
+
+def has_exited(launch: Launch) -> bool:
+    """Whether the player's exit call has ended LAUNCH."""
+    return bool((launch.options or {}).get(EXITED_OPTION))
+
+
+def require_open(launch: Launch) -> None:
+    """LaunchExited when LAUNCH has exited: a launch accepts no run-time writes after its exit."""
+    if has_exited(launch):
+        raise LaunchExited("This launch has exited and accepts no more run-time data; launch the course again")
 #: Key in RegistrationInstance.state: {"attemptStartSeconds": {activity id: total seconds when the
 #: current attempt began}} so SCORM 2004 cmi.total_time covers the current attempt only (RTE 4.2.26).
 RUNTIME_STATE_KEY = "runtime"
@@ -157,6 +177,7 @@ def exit_launch(session: Session, *, launch_pk: int, now: datetime | None = None
     if launch is None:
         raise NotFound("This launch no longer exists")
     launch.exit_time = now or utcnow()
+    launch.options = {**(launch.options or {}), EXITED_OPTION: True}
 
 
 def sco_start_data(session: Session, *, launch: Launch, activity_id: str, now: datetime | None = None) -> dict:

@@ -16,7 +16,7 @@ from coursehost.domain.errors import DomainError, NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.registrations.launch_tokens import LaunchRequest
 from coursehost.domain.runtime import navigation, sequenced
-from coursehost.domain.runtime.launches import exit_launch, sco_start_data, start_launch
+from coursehost.domain.runtime.launches import exit_launch, has_exited, require_open, sco_start_data, start_launch
 from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
 
@@ -113,21 +113,29 @@ def reopen_player_launch(session: Session, *, launch_id: str, setting_ids: list[
 
 def start_data(session: Session, *, launch_id: str, activity_id: str) -> dict:
     """What the SCO ACTIVITY_ID of launch LAUNCH_ID starts with (tracking.sco_start_data)."""
-    return sco_start_data(session, launch=find_launch(session, launch_id), activity_id=activity_id)
+    launch = find_launch(session, launch_id)
+    require_open(launch)
+    return sco_start_data(session, launch=launch, activity_id=activity_id)
 
 
 def navigate(session: Session, *, launch_id: str, request: str, current: str | None, target: str | None,
              lookahead: bool = True) -> dict:
     """One navigation request of launch LAUNCH_ID's player (navigation.navigate)."""
-    return navigation.navigate(session, launch=find_launch(session, launch_id), request=request, current=current,
-                               target=target, lookahead=lookahead)
+    launch = find_launch(session, launch_id)
+    require_open(launch)
+    return navigation.navigate(session, launch=launch, request=request, current=current, target=target,
+                               lookahead=lookahead)
 
 
 def exit_player(session: Session, *, launch_id: str) -> dict:
     """The learner leaves the player: close the sequencing session and the launch -> the launch's options."""
-    launch = find_launch(session, launch_id)
-    navigation.exit_sequencing(session, launch=launch)
-    exit_launch(session, launch_pk=launch.pk)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()  # after any commit in flight
+    if launch is None:
+        raise NotFound("This launch no longer exists")
+    if not has_exited(launch):  # a second exit (a beacon after a lost answer) changes nothing
+        navigation.exit_sequencing(session, launch=launch)
+        exit_launch(session, launch_pk=launch.pk)
     return dict(launch.options or {})
 
 

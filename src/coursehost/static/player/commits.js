@@ -95,6 +95,11 @@ export class CommitChannel {
           this.debug.event("commit-refused", { seq: body.seq, message: err.message });
           continue;
         }
+        if (err.status === 409 || err.status === 410) { // the launch has exited: its results are final
+          this.stopped = true;
+          this.debug.event("commit-after-exit", { seq: body.seq, message: err.message });
+          return;
+        }
         if (err.status === 401 || err.status === 403 || err.status === 404) {
           this.stopped = true;
           this.onWarning("Your session has ended; your latest progress may not be saved. Relaunch the course.");
@@ -119,8 +124,20 @@ export class CommitChannel {
     }
   }
 
+  /** Whether anything is not yet acknowledged (queued, newest state, a failed body, unsent changes). */
+  pending() {
+    return !!((this.queue && this.queue.length) || this.latest || this.failed || this.dirty || this.pump);
+  }
+
+  /** The launch has exited: the server takes no more commits, so nothing more is sent. */
+  close() {
+    this.stopped = true;
+    this.closed = true;
+  }
+
   /** The page is going away: send what is not yet sent in one beacon. */
   flushBeacon() {
+    if (this.closed) return;
     const current = this.provider && this.dirty ? this.provider() : null;
     const bodies = [];
     if (this.queue && this.queue.length) bodies.push(...this.queue.splice(0));

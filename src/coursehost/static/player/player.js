@@ -314,6 +314,8 @@ async function exitCourse() {
   debug.event("exit", { activityId: state.activityId });
   await leaveSco();
   await channel.drain();
+  // The final commit goes before the exit: the server refuses commits once the launch has exited.
+  if (channel.pending()) channel.flushBeacon();
   let target = cfg.redirect || "/player/exit/message";
   try {
     const answer = await channel.post("/exit", {});
@@ -321,6 +323,7 @@ async function exitCourse() {
   } catch (err) {
     channel.beaconExit();
   }
+  channel.close();
   if (cfg.inWindow && window.opener && !window.opener.closed) {
     // Our own window, opened by the launcher page: it goes on to the exit target; we close.
     window.opener.postMessage({ type: "coursehost:exit", redirect: target }, window.location.origin);

@@ -18,9 +18,12 @@ class Wire(BaseModel):
 
 
 class WireIn(BaseModel):
-    """Request bodies: strict types (a number is not a string), unknown fields ignored."""
+    """Request bodies: strict types (a number is not a string); an unknown field is a 400 naming it
+    ("Unknown field: status"), so a misspelt or invented field never passes silently. Every field
+    the official client's model for the body can send is declared (unused ones are accepted and
+    ignored); tests/contract/test_auth_security.py checks it against the client's models."""
 
-    model_config = ConfigDict(populate_by_name=True, strict=True, extra="ignore")
+    model_config = ConfigDict(populate_by_name=True, strict=True, extra="forbid")
 
 
 class StringResultSchema(Wire):

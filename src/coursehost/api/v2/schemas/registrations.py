@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
@@ -49,14 +50,15 @@ class PostBackSchema(WireIn):
 
 
 class ScoreIn(WireIn):
-    model_config = ConfigDict(strict=False, extra="ignore")
+    model_config = ConfigDict(strict=False, extra="forbid")
     scaled: float | None = None
 
 
 class InitialStateIn(WireIn):
-    """initialRegistrationState: the RegistrationSchema fields a new registration may start from."""
+    """initialRegistrationState: the RegistrationSchema fields a new registration may start from (the
+    rest of RegistrationSchema is accepted and ignored: the path and the registration name them)."""
 
-    model_config = ConfigDict(strict=False, extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(strict=False, extra="forbid", populate_by_name=True)
     registrationCompletion: str | None = None
     registrationCompletionAmount: float | None = Field(None, ge=0, le=1)
     registrationSuccess: str | None = None
@@ -67,6 +69,18 @@ class InitialStateIn(WireIn):
     completedDate: datetime | None = None
     globalObjectives: list[dict] | None = None
     sharedData: list[dict] | None = None
+    # Accepted and ignored.
+    id: Any = None
+    instance: Any = None
+    xapiRegistrationId: Any = None
+    dispatchId: Any = None
+    updated: Any = None
+    createdDate: Any = None
+    course: Any = None
+    learner: Any = None
+    tags: Any = None
+    suspendedActivityId: Any = None
+    activityDetails: Any = None
 
 
 class CreateRegistrationIn(WireIn):

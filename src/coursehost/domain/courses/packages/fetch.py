@@ -1,4 +1,6 @@
-"""Download a package from a URL to a local file, bounded in size and time."""
+"""Download a package from a URL to a local file, bounded in size and time, from public addresses
+only unless COURSEHOST_ALLOW_PRIVATE_URLS (issue 13); messages say what failed in the outbound
+client's own words, never in the far side's."""
 
 from __future__ import annotations
 
@@ -8,17 +10,25 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from coursehost.domain.courses.errors import PackageError
-from coursehost.outbound import OutboundClient, OutboundError, OutboundTimeout, ResponseTooLarge, Timeouts
+from coursehost.outbound import (
+    AddressPolicy,
+    OutboundClient,
+    OutboundError,
+    OutboundTimeout,
+    ResponseTooLarge,
+    Timeouts,
+)
 
 _CHUNK = 1024 * 1024
 
 
-def download(url: str, dest: Path, *, max_bytes: int, timeout: float,
-             progress: Callable[[str], None]) -> tuple[str | None, str | None]:
+def download(url: str, dest: Path, *, max_bytes: int, timeout: float, progress: Callable[[str], None],
+             allow_private_urls: bool = False) -> tuple[str | None, str | None]:
     """Stream URL into DEST; returns (content type, file name). PackageError says what went wrong."""
     timeouts = Timeouts(connect=min(timeout, 15.0), read=timeout)
+    policy = AddressPolicy(allow_private=allow_private_urls)
     try:
-        with OutboundClient(timeouts=timeouts, follow_redirects=True, max_bytes=max_bytes) as client, \
+        with OutboundClient(timeouts=timeouts, follow_redirects=True, max_bytes=max_bytes, policy=policy) as client, \
                 client.stream("GET", url, headers={"User-Agent": "Coursehost course import"}) as resp:
             if resp.status_code >= 400:
                 raise PackageError(f"Fetching {url} failed: the server answered HTTP {resp.status_code}")
@@ -38,7 +48,7 @@ def download(url: str, dest: Path, *, max_bytes: int, timeout: float,
     except OutboundTimeout:
         raise PackageError(f"Fetching {url} timed out after {timeout:.0f} s") from None
     except OutboundError as exc:
-        raise PackageError(f"Fetching {url} failed: {exc.kind}: {exc}") from None
+        raise PackageError(f"Fetching {url} failed: {exc}") from None
 
 
 def _filename(disposition: str | None, url: str) -> str | None:
