@@ -4,11 +4,13 @@ version), a course API on a fresh application, a local file server, and the API 
 from __future__ import annotations
 
 import sys
+import uuid
 
 import pytest
 
 from tests.contract.courses import course_api
 from tests.contract.helpers import XAPI_VERSIONS, LrsClient, new_child_app
+from tests.contract.player_http import import_one_sco
 from tests.servers import file_servers
 
 
@@ -44,6 +46,15 @@ def app_api(live_server):
     """The official client's CourseApi on a fresh application."""
     _, creds = new_child_app(live_server)
     return course_api(live_server, creds)
+
+
+@pytest.fixture(scope="module")
+def course(live_server, tmp_path_factory) -> str:
+    """A SCORM 1.2 course with one SCO, imported once per test module into the default application;
+    its id (a module that needs another course defines its own `course`)."""
+    course_id = f"one-{uuid.uuid4().hex[:8]}"
+    import_one_sco(live_server.client(), tmp_path_factory.mktemp("pkg"), course_id)
+    return course_id
 
 
 @pytest.fixture

@@ -12,21 +12,13 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from tests.contract.player_http import commit, import_one_sco, open_launch
+from tests.contract.player_http import commit, open_launch
 from tests.factories.xapi import statement
 
 SURROGATE_ESCAPE = '"\\ud800"'  # a JSON string holding a lone high surrogate (json.loads accepts it)
 SURROGATE_BYTES = b'"\xed\xa0\x80"'  # the same code point encoded as (invalid) UTF-8
 DEEP = b"[" * 100_000 + b"]" * 100_000
 LONE = "lone surrogate"
-
-
-@pytest.fixture(scope="module")
-def course(live_server, tmp_path_factory) -> str:
-    """One imported SCORM 1.2 course of the default application; its id."""
-    course_id = f"sec-{uuid.uuid4().hex[:8]}"
-    import_one_sco(live_server.client(), tmp_path_factory.mktemp("pkg"), course_id)
-    return course_id
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from tests.contract.player_http import import_one_sco, open_launch
+from tests.contract.player_http import open_launch
 from tests.fuzz import corpus
 
 JSON = {"Content-Type": "application/json"}
@@ -93,20 +93,13 @@ def test_lrs_state_documents_refuse_every_corpus_body_and_store_nothing(lrs):
 # ---------------------------------------------------------------- the player
 
 
-@pytest.fixture(scope="module")
-def fuzz_course(live_server, tmp_path_factory) -> str:
-    course_id = f"fuzz-{uuid.uuid4().hex[:8]}"
-    import_one_sco(live_server.client(), tmp_path_factory.mktemp("pkg"), course_id)
-    return course_id
-
-
 @pytest.fixture
-def player(live_server, fuzz_course):
+def player(live_server, course):
     """(registration id, a function posting raw bytes to a run-time endpoint with the launch's token)."""
     client = live_server.client()
     reg = f"fuzz-{uuid.uuid4().hex[:8]}"
     cloud.RegistrationApi(client).create_registration(cloud.CreateRegistrationSchema(
-        course_id=fuzz_course, registration_id=reg, learner=cloud.LearnerSchema(id="f", first_name="F", last_name="Z")))
+        course_id=course, registration_id=reg, learner=cloud.LearnerSchema(id="f", first_name="F", last_name="Z")))
     token = open_launch(live_server.content_url, client, reg)
 
     def post(path: str, body: bytes, content_type: str = "application/json") -> httpx.Response:
