@@ -145,3 +145,13 @@ def test_the_setting_off_or_no_public_url_writes_none(db_session):
 def test_registration_uuid_is_the_registrations_xapi_registration_for_every_instance(db_session):
     reg = make_registration(db_session)
     assert core.registration_uuid(reg, 0) == core.registration_uuid(reg, 3) == reg.xapi_registration_id.lower()
+
+
+def test_odd_run_time_data_never_breaks_the_mapping():
+    odd = {"core": {"score": {"raw": "x", "min": "5", "max": "1"}}, "interactions": {"0": {"id": "q"}}}
+    res = (Result(), Result("COMPLETED", "FAILED", 250.0))
+    stmts = statements_for(origin(), before=odd, after={**odd, "interactions": [{"id": "q", "result": "7"}, "x"]},
+                           results=res, first=False, seq=1, now=T0)
+    assert verbs(stmts) == ["completed", "failed", "answered"]
+    assert stmts[1]["result"]["score"] == {"scaled": 1.0}  # clamped to xAPI's -1..1; inconsistent raw/min/max left out
+    validate_statements(stmts, version=V1)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.db.models.tenancy import Application
-from coursehost.domain.errors import InvalidInput
+from coursehost.domain.errors import Conflict, InvalidInput
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.registrations.core import registration_uuid
@@ -116,12 +116,12 @@ def _store(session: Session, writer: Writer, stmts: list[dict], now: datetime) -
     commit is never refused because a SCO wrote a value xAPI cannot carry."""
     try:
         return store_statements(session, writer=writer, body=stmts, version=V1, now=now)
-    except InvalidInput:
+    except (InvalidInput, Conflict):
         stored = []
         for stmt in stmts:
             try:
                 stored += store_statements(session, writer=writer, body=stmt, version=V1, now=now)
-            except InvalidInput:
+            except (InvalidInput, Conflict):
                 continue
         return stored
 
@@ -219,15 +219,19 @@ def _score(origin: Origin, runtime: dict, res: Result) -> dict:
 def _answers(origin: Origin, before: dict, after: dict, seq: int, now: datetime) -> list[dict]:
     """An "answered" statement per interaction record that is new or changed since BEFORE (records
     are compared by index: SCORM 1.2 journals interactions, 2004 may update one in place)."""
-    old = before.get("interactions") or []
+    old, new = (_records(data.get("interactions")) for data in (before, after))
     out = []
-    for index, item in enumerate(after.get("interactions") or []):
+    for index, item in enumerate(new):
         if not isinstance(item, dict) or not item.get("id"):
             continue
         if index < len(old) and old[index] == item:
             continue
         out.append(_answer(origin, index, item, seq, now))
     return out
+
+
+def _records(value: object) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _answer(origin: Origin, index: int, item: dict, seq: int, now: datetime) -> dict:
