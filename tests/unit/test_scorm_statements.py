@@ -155,3 +155,15 @@ def test_odd_run_time_data_never_breaks_the_mapping():
     assert verbs(stmts) == ["completed", "failed", "answered"]
     assert stmts[1]["result"]["score"] == {"scaled": 1.0}  # clamped to xAPI's -1..1; inconsistent raw/min/max left out
     validate_statements(stmts, version=V1)
+
+
+def test_scorm12_list_responses_take_xapis_form_and_2004_ones_stay():
+    after = {"interactions": [{"id": "c", "type": "choice", "student_response": "{a,b}"},
+                              {"id": "m", "type": "matching", "student_response": "1.a,2.b"},
+                              {"id": "f", "type": "fill-in", "student_response": "x,y"}]}
+    stmts = statements_for(origin(), before={}, after=after, results=(Result(), Result()), first=False, seq=1, now=T0)
+    assert [s["result"]["response"] for s in stmts] == ["a[,]b", "1[.]a[,]2[.]b", "x,y"]
+    after = {"interactions": [{"id": "c", "type": "choice", "learner_response": "a[,]b"}]}
+    stmts = statements_for(origin(RuntimeFamily.SCORM2004), before={}, after=after, results=(Result(), Result()),
+                           first=False, seq=1, now=T0)
+    assert stmts[0]["result"]["response"] == "a[,]b"

@@ -230,6 +230,17 @@ def _answers(origin: Origin, before: dict, after: dict, seq: int, now: datetime)
     return out
 
 
+def _xapi_response(response: str, kind: str) -> str:
+    """A SCORM 1.2 response in xAPI's form (Data §2.4.4.1.1.1 / SCORM 2004 RTE 4.2.9): list items
+    "a,b" -> "a[,]b" (choice, sequencing, matching), matching pairs "1.a" -> "1[.]a"; 1.2's braces dropped."""
+    if kind not in ("choice", "sequencing", "matching"):
+        return response
+    items = [item.strip() for item in response.strip().removeprefix("{").removesuffix("}").split(",")]
+    if kind == "matching":
+        items = [item.replace(".", "[.]", 1) for item in items]
+    return "[,]".join(items)
+
+
 def _records(value: object) -> list:
     return value if isinstance(value, list) else []
 
@@ -245,7 +256,7 @@ def _answer(origin: Origin, index: int, item: dict, seq: int, now: datetime) -> 
     response = item.get("student_response" if origin.fam == RuntimeFamily.SCORM12 else "learner_response")
     result: dict = {}
     if isinstance(response, str) and response:
-        result["response"] = response
+        result["response"] = _xapi_response(response, kind) if origin.fam == RuntimeFamily.SCORM12 else response
     success = _RESULTS.get(str(item.get("result") or "").strip().lower())
     if success is not None:
         result["success"] = success
