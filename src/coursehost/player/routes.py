@@ -179,7 +179,8 @@ async def runtime_start(request: Request) -> Response:
 async def runtime_commit(request: Request) -> Response:
     """Apply one commit (idempotent by seq) in one transaction."""
     args = _commit_args(await _json_body(request))
-    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request), **args)
+    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request),
+                            public_url=services(request).settings.public_url, **args)
     return JSONResponse({"lastSeq": result.get("lastSeq"), "applied": result.get("applied")})
 
 

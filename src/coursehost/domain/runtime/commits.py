@@ -26,6 +26,7 @@ from coursehost.domain.runtime.launches import (
     settings_for,
     suspend_data_limit,
 )
+from coursehost.domain.runtime.scorm_statements import record_scorm_statements
 from coursehost.domain.scorm.datamodel import exit_value, get, session_seconds, validate_runtime
 from coursehost.domain.scorm.status import COMPLETED, PASSED, Result, result_for
 from coursehost.domain.standards import RuntimeFamily
@@ -34,9 +35,10 @@ from coursehost.domain.values import truthy
 
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
                  activity_id: str, seq: int, runtime: dict, log: list[dict] | None = None,
-                 terminated: bool = False, now: datetime | None = None) -> dict:
+                 terminated: bool = False, now: datetime | None = None, public_url: str | None = None) -> dict:
     """Apply one commit of ACTIVITY_ID's whole data model (normalized form) -> {"applied", "lastSeq"}.
-    The launch is LAUNCH_PK or LAUNCH_ID (the run-time token's).
+    The launch is LAUNCH_PK or LAUNCH_ID (the run-time token's). PUBLIC_URL (the service's) names
+    the learner's account in the xAPI statements the commit also writes (none without it).
 
     Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
     changes nothing. The caller owns the transaction; nothing is committed here."""
@@ -71,6 +73,8 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
                               "message": "a newer launch has this activity open; this commit was not applied"}])
         return {"applied": False, "lastSeq": seq}
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
+    record_scorm_statements(session, ctx=ctx, launch=launch, state=state, activity=activity, runtime=clean,
+                            settings=settings, seq=seq, public_url=public_url, now=now)  # before state changes
     _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
     _track_suspend(ctx, activity_id, clean)
     engine = _report_to_engine(ctx, activity, clean) if sequenced.uses_engine(ctx.version) and not no_credit else None
