@@ -7,10 +7,15 @@ import base64
 import hmac
 from dataclasses import dataclass
 
+from coursehost.db.session import unit_of_work
 from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
+from coursehost.domain.lrs import launch_credentials
 from coursehost.domain.lrs.credentials import lrs_credential_cached
+from coursehost.domain.lrs.launch_credentials import LaunchScope
 from coursehost.lrs_http import oauth1
-from coursehost.lrs_http.request import LrsPrincipal
+from coursehost.lrs_http.documents import parse_agent_param
+from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
+from coursehost.lrs_http.statements import statements_body
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ def _authenticate(services, app_id: str, scheme: str, authorization: str, value:
         if pair is None:
             return None
         key, secret = pair
+        if key == launch_credentials.LAUNCH_USER:
+            return _by_launch_credential(services, app_id, secret, base_url)
         return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
             services, app_id, key, secret, base_url)
     if scheme == "bearer":
@@ -122,3 +129,38 @@ def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: 
         return None
     return LrsPrincipal(cred.app_pk, app_id, key, cred.permissions_level,
                         authority_for(base_url, app_id, key, cred.name))
+
+
+@dataclass(frozen=True)
+class LaunchPrincipal(LrsPrincipal):
+    """A launch's credential (launch_credentials): one registration's statements and state only."""
+
+    scope: LaunchScope | None = None
+
+
+def _by_launch_credential(services, app_id: str, secret: str, base_url: str) -> LrsPrincipal | None:
+    with unit_of_work(services.session_factory) as session:
+        scope = launch_credentials.launch_scope(session, instance_key=services.instance_key, app_id=app_id,
+                                                secret=secret, home_page=base_url)
+    if scope is None:
+        return None
+    credential_id = f"launch:{scope.launch_id}"
+    return LaunchPrincipal(scope.app_pk, app_id, credential_id, "DEFAULT",
+                           authority_for(base_url, app_id, credential_id, None), scope=scope)
+
+
+def scoped(handler, principal: LrsPrincipal | None):
+    """HANDLER as PRINCIPAL may run it: a launch credential's request must stay within its
+    registration and learner (403 else)."""
+    if not isinstance(principal, LaunchPrincipal) or principal.scope is None:
+        return handler
+    scope = principal.scope
+
+    def run(request: XapiRequest, services):
+        raw_agent = request.params.get("agent")
+        agent = parse_agent_param(raw_agent, version=request.version) if raw_agent is not None else None
+        launch_credentials.check_params(scope, request.resource, request.method, request.params, agent)
+        if request.resource == "statements" and request.method in ("POST", "PUT"):
+            launch_credentials.check_statements(scope, statements_body(request)[0])
+        return handler(request, services)
+    return run

@@ -104,7 +104,7 @@ async function deliver(activityId) {
   state.api = api;
   channel.bind(() => (state.api && state.initialized && !state.terminated
     ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
-  open(cfg.contentBase + item.href);
+  open(/^[a-z][a-z0-9+.-]*:\/\//i.test(item.href) ? item.href : cfg.contentBase + item.href); // xAPI: absolute URLs as is
 }
 
 // PlayerScoLaunchType: how the player shows the content (PlayerLaunchType, launch page to player,
