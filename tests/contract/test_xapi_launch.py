@@ -146,3 +146,37 @@ def test_credential_is_refused_after_its_window_and_elsewhere(live_server, setup
     elsewhere = httpx.post(f"{live_server.base_url}/lrs/{other_app.app_id}/statements",
                            json=statement(p, "initialized"), headers={**XAPI, "Authorization": p["auth"]})
     assert elsewhere.status_code == 401
+
+
+def _progress(live_server, creds, registration_id: str):
+    return cloud.RegistrationApi(live_server.client(creds)).get_registration_progress(
+        registration_id, include_child_results=True)
+
+
+def test_results_come_from_the_registrations_statements(live_server, setup):
+    creds, course_id = setup
+    reg = create_registration(live_server, course_id, creds)
+    p = launch_params(live_server, creds, reg)
+    assert post(p, statement(p, "initialized")).status_code == 200
+    started = _progress(live_server, creds, reg)
+    assert (started.registration_completion, started.registration_success) == ("INCOMPLETE", "UNKNOWN")
+    assert post(p, [statement(p, "completed", result={"completion": True, "duration": "PT1M30S"}),
+                    statement(p, "passed", result={"success": True, "score": {"scaled": 0.9},
+                                                   "duration": "PT1M30S"})]).status_code == 200
+    done = _progress(live_server, creds, reg)
+    assert (done.registration_completion, done.registration_success) == ("COMPLETED", "PASSED")
+    assert done.score.scaled == 90 and done.total_seconds_tracked == 90
+    assert done.activity_details.activity_completion == "COMPLETED"
+
+
+def test_a_failed_statement_fails_and_others_courses_statements_do_not_count(live_server, setup):
+    creds, course_id = setup
+    reg = create_registration(live_server, course_id, creds)
+    p = launch_params(live_server, creds, reg)
+    elsewhere = statement(p, "passed", result={"score": {"scaled": 1.0}})
+    elsewhere["object"]["id"] = "http://example.com/tincan/another-activity"
+    assert post(p, [elsewhere, statement(p, "failed", result={"success": False, "score": {"scaled": 0.3}})]
+                ).status_code == 200
+    failed = _progress(live_server, creds, reg)
+    assert (failed.registration_completion, failed.registration_success) == ("INCOMPLETE", "FAILED")
+    assert failed.score.scaled == 30

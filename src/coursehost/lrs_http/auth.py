@@ -12,6 +12,7 @@ from coursehost.domain.applications.auth import authenticate_basic_cached, authe
 from coursehost.domain.lrs import launch_credentials
 from coursehost.domain.lrs.credentials import lrs_credential_cached
 from coursehost.domain.lrs.launch_credentials import LaunchScope
+from coursehost.domain.runtime import launch_xapi
 from coursehost.lrs_http import oauth1
 from coursehost.lrs_http.documents import parse_agent_param
 from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
@@ -162,5 +163,9 @@ def scoped(handler, principal: LrsPrincipal | None):
         launch_credentials.check_params(scope, request.resource, request.method, request.params, agent)
         if request.resource == "statements" and request.method in ("POST", "PUT"):
             launch_credentials.check_statements(scope, statements_body(request)[0])
-        return handler(request, services)
+        answer = handler(request, services)
+        if request.resource == "statements" and request.method in ("POST", "PUT") and answer.status < 300:
+            with unit_of_work(services.session_factory) as session:
+                launch_xapi.statements_arrived(session, instance_pk=scope.instance_pk)
+        return answer
     return run

@@ -13,6 +13,8 @@ from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.lrs.launch_credentials import issue, learner_actor, registration_uuid
+from coursehost.domain.postbacks.enqueue import enqueue_postback
+from coursehost.domain.reporting.xapi_results import record_results
 from coursehost.domain.standards import LearningStandard
 
 
@@ -51,3 +53,11 @@ def launch_href(href: str, query: str) -> str:
     """HREF (package-relative or absolute) with the launch QUERY appended before any fragment."""
     path, hash_mark, fragment = href.partition("#")
     return path + ("&" if "?" in path else "?") + query + hash_mark + fragment
+
+
+def statements_arrived(session: Session, *, instance_pk: int) -> None:
+    """A launch's content stored statements: the registration's results from them, and a postback
+    when they moved (as a SCORM commit does)."""
+    if record_results(session, instance_pk=instance_pk):
+        instance = session.get(RegistrationInstance, instance_pk)
+        enqueue_postback(session, registration=instance.registration)
