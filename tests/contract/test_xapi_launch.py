@@ -18,6 +18,7 @@ import rustici_software_cloud_v2 as cloud
 from coursehost.domain.lrs.launch_credentials import WINDOW_SECONDS, issue
 from tests.builders.xapi import Act, tincan_zip
 from tests.contract.helpers import new_child_app
+from tests.contract.receiver import Receiver
 from tests.e2e.support import create_registration, import_course, launch_link
 
 COURSE_ACTIVITY = "http://example.com/tincan/course-1"
@@ -180,3 +181,20 @@ def test_a_failed_statement_fails_and_others_courses_statements_do_not_count(liv
     failed = _progress(live_server, creds, reg)
     assert (failed.registration_completion, failed.registration_success) == ("INCOMPLETE", "FAILED")
     assert failed.score.scaled == 30
+
+
+def test_results_from_statements_send_the_registrations_postback(live_server, setup):
+    creds, course_id = setup
+    with Receiver() as receiver:
+        reg = f"reg-{uuid.uuid4().hex[:10]}"
+        cloud.RegistrationApi(live_server.client(creds)).create_registration(cloud.CreateRegistrationSchema(
+            course_id=course_id, registration_id=reg, learner=cloud.LearnerSchema(id="learner-7"),
+            post_back=cloud.PostBackSchema(url=receiver.url, auth_type="FORM", results_format="COURSE")))
+        p = launch_params(live_server, creds, reg)
+        assert post(p, statement(p, "passed", result={"score": {"scaled": 0.8}})).status_code == 200
+        deadline = time.monotonic() + 30
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        data = json.loads(receiver.requests[-1].form()["data"])
+    assert (data["id"], data["registrationCompletion"], data["registrationSuccess"]) == (reg, "COMPLETED", "PASSED")
+    assert data["score"]["scaled"] == 80
