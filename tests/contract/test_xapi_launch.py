@@ -198,3 +198,26 @@ def test_results_from_statements_send_the_registrations_postback(live_server, se
         data = json.loads(receiver.requests[-1].form()["data"])
     assert (data["id"], data["registrationCompletion"], data["registrationSuccess"]) == (reg, "COMPLETED", "PASSED")
     assert data["score"]["scaled"] == 80
+
+
+def test_a_later_launch_reads_what_an_earlier_one_wrote(live_server, setup):
+    creds, course_id = setup
+    reg = create_registration(live_server, course_id, creds)
+    first = launch_params(live_server, creds, reg)
+    ids = post(first, statement(first, "initialized")).json()
+    second = launch_params(live_server, creds, reg)
+    assert second["auth"] != first["auth"]
+    got = httpx.get(second["endpoint"] + "statements", params={"registration": second["registration"]},
+                    headers={**XAPI, "Authorization": second["auth"]})
+    assert [s["id"] for s in got.json()["statements"]] == ids
+
+
+def test_a_launch_without_tracking_records_no_results(live_server, setup):
+    creds, course_id = setup
+    reg = create_registration(live_server, course_id, creds)
+    page = httpx.get(launch_link(live_server, reg, creds, tracking=False))
+    config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text, re.S).group(1))
+    p = {k: v[0] for k, v in parse_qs(urlsplit(config["items"][0]["href"]).query).items()}
+    assert post(p, statement(p, "passed", result={"score": {"scaled": 1.0}})).status_code == 200
+    untouched = _progress(live_server, creds, reg)
+    assert (untouched.registration_completion, untouched.registration_success) == ("UNKNOWN", "UNKNOWN")

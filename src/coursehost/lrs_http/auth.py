@@ -145,9 +145,8 @@ def _by_launch_credential(services, app_id: str, secret: str, base_url: str) -> 
                                                 secret=secret, home_page=base_url)
     if scope is None:
         return None
-    credential_id = f"launch:{scope.launch_id}"
-    return LaunchPrincipal(scope.app_pk, app_id, credential_id, "DEFAULT",
-                           authority_for(base_url, app_id, credential_id, None), scope=scope)
+    return LaunchPrincipal(scope.app_pk, app_id, scope.credential_id, "DEFAULT",
+                           authority_for(base_url, app_id, scope.credential_id, None), scope=scope)
 
 
 def scoped(handler, principal: LrsPrincipal | None):
@@ -164,7 +163,8 @@ def scoped(handler, principal: LrsPrincipal | None):
         if request.resource == "statements" and request.method in ("POST", "PUT"):
             launch_credentials.check_statements(scope, statements_body(request)[0])
         answer = handler(request, services)
-        if request.resource == "statements" and request.method in ("POST", "PUT") and answer.status < 300:
+        written = request.resource == "statements" and request.method in ("POST", "PUT") and answer.status < 300
+        if written and scope.tracking:
             with unit_of_work(services.session_factory) as session:
                 launch_xapi.statements_arrived(session, instance_pk=scope.instance_pk)
         return answer

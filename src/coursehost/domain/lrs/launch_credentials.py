@@ -40,6 +40,13 @@ class LaunchScope:
     instance_pk: int
     registration: str  # the registration instance's xAPI registration UUID (lower case)
     actor_key: str
+    tracking: bool  # a launch without tracking records no results
+
+    @property
+    def credential_id(self) -> str:
+        """Whom the statements are attributed to: every launch of the registration instance alike,
+        so a later launch reads what an earlier one wrote (DEFAULT reads its own statements only)."""
+        return f"xapi-registration:{self.registration}"
 
 
 def registration_uuid(registration: Registration, instance: RegistrationInstance) -> str:
@@ -117,7 +124,8 @@ def launch_scope(session: Session, *, instance_key: str, app_id: str, secret: st
         return None
     actor = learner_actor(registration.learner_id, dict(registration.learner or {}), home_page)
     return LaunchScope(app_pk=app.pk, launch_id=launch.launch_id, instance_pk=instance.pk,
-                       registration=registration_uuid(registration, instance), actor_key=agent_key(actor) or "")
+                       registration=registration_uuid(registration, instance), actor_key=agent_key(actor) or "",
+                       tracking=bool(launch.tracking))
 
 
 def _same_agent(scope: LaunchScope, raw: object) -> bool:
