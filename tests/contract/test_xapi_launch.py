@@ -19,7 +19,7 @@ from coursehost.domain.lrs.launch_credentials import WINDOW_SECONDS, issue
 from tests.builders.xapi import Act, tincan_zip
 from tests.contract.helpers import new_child_app
 from tests.contract.receiver import Receiver
-from tests.e2e.support import create_registration, import_course, launch_link
+from tests.e2e.support import create_registration, import_course, launch_history, launch_link
 
 COURSE_ACTIVITY = "http://example.com/tincan/course-1"
 XAPI = {"X-Experience-API-Version": "1.0.3"}
@@ -221,3 +221,17 @@ def test_a_launch_without_tracking_records_no_results(live_server, setup):
     assert post(p, statement(p, "passed", result={"score": {"scaled": 1.0}})).status_code == 200
     untouched = _progress(live_server, creds, reg)
     assert (untouched.registration_completion, untouched.registration_success) == ("UNKNOWN", "UNKNOWN")
+
+
+def test_the_launchs_debug_log_records_its_lrs_exchanges(live_server, setup):
+    creds, course_id = setup
+    reg = create_registration(live_server, course_id, creds)
+    p = launch_params(live_server, creds, reg)
+    assert post(p, [statement(p, "initialized"), statement(p, "completed")]).status_code == 200
+    assert post(p, statement(p, "passed", registration=str(uuid.uuid4()))).status_code == 403
+    assert httpx.get(state_url(p), headers={**XAPI, "Authorization": p["auth"]}).status_code == 404
+    log = [e for e in launch_history(live_server, reg, creds)[-1].log if e.get("type") == "xapi"]
+    assert [(e["method"], e["resource"], e["status"]) for e in log] == [
+        ("POST", "statements", 200), ("POST", "statements", 403), ("GET", "activities/state", 404)]
+    assert log[0]["verbs"] == [VERB + "initialized", VERB + "completed"]
+    assert "registration" in log[1]["message"] and log[0]["timestamp"]

@@ -144,6 +144,16 @@ def check_statements(scope: LaunchScope, statements: object) -> None:
             raise Forbidden("This launch's credential writes statements of its own learner only")
 
 
+def verbs_of(statements: object) -> list[str]:
+    """The verb ids of STATEMENTS (one or a list), for the launch's debug log."""
+    out = []
+    for st in statements if isinstance(statements, list) else [statements]:
+        verb = st.get("verb") if isinstance(st, dict) else None
+        if isinstance(verb, dict) and isinstance(verb.get("id"), str):
+            out.append(verb["id"][:500])
+    return out[:100]
+
+
 def check_params(scope: LaunchScope, resource: str, method: str, params: dict[str, str], agent: object) -> None:
     """A launch credential reads and writes statements and state of its registration and learner
     only (AGENT: the parsed `agent` parameter, None when absent); 403 for anything else."""

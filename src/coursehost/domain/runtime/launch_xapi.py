@@ -7,14 +7,17 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
-from coursehost.db.models.registrations import Registration, RegistrationInstance
+from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.lrs.launch_credentials import issue, learner_actor, registration_uuid
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.reporting.xapi_results import record_results
+from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.standards import LearningStandard
 
 
@@ -55,9 +58,16 @@ def launch_href(href: str, query: str) -> str:
     return path + ("&" if "?" in path else "?") + query + hash_mark + fragment
 
 
-def statements_arrived(session: Session, *, instance_pk: int) -> None:
-    """A launch's content stored statements: the registration's results from them, and a postback
+def exchange_done(session: Session, *, launch_id: str, instance_pk: int, entry: dict,
+                  statements_stored: bool) -> None:
+    """One LRS exchange of a launch's content: ENTRY into the launch's debug log (as the player logs
+    SCORM calls); when statements were stored, the registration's results from them and a postback
     when they moved (as a SCORM commit does)."""
-    if record_results(session, instance_pk=instance_pk):
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
+    if launch is None:
+        return
+    append_log(session, launch, [{**entry, "timestamp": utcnow().isoformat()}])
+    if statements_stored and record_results(session, instance_pk=instance_pk):
         instance = session.get(RegistrationInstance, instance_pk)
         enqueue_postback(session, registration=instance.registration)
