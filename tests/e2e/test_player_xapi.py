@@ -8,7 +8,7 @@ import json
 
 from tests.builders.aicc import zip_bytes
 from tests.builders.xapi import Act, tincan_xml
-from tests.e2e.support import create_registration, import_course, launch_link, progress
+from tests.e2e.support import create_registration, import_course, launch_history, launch_link, progress
 
 ACTIVITY = "http://example.com/tincan/e2e-course"
 
@@ -57,6 +57,10 @@ def test_tin_can_course_reports_through_the_lrs(live_server, context, tmp_path):
     frame.wait_for_function("document.getElementById('out').textContent !== 'running'", timeout=15000)
     out = frame.evaluate("document.getElementById('out').textContent")
     assert json.loads(out) == {"statuses": [200, 200, 200], "lang": "de"}, out
+    page.click("#btn-exit")  # the learner leaves through the player, as from a SCORM course
+    page.wait_for_url("**/player/exit/message", timeout=15000)
     got = progress(live_server, reg)
     assert (got.registration_completion, got.registration_success) == ("COMPLETED", "PASSED")
     assert got.score.scaled == 90 and got.total_seconds_tracked == 120
+    history = launch_history(live_server, reg)
+    assert history[-1].exit_time and [e["status"] for e in history[-1].log if e.get("type") == "xapi"] == [200] * 3
