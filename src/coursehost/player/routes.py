@@ -23,7 +23,7 @@ from coursehost.domain.registrations.launch_tokens import (
     read_launch_token,
     read_runtime_token,
 )
-from coursehost.domain.runtime import navigation, player_launch
+from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.player import content, page
@@ -94,7 +94,7 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "runtimeBase": "/player/runtime",
         "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk)}/",
         "scorm": launched.family, "standard": launched.standard, "title": launched.version_title,
-        "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"],
+        "items": [{"id": i["id"], "title": i["title"], "href": _href(svc, launched, i), "visible": i["visible"],
                    "hide": i["hide"]} for i in launched.items],
         "sequenced": launched.sequenced,
         "tracking": launched.tracking, "sandbox": launched.sandbox,
@@ -103,6 +103,16 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "redirect": page.redirect_target(options), "culture": options.get("culture"),
         "cssUrl": options.get("cssUrl"), "settings": launched.settings,
     }
+
+
+def _href(svc: Services, launched: PlayerLaunch, item: dict) -> str:
+    """The item's launch URL; xAPI content also gets the Tin Can launch parameters (launch_xapi)."""
+    href = navigation.launch_href(item)
+    if launched.xapi is None:
+        return href
+    query = launch_xapi.launch_query(launched.xapi, launch_id=launched.launch_id, instance_key=svc.instance_key,
+                                     service_url=svc.settings.base_url)
+    return launch_xapi.launch_href(href, query)
 
 
 # ---------------------------------------------------------------- run-time API (the player's JavaScript)

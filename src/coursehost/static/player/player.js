@@ -87,6 +87,8 @@ async function deliver(activityId) {
   markCurrent();
   updateButtons();
   debug.event("deliver", { activityId });
+  // xAPI (Tin Can) content has no run-time API: it reports to the LRS its launch URL names.
+  if (!cfg.scorm) return open(contentUrl(item.href));
   let start = {};
   try {
     start = await channel.get(`/start?activityId=${encodeURIComponent(activityId)}`);
@@ -104,7 +106,12 @@ async function deliver(activityId) {
   state.api = api;
   channel.bind(() => (state.api && state.initialized && !state.terminated
     ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
-  open(cfg.contentBase + item.href);
+  open(contentUrl(item.href));
+}
+
+// A package file, or an absolute launch URL as is (a tincan.xml <launch> may name one).
+function contentUrl(href) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(href) ? href : cfg.contentBase + href;
 }
 
 // PlayerScoLaunchType: how the player shows the content (PlayerLaunchType, launch page to player,
