@@ -15,7 +15,7 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from coursehost.domain.lrs.launch_credentials import WINDOW_SECONDS, issue
+from coursehost.domain.registrations.launch_credentials import WINDOW_SECONDS, issue
 from tests.builders.xapi import Act, tincan_zip
 from tests.contract.helpers import new_child_app
 from tests.contract.receiver import Receiver

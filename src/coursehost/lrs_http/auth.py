@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
 from coursehost.domain.errors import DomainError
-from coursehost.domain.lrs import launch_credentials
 from coursehost.domain.lrs.credentials import lrs_credential_cached
-from coursehost.domain.lrs.launch_credentials import LaunchScope
+from coursehost.domain.registrations import launch_credentials
+from coursehost.domain.registrations.launch_credentials import LaunchScope
 from coursehost.domain.runtime import launch_xapi
 from coursehost.lrs_http import oauth1
 from coursehost.lrs_http.documents import parse_agent_param

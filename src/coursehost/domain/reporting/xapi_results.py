@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
-from coursehost.domain.lrs.launch_credentials import registration_uuid
 from coursehost.domain.registrations import core
+from coursehost.domain.registrations.core import registration_uuid
 from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result, clamp_percent
 
@@ -86,7 +86,7 @@ def record_results(session: Session, *, instance_pk: int, now: datetime | None =
     structure = version.structure or {}
     activity_id = structure.get("id") or ""
     result, seconds = results_from(_statements(session, app_pk=reg.application_pk,
-                                               registration=registration_uuid(reg, instance), activity_id=activity_id))
+                                               registration=registration_uuid(reg, instance.instance), activity_id=activity_id))
     leaf = _leaf_id(structure, activity_id)
     state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance.pk,
                                                         ActivityState.activity_id == leaf)).first()

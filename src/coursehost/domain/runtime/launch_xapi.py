@@ -14,8 +14,9 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
-from coursehost.domain.lrs.launch_credentials import issue, learner_actor, registration_uuid
 from coursehost.domain.postbacks.enqueue import enqueue_postback
+from coursehost.domain.registrations.core import registration_uuid
+from coursehost.domain.registrations.launch_credentials import issue, learner_actor
 from coursehost.domain.reporting.xapi_results import record_results
 from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.standards import LearningStandard
@@ -34,7 +35,7 @@ def launch_params(session: Session, *, registration: Registration, instance: Reg
         return None
     structure = version.structure or {}
     app = session.get(Application, registration.application_pk)
-    return {"appId": app.app_id, "registration": registration_uuid(registration, instance),
+    return {"appId": app.app_id, "registration": registration_uuid(registration, instance.instance),
             "activity_id": structure.get("id") or course.activity_id or "",
             "learner_id": registration.learner_id, "learner": dict(registration.learner or {})}
 

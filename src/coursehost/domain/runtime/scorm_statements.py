@@ -21,6 +21,7 @@ from coursehost.domain.errors import Conflict, InvalidInput
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.registrations.core import registration_uuid
+from coursehost.domain.registrations.launch_credentials import learner_actor
 from coursehost.domain.runtime.launches import NO_CREDIT_OPTION, LaunchContext
 from coursehost.domain.scorm.datamodel import exit_value, get, number, session_seconds
 from coursehost.domain.scorm.durations import format_iso
@@ -178,10 +179,8 @@ def _statement(origin: Origin, verb: str, seq: int, now: datetime, object_id: st
 
 
 def _actor(origin: Origin) -> dict:
-    actor = {"objectType": "Agent", "account": {"homePage": origin.home_page, "name": origin.learner_id}}
-    if origin.learner_name:
-        actor["name"] = origin.learner_name
-    return actor
+    # The learner as every launch names them (an mbox for an e-mail learner id, else an account).
+    return learner_actor(origin.learner_id, {"firstName": origin.learner_name}, origin.home_page)
 
 
 def _result(origin: Origin, runtime: dict, res: Result) -> dict:

@@ -11,17 +11,17 @@ import base64
 import hashlib
 import hmac
 import time
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
+from coursehost.db.models.registrations import Launch, RegistrationInstance
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.crypto import derive_key
 from coursehost.domain.errors import Forbidden
 from coursehost.domain.lrs.validation_values import agent_key
+from coursehost.domain.registrations.core import registration_uuid
 
 #: The Basic user name of every launch credential (the password is the signed token).
 LAUNCH_USER = "launch"
@@ -47,19 +47,6 @@ class LaunchScope:
         """Whom the statements are attributed to: every launch of the registration instance alike,
         so a later launch reads what an earlier one wrote (DEFAULT reads its own statements only)."""
         return f"xapi-registration:{self.registration}"
-
-
-def registration_uuid(registration: Registration, instance: RegistrationInstance) -> str:
-    """The xAPI registration UUID of one registration instance: the registration's own for instance
-    0 (its xapiRegistrationId), a stable UUID derived from it for later instances."""
-    base = (registration.xapi_registration_id or "").lower()
-    try:
-        parent = uuid.UUID(base)
-    except ValueError:
-        parent = uuid.uuid5(uuid.NAMESPACE_URL, f"coursehost:registration:{registration.pk}")
-    if not instance.instance and str(parent) == base:
-        return base
-    return str(uuid.uuid5(parent, f"instance:{instance.instance}"))
 
 
 def learner_actor(learner_id: str, learner: dict, home_page: str) -> dict:
@@ -124,7 +111,7 @@ def launch_scope(session: Session, *, instance_key: str, app_id: str, secret: st
         return None
     actor = learner_actor(registration.learner_id, dict(registration.learner or {}), home_page)
     return LaunchScope(app_pk=app.pk, launch_id=launch.launch_id, instance_pk=instance.pk,
-                       registration=registration_uuid(registration, instance), actor_key=agent_key(actor) or "",
+                       registration=registration_uuid(registration, instance.instance), actor_key=agent_key(actor) or "",
                        tracking=bool(launch.tracking))
 
 
