@@ -3,7 +3,7 @@
 import { snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
 import { DebugLog, recordCalls } from "./debuglog.js";
-import { acceptAnyResponse, conform, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
+import { acceptAnyResponse, conform, conform12, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
 import { auditedMethods, listen } from "./api-events.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
@@ -47,8 +47,8 @@ function newApi() {
   if (sequenced) options.scoItemIdValidator = (target) => requestAllowed("choice", target);
   const api = new Ctor(options);
   // SCORM 2004: our corrections where scorm-again departs from ADL's run-time tests (measured by
-  // make conformance-scorm2004).
-  if (!is12) conform(api);
+  // make conformance-scorm2004); SCORM 1.2: nothing is accepted after LMSFinish.
+  if (is12) conform12(api); else conform(api);
   // PlayerValidateInteractionResponses=false: keep responses that do not match their type's format.
   if (!flag("PlayerValidateInteractionResponses", true)) acceptAnyResponse(api, is12);
   // The debug log sees every call as the SCO got it, so it wraps over the corrections.
