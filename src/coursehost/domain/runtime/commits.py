@@ -41,10 +41,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     (the debug log entries no commit carried, such as calls refused after Finish).
 
     Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
-    changes nothing. FRESH: the player sends this body for the first time (never a retry), so a
-    stale SEQ means a later commit overtook it (beacons at page close): its data is superseded,
-    but its log entries are stored, since no other body carries them. The caller owns the
-    transaction; nothing is committed here."""
+    changes nothing (FRESH, a first send: see _stale). The caller owns the transaction."""
     which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
     launch = session.execute(
         select(Launch).where(which).with_for_update()
@@ -53,9 +50,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     if launch is None:
         raise NotFound("This launch no longer exists")
     if seq <= (launch.last_seq or 0):
-        if fresh and log and not has_exited(launch):
-            append_log(session, launch, checked_log(log))
-        return {"applied": False, "lastSeq": launch.last_seq}  # a retry of what was applied: harmless
+        return _stale(session, launch, log, fresh=fresh)
     require_open(launch)
     if not launch.tracking:  # acknowledged, never recorded
         return {"applied": False, "lastSeq": seq}
@@ -63,7 +58,6 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         # Log only: the audit trail, no run-time data. It leaves last_seq alone, so a data commit
         # sent before it (a beacon at page close) that arrives after it is still applied.
         append_log(session, launch, checked_log(log))
-        session.flush()
         return {"applied": False, "lastSeq": seq}
     now = now or utcnow()
     ctx = load_context(session, launch)
@@ -97,6 +91,14 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_postback(session, registration=ctx.registration, settings=settings)
     session.flush()
     return {"applied": True, "lastSeq": seq}
+
+
+def _stale(session: Session, launch: Launch, log: list[dict] | None, *, fresh: bool) -> dict:
+    """A commit at or below the launch's last seq: a retry of what was applied changes nothing; a
+    first send that a later commit overtook stores only its log entries (no other body has them)."""
+    if fresh and log and not has_exited(launch):
+        append_log(session, launch, checked_log(log))
+    return {"applied": False, "lastSeq": launch.last_seq}
 
 
 def _owns_session(state: ActivityState, ctx: LaunchContext, launch: Launch, now: datetime) -> bool:
