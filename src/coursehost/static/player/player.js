@@ -434,6 +434,8 @@ function onLeave(event) {
     // (seq), and its log entries with it.
     channel.setLeaving(true);
     debug.event("page-beforeunload", { activityId: state.activityId });
+    // A page that really closes runs no more timers; one whose unload was cancelled goes on.
+    setTimeout(() => channel.setLeaving(false), 3000);
     return;
   }
   if (event.type === "hidden" && channel.leaving) return; // pagehide follows
