@@ -166,12 +166,12 @@ def _commit_args(body: dict) -> dict:
         raise InvalidInput("seq must be a positive integer")
     if not isinstance(activity_id, str) or not activity_id:
         raise InvalidInput("activityId is required")
-    if not isinstance(runtime, dict):
-        raise InvalidInput("runtime must be an object")
+    if not isinstance(runtime, dict) and not (runtime is None and "runtime" not in body and log):
+        raise InvalidInput("runtime must be an object")  # (none at all: a log-only commit)
     if log is not None and not (isinstance(log, list) and all(isinstance(e, dict) for e in log)):
         raise InvalidInput("log must be a list of objects")
     return {"seq": seq, "activity_id": activity_id, "runtime": runtime, "log": log,
-            "terminated": bool(body.get("terminated", False))}
+            "terminated": bool(body.get("terminated", False)), "fresh": body.get("fresh") is True}
 
 
 @router.get("/player/runtime/start")
