@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
 from coursehost.domain.lrs.credentials import lrs_credential_cached
-from coursehost.lrs_http import oauth1
+from coursehost.lrs_http import cmi5, oauth1
 from coursehost.lrs_http.request import LrsPrincipal
 
 
@@ -81,6 +81,8 @@ def _authenticate(services, app_id: str, scheme: str, authorization: str, value:
         if pair is None:
             return None
         key, secret = pair
+        if key.startswith(cmi5.PREFIX):  # an AU's auth token from its cmi5 fetch URL
+            return cmi5.principal(services, app_id=app_id, user=key, secret=secret, base_url=base_url)
         return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
             services, app_id, key, secret, base_url)
     if scheme == "bearer":

@@ -1,0 +1,161 @@
+"""cmi5 launches over real HTTP (cmi5 Quartz §8, §9.3, §10): the launch URL's parameters, the
+one-time fetch URL, LMS.LaunchData and the learner preferences before launch, the LMS's launched
+statement, an auth token that opens only its own AU session, and the statement rules."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.builders.cmi5 import AU, cmi5_zip
+from tests.contract.helpers import new_child_app
+from tests.e2e.support import create_registration, import_course, launch_link
+
+AU_ID = "https://example.com/cmi5/au/one"
+COURSE = "https://example.com/cmi5/course/one"
+V = "1.0.3"
+CAT = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+SID = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
+
+
+def package() -> bytes:
+    return cmi5_zip([AU(AU_ID, "The AU", "au/index.html",
+                        attrs={"moveOn": "CompletedAndPassed", "masteryScore": "0.8", "launchMethod": "OwnWindow"},
+                        launch_parameters='{"level": 2}', entitlement_key="ent-42")], course_id=COURSE)
+
+
+@pytest.fixture(scope="module")
+def course(live_server, tmp_path_factory):
+    app_id, creds = new_child_app(live_server)
+    course_id = import_course(live_server, tmp_path_factory.mktemp("cmi5"), package(), creds)
+    return app_id, creds, course_id
+
+
+class Launched:
+    """One launch: its AU URL's parameters, and (after fetch) the Basic token."""
+
+    def __init__(self, live_server, course):
+        self.app_id, self.creds, course_id = course
+        self.reg = create_registration(live_server, course_id, self.creds)
+        answer = httpx.get(launch_link(live_server, self.reg, self.creds), follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        self.url = answer.headers["location"]
+        self.params = {k: v[0] for k, v in parse_qs(urlsplit(self.url).query).items()}
+        self.actor = json.loads(self.params["actor"])
+        self.endpoint = self.params["endpoint"]
+        self.token: str | None = None
+
+    def fetch(self) -> httpx.Response:
+        return httpx.post(self.params["fetch"])
+
+    def auth(self) -> dict:
+        if self.token is None:
+            self.token = self.fetch().json()["auth-token"]
+        return {"Authorization": f"Basic {self.token}", "X-Experience-API-Version": V}
+
+    def state(self, headers=None, **params) -> httpx.Response:
+        query = {"stateId": "LMS.LaunchData", "activityId": self.params["activityId"],
+                 "agent": json.dumps(self.actor), "registration": self.params["registration"], **params}
+        return httpx.get(self.endpoint + "activities/state", params=query, headers=headers or self.auth())
+
+    def statement(self, verb: str, *, result: dict | None = None, category: bool = True, session: bool = True,
+                  **extra) -> dict:
+        context = {"registration": self.params["registration"],
+                   "contextActivities": {"grouping": [{"id": AU_ID}]}, "extensions": {}}
+        if category:
+            context["contextActivities"]["category"] = [{"id": CAT}]
+        if session:
+            context["extensions"][SID] = self.session_id
+        stmt = {"id": str(uuid.uuid4()), "actor": self.actor,
+                "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
+                "object": {"id": AU_ID, "objectType": "Activity"}, "context": context, **extra}
+        if result is not None:
+            stmt["result"] = result
+        return stmt
+
+    @property
+    def session_id(self) -> str:
+        return self.state().json()["contextTemplate"]["extensions"][SID]
+
+    def post(self, stmt) -> httpx.Response:
+        return httpx.post(self.endpoint + "statements", json=stmt, headers=self.auth())
+
+
+@pytest.fixture
+def launched(live_server, course) -> Launched:
+    return Launched(live_server, course)
+
+
+def root(live_server, app_id, creds) -> httpx.Client:
+    return httpx.Client(base_url=f"{live_server.base_url}/lrs/{app_id}/", auth=(creds.app_id, creds.secret),
+                        headers={"X-Experience-API-Version": V})
+
+
+# ---------------------------------------------------------------- slice 1: launch
+
+
+def test_launch_url_carries_the_cmi5_parameters(live_server, launched):
+    parts = urlsplit(launched.url)
+    assert f"{parts.scheme}://{parts.netloc}" == live_server.content_url and parts.path.endswith("/au/index.html")
+    assert launched.endpoint == f"{live_server.base_url}/lrs/{launched.app_id}/"  # our LRS, service origin
+    assert launched.params["activityId"] == AU_ID
+    assert str(uuid.UUID(launched.params["registration"])) == launched.params["registration"]
+    assert launched.actor["objectType"] == "Agent" and launched.actor["account"]["name"] == "learner-1"
+    assert launched.params["fetch"].startswith(live_server.content_url + "/player/cmi5/fetch?")
+
+
+def test_fetch_answers_once_then_the_spec_error(launched):
+    first = launched.fetch()
+    assert first.status_code == 200 and set(first.json()) == {"auth-token"}
+    assert first.headers["access-control-allow-origin"] == "*"
+    second = launched.fetch()
+    assert second.status_code == 400
+    assert second.json()["error-code"] == "1" and second.json()["error-text"]
+    bad = httpx.post(launched.params["fetch"].replace("k=", "k=x"))
+    assert bad.status_code == 400 and bad.json()["error-code"] == "3"
+
+
+def test_launch_data_is_in_the_state_before_launch(launched):
+    answer = launched.state()
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["launchMode"] == "Normal" and data["launchMethod"] == "OwnWindow"
+    assert data["moveOn"] == "CompletedAndPassed" and data["masteryScore"] == 0.8
+    assert data["launchParameters"] == '{"level": 2}' and data["entitlementKey"] == {"courseStructure": "ent-42"}
+    assert data["returnURL"].endswith("/player/cmi5/returned")
+    template = data["contextTemplate"]
+    assert template["extensions"][SID] and template["contextActivities"]["grouping"] == [{"id": AU_ID}]
+
+
+def test_learner_preferences_profile_exists(launched):
+    answer = httpx.get(launched.endpoint + "agents/profile", headers=launched.auth(),
+                       params={"agent": json.dumps(launched.actor), "profileId": "cmi5LearnerPreferences"})
+    assert answer.status_code == 200 and "languagePreference" in answer.json()
+
+
+def test_the_lms_stated_launched(live_server, launched):
+    with root(live_server, launched.app_id, launched.creds) as lrs:
+        found = lrs.get("statements", params={"registration": launched.params["registration"],
+                                              "verb": "http://adlnet.gov/expapi/verbs/launched"}).json()
+    [stmt] = found["statements"]
+    assert stmt["object"]["id"] == AU_ID and stmt["context"]["extensions"][SID] == launched.session_id
+    assert {"id": CAT} in stmt["context"]["contextActivities"]["category"]
+
+
+def test_the_token_opens_only_its_own_session(live_server, launched, course):
+    headers = {"Authorization": "Basic " + launched.fetch().json()["auth-token"], "X-Experience-API-Version": V}
+    assert launched.state(headers, activityId="https://example.com/other").status_code == 403
+    other = Launched(live_server, course)
+    assert other.state(headers).status_code == 403  # another registration's launch data
+    other_app, _ = new_child_app(live_server)
+    answer = httpx.get(f"{live_server.base_url}/lrs/{other_app}/statements", headers=headers)
+    assert answer.status_code == 401
+
+
+def test_a_token_before_fetch_or_forged_is_refused(launched):
+    forged = {"Authorization": "Basic Y21pNS4xMjM6eHh4", "X-Experience-API-Version": V}  # cmi5.123:xxx
+    assert httpx.get(launched.endpoint + "statements", headers=forged).status_code == 401
