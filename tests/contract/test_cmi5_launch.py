@@ -14,6 +14,7 @@ import pytest
 from tests.builders.cmi5 import AU, cmi5_zip
 from tests.contract.helpers import new_child_app
 from tests.e2e.support import create_registration, import_course, launch_link
+from tests.e2e.support import progress as progress_of
 
 AU_ID = "https://example.com/cmi5/au/one"
 COURSE = "https://example.com/cmi5/course/one"
@@ -159,3 +160,81 @@ def test_the_token_opens_only_its_own_session(live_server, launched, course):
 def test_a_token_before_fetch_or_forged_is_refused(launched):
     forged = {"Authorization": "Basic Y21pNS4xMjM6eHh4", "X-Experience-API-Version": V}  # cmi5.123:xxx
     assert httpx.get(launched.endpoint + "statements", headers=forged).status_code == 401
+
+
+# ---------------------------------------------------------------- slice 2: statement rules
+
+
+def stored(live_server, launched, verb: str) -> list[dict]:
+    with root(live_server, launched.app_id, launched.creds) as lrs:
+        return lrs.get("statements", params={"registration": launched.params["registration"],
+                                             "verb": f"http://adlnet.gov/expapi/verbs/{verb}"}).json()["statements"]
+
+
+def test_a_statement_before_initialized_is_refused_and_not_stored(live_server, launched):
+    answer = launched.post(launched.statement("completed", result={"completion": True}))
+    assert answer.status_code == 403 and "initialized must be the session's first" in answer.json()["message"]
+    assert stored(live_server, launched, "completed") == []
+
+
+def test_a_statement_without_the_session_id_is_refused(launched):
+    assert launched.post(launched.statement("initialized")).status_code == 200
+    answer = launched.post(launched.statement("completed", result={"completion": True}, session=False))
+    assert answer.status_code == 403 and "session id" in answer.json()["message"]
+
+
+def test_a_passed_below_mastery_is_refused_and_does_not_count(live_server, launched):
+    assert launched.post(launched.statement("initialized")).status_code == 200
+    low = launched.statement("passed", result={"success": True, "score": {"scaled": 0.5}})
+    answer = launched.post(low)
+    assert answer.status_code == 403 and "below the masteryScore 0.8" in answer.json()["message"]
+    assert stored(live_server, launched, "passed") == []
+    ok = launched.statement("passed", result={"success": True, "score": {"scaled": 0.9}})
+    assert launched.post(ok).status_code == 200
+    again = launched.post(launched.statement("passed", result={"success": True, "score": {"scaled": 0.95}}))
+    assert again.status_code == 403 and "after passed" in again.json()["message"]
+
+
+def test_a_batch_with_one_bad_statement_stores_nothing(live_server, launched):
+    batch = [launched.statement("initialized"), launched.statement("completed", result={"completion": False})]
+    answer = launched.post(batch)
+    assert answer.status_code == 403 and "completion true" in answer.json()["message"]
+    assert stored(live_server, launched, "initialized") == []
+
+
+def test_nothing_after_terminated(launched):
+    assert launched.post([launched.statement("initialized"), launched.statement("terminated")]).status_code == 200
+    answer = launched.post(launched.statement("experienced", category=False))
+    assert answer.status_code == 403 and "after terminated" in answer.json()["message"]
+
+
+# ---------------------------------------------------------------- slice 3: results
+
+
+def test_satisfied_and_results_reach_the_registration(live_server, launched):
+    steps = [launched.statement("initialized"), launched.statement("completed", result={"completion": True}),
+             launched.statement("passed", result={"success": True, "score": {"scaled": 0.85}})]
+    assert launched.post(steps).status_code == 200
+    assert launched.post(launched.statement("terminated", result={"duration": "PT1M30S"})).status_code == 200
+    with root(live_server, launched.app_id, launched.creds) as lrs:
+        satisfied = lrs.get("statements", params={"registration": launched.params["registration"],
+                                                  "verb": "https://w3id.org/xapi/adl/verbs/satisfied"}).json()
+    assert {s["object"]["id"] for s in satisfied["statements"]} == {AU_ID, COURSE}
+    progress = registration_progress(live_server, launched)
+    assert progress.registration_completion == "COMPLETED" and progress.registration_success == "PASSED"
+    assert progress.score.scaled == 85.0 and progress.total_seconds_tracked == 90.0
+
+
+def test_completed_alone_does_not_satisfy_completed_and_passed(live_server, launched):
+    steps = [launched.statement("initialized"), launched.statement("completed", result={"completion": True})]
+    assert launched.post(steps).status_code == 200
+    with root(live_server, launched.app_id, launched.creds) as lrs:
+        satisfied = lrs.get("statements", params={"registration": launched.params["registration"],
+                                                  "verb": "https://w3id.org/xapi/adl/verbs/satisfied"}).json()
+    assert satisfied["statements"] == []
+    progress = registration_progress(live_server, launched)
+    assert progress.registration_completion == "COMPLETED" and progress.registration_success == "UNKNOWN"
+
+
+def registration_progress(live_server, launched):
+    return progress_of(live_server, launched.reg, launched.creds)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coursehost.db.session import unit_of_work
-from coursehost.domain.cmi5 import launch, sessions
+from coursehost.domain.cmi5 import launch, results, sessions
 from coursehost.domain.errors import Forbidden
 from coursehost.domain.lrs.validation import agent_key
 from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
@@ -54,14 +54,15 @@ def _check_scope(request: XapiRequest, sess: launch.Cmi5Session) -> None:
     raise Forbidden("cmi5: this auth token opens only its own AU session's data (§8.2.2)")
 
 
-def _check_statements(request: XapiRequest, services, sess: launch.Cmi5Session) -> None:
+def _check_statements(request: XapiRequest, services, sess: launch.Cmi5Session) -> list[dict]:
+    """The statements of a write, each within the rules (Forbidden for the first that is not)."""
     if request.resource != "statements" or request.method not in ("POST", "PUT"):
-        return
+        return []
     if request.content_type != "application/json":
         raise Forbidden("cmi5: an AU sends its statements as application/json")
     body = request.json()
     with unit_of_work(services.read_session_factory) as session:
-        sessions.check_statements(session, sess, body)
+        return sessions.check_statements(session, sess, body)
 
 
 def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
@@ -72,6 +73,10 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
 
     def guarded(request: XapiRequest, services):
         _check_scope(request, sess)
-        _check_statements(request, services, sess)
-        return handler(request, services)
+        statements = _check_statements(request, services, sess)
+        answer = handler(request, services)
+        if statements and answer.status < 300:
+            with unit_of_work(services.session_factory) as session:
+                results.record(session, sess, statements, base_url=request.base_url)
+        return answer
     return guarded

@@ -64,15 +64,25 @@ def actor_for(registration: Registration, *, base_url: str) -> dict:
             "account": {"homePage": base_url, "name": registration.learner_id}}
 
 
+def all_aus(version: CourseVersion) -> list[dict]:
+    """The course's AUs in course-structure order."""
+    out: list[dict] = []
+
+    def walk(node: dict) -> None:
+        if node.get("href") and not node.get("children"):
+            out.append(node)
+        for child in node.get("children") or []:
+            walk(child)
+    walk(version.structure)
+    return out
+
+
 def _au(version: CourseVersion) -> dict:
     """The first AU of the course (the first vertical slice plays single-AU courses)."""
-    stack = [version.structure]
-    while stack:
-        node = stack.pop(0)
-        if node.get("href") and not node.get("children"):
-            return node
-        stack[0:0] = list(node.get("children") or [])
-    raise NotFound("This cmi5 course has no AU")
+    aus = all_aus(version)
+    if not aus:
+        raise NotFound("This cmi5 course has no AU")
+    return aus[0]
 
 
 def _au_url(au: dict, content_base: str) -> str:
