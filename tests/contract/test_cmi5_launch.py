@@ -238,3 +238,40 @@ def test_completed_alone_does_not_satisfy_completed_and_passed(live_server, laun
 
 def registration_progress(live_server, launched):
     return progress_of(live_server, launched.reg, launched.creds)
+
+
+def satisfied_objects(live_server, app_id, creds, registration: str) -> set[str]:
+    with root(live_server, app_id, creds) as lrs:
+        found = lrs.get("statements", params={"registration": registration,
+                                              "verb": "https://w3id.org/xapi/adl/verbs/satisfied"}).json()
+    return {s["object"]["id"] for s in found["statements"]}
+
+
+def test_a_statement_sent_again_is_a_no_op_not_a_violation(launched):
+    first = launched.statement("initialized")
+    assert launched.post(first).status_code == 200
+    again = launched.post(first)  # the answer was lost; the AU sends the same statement again
+    assert again.status_code == 200 and again.json() == [first["id"]]
+
+
+def test_a_session_without_terminated_is_abandoned_at_the_next_launch(live_server, launched):
+    assert launched.post(launched.statement("initialized")).status_code == 200
+    first_session = launched.session_id
+    terminated = launched.statement("terminated")
+    answer = httpx.get(launch_link(live_server, launched.reg, launched.creds), follow_redirects=False)
+    assert answer.status_code == 303
+    with root(live_server, launched.app_id, launched.creds) as lrs:
+        found = lrs.get("statements", params={"registration": launched.params["registration"],
+                                              "verb": "https://w3id.org/xapi/adl/verbs/abandoned"}).json()
+    [stmt] = found["statements"]
+    assert stmt["context"]["extensions"][SID] == first_session and stmt["object"]["id"] == AU_ID
+    late = launched.post(terminated)
+    assert late.status_code == 401  # the abandoned session's token no longer opens the LRS
+
+
+def test_not_applicable_is_satisfied_at_launch(live_server, tmp_path_factory):
+    app_id, creds = new_child_app(live_server)
+    data = cmi5_zip([AU(AU_ID, "Reading", "au/index.html", attrs={"moveOn": "NotApplicable"})], course_id=COURSE)
+    course_id = import_course(live_server, tmp_path_factory.mktemp("na"), data, creds)
+    launched = Launched(live_server, (app_id, creds, course_id))
+    assert satisfied_objects(live_server, app_id, creds, launched.params["registration"]) == {AU_ID, COURSE}

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from coursehost.domain.cmi5 import launch as cmi5_launch
+from coursehost.domain.cmi5 import results as cmi5_results
 from coursehost.domain.cmi5.launch import FetchRefused
 from coursehost.domain.runtime.player_launch import PlayerLaunch
 from coursehost.player import page
@@ -31,7 +32,7 @@ def launch_au(request: Request, started: PlayerLaunch) -> Response:
     svc = services(request)
     origin = _origin(request)
     with unit(request) as session:
-        url = cmi5_launch.begin_session(
+        url = cmi5_results.start_session(
             session, launch_id=started.launch_id, base_url=svc.settings.base_url.rstrip("/"),
             content_base=f"{origin}/content/{page.content_key(svc.instance_key, started.version_pk)}/",
             fetch_url=f"{origin}/player/cmi5/fetch", return_url=f"{origin}/player/cmi5/returned")

@@ -153,6 +153,7 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     registration = instance.registration
     _, version = core.instance_course(session, instance)
     au = _au(version)
+    _abandon_earlier(session, launch, base_url=base_url)
     fetch_key = secrets.token_urlsafe(32)
     launch.options = {**(launch.options or {}), OPTION: {
         "fetch": fetch_key, "secret": secrets.token_urlsafe(32), "fetched": False, "au": au["id"],
@@ -167,7 +168,8 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
         _put(session, registration.application_pk, prefs, {"languagePreference": "", "audioPreference": "on"})
     url = _au_url(au, content_base)
     app = session.get(Application, registration.application_pk)
-    query = urlencode({"endpoint": f"{base_url}/lrs/{app.app_id}/", "fetch": f"{fetch_url}?k={fetch_key}&l={launch_id}",
+    query = urlencode({"endpoint": f"{base_url}/lrs/{app.app_id}/",
+                       "fetch": f"{fetch_url}?k={fetch_key}&l={launch_id}",
                        "actor": json.dumps(sess.actor), "registration": sess.registration,
                        "activityId": au["id"]})
     url = url + ("&" if "?" in url else "?") + query
@@ -175,6 +177,23 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
                      body=_launched(sess, au, url), version=V1)
     return url
 
+
+def _abandon_earlier(session: Session, launch: Launch, *, base_url: str) -> None:
+    """§9.5.6.3 (abandoned): an earlier session of this registration that never sent terminated has
+    ended abnormally; the LMS says so, detected here at the next launch, and closes it."""
+    earlier = session.scalars(select(Launch).where(
+        Launch.instance_pk == launch.instance_pk, Launch.pk != launch.pk, Launch.exit_time.is_(None))).all()
+    stale = [row for row in earlier if (row.options or {}).get(OPTION)]
+    if not stale:
+        return
+    statements = []
+    for row in stale:
+        old = session_of(session, row)
+        statements.append(lms_statement(old, v.ABANDONED))
+        row.exit_time = launch.launch_time
+        row.options = {**row.options, OPTION: {**row.options[OPTION], "abandoned": True}}
+    store_statements(session, writer=lms_writer(old.app_pk, base_url), body=statements, version=V1)
+    session.flush()
 
 
 def session_of(session: Session, launch: Launch) -> Cmi5Session:
@@ -221,7 +240,7 @@ def authenticate(session: Session, *, app_pk: int, user: str, secret: str) -> Cm
     launch_id = user[len(AUTH_PREFIX):]
     launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
     data = ((launch.options or {}).get(OPTION) if launch else None) or {}
-    if not data.get("fetched") or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
+    if not data.get("fetched") or data.get("abandoned") or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
         return None
     sess = session_of(session, launch)
     return sess if sess.app_pk == app_pk else None

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
 from coursehost.domain.cmi5 import vocabulary as v
-from coursehost.domain.cmi5.launch import Cmi5Session, all_aus, lms_statement, lms_writer
+from coursehost.domain.cmi5.launch import Cmi5Session, all_aus, begin_session, lms_statement, lms_writer, session_of
 from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
@@ -70,8 +70,10 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
                     aus: list[dict]) -> None:
     """The LMS's satisfied statements (§9.5.6.2): an AU whose moveOn is met, then the course once
     every AU is (blocks: a later slice)."""
-    met = {au["id"]: _satisfied(states[au["id"]], (au.get("data") or {}).get("moveOn") or "NotApplicable")
-           if au["id"] in states else (au.get("data") or {}).get("moveOn") == "NotApplicable" for au in aus}
+    def move_on(au: dict) -> str:
+        return (au.get("data") or {}).get("moveOn") or "NotApplicable"
+    met = {au["id"]: _satisfied(states[au["id"]], move_on(au)) if au["id"] in states
+           else move_on(au) == "NotApplicable" for au in aus}
     wanted = [au for au in (sess.activity_id,) if met.get(au)]
     if all(met.values()):
         wanted.append(sess.course_id)
@@ -120,3 +122,20 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     if summary != before:
         enqueue_postback(session, registration=registration)
     session.flush()
+
+
+def start_session(session: Session, *, launch_id: str, base_url: str, content_base: str, fetch_url: str,
+                  return_url: str) -> str:
+    """begin_session (the AU's launch URL), then the satisfied statements an AU whose moveOn is
+    NotApplicable earns by being launched (§10: NotApplicable AUs count as satisfied)."""
+    url = begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
+                        fetch_url=fetch_url, return_url=return_url)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
+    sess = session_of(session, launch)
+    if sess.move_on == "NotApplicable":
+        instance = session.get(RegistrationInstance, launch.instance_pk)
+        _, version = core.instance_course(session, instance)
+        states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
+            ActivityState.instance_pk == instance.pk))}
+        state_satisfied(session, sess, base_url=base_url, states=states, aus=all_aus(version))
+    return url

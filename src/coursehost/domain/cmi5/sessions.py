@@ -32,8 +32,14 @@ def check_statements(session: Session, sess: Cmi5Session, body: object) -> list[
     statements = body if isinstance(body, list) else [body]
     if not all(isinstance(s, dict) for s in statements):
         return []  # not statements at all: the LRS's own validation answers 400
+    # A statement sent again after a lost answer is a no-op for the LRS (xAPI Communication §2.1.2),
+    # so it neither meets the rules again nor counts twice.
+    ids = [s["id"] for s in statements if isinstance(s.get("id"), str)]
+    known = set(session.scalars(select(XapiStatement.statement_id).where(
+        XapiStatement.application_pk == sess.app_pk, XapiStatement.statement_id.in_(ids)))) if ids else set()
+    fresh = [s for s in statements if s.get("id") not in known]
     current = facts(session, sess)
-    for stmt in statements:
+    for stmt in fresh:
         current = rules.check(stmt, sess, current)
-    return statements
+    return fresh
 

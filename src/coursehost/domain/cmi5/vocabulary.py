@@ -18,5 +18,5 @@ SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 ABANDONED, WAIVED = "https://w3id.org/xapi/adl/verbs/abandoned", "https://w3id.org/xapi/adl/verbs/waived"
 # §9.3: the verbs a cmi5-defined statement of an AU may use.
 AU_VERBS = {INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED}
-DISPLAY = {LAUNCHED: "Launched", SATISFIED: "Satisfied", INITIALIZED: "Initialized", COMPLETED: "Completed",
+DISPLAY = {LAUNCHED: "Launched", ABANDONED: "Abandoned", SATISFIED: "Satisfied", INITIALIZED: "Initialized", COMPLETED: "Completed",
            PASSED: "Passed", FAILED: "Failed", TERMINATED: "Terminated"}
