@@ -10,10 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import rustici_software_cloud_v2 as cloud
 
 from tests.builders.cmi5 import AU, cmi5_zip
 from tests.contract.helpers import new_child_app
-from tests.e2e.support import create_registration, import_course, launch_link
+from tests.contract.receiver import Receiver
+from tests.e2e.support import create_registration, import_course, launch_history, launch_link
 from tests.e2e.support import progress as progress_of
 
 AU_ID = "https://example.com/cmi5/au/one"
@@ -39,9 +41,9 @@ def course(live_server, tmp_path_factory):
 class Launched:
     """One launch: its AU URL's parameters, and (after fetch) the Basic token."""
 
-    def __init__(self, live_server, course):
+    def __init__(self, live_server, course, registration_id: str | None = None):
         self.app_id, self.creds, course_id = course
-        self.reg = create_registration(live_server, course_id, self.creds)
+        self.reg = registration_id or create_registration(live_server, course_id, self.creds)
         answer = httpx.get(launch_link(live_server, self.reg, self.creds), follow_redirects=False)
         assert answer.status_code == 303, answer.text
         self.url = answer.headers["location"]
@@ -275,3 +277,32 @@ def test_not_applicable_is_satisfied_at_launch(live_server, tmp_path_factory):
     course_id = import_course(live_server, tmp_path_factory.mktemp("na"), data, creds)
     launched = Launched(live_server, (app_id, creds, course_id))
     assert satisfied_objects(live_server, app_id, creds, launched.params["registration"]) == {AU_ID, COURSE}
+
+
+def test_results_fire_the_registration_postback(live_server, course):
+    app_id, creds, course_id = course
+    with Receiver() as receiver:
+        reg_id = f"reg-{uuid.uuid4().hex[:10]}"
+        cloud.RegistrationApi(live_server.client(creds)).create_registration(cloud.CreateRegistrationSchema(
+            course_id=course_id, registration_id=reg_id, learner=cloud.LearnerSchema(id="learner-1"),
+            post_back=cloud.PostBackSchema(url=receiver.url, auth_type="FORM", results_format="COURSE")))
+        launched = Launched(live_server, course, registration_id=reg_id)
+        steps = [launched.statement("initialized"), launched.statement("completed", result={"completion": True}),
+                 launched.statement("passed", result={"success": True, "score": {"scaled": 1.0}})]
+        assert launched.post(steps).status_code == 200
+        got = receiver.wait_for(1, where=lambda r: json.loads(r.form()["data"])["registrationSuccess"] == "PASSED")
+    data = json.loads(got[-1].form()["data"])
+    assert data["id"] == reg_id and data["registrationCompletion"] == "COMPLETED" and data["score"]["scaled"] == 100
+
+
+def test_the_debug_log_records_the_cmi5_exchanges(live_server, launched):
+    assert launched.post(launched.statement("initialized")).status_code == 200
+    assert launched.fetch().status_code == 400
+    assert launched.post(launched.statement("passed", result={"success": True, "score": {"scaled": 0.1}})) \
+        .status_code == 403
+    [history] = launch_history(live_server, launched.reg, launched.creds)
+    entries = [(e["method"], e["result"]) for e in history.log if e.get("type") == "cmi5"]
+    assert entries == [("launch", "LMS.LaunchData written"), ("POST fetch", "200"), ("POST statements", "200"),
+                       ("POST fetch", "400"), ("POST statements", "403")]
+    refused = [e for e in history.log if e.get("result") == "403"][0]
+    assert refused["args"][0] == "http://adlnet.gov/expapi/verbs/passed" and "masteryScore" in refused["message"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from coursehost.db.session import unit_of_work
-from coursehost.domain.cmi5 import launch, results, sessions
-from coursehost.domain.errors import Forbidden
+from coursehost.domain.cmi5 import journal, launch, results, sessions
+from coursehost.domain.errors import DomainError, Forbidden
 from coursehost.domain.lrs.validation import agent_key
 from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
 from coursehost.web import json_input
@@ -65,6 +65,17 @@ def _check_statements(request: XapiRequest, services, sess: launch.Cmi5Session) 
         return sessions.check_statements(session, sess, body)
 
 
+def _log_refused(request: XapiRequest, services, sess: launch.Cmi5Session, reason: str) -> None:
+    """A refused write goes to the launch's debug log too (its own transaction: the write's is lost)."""
+    try:
+        body = request.json()
+    except DomainError:
+        body = []
+    with unit_of_work(services.session_factory) as session:
+        journal.log(session, launch_id=sess.launch_id, entries=journal.statement_entries(
+            body if isinstance(body, list) else [body], activity_id=sess.activity_id, result="403", message=reason))
+
+
 def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
     """HANDLER, guarded by the cmi5 rules when PRINCIPAL is an AU session's token."""
     sess = principal.cmi5 if principal is not None else None
@@ -73,7 +84,11 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
 
     def guarded(request: XapiRequest, services):
         _check_scope(request, sess)
-        statements = _check_statements(request, services, sess)
+        try:
+            statements = _check_statements(request, services, sess)
+        except Forbidden as exc:
+            _log_refused(request, services, sess, str(exc))
+            raise
         answer = handler(request, services)
         if statements and answer.status < 300:
             with unit_of_work(services.session_factory) as session:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from coursehost.domain.cmi5 import journal
 from coursehost.domain.cmi5 import launch as cmi5_launch
 from coursehost.domain.cmi5 import results as cmi5_results
 from coursehost.domain.cmi5.launch import FetchRefused
@@ -55,8 +56,15 @@ async def fetch(request: Request, k: str = "", l: str = "") -> Response:  # noqa
     try:
         token = await run_in_threadpool(work)
     except FetchRefused as exc:
+        await run_in_threadpool(_log_refusal, request, l, exc)
         return JSONResponse({"error-code": exc.code, "error-text": str(exc)}, status_code=400, headers=CORS)
     return JSONResponse({"auth-token": token}, headers=CORS)
+
+
+def _log_refusal(request: Request, launch_id: str, exc: FetchRefused) -> None:
+    with unit(request) as session:
+        journal.log(session, launch_id=launch_id, entries=[journal.entry(
+            "POST fetch", activity_id="", args=[], result="400", message=f"error-code {exc.code}: {exc}")])
 
 
 @router.get("/player/cmi5/returned")

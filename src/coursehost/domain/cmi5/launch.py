@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
+from coursehost.domain.cmi5 import journal
 from coursehost.domain.cmi5 import vocabulary as v
 from coursehost.domain.errors import NotFound
 from coursehost.domain.lrs import documents as docs
@@ -175,6 +176,8 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     url = url + ("&" if "?" in url else "?") + query
     store_statements(session, writer=lms_writer(registration.application_pk, base_url),
                      body=_launched(sess, au, url), version=V1)
+    journal.log(session, launch_id=launch_id, entries=[journal.entry(
+        "launch", activity_id=au["id"], args=[sess.registration, sess.launch_mode], result="LMS.LaunchData written")])
     return url
 
 
@@ -231,6 +234,8 @@ def fetch_token(session: Session, *, launch_id: str, key: str) -> str:
     if launch.exit_time is not None:
         raise FetchRefused("2", "This session has ended")
     launch.options = {**launch.options, OPTION: {**data, "fetched": True}}
+    journal.log(session, launch_id=launch_id, entries=[journal.entry(
+        "POST fetch", activity_id=data.get("au", ""), args=[], result="200")])
     session.flush()
     return base64.b64encode(f"{AUTH_PREFIX}{launch_id}:{data['secret']}".encode()).decode()
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.domain.cmi5 import journal
 from coursehost.domain.cmi5 import vocabulary as v
 from coursehost.domain.cmi5.launch import Cmi5Session, all_aus, begin_session, lms_statement, lms_writer, session_of
 from coursehost.domain.lrs.statements import store_statements
@@ -100,6 +101,12 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     """Apply STATEMENTS (stored, and within the rules) of AU session SESS to the registration."""
     now = now or datetime.now(UTC)
     launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).one()
+    journal.log(session, launch_id=sess.launch_id,
+                entries=journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
+    if not launch.tracking:  # a launch link with tracking=false: statements are kept, results are not
+        if any(s["verb"]["id"] == v.TERMINATED for s in statements):
+            launch.exit_time = now
+        return
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = session.get(Registration, sess.registration_pk)
     state = _state(session, instance.pk, sess.activity_id)
