@@ -36,7 +36,8 @@ def launch_au(request: Request, started: PlayerLaunch) -> Response:
         url = cmi5_results.start_session(
             session, launch_id=started.launch_id, base_url=svc.settings.base_url.rstrip("/"),
             content_base=f"{origin}/content/{page.content_key(svc.instance_key, started.version_pk)}/",
-            fetch_url=f"{origin}/player/cmi5/fetch", return_url=f"{origin}/player/cmi5/returned")
+            fetch_url=f"{origin}/player/cmi5/fetch",
+            return_url=f"{origin}/player/cmi5/returned?l={started.launch_id}")
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
@@ -68,6 +69,11 @@ def _log_refusal(request: Request, launch_id: str, exc: FetchRefused) -> None:
 
 
 @router.get("/player/cmi5/returned")
-def returned() -> Response:
-    """Where an AU sends the learner when it is done (LaunchData returnURL)."""
-    return page.message_page("Course closed", "You have left the course. You may close this window.")
+def returned(request: Request, l: str = "") -> Response:  # noqa: E741 (the URL's name)
+    """Where an AU sends the learner when it is done (LaunchData returnURL): the launch link's
+    redirectOnExitUrl, as the SCORM player does on exit."""
+    with unit(request) as session:
+        options = cmi5_launch.launch_options(session, launch_id=l)
+    if options is None:
+        return page.message_page("Course closed", "You have left the course. You may close this window.")
+    return RedirectResponse(page.redirect_target(options), status_code=303)

@@ -254,3 +254,11 @@ def authenticate(session: Session, *, app_pk: int, user: str, secret: str) -> Cm
 def application_pk(session: Session, *, app_id: str) -> int | None:
     """The pk of application APP_ID (the LRS path's), or None."""
     return session.scalars(select(Application.pk).where(Application.app_id == app_id)).first()
+
+
+def launch_options(session: Session, *, launch_id: str) -> dict | None:
+    """The launch options (redirectOnExitUrl, ...) of cmi5 launch LAUNCH_ID, or None."""
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    if launch is None or not (launch.options or {}).get(OPTION):
+        return None
+    return {k: val for k, val in launch.options.items() if k != OPTION}
