@@ -321,3 +321,21 @@ def test_return_url_goes_where_the_launch_link_said(live_server, course):
         "registration": params["registration"]}).json()
     back = httpx.get(data["returnURL"], follow_redirects=False)
     assert back.status_code == 303 and back.headers["location"] == "https://example.com/done"
+
+
+def test_the_au_may_keep_its_own_state_but_not_change_launch_data(launched):
+    query = {"activityId": AU_ID, "agent": json.dumps(launched.actor), "registration": launched.params["registration"]}
+    mine = httpx.put(launched.endpoint + "activities/state", params={**query, "stateId": "bookmark"},
+                     json={"page": 3}, headers=launched.auth())
+    assert mine.status_code == 204
+    for method in ("PUT", "POST", "DELETE"):
+        answer = httpx.request(method, launched.endpoint + "activities/state", headers=launched.auth(),
+                               params={**query, "stateId": "LMS.LaunchData"},
+                               json={"launchMode": "Review"} if method != "DELETE" else None)
+        assert answer.status_code == 403 and "LMS.LaunchData" in answer.json()["message"]
+    wipe = httpx.delete(launched.endpoint + "activities/state", params=query, headers=launched.auth())
+    assert wipe.status_code == 403
+    no_registration = {k: val for k, val in query.items() if k != "registration"}
+    assert httpx.get(launched.endpoint + "activities/state", params={**no_registration, "stateId": "bookmark"},
+                     headers=launched.auth()).status_code == 403
+    assert launched.state().json()["launchMode"] == "Normal"

@@ -47,7 +47,9 @@ def _check_scope(request: XapiRequest, sess: launch.Cmi5Session) -> None:
         return
     mine = _agent_param(request) == agent_key(sess.actor)
     if resource == "activities/state" and mine and request.params.get("activityId") == sess.activity_id \
-            and request.params.get("registration", sess.registration) == sess.registration:
+            and request.params.get("registration") == sess.registration:
+        if method not in ("GET", "HEAD") and request.params.get("stateId") in (None, launch.LAUNCH_DATA):
+            raise Forbidden("cmi5: LMS.LaunchData is the LMS's; an AU must not change it (§10)")
         return
     if resource == "agents/profile" and mine:
         return
