@@ -12,7 +12,7 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 
-from tests.builders.cmi5 import AU, cmi5_zip
+from tests.builders.cmi5 import AU, Block, cmi5_zip
 from tests.contract.helpers import new_child_app
 from tests.contract.receiver import Receiver
 from tests.e2e.support import create_registration, import_course, launch_history, launch_link
@@ -41,10 +41,11 @@ def course(live_server, tmp_path_factory):
 class Launched:
     """One launch: its AU URL's parameters, and (after fetch) the Basic token."""
 
-    def __init__(self, live_server, course, registration_id: str | None = None):
+    def __init__(self, live_server, course, registration_id: str | None = None, start_sco: str | None = None):
         self.app_id, self.creds, course_id = course
         self.reg = registration_id or create_registration(live_server, course_id, self.creds)
-        answer = httpx.get(launch_link(live_server, self.reg, self.creds), follow_redirects=False)
+        link = launch_link(live_server, self.reg, self.creds, **({"start_sco": start_sco} if start_sco else {}))
+        answer = httpx.get(link, follow_redirects=False)
         assert answer.status_code == 303, answer.text
         self.url = answer.headers["location"]
         self.params = {k: v[0] for k, v in parse_qs(urlsplit(self.url).query).items()}
@@ -66,16 +67,16 @@ class Launched:
         return httpx.get(self.endpoint + "activities/state", params=query, headers=headers or self.auth())
 
     def statement(self, verb: str, *, result: dict | None = None, category: bool = True, session: bool = True,
-                  **extra) -> dict:
+                  au: str = AU_ID, **extra) -> dict:
         context = {"registration": self.params["registration"],
-                   "contextActivities": {"grouping": [{"id": AU_ID}]}, "extensions": {}}
+                   "contextActivities": {"grouping": [{"id": au}]}, "extensions": {}}
         if category:
             context["contextActivities"]["category"] = [{"id": CAT}]
         if session:
             context["extensions"][SID] = self.session_id
         stmt = {"id": str(uuid.uuid4()), "actor": self.actor,
                 "verb": {"id": f"http://adlnet.gov/expapi/verbs/{verb}"},
-                "object": {"id": AU_ID, "objectType": "Activity"}, "context": context, **extra}
+                "object": {"id": au, "objectType": "Activity"}, "context": context, **extra}
         if result is not None:
             stmt["result"] = result
         return stmt
@@ -339,3 +340,31 @@ def test_the_au_may_keep_its_own_state_but_not_change_launch_data(launched):
     assert httpx.get(launched.endpoint + "activities/state", params={**no_registration, "stateId": "bookmark"},
                      headers=launched.auth()).status_code == 403
     assert launched.state().json()["launchMode"] == "Normal"
+
+
+def test_two_aus_each_launched_by_start_sco_satisfy_the_course_together(live_server, tmp_path_factory):
+    from_block = "https://example.com/cmi5/block/1"
+    first, second = "https://example.com/cmi5/au/a", "https://example.com/cmi5/au/b"
+    app_id, creds = new_child_app(live_server)
+    data = cmi5_zip([Block(from_block, "Block", [AU(first, "A", "a/index.html", attrs={"moveOn": "Completed"}),
+                                                 AU(second, "B", "b/index.html", attrs={"moveOn": "Completed"})])],
+                    course_id=COURSE)
+    course_id = import_course(live_server, tmp_path_factory.mktemp("two"), data, creds)
+    reg = create_registration(live_server, course_id, creds)
+
+    def play(au_id: str) -> Launched:
+        launched = Launched(live_server, (app_id, creds, course_id), registration_id=reg, start_sco=au_id)
+        assert launched.params["activityId"] == au_id
+        done = [launched.statement("initialized", au=au_id),
+                launched.statement("completed", au=au_id, result={"completion": True}),
+                launched.statement("terminated", au=au_id)]
+        assert launched.post(done).status_code == 200, launched.post(done).text
+        return launched
+
+    launched = play(second)
+    registration = launched.params["registration"]
+    assert satisfied_objects(live_server, app_id, creds, registration) == {second}
+    assert progress_of(live_server, reg, creds).registration_completion == "INCOMPLETE"
+    play(first)
+    assert satisfied_objects(live_server, app_id, creds, registration) == {first, second, COURSE}
+    assert progress_of(live_server, reg, creds).registration_completion == "COMPLETED"

@@ -78,12 +78,12 @@ def all_aus(version: CourseVersion) -> list[dict]:
     return out
 
 
-def _au(version: CourseVersion) -> dict:
-    """The first AU of the course (the first vertical slice plays single-AU courses)."""
+def _au(version: CourseVersion, au_id: str | None = None) -> dict:
+    """The AU AU_ID of the course (the launch link's startSco), else its first AU."""
     aus = all_aus(version)
     if not aus:
         raise NotFound("This cmi5 course has no AU")
-    return aus[0]
+    return next((au for au in aus if au["id"] == au_id), aus[0])
 
 
 def _au_url(au: dict, content_base: str) -> str:
@@ -153,7 +153,7 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
     _, version = core.instance_course(session, instance)
-    au = _au(version)
+    au = _au(version, (launch.options or {}).get("startSco"))
     _abandon_earlier(session, launch, base_url=base_url)
     fetch_key = secrets.token_urlsafe(32)
     launch.options = {**(launch.options or {}), OPTION: {
@@ -207,7 +207,7 @@ def session_of(session: Session, launch: Launch) -> Cmi5Session:
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
     _, version = core.instance_course(session, instance)
-    au = _au(version)
+    au = _au(version, data["au"])
     au_data = au.get("data") or {}
     return Cmi5Session(launch.launch_id, registration.application_pk, registration.pk,
                        registration_uuid(registration), data["au"], data["course"], data["actor"],

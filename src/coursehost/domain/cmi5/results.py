@@ -85,15 +85,22 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
         store_statements(session, writer=lms_writer(sess.app_pk, base_url), body=fresh, version=V1)
 
 
-def _summarize(instance: RegistrationInstance, states: list[ActivityState]) -> tuple:
-    """The course's results from its AUs' (single AU: the AU's own)."""
-    completion = COMPLETED if states and all(s.completion == COMPLETED for s in states) else (
-        "INCOMPLETE" if any(s.attempts for s in states) else UNKNOWN)
-    successes = {s.success for s in states}
+def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
+    """The course's results from its AUs' (single AU: the AU's own). Complete once every AU is
+    completed (an AU whose moveOn is NotApplicable needs nothing); passed once every AU that
+    reported success passed, failed if one failed; the score is the mean of the AUs' scores."""
+    mine = [states[a["id"]] for a in aus if a["id"] in states]
+    def done(au: dict) -> bool:
+        state = states.get(au["id"])
+        return (state is not None and state.completion == COMPLETED) or \
+            (au.get("data") or {}).get("moveOn") == "NotApplicable"
+    completion = COMPLETED if aus and all(done(a) for a in aus) else (
+        "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
+    successes = {s.success for s in mine} - {UNKNOWN}
     success = FAILED if FAILED in successes else (PASSED if successes == {PASSED} else UNKNOWN)
-    scores = [s.score_scaled for s in states if s.score_scaled is not None]
+    scores = [s.score_scaled for s in mine if s.score_scaled is not None]
     score = sum(scores) / len(scores) if scores else None
-    return completion, success, score, sum(s.total_seconds or 0.0 for s in states)
+    return completion, success, score, sum(s.total_seconds or 0.0 for s in mine)
 
 
 def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_url: str,
@@ -118,7 +125,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
         ActivityState.instance_pk == instance.pk))}
     state_satisfied(session, sess, base_url=base_url, states=states, aus=aus)
-    summary = _summarize(instance, [states[a["id"]] for a in aus if a["id"] in states])
+    summary = _summarize(aus, states)
     before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
     for obj in (instance, registration):
         obj.completion, obj.success, obj.score_scaled, obj.total_seconds = summary
