@@ -366,5 +366,5 @@ def test_two_aus_each_launched_by_start_sco_satisfy_the_course_together(live_ser
     assert satisfied_objects(live_server, app_id, creds, registration) == {second}
     assert progress_of(live_server, reg, creds).registration_completion == "INCOMPLETE"
     play(first)
-    assert satisfied_objects(live_server, app_id, creds, registration) == {first, second, COURSE}
+    assert satisfied_objects(live_server, app_id, creds, registration) == {first, second, from_block, COURSE}
     assert progress_of(live_server, reg, creds).registration_completion == "COMPLETED"

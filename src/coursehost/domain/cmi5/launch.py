@@ -67,6 +67,11 @@ def actor_for(registration: Registration, *, base_url: str) -> dict:
 
 def all_aus(version: CourseVersion) -> list[dict]:
     """The course's AUs in course-structure order."""
+    return all_aus_of(version.structure)
+
+
+def all_aus_of(structure: dict) -> list[dict]:
+    """The AUs of a course STRUCTURE (the root Activity as a dict) in order."""
     out: list[dict] = []
 
     def walk(node: dict) -> None:
@@ -74,7 +79,7 @@ def all_aus(version: CourseVersion) -> list[dict]:
             out.append(node)
         for child in node.get("children") or []:
             walk(child)
-    walk(version.structure)
+    walk(structure)
     return out
 
 

@@ -13,7 +13,15 @@ from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
 from coursehost.domain.cmi5 import journal
 from coursehost.domain.cmi5 import vocabulary as v
-from coursehost.domain.cmi5.launch import Cmi5Session, all_aus, begin_session, lms_statement, lms_writer, session_of
+from coursehost.domain.cmi5.launch import (
+    Cmi5Session,
+    all_aus,
+    all_aus_of,
+    begin_session,
+    lms_statement,
+    lms_writer,
+    session_of,
+)
 from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
@@ -67,17 +75,33 @@ def _already_satisfied(session: Session, sess: Cmi5Session, object_id: str) -> b
         XapiStatement.credential_id.is_(None))).first() is not None
 
 
+def _blocks_met(node: dict, met: dict[str, bool], out: list[str]) -> bool:
+    """Whether NODE's AUs are all satisfied; the ids of the blocks below it that are go to OUT (§10)."""
+    children = node.get("children") or []
+    if not children:
+        return met.get(node["id"], False)
+    results = [_blocks_met(child, met, out) for child in children]
+    if all(results):
+        out.append(node["id"])
+    return all(results)
+
+
 def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, states: dict[str, ActivityState],
-                    aus: list[dict]) -> None:
-    """The LMS's satisfied statements (§9.5.6.2): an AU whose moveOn is met, then the course once
-    every AU is (blocks: a later slice)."""
+                    structure: dict) -> None:
+    """The LMS's satisfied statements (§9.5.6.2): an AU whose moveOn is met, then each block and
+    the course once every AU in it is."""
     def move_on(au: dict) -> str:
         return (au.get("data") or {}).get("moveOn") or "NotApplicable"
+    aus = all_aus_of(structure)
     met = {au["id"]: _satisfied(states[au["id"]], move_on(au)) if au["id"] in states
            else move_on(au) == "NotApplicable" for au in aus}
     wanted = [au for au in (sess.activity_id,) if met.get(au)]
-    if all(met.values()):
-        wanted.append(sess.course_id)
+    if wanted:
+        containers: list[str] = []
+        _blocks_met(structure, met, containers)  # blocks inner first, the course (the root) last
+        wanted += [c for c in containers if c != structure.get("id")]
+        if all(met.values()):
+            wanted.append(sess.course_id)
     category = (v.CMI5_CATEGORY, v.MOVEON_CATEGORY)
     fresh = [lms_statement(sess, v.SATISFIED, obj=obj, category=category) for obj in wanted
              if not _already_satisfied(session, sess, obj)]
@@ -124,7 +148,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     aus = all_aus(version)
     states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
         ActivityState.instance_pk == instance.pk))}
-    state_satisfied(session, sess, base_url=base_url, states=states, aus=aus)
+    state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
     summary = _summarize(aus, states)
     before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
     for obj in (instance, registration):
@@ -151,5 +175,5 @@ def start_session(session: Session, *, launch_id: str, base_url: str, content_ba
         _, version = core.instance_course(session, instance)
         states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
             ActivityState.instance_pk == instance.pk))}
-        state_satisfied(session, sess, base_url=base_url, states=states, aus=all_aus(version))
+        state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
     return url
