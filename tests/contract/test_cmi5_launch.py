@@ -367,4 +367,9 @@ def test_two_aus_each_launched_by_start_sco_satisfy_the_course_together(live_ser
     assert progress_of(live_server, reg, creds).registration_completion == "INCOMPLETE"
     play(first)
     assert satisfied_objects(live_server, app_id, creds, registration) == {first, second, from_block, COURSE}
+    with root(live_server, app_id, creds) as lrs:
+        found = lrs.get("statements", params={"registration": registration,
+                                              "verb": "https://w3id.org/xapi/adl/verbs/satisfied"}).json()
+    types = {s["object"]["id"]: s["object"].get("definition", {}).get("type") for s in found["statements"]}
+    assert types[from_block].endswith("/activitytype/block") and types[COURSE].endswith("/activitytype/course")
     assert progress_of(live_server, reg, creds).registration_completion == "COMPLETED"

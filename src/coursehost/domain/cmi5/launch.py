@@ -136,11 +136,13 @@ def _launched(sess: Cmi5Session, au: dict, launch_url: str) -> dict:
 
 
 def lms_statement(sess: Cmi5Session, verb: str, *, ext: dict | None = None, obj: str | None = None,
-                  category: tuple[str, ...] = (v.CMI5_CATEGORY,), result: dict | None = None) -> dict:
+                  category: tuple[str, ...] = (v.CMI5_CATEGORY,), result: dict | None = None,
+                  obj_type: str | None = None) -> dict:
     """A statement the LMS makes about this session (§9.4-§9.5: launched, satisfied, ...)."""
     stmt = {"id": str(uuid.uuid4()), "actor": sess.actor,
             "verb": {"id": verb, "display": {"en-US": v.DISPLAY.get(verb, verb.rsplit("/", 1)[-1])}},
-            "object": {"objectType": "Activity", "id": obj or sess.activity_id},
+            "object": {"objectType": "Activity", "id": obj or sess.activity_id,
+                       **({"definition": {"type": obj_type}} if obj_type else {})},
             "context": {"registration": sess.registration,
                         "contextActivities": {"grouping": [{"id": sess.course_id}],
                                               "category": [{"id": c} for c in category]},

@@ -103,8 +103,9 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
         if all(met.values()):
             wanted.append(sess.course_id)
     category = (v.CMI5_CATEGORY, v.MOVEON_CATEGORY)
-    fresh = [lms_statement(sess, v.SATISFIED, obj=obj, category=category) for obj in wanted
-             if not _already_satisfied(session, sess, obj)]
+    types = {sess.activity_id: None, sess.course_id: v.COURSE_TYPE}
+    fresh = [lms_statement(sess, v.SATISFIED, obj=obj, category=category, obj_type=types.get(obj, v.BLOCK_TYPE))
+             for obj in wanted if not _already_satisfied(session, sess, obj)]
     if fresh:
         store_statements(session, writer=lms_writer(sess.app_pk, base_url), body=fresh, version=V1)
 

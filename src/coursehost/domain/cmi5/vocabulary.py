@@ -20,3 +20,6 @@ ABANDONED, WAIVED = "https://w3id.org/xapi/adl/verbs/abandoned", "https://w3id.o
 AU_VERBS = {INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED}
 DISPLAY = {LAUNCHED: "Launched", ABANDONED: "Abandoned", SATISFIED: "Satisfied", INITIALIZED: "Initialized", COMPLETED: "Completed",
            PASSED: "Passed", FAILED: "Failed", TERMINATED: "Terminated"}
+# Activity types of the LMS's satisfied statements about a block and the course (§9.5.6.2) of the LMS's statements about a block and the course
+COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"
+BLOCK_TYPE = "https://w3id.org/xapi/cmi5/activitytype/block"
