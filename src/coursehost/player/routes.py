@@ -26,6 +26,7 @@ from coursehost.domain.registrations.launch_tokens import (
 from coursehost.domain.runtime import navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
+from coursehost.domain.standards import LearningStandard
 from coursehost.player import cmi5, content, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
@@ -58,7 +59,7 @@ def launch(request: Request, token: str | None = None) -> Response:
                 setting_ids=page.PLAYER_SETTINGS)
     except LaunchRefused as exc:
         return page.message_page(exc.title, str(exc), http_status(exc))
-    if started.standard in player_launch.LRS_STANDARDS:
+    if started.standard == LearningStandard.CMI5:  # the AU talks to the LRS: hand the launch to it
         return cmi5.launch_au(request, started)
     mode = str(started.settings.get("PlayerLaunchType") or "FRAMESET").upper()
     if mode in page.NEW_WINDOW_MODES:
