@@ -14,7 +14,7 @@ from coursehost.domain.lrs.credentials import lrs_credential_cached
 from coursehost.domain.registrations import launch_credentials
 from coursehost.domain.registrations.launch_credentials import LaunchScope
 from coursehost.domain.runtime import launch_xapi
-from coursehost.lrs_http import oauth1
+from coursehost.lrs_http import cmi5, oauth1
 from coursehost.lrs_http.documents import parse_agent_param
 from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
 from coursehost.lrs_http.response import error_result
@@ -91,6 +91,8 @@ def _authenticate(services, app_id: str, scheme: str, authorization: str, value:
         key, secret = pair
         if key == launch_credentials.LAUNCH_USER:
             return _by_launch_credential(services, app_id, secret, base_url)
+        if key.startswith(cmi5.PREFIX):  # an AU's auth token from its cmi5 fetch URL
+            return cmi5.principal(services, app_id=app_id, user=key, secret=secret, base_url=base_url)
         return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
             services, app_id, key, secret, base_url)
     if scheme == "bearer":

@@ -26,13 +26,15 @@ from coursehost.domain.registrations.launch_tokens import (
 from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
-from coursehost.player import content, page
+from coursehost.domain.standards import LearningStandard
+from coursehost.player import cmi5, content, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"))
+router.include_router(cmi5.router)
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
 
 
@@ -57,6 +59,8 @@ def launch(request: Request, token: str | None = None) -> Response:
                 setting_ids=page.PLAYER_SETTINGS)
     except LaunchRefused as exc:
         return page.message_page(exc.title, str(exc), http_status(exc))
+    if started.standard == LearningStandard.CMI5:  # the AU talks to the LRS: hand the launch to it
+        return cmi5.launch_au(request, started)
     mode = str(started.settings.get("PlayerLaunchType") or "FRAMESET").upper()
     if mode in page.NEW_WINDOW_MODES:
         # PlayerLaunchType: this page opens the player in a window of its own (settings.md).

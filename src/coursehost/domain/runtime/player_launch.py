@@ -20,6 +20,10 @@ from coursehost.domain.runtime.launches import exit_launch, has_exited, require_
 from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
 
+# Standards whose content talks to the LRS, not to a JavaScript run-time API: the player hands the
+# launch to them (player/cmi5.py for cmi5, which writes the launch data itself).
+LRS_STANDARDS = {LearningStandard.CMI5.value}
+
 
 class LaunchRefused(DomainError):
     """A launch the player cannot open; TITLE heads the page the learner reads, STATUS is its HTTP status."""
@@ -93,7 +97,8 @@ def start_player_launch(session: Session, *, request: LaunchRequest, user_agent:
         course, version = core.instance_course(session, instance)
     except NotFound as exc:
         raise LaunchRefused("Course not found", str(exc), 404) from None
-    if _runtime_family(version.learning_standard) is None and not launch_xapi.plays(version.learning_standard):
+    if (_runtime_family(version.learning_standard) is None and not launch_xapi.plays(version.learning_standard)
+            and version.learning_standard not in LRS_STANDARDS):
         raise LaunchRefused("Not supported yet",
                             f"This player cannot run {version.learning_standard} courses yet.", 501)
     launch = start_launch(session, registration=registration, instance=instance, tracking=request.tracking,
