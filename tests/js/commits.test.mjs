@@ -52,7 +52,7 @@ test("a state goes out as one POST with seq, the token header and the debug log"
   assert.equal(posts[0].init.headers["X-Player-Token"], "tok");
   assert.equal(posts[0].init.credentials, "omit");
   assert.deepEqual(posts[0].body, { seq: 1, activityId: "sco1", runtime: { location: "p1" }, terminated: false,
-    log: [{ type: "event", event: "launch" }] });
+    log: [{ type: "event", event: "launch" }], fresh: true });
   assert.equal(channel.lastSeq, 1);
 });
 
@@ -80,6 +80,8 @@ test("a failed POST is retried with the same seq; the learner is warned after ma
     answer: (body, n) => { if (n <= 3) throw new TypeError("network down"); return 200; }, maxFailures: 2 });
   await channel.send(state("sco1", { n: 1 }));
   assert.deepEqual(posts.map((p) => p.body.seq), [1, 1, 1, 1]);
+  // the first send is fresh, its retries are not (the server stores an overtaken body's log once)
+  assert.deepEqual(posts.map((p) => p.body.fresh), [true, false, false, false]);
   // after the 2nd and the 3rd failure; cleared by the success
   assert.deepEqual(warnings.map((w) => (w ? "warned" : "")), ["warned", "warned", ""]);
   assert.match(warnings[0], /could not be saved/);
@@ -166,7 +168,7 @@ test("flushBeacon sends the unsent state as text/plain beacons, the token in the
   assert.equal(beacons[0].url, "/player/runtime/commit?t=tok");
   assert.equal(beacons[0].blob.type, "text/plain;charset=utf-8");
   assert.deepEqual(JSON.parse(await beacons[0].blob.text()),
-    { seq: 1, activityId: "sco1", runtime: { n: 7 }, terminated: false, log: [{ type: "event", event: "page-pagehide" }] });
+    { seq: 1, activityId: "sco1", runtime: { n: 7 }, terminated: false, log: [{ type: "event", event: "page-pagehide" }], fresh: true });
   assert.equal(channel.dirty, false);
 });
 
@@ -217,4 +219,41 @@ test("a commit refused because the launch has exited (410) is not retried, and a
   channel.bind(() => state("sco1", { location: "p2" }));
   channel.flushBeacon();
   assert.equal(beacons.length, 0);
+});
+
+// ---- the page is closing (issue 14: the calls made while the page closes reach the debug log)
+
+test("while the page closes, one handler's Commit and Finish go as one beacon with their log entries", async () => {
+  const { channel, debug, posts, beacons } = setup();
+  channel.setLeaving(true);
+  debug.api("LMSSetValue", ["cmi.core.exit", "suspend"], "true", "0", "sco1");
+  debug.api("LMSCommit", [""], "true", "0", "sco1");
+  channel.send(state("sco1", { exit: "suspend" }));
+  debug.api("LMSFinish", [""], "true", "0", "sco1");
+  channel.send(state("sco1", { exit: "suspend" }, true));
+  assert.equal(beacons.length, 0); // once the handler's call has returned
+  await Promise.resolve();
+  assert.equal(posts.length, 0);
+  const bodies = await Promise.all(beacons.map(async (b) => JSON.parse(await b.blob.text())));
+  assert.deepEqual(bodies.map((b) => [b.seq, b.runtime.exit, b.terminated, b.fresh]), [[1, "suspend", true, true]]);
+  assert.deepEqual(bodies[0].log.map((e) => e.method), ["LMSSetValue", "LMSCommit", "LMSFinish"]);
+  channel.setLeaving(false); // the page stays after all: POSTs again
+  await channel.send(state("sco1", { exit: "" }));
+  assert.equal(posts.length, 1);
+});
+
+test("log entries no commit carries go as a log-only body (no runtime), by beacon or before the exit", async () => {
+  const { channel, debug, posts, beacons } = setup();
+  await channel.send(state("sco1", { n: 1 }, true));
+  debug.api("LMSSetValue", ["cmi.core.exit", "suspend"], "false", "301", "sco1");
+  await channel.sendLog();
+  assert.deepEqual(posts[1].body, { seq: 2, activityId: "sco1",
+    log: [{ type: "runtime", activityId: "sco1", method: "LMSSetValue", args: ["cmi.core.exit", "suspend"],
+            result: "false", errorCode: "301" }] });
+  await channel.sendLog(); // nothing left
+  assert.equal(posts.length, 2);
+  debug.event("page-pagehide");
+  channel.flushBeacon();
+  const bodies = await Promise.all(beacons.map(async (b) => JSON.parse(await b.blob.text())));
+  assert.deepEqual(bodies, [{ seq: 3, activityId: "sco1", log: [{ type: "event", event: "page-pagehide" }] }]);
 });

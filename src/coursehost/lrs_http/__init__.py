@@ -25,8 +25,8 @@ from coursehost.domain.lrs.errors import XapiError
 from coursehost.domain.lrs.versions import V2, negotiate
 
 # The resource modules register their handlers in HANDLERS when they are imported.
-from coursehost.lrs_http import about, agents, documents, statements  # noqa: F401
-from coursehost.lrs_http.auth import SignedRequest, authenticate
+from coursehost.lrs_http import about, agents, cmi5, documents, statements  # noqa: F401
+from coursehost.lrs_http.auth import SignedRequest, authenticate, scoped
 from coursehost.lrs_http.bodies import BodyRefused, ClientGone, has_body, read_body
 from coursehost.lrs_http.browser import refuse_cross_site_form
 from coursehost.lrs_http.request import LrsPrincipal, XapiRequest, single_params, unwrap_alternate
@@ -187,7 +187,7 @@ def dispatch(services, *, method: str, app_id: str, resource: str, query: str, h
                 return _unauthorized(method, version)
         request = XapiRequest(method=method, resource=resource, params=params, headers=headers, body=body,
                               version=version, principal=principal, alternate=alternate, base_url=base_url)
-        result = _run(handler, request, services)
+        result = _run(cmi5.wrap(scoped(handler, principal), principal), request, services)
     except RecursionError:
         result = XapiResponse.json({"message": "The request's JSON is nested too deeply"}, 400)
     except DomainError as exc:

@@ -7,10 +7,18 @@ import base64
 import hmac
 from dataclasses import dataclass
 
+from coursehost.db.session import unit_of_work
 from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
+from coursehost.domain.errors import DomainError
 from coursehost.domain.lrs.credentials import lrs_credential_cached
-from coursehost.lrs_http import oauth1
-from coursehost.lrs_http.request import LrsPrincipal
+from coursehost.domain.registrations import launch_credentials
+from coursehost.domain.registrations.launch_credentials import LaunchScope
+from coursehost.domain.runtime import launch_xapi
+from coursehost.lrs_http import cmi5, oauth1
+from coursehost.lrs_http.documents import parse_agent_param
+from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
+from coursehost.lrs_http.response import error_result
+from coursehost.lrs_http.statements import statements_body
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,10 @@ def _authenticate(services, app_id: str, scheme: str, authorization: str, value:
         if pair is None:
             return None
         key, secret = pair
+        if key == launch_credentials.LAUNCH_USER:
+            return _by_launch_credential(services, app_id, secret, base_url)
+        if key.startswith(cmi5.PREFIX):  # an AU's auth token from its cmi5 fetch URL
+            return cmi5.principal(services, app_id=app_id, user=key, secret=secret, base_url=base_url)
         return _by_xapi_credential(services, app_id, key, secret, base_url) or _by_app_secret(
             services, app_id, key, secret, base_url)
     if scheme == "bearer":
@@ -122,3 +134,63 @@ def _by_xapi_credential(services, app_id: str, key: str, secret: str, base_url: 
         return None
     return LrsPrincipal(cred.app_pk, app_id, key, cred.permissions_level,
                         authority_for(base_url, app_id, key, cred.name))
+
+
+@dataclass(frozen=True)
+class LaunchPrincipal(LrsPrincipal):
+    """A launch's credential (launch_credentials): one registration's statements and state only."""
+
+    scope: LaunchScope | None = None
+
+
+def _by_launch_credential(services, app_id: str, secret: str, base_url: str) -> LrsPrincipal | None:
+    with unit_of_work(services.session_factory) as session:
+        scope = launch_credentials.launch_scope(session, instance_key=services.instance_key, app_id=app_id,
+                                                secret=secret, home_page=base_url)
+    if scope is None:
+        return None
+    return LaunchPrincipal(scope.app_pk, app_id, scope.credential_id, "DEFAULT",
+                           authority_for(base_url, app_id, scope.credential_id, None), scope=scope)
+
+
+def scoped(handler, principal: LrsPrincipal | None):
+    """HANDLER as PRINCIPAL may run it: a launch credential's request must stay within its
+    registration and learner (403 else); each exchange goes into the launch's debug log."""
+    if not isinstance(principal, LaunchPrincipal) or principal.scope is None:
+        return handler
+    scope = principal.scope
+
+    def run(request: XapiRequest, services):
+        verbs: list[str] = []
+        try:
+            raw_agent = request.params.get("agent")
+            agent = parse_agent_param(raw_agent, version=request.version) if raw_agent is not None else None
+            launch_credentials.check_params(scope, request.resource, request.method, request.params, agent)
+            if _writes_statements(request):
+                body = statements_body(request)[0]
+                verbs = launch_credentials.verbs_of(body)
+                launch_credentials.check_statements(scope, body)
+            answer = handler(request, services)
+        except DomainError as exc:
+            _exchanged(services, scope, request, error_result(exc).status, verbs, str(exc))
+            raise
+        _exchanged(services, scope, request, answer.status, verbs, None)
+        return answer
+    return run
+
+
+def _writes_statements(request: XapiRequest) -> bool:
+    return request.resource == "statements" and request.method in ("POST", "PUT")
+
+
+def _exchanged(services, scope: LaunchScope, request: XapiRequest, status: int, verbs: list[str],
+               message: str | None) -> None:
+    entry = {"type": "xapi", "method": request.method, "resource": request.resource, "status": status}
+    if verbs:
+        entry["verbs"] = verbs
+    if message:
+        entry["message"] = message
+    stored = _writes_statements(request) and status < 300 and scope.tracking
+    with unit_of_work(services.session_factory) as session:
+        launch_xapi.exchange_done(session, launch_id=scope.launch_id, instance_pk=scope.instance_pk, entry=entry,
+                                  statements_stored=stored)

@@ -29,6 +29,7 @@ class LrsPrincipal:
     credential_id: str | None
     permissions: str  # DEFAULT | USER | ROOT | READONLY | WRITEONLY
     authority: dict
+    cmi5: Any = None  # the cmi5 AU session (domain.cmi5.launch.Cmi5Session) an AU's auth token opens
 
     @property
     def can_write(self) -> bool:

@@ -29,7 +29,7 @@ def _writer(request) -> Writer:
     return Writer(principal.app_pk, principal.credential_id, principal.authority)
 
 
-def _body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
+def statements_body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
     """The statements and the attachment parts of a JSON or multipart/mixed body."""
     if request.content_type == "multipart/mixed":
         parts = parse_multipart(request.body, request.headers.get("content-type", ""))
@@ -55,7 +55,7 @@ def put_statement(request, services) -> XapiResponse:
         raise InvalidInput(f"PUT statements takes only statementId (got {extra[0]})")
     if not is_uuid(statement_id):
         raise InvalidInput("statementId must be a UUID")
-    body, parts = _body(request)
+    body, parts = statements_body(request)
     if not isinstance(body, dict):
         raise InvalidInput("PUT statements takes one statement object")
     with unit_of_work(services.session_factory) as session:
@@ -70,7 +70,7 @@ def post_statements(request, services) -> XapiResponse:
     writer = _writer(request)
     if request.params:
         raise InvalidInput(f"POST statements takes no query parameters (got {sorted(request.params)[0]})")
-    body, parts = _body(request)
+    body, parts = statements_body(request)
     with unit_of_work(services.session_factory) as session:
         ids = store_statements(session, writer=writer, body=body, version=request.version, attachments=parts,
                                store=services.store)

@@ -23,16 +23,18 @@ from coursehost.domain.registrations.launch_tokens import (
     read_launch_token,
     read_runtime_token,
 )
-from coursehost.domain.runtime import navigation, player_launch
+from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
-from coursehost.player import content, page
+from coursehost.domain.standards import LearningStandard
+from coursehost.player import cmi5, content, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"))
+router.include_router(cmi5.router)
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
 
 
@@ -57,6 +59,8 @@ def launch(request: Request, token: str | None = None) -> Response:
                 setting_ids=page.PLAYER_SETTINGS)
     except LaunchRefused as exc:
         return page.message_page(exc.title, str(exc), http_status(exc))
+    if started.standard == LearningStandard.CMI5:  # the AU talks to the LRS: hand the launch to it
+        return cmi5.launch_au(request, started)
     mode = str(started.settings.get("PlayerLaunchType") or "FRAMESET").upper()
     if mode in page.NEW_WINDOW_MODES:
         # PlayerLaunchType: this page opens the player in a window of its own (settings.md).
@@ -94,7 +98,7 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "runtimeBase": "/player/runtime",
         "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk)}/",
         "scorm": launched.family, "standard": launched.standard, "title": launched.version_title,
-        "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"],
+        "items": [{"id": i["id"], "title": i["title"], "href": _href(svc, launched, i), "visible": i["visible"],
                    "hide": i["hide"]} for i in launched.items],
         "sequenced": launched.sequenced,
         "tracking": launched.tracking, "sandbox": launched.sandbox,
@@ -103,6 +107,16 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "redirect": page.redirect_target(options), "culture": options.get("culture"),
         "cssUrl": options.get("cssUrl"), "settings": launched.settings,
     }
+
+
+def _href(svc: Services, launched: PlayerLaunch, item: dict) -> str:
+    """The item's launch URL; xAPI content also gets the Tin Can launch parameters (launch_xapi)."""
+    href = navigation.launch_href(item)
+    if launched.xapi is None:
+        return href
+    query = launch_xapi.launch_query(launched.xapi, launch_id=launched.launch_id, instance_key=svc.instance_key,
+                                     service_url=svc.settings.base_url)
+    return launch_xapi.launch_href(href, query)
 
 
 # ---------------------------------------------------------------- run-time API (the player's JavaScript)
@@ -156,12 +170,12 @@ def _commit_args(body: dict) -> dict:
         raise InvalidInput("seq must be a positive integer")
     if not isinstance(activity_id, str) or not activity_id:
         raise InvalidInput("activityId is required")
-    if not isinstance(runtime, dict):
-        raise InvalidInput("runtime must be an object")
+    if not isinstance(runtime, dict) and not (runtime is None and "runtime" not in body and log):
+        raise InvalidInput("runtime must be an object")  # (none at all: a log-only commit)
     if log is not None and not (isinstance(log, list) and all(isinstance(e, dict) for e in log)):
         raise InvalidInput("log must be a list of objects")
     return {"seq": seq, "activity_id": activity_id, "runtime": runtime, "log": log,
-            "terminated": bool(body.get("terminated", False))}
+            "terminated": bool(body.get("terminated", False)), "fresh": body.get("fresh") is True}
 
 
 @router.get("/player/runtime/start")
@@ -179,7 +193,8 @@ async def runtime_start(request: Request) -> Response:
 async def runtime_commit(request: Request) -> Response:
     """Apply one commit (idempotent by seq) in one transaction."""
     args = _commit_args(await _json_body(request))
-    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request), **args)
+    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request),
+                            public_url=services(request).settings.public_url, **args)
     return JSONResponse({"lastSeq": result.get("lastSeq"), "applied": result.get("applied")})
 
 

@@ -102,6 +102,16 @@ def instance_course(session: Session, instance: RegistrationInstance) -> tuple[C
     return version.course, version
 
 
+def registration_uuid(registration: Registration, instance: int) -> str:
+    """The xAPI registration (context.registration) of REGISTRATION's INSTANCE: its xapiRegistrationId.
+
+    SCORM Cloud keeps one xAPI registration across instances (GetRegistrationInstanceStatements
+    tells instances apart by time), so every instance answers the same stable UUID, the one
+    GetRegistrationStatements queries; INSTANCE is accepted so callers need not know that."""
+    del instance
+    return str(uuid.UUID(registration.xapi_registration_id))
+
+
 def registration_scope(registration_id: str) -> SettingScope:
     """The settings scope of a registration."""
     return SettingScope("registration", registration_id)

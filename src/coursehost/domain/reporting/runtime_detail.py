@@ -21,6 +21,7 @@ from coursehost.domain.reporting.models import (
     RuntimeObjective,
     Score,
 )
+from coursehost.domain.scorm.durations import format_iso, parse_iso
 
 # SCORM 1.2 RTE 3.4.2.5 cmi.interactions.n.type / SCORM 2004 RTE 4.2.9.1 -> RuntimeInteractionSchema.type
 INTERACTION_TYPES = {
@@ -180,6 +181,16 @@ def _preference(runtime: dict, scorm12: bool) -> LearnerPreference | None:
     return body if body != LearnerPreference() else None
 
 
+def _total_time_2004(rt: dict) -> str | None:
+    """SCORM 2004 cmi.total_time as the next launch gets it (RTE 4.2.26: the sessions of the current
+    attempt): the stored runtime is the SCO's data model, whose cmi.total_time is the value loaded at
+    launch, so this session's cmi.session_time is added to it. None when it is not a duration."""
+    at_launch = parse_iso(_s(rt.get("total_time")))
+    if at_launch is None:
+        return None
+    return format_iso(at_launch + (parse_iso(_s(rt.get("session_time"))) or 0.0))
+
+
 def runtime_detail(runtime: dict | None, scorm12: bool, *, time_tracked: str, success: str,
                    interactions_and_objectives: bool) -> RuntimeDetail:
     """RuntimeSchema of one activity's stored data model."""
@@ -204,7 +215,7 @@ def runtime_detail(runtime: dict | None, scorm12: bool, *, time_tracked: str, su
         progress_measure=None if scorm12 else _s(rt.get("progress_measure")),
         score_scaled=None if scorm12 else _s(score.get("scaled")),
         score_raw=_s(score.get("raw")), score_min=_s(score.get("min")), score_max=_s(score.get("max")),
-        total_time=_s(core.get("total_time")) or time_tracked,
+        total_time=(_s(core.get("total_time")) if scorm12 else _total_time_2004(rt)) or time_tracked,
         time_tracked=time_tracked,
         runtime_success_status=runtime_success,
         suspend_data=_s(rt.get("suspend_data")),

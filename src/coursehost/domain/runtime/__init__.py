@@ -2,8 +2,8 @@
 rollup to the registration instance and the registration. The data model itself (checks, time
 values, a SCO's results) is domain.scorm; this package stores it.
 
-Layering: runtime may use postbacks (a commit queues one), reporting and registrations; none of
-those uses runtime.
+Layering: runtime may use postbacks (a commit queues one), reporting, registrations and lrs (a
+commit writes statements); none of those uses runtime.
 
 Public API (keyword arguments after the session; the caller owns the transaction):
     launches.start_launch(session, *, registration, instance=None, tracking=True, options, user_agent, now=None)
@@ -11,8 +11,10 @@ Public API (keyword arguments after the session; the caller owns the transaction
     launches.sco_start_data(session, *, launch, activity_id) -> dict
     launches.exit_launch(session, *, launch_pk, now=None)
     launches.launch_history(session, *, registration, instance=None, include_log=False) -> [LaunchHistory]
-    commits.apply_commit(session, *, launch_pk, activity_id, seq, runtime, log=None, terminated=False, now=None)
-        -> {"applied": bool, "lastSeq": int}
+    commits.apply_commit(session, *, launch_pk, activity_id, seq, runtime, log=None, terminated=False, now=None,
+                         public_url=None) -> {"applied": bool, "lastSeq": int}
+        (with PUBLIC_URL, and unless the application's XapiForScormEnabled is false, the commit's
+        changes also go into the application's LRS as xAPI statements: scorm_statements)
     rollup.rollup_2004_default(structure, leaves, *, empty_set_unknown=True) -> scorm.status.Result
         (the SCORM 2004 multi-SCO rollup for courses the sequencing engine does not run)
 

@@ -18,6 +18,7 @@ from coursehost.domain.runtime.launches import (
     NO_CREDIT_OPTION,
     LaunchContext,
     find_state,
+    has_exited,
     launchable,
     load_context,
     new_state,
@@ -26,6 +27,7 @@ from coursehost.domain.runtime.launches import (
     settings_for,
     suspend_data_limit,
 )
+from coursehost.domain.runtime.scorm_statements import record_scorm_statements
 from coursehost.domain.scorm.datamodel import exit_value, get, session_seconds, validate_runtime
 from coursehost.domain.scorm.status import COMPLETED, PASSED, Result, result_for
 from coursehost.domain.standards import RuntimeFamily
@@ -33,13 +35,17 @@ from coursehost.domain.values import truthy
 
 
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
-                 activity_id: str, seq: int, runtime: dict, log: list[dict] | None = None,
-                 terminated: bool = False, now: datetime | None = None) -> dict:
+                 activity_id: str, seq: int, runtime: dict | None, log: list[dict] | None = None,
+                 terminated: bool = False, fresh: bool = False, now: datetime | None = None,
+                 public_url: str | None = None) -> dict:
     """Apply one commit of ACTIVITY_ID's whole data model (normalized form) -> {"applied", "lastSeq"}.
-    The launch is LAUNCH_PK or LAUNCH_ID (the run-time token's).
+    The launch is LAUNCH_PK or LAUNCH_ID (the run-time token's). RUNTIME None: only LOG is stored
+    (the debug log entries no commit carried, such as calls refused after Finish). PUBLIC_URL (the
+    service's) names the learner's account in the xAPI statements the commit also writes (none
+    without it).
 
     Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
-    changes nothing. The caller owns the transaction; nothing is committed here."""
+    changes nothing (FRESH, a first send: see _stale). The caller owns the transaction."""
     which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
     launch = session.execute(
         select(Launch).where(which).with_for_update()
@@ -48,9 +54,14 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     if launch is None:
         raise NotFound("This launch no longer exists")
     if seq <= (launch.last_seq or 0):
-        return {"applied": False, "lastSeq": launch.last_seq}  # a retry of what was applied: harmless
+        return _stale(session, launch, log, fresh=fresh)
     require_open(launch)
     if not launch.tracking:  # acknowledged, never recorded
+        return {"applied": False, "lastSeq": seq}
+    if runtime is None:
+        # Log only: the audit trail, no run-time data. It leaves last_seq alone, so a data commit
+        # sent before it (a beacon at page close) that arrives after it is still applied.
+        append_log(session, launch, checked_log(log))
         return {"applied": False, "lastSeq": seq}
     now = now or utcnow()
     ctx = load_context(session, launch)
@@ -71,6 +82,8 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
                               "message": "a newer launch has this activity open; this commit was not applied"}])
         return {"applied": False, "lastSeq": seq}
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
+    record_scorm_statements(session, ctx=ctx, launch=launch, state=state, activity=activity, runtime=clean,
+                            settings=settings, seq=seq, public_url=public_url, now=now)  # before state changes
     _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
     _track_suspend(ctx, activity_id, clean)
     engine = _report_to_engine(ctx, activity, clean) if sequenced.uses_engine(ctx.version) and not no_credit else None
@@ -84,6 +97,14 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_postback(session, registration=ctx.registration, settings=settings)
     session.flush()
     return {"applied": True, "lastSeq": seq}
+
+
+def _stale(session: Session, launch: Launch, log: list[dict] | None, *, fresh: bool) -> dict:
+    """A commit at or below the launch's last seq: a retry of what was applied changes nothing; a
+    first send that a later commit overtook stores only its log entries (no other body has them)."""
+    if fresh and log and not has_exited(launch):
+        append_log(session, launch, checked_log(log))
+    return {"applied": False, "lastSeq": launch.last_seq}
 
 
 def _owns_session(state: ActivityState, ctx: LaunchContext, launch: Launch, now: datetime) -> bool:

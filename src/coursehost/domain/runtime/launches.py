@@ -30,6 +30,7 @@ from coursehost.domain.values import truthy
 SETTING_IDS = (
     "PlayerResetRunTimeData", "PlayerLaunchCompletedRegsAsNoCredit", "PlayerSuspendDataMaxLength",
     "PlayerScoreOverridesStatus", "PlayerScaleRawScore", "PlayerAllowCompleteStatusChange",
+    "XapiForScormEnabled",  # a commit also writes xAPI statements (runtime.scorm_statements)
     *rollup.SETTING_IDS,
     *POSTBACK_SETTING_IDS,  # read with the rest: a commit that moves the results may queue a postback
 )

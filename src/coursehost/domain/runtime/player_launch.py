@@ -15,10 +15,14 @@ from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.registrations.launch_tokens import LaunchRequest
-from coursehost.domain.runtime import navigation, sequenced
+from coursehost.domain.runtime import launch_xapi, navigation, sequenced
 from coursehost.domain.runtime.launches import exit_launch, has_exited, require_open, sco_start_data, start_launch
 from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
+
+# Standards whose content talks to the LRS, not to a JavaScript run-time API: the player hands the
+# launch to them (player/cmi5.py for cmi5, which writes the launch data itself).
+LRS_STANDARDS = {LearningStandard.CMI5.value}
 
 
 class LaunchRefused(DomainError):
@@ -47,6 +51,7 @@ class PlayerLaunch:
     learner_id: str
     learner: dict
     settings: dict  # the effective Player* settings asked for
+    xapi: dict | None = None  # Tin Can launch parameters (launch_xapi.launch_params)
 
 
 def _launch_row(session: Session, launch_id: str) -> Launch | None:
@@ -75,7 +80,9 @@ def _player_launch(session: Session, *, registration: Registration, instance: Re
         version_pk=version.pk, standard=version.learning_standard, family=_runtime_family(version.learning_standard),
         title=version.title or course.title, version_title=version.title, items=navigation.leaves(version.structure),
         sequenced=sequenced.uses_engine(version), sandbox=bool(registration.sandbox),
-        learner_id=registration.learner_id, learner=dict(registration.learner or {}), settings=settings)
+        learner_id=registration.learner_id, learner=dict(registration.learner or {}), settings=settings,
+        xapi=launch_xapi.launch_params(session, registration=registration, instance=instance, course=course,
+                                       version=version))
 
 
 def start_player_launch(session: Session, *, request: LaunchRequest, user_agent: str | None,
@@ -90,7 +97,8 @@ def start_player_launch(session: Session, *, request: LaunchRequest, user_agent:
         course, version = core.instance_course(session, instance)
     except NotFound as exc:
         raise LaunchRefused("Course not found", str(exc), 404) from None
-    if _runtime_family(version.learning_standard) is None:
+    if (_runtime_family(version.learning_standard) is None and not launch_xapi.plays(version.learning_standard)
+            and version.learning_standard not in LRS_STANDARDS):
         raise LaunchRefused("Not supported yet",
                             f"This player cannot run {version.learning_standard} courses yet.", 501)
     launch = start_launch(session, registration=registration, instance=instance, tracking=request.tracking,

@@ -354,6 +354,11 @@ _add("WebPathToContentRoot", "", "url",
      "Where learners' browsers fetch course content from, as an absolute URL or a path on this "
      "server; unset, this server serves it.", level="application")
 
+_bool("XapiForScormEnabled", True,
+      "Whether SCORM courses' run-time data (initialized, completed, passed, failed, suspended, each "
+      "answered interaction) is also written as xAPI statements into the application's LRS, with the "
+      "registration as context.registration.", level="application", standards=SCORM_AND_AICC[:-1])
+
 # WebPathToContentRoot is documented as a "URL path": a root-relative path is as good as a full URL.
 _PATH_ALLOWED = frozenset({"WebPathToContentRoot"})
 

@@ -32,3 +32,21 @@ export function listen(api, scorm, hooks) {
   api.on(m.finish, () => { if (isTerminated(api)) hooks.terminated(navRequest(api)); });
   return api;
 }
+
+/** Run the jobs the hooks put in QUEUE once the SCO's Commit / Finish has returned through every
+ * wrapper (the debug log's too): the commit it asked for then carries the log entry of that call
+ * (the audit trail arrives with the data, also from an unload handler). Returns API. */
+export function afterCalls(api, scorm, queue) {
+  const m = METHODS[scorm];
+  for (const name of [m.commit, m.finish]) {
+    const call = api[name];
+    api[name] = (...args) => {
+      try {
+        return call(...args);
+      } finally {
+        for (const job of queue.splice(0)) job();
+      }
+    };
+  }
+  return api;
+}

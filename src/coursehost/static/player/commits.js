@@ -45,13 +45,48 @@ export class CommitChannel {
       this._queueBody(this._body(earlier));
     }
     this.latest = state;
+    if (this.leaving) {
+      // The page is closing: a request that waits for the one in flight never leaves. What the
+      // SCO does in one handler (Set, Commit, Finish) goes as one beacon with its log entries,
+      // once the handler's call has returned.
+      if (!this.beaconDue) {
+        this.beaconDue = true;
+        queueMicrotask(() => { this.beaconDue = false; this.flushBeacon(); });
+      }
+      return Promise.resolve();
+    }
     if (!this.pump) this.pump = this._run().finally(() => { this.pump = null; });
     return this.pump;
   }
 
+  /** LEAVING: the page is going away (pagehide, beforeunload), so whatever is sent from now on
+   * goes by beacon; false when it stays after all (pageshow, visible again). */
+  setLeaving(leaving) { this.leaving = leaving; }
+
   _body(state) {
+    this.lastActivity = state.activityId;
+    // fresh: sent for the first time; a retry says false, so the server stores the log of an
+    // overtaken body (stale seq) only once.
     return { seq: ++this.seq, activityId: state.activityId, runtime: state.runtime,
-             terminated: !!state.terminated, log: this.debug.take() };
+             terminated: !!state.terminated, log: this.debug.take(), fresh: true };
+  }
+
+  // Only debug log entries (calls refused after Finish, events after the last commit): the server
+  // stores them under this seq and changes no run-time data.
+  _logBody() {
+    return { seq: ++this.seq, activityId: this.lastActivity, log: this.debug.take() };
+  }
+
+  /** Send the debug log entries no commit has carried (e.g. calls after Finish) before the launch
+   * exits; awaited, so they arrive before the exit. */
+  async sendLog() {
+    if (this.stopped || this.closed || !this.debug.pending() || !this.lastActivity) return;
+    const body = this._logBody();
+    try {
+      await this._post("/commit", body);
+    } catch (err) {
+      this.debug.putBack(body.log);
+    }
   }
 
   _queueBody(body) {
@@ -72,6 +107,7 @@ export class CommitChannel {
       }
       // Retried as is (same seq), carrying what was logged meanwhile (the failures themselves).
       failed.log = failed.log.concat(this.debug.take());
+      failed.fresh = false;
       return failed;
     }
     if (this.latest) {
@@ -155,10 +191,11 @@ export class CommitChannel {
         body.log = failed.log.concat(body.log);
         bodies.push(body);
         state = null;
-      } else bodies.push(failed);
+      } else bodies.push({ ...failed, fresh: false });
     }
     if (state) bodies.push(this._body(state));
     else if (this.debug.pending() && bodies.length) bodies[bodies.length - 1].log.push(...this.debug.take());
+    else if (this.debug.pending() && this.lastActivity) bodies.push(this._logBody());
     this.dirty = false;
     for (const body of bodies) this._beacon("/commit", body);
   }

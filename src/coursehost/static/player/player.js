@@ -3,8 +3,8 @@
 import { snapshot, toLoadJSON } from "./runtime-data.js";
 import { CommitChannel } from "./commits.js";
 import { DebugLog, recordCalls } from "./debuglog.js";
-import { acceptAnyResponse, conform, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
-import { auditedMethods, listen } from "./api-events.js";
+import { acceptAnyResponse, conform, conform12, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
+import { afterCalls, auditedMethods, listen } from "./api-events.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
@@ -47,24 +47,29 @@ function newApi() {
   if (sequenced) options.scoItemIdValidator = (target) => requestAllowed("choice", target);
   const api = new Ctor(options);
   // SCORM 2004: our corrections where scorm-again departs from ADL's run-time tests (measured by
-  // make conformance-scorm2004).
-  if (!is12) conform(api);
+  // make conformance-scorm2004); SCORM 1.2: nothing is accepted after LMSFinish.
+  if (is12) conform12(api); else conform(api);
   // PlayerValidateInteractionResponses=false: keep responses that do not match their type's format.
   if (!flag("PlayerValidateInteractionResponses", true)) acceptAnyResponse(api, is12);
   // The debug log sees every call as the SCO got it, so it wraps over the corrections.
   recordCalls(api, auditedMethods(cfg.scorm), debug, () => state.activityId);
+  // The commit a Commit / Finish asks for leaves once that call is logged, so it carries the call.
+  const later = [];
+  afterCalls(api, cfg.scorm, later);
   return listen(api, cfg.scorm, {
     initialized: () => { state.initialized = true; debug.event("sco-initialized", { activityId: state.activityId }); },
     changed: () => channel.markDirty(),
-    committed: () => commitNow(false),
+    committed: () => later.push(() => commitNow(false)),
     terminated: (navRequest) => {
       state.terminated = true;
       state.navRequest = navRequest;
       const runtime = snapshot(api);
       const finished = state.activityId;
-      commitNow(true, runtime);
-      // Leave the SCO's own call stack before unloading it.
-      setTimeout(() => onScoFinished(finished, runtime), 0);
+      later.push(() => {
+        commitNow(true, runtime);
+        // Leave the SCO's own call stack before unloading it.
+        setTimeout(() => onScoFinished(finished, runtime), 0);
+      });
     },
   });
 }
@@ -87,6 +92,8 @@ async function deliver(activityId) {
   markCurrent();
   updateButtons();
   debug.event("deliver", { activityId });
+  // xAPI (Tin Can) content has no run-time API: it reports to the LRS its launch URL names.
+  if (!cfg.scorm) return open(contentUrl(item.href));
   let start = {};
   try {
     start = await channel.get(`/start?activityId=${encodeURIComponent(activityId)}`);
@@ -104,7 +111,12 @@ async function deliver(activityId) {
   state.api = api;
   channel.bind(() => (state.api && state.initialized && !state.terminated
     ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
-  open(cfg.contentBase + item.href);
+  open(contentUrl(item.href));
+}
+
+// A package file, or an absolute launch URL as is (a tincan.xml <launch> may name one).
+function contentUrl(href) {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(href) ? href : cfg.contentBase + href;
 }
 
 // PlayerScoLaunchType: how the player shows the content (PlayerLaunchType, launch page to player,
@@ -312,10 +324,18 @@ async function exitCourse() {
   if (state.exiting) return;
   state.exiting = true;
   debug.event("exit", { activityId: state.activityId });
+  if (channel.leaving) {
+    // The page is closing (the SCO finished in its unload handler): the beacons still on their
+    // way carry its data, and an exit call could overtake them and close the launch to them.
+    channel.flushBeacon();
+    return;
+  }
   await leaveSco();
   await channel.drain();
   // The final commit goes before the exit: the server refuses commits once the launch has exited.
+  // Without one, the log entries no commit carried (calls refused after Finish) go on their own.
   if (channel.pending()) channel.flushBeacon();
+  else await channel.sendLog();
   let target = cfg.redirect || "/player/exit/message";
   try {
     const answer = await channel.post("/exit", {});
@@ -414,13 +434,30 @@ function setupChrome() {
 
 // The last state leaves with the page: sendBeacon (text/plain JSON) survives the tab closing.
 function onLeave(event) {
+  if (event.type === "beforeunload") {
+    // From here on the SCO's commits (also from its unload handler, which runs before our
+    // pagehide) go by beacon, each with the log entries so far; the rest leaves at pagehide. One
+    // data beacon per step: an earlier one overtaken by a later one would be dropped as stale
+    // (seq), and its log entries with it.
+    channel.setLeaving(true);
+    debug.event("page-beforeunload", { activityId: state.activityId });
+    // A page that really closes runs no more timers; one whose unload was cancelled goes on.
+    setTimeout(() => channel.setLeaving(false), 3000);
+    return;
+  }
+  if (event.type === "hidden" && channel.leaving) return; // pagehide follows
+  if (event.type === "pagehide") channel.setLeaving(true);
   if (state.exiting && event.type !== "pagehide") return;
   debug.event("page-" + event.type, { activityId: state.activityId });
   channel.flushBeacon();
 }
 window.addEventListener("pagehide", onLeave);
 window.addEventListener("beforeunload", onLeave);
-document.addEventListener("visibilitychange", () => { if (document.visibilityState === "hidden") onLeave({ type: "hidden" }); });
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") onLeave({ type: "hidden" });
+  else channel.setLeaving(false); // a cancelled beforeunload: the page stays
+});
+window.addEventListener("pageshow", () => channel.setLeaving(false)); // back from the bfcache
 
 // For tests and support: what the player is doing.
 window.coursehostPlayer = { state, channel, debug, navigate, uiNavigate, exitCourse, config: cfg };

@@ -341,6 +341,11 @@ export function conform(api) {
   };
   api.GetValue = (element) => {
     const el = String(element);
+    // RTE 3.1.7: every successful call sets the error code to 0. scorm-again answers
+    // cmi.completion_status / success_status (and request_valid through its validator) without
+    // touching it, so a 403 from the read before stayed (Storyline reads it after every GetValue).
+    // Every failure below sets its own code.
+    if (initialized()) api.lastErrorCode = "0";
     const answer = initialized() ? getChecked(c, el) : undefined;
     if (answer !== undefined) return answer;
     const got = getValue(element);
@@ -359,6 +364,29 @@ export function conform(api) {
   };
   const load = api.loadFromJSON.bind(api);
   api.loadFromJSON = (json, ...rest) => loadKeepingResponses(c, load, json, rest);
+  return api;
+}
+
+// ------------------------------------------------------------------ SCORM 1.2 corrections
+
+const FINISHED_12 = "301"; // SCORM 1.2 RTE 3.3.2.1: Not initialized (after LMSFinish as before LMSInitialize)
+
+/** Correct scorm-again's Scorm12API in place: after a successful LMSFinish the session is over
+ * (SCORM 1.2 RTE 3.3.2.1 / 3.4.3), so LMSGetValue answers "" and LMSSetValue, LMSCommit and a
+ * second LMSFinish answer "false", each with 301, and nothing changes; scorm-again takes the
+ * values (an unload handler's session_time "0000:00:00" and exit "suspend" overwrote what the SCO
+ * finished with) and answers a second LMSFinish "true" (101). Returns API. */
+export function conform12(api) {
+  const after = { LMSGetValue: "", LMSSetValue: "false", LMSCommit: "false", LMSFinish: "false" };
+  for (const [name, answer] of Object.entries(after)) {
+    const original = api[name].bind(api);
+    api[name] = (...args) => {
+      if (!api.isTerminated()) return original(...args);
+      api.throwSCORMError(undefined, Number(FINISHED_12), "The session has ended (LMSFinish); nothing more is accepted");
+      api.lastErrorCode = FINISHED_12;
+      return answer;
+    };
+  }
   return api;
 }
 

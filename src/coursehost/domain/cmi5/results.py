@@ -1,0 +1,180 @@
+"""What an AU's statements that counted change (cmi5 Quartz §9.5, §10): the AU's completion,
+success, score and time in the registration, the LMS's satisfied statements by moveOn (AU and
+course), the launch's end at terminated, and a postback as for SCORM when the results moved."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.lrs import XapiStatement
+from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.domain.cmi5 import journal
+from coursehost.domain.cmi5 import vocabulary as v
+from coursehost.domain.cmi5.launch import (
+    Cmi5Session,
+    all_aus,
+    all_aus_of,
+    begin_session,
+    lms_statement,
+    lms_writer,
+    session_of,
+)
+from coursehost.domain.lrs.statements import store_statements
+from coursehost.domain.lrs.versions import V1
+from coursehost.domain.postbacks.enqueue import enqueue_postback
+from coursehost.domain.registrations import core
+from coursehost.domain.scorm.durations import parse_duration
+from coursehost.domain.scorm.status import COMPLETED, FAILED, PASSED, UNKNOWN
+
+
+def _state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+    state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk,
+                                                        ActivityState.activity_id == activity_id)).first()
+    if state is None:
+        state = ActivityState(instance_pk=instance_pk, activity_id=activity_id, attempts=0, runtime={},
+                              base_seconds=0.0, total_seconds=0.0, completion=UNKNOWN, success=UNKNOWN,
+                              attempt_completion=UNKNOWN)
+        session.add(state)
+    return state
+
+
+def _apply(state: ActivityState, stmt: dict, launch: Launch, now: datetime) -> None:
+    """One counted statement onto the AU's state (§9.5.3-§9.5.5: completion, success, score, duration)."""
+    verb, result = stmt["verb"]["id"], stmt.get("result") or {}
+    scaled = (result.get("score") or {}).get("scaled")
+    if verb == v.INITIALIZED:
+        state.attempts = (state.attempts or 0) + 1
+        state.first_access = state.first_access or now
+    elif verb == v.COMPLETED:
+        state.completion, state.attempt_completion = COMPLETED, COMPLETED
+        state.completed_date = state.completed_date or now
+    elif verb in (v.PASSED, v.FAILED) and state.success != PASSED:
+        state.success = PASSED if verb == v.PASSED else FAILED
+    elif verb == v.TERMINATED:
+        state.total_seconds = (state.total_seconds or 0.0) + (parse_duration(result.get("duration")) or 0.0)
+        launch.exit_time = now
+    if verb in (v.PASSED, v.FAILED) and isinstance(scaled, (int, float)):
+        state.score_scaled = max(0.0, min(100.0, float(scaled) * 100.0))
+    state.last_access = now
+
+
+def _satisfied(state: ActivityState, move_on: str) -> bool:
+    """§10: whether the AU's moveOn criteria are met."""
+    done, passed = state.completion == COMPLETED, state.success == PASSED
+    return {"Completed": done, "Passed": passed, "CompletedAndPassed": done and passed,
+            "CompletedOrPassed": done or passed, "NotApplicable": True}.get(move_on, False)
+
+
+def _already_satisfied(session: Session, sess: Cmi5Session, object_id: str) -> bool:
+    return session.scalars(select(XapiStatement.pk).where(
+        XapiStatement.application_pk == sess.app_pk, XapiStatement.registration == sess.registration,
+        XapiStatement.verb_id == v.SATISFIED, XapiStatement.object_key == object_id,
+        XapiStatement.credential_id.is_(None))).first() is not None
+
+
+def _blocks_met(node: dict, met: dict[str, bool], out: list[str]) -> bool:
+    """Whether NODE's AUs are all satisfied; the ids of the blocks below it that are go to OUT (§10)."""
+    children = node.get("children") or []
+    if not children:
+        return met.get(node["id"], False)
+    results = [_blocks_met(child, met, out) for child in children]
+    if all(results):
+        out.append(node["id"])
+    return all(results)
+
+
+def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, states: dict[str, ActivityState],
+                    structure: dict) -> None:
+    """The LMS's satisfied statements (§9.5.6.2): an AU whose moveOn is met, then each block and
+    the course once every AU in it is."""
+    def move_on(au: dict) -> str:
+        return (au.get("data") or {}).get("moveOn") or "NotApplicable"
+    aus = all_aus_of(structure)
+    met = {au["id"]: _satisfied(states[au["id"]], move_on(au)) if au["id"] in states
+           else move_on(au) == "NotApplicable" for au in aus}
+    wanted = [au for au in (sess.activity_id,) if met.get(au)]
+    if wanted:
+        containers: list[str] = []
+        _blocks_met(structure, met, containers)  # blocks inner first, the course (the root) last
+        wanted += [c for c in containers if c != structure.get("id")]
+        if all(met.values()):
+            wanted.append(sess.course_id)
+    category = (v.CMI5_CATEGORY, v.MOVEON_CATEGORY)
+    types = {sess.activity_id: None, sess.course_id: v.COURSE_TYPE}
+    fresh = [lms_statement(sess, v.SATISFIED, obj=obj, category=category, obj_type=types.get(obj, v.BLOCK_TYPE))
+             for obj in wanted if not _already_satisfied(session, sess, obj)]
+    if fresh:
+        store_statements(session, writer=lms_writer(sess.app_pk, base_url), body=fresh, version=V1)
+
+
+def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
+    """The course's results from its AUs' (single AU: the AU's own). Complete once every AU is
+    completed (an AU whose moveOn is NotApplicable needs nothing); passed once every AU that
+    reported success passed, failed if one failed; the score is the mean of the AUs' scores."""
+    mine = [states[a["id"]] for a in aus if a["id"] in states]
+    def done(au: dict) -> bool:
+        state = states.get(au["id"])
+        return (state is not None and state.completion == COMPLETED) or \
+            (au.get("data") or {}).get("moveOn") == "NotApplicable"
+    completion = COMPLETED if aus and all(done(a) for a in aus) else (
+        "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
+    successes = {s.success for s in mine} - {UNKNOWN}
+    success = FAILED if FAILED in successes else (PASSED if successes == {PASSED} else UNKNOWN)
+    scores = [s.score_scaled for s in mine if s.score_scaled is not None]
+    score = sum(scores) / len(scores) if scores else None
+    return completion, success, score, sum(s.total_seconds or 0.0 for s in mine)
+
+
+def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_url: str,
+           now: datetime | None = None) -> None:
+    """Apply STATEMENTS (stored, and within the rules) of AU session SESS to the registration."""
+    now = now or datetime.now(UTC)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).one()
+    journal.log(session, launch_id=sess.launch_id,
+                entries=journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
+    if not launch.tracking:  # a launch link with tracking=false: statements are kept, results are not
+        if any(s["verb"]["id"] == v.TERMINATED for s in statements):
+            launch.exit_time = now
+        return
+    instance = session.get(RegistrationInstance, launch.instance_pk)
+    registration = session.get(Registration, sess.registration_pk)
+    state = _state(session, instance.pk, sess.activity_id)
+    for stmt in statements:
+        _apply(state, stmt, launch, now)
+    session.flush()
+    _, version = core.instance_course(session, instance)
+    aus = all_aus(version)
+    states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
+        ActivityState.instance_pk == instance.pk))}
+    state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
+    summary = _summarize(aus, states)
+    before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
+    for obj in (instance, registration):
+        obj.completion, obj.success, obj.score_scaled, obj.total_seconds = summary
+        obj.last_access = now
+        if summary[0] == COMPLETED:
+            obj.completed_date = obj.completed_date or now
+    launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary
+    if summary != before:
+        enqueue_postback(session, registration=registration)
+    session.flush()
+
+
+def start_session(session: Session, *, launch_id: str, base_url: str, content_base: str, fetch_url: str,
+                  return_url: str) -> str:
+    """begin_session (the AU's launch URL), then the satisfied statements an AU whose moveOn is
+    NotApplicable earns by being launched (§10: NotApplicable AUs count as satisfied)."""
+    url = begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
+                        fetch_url=fetch_url, return_url=return_url)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
+    sess = session_of(session, launch)
+    if sess.move_on == "NotApplicable":
+        instance = session.get(RegistrationInstance, launch.instance_pk)
+        _, version = core.instance_course(session, instance)
+        states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
+            ActivityState.instance_pk == instance.pk))}
+        state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
+    return url
