@@ -26,7 +26,7 @@ from coursehost.domain.registrations.launch_tokens import (
 from coursehost.domain.runtime import navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
-from coursehost.player import content, page
+from coursehost.player import content, hacp, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
@@ -34,6 +34,7 @@ router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"))
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
+router.include_router(hacp.router)  # AICC HACP (player/hacp.py)
 
 
 # ---------------------------------------------------------------- launch
@@ -94,7 +95,7 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "runtimeBase": "/player/runtime",
         "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk)}/",
         "scorm": launched.family, "standard": launched.standard, "title": launched.version_title,
-        "items": [{"id": i["id"], "title": i["title"], "href": navigation.launch_href(i), "visible": i["visible"],
+        "items": [{"id": i["id"], "title": i["title"], "href": hacp.item_href(svc, launched, i), "visible": i["visible"],
                    "hide": i["hide"]} for i in launched.items],
         "sequenced": launched.sequenced,
         "tracking": launched.tracking, "sandbox": launched.sandbox,

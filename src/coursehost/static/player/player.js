@@ -104,7 +104,7 @@ async function deliver(activityId) {
   state.api = api;
   channel.bind(() => (state.api && state.initialized && !state.terminated
     ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
-  open(cfg.contentBase + item.href);
+  open(/^https?:\/\//i.test(item.href) ? item.href : cfg.contentBase + item.href);  // an AICC AU may be elsewhere
 }
 
 // PlayerScoLaunchType: how the player shows the content (PlayerLaunchType, launch page to player,
