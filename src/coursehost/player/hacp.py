@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from coursehost.domain.runtime import hacp as protocol
 from coursehost.domain.runtime import launch_aicc
-from coursehost.domain.runtime.player_launch import PlayerLaunch
 from coursehost.domain.runtime.navigation import launch_href
+from coursehost.domain.runtime.player_launch import PlayerLaunch
 from coursehost.services import Services
 from coursehost.web import services, unit
 
