@@ -194,6 +194,15 @@ def _csv_rows(text: str, what: str) -> list[dict[str, str]]:
 
 
 _RESULTS = {"c": "correct", "w": "wrong", "u": "unanticipated", "n": "neutral"}
+# CMI001 A.6.4 type_interaction letters -> SCORM 1.2 cmi.interactions.n.type
+_TYPES = {"t": "true-false", "c": "choice", "f": "fill-in", "m": "matching", "p": "performance",
+          "s": "sequencing", "l": "likert", "n": "numeric"}
+
+
+def _letter(value: str, names: dict[str, str]) -> str:
+    """A one-letter code as its 1.2 word; anything else lower-cased as written."""
+    low = value.strip().lower()
+    return names.get(low, low) if len(low) == 1 else low
 
 
 def interactions(text: str) -> list[dict]:
@@ -204,9 +213,9 @@ def interactions(text: str) -> list[dict]:
         if not ident:
             raise HacpError("an interaction has no interaction_id")
         result = row.get("result", "")
-        item = {"id": ident, "time": row.get("time", ""), "type": row.get("type_interaction", ""),
+        item = {"id": ident, "time": row.get("time", ""), "type": _letter(row.get("type_interaction", ""), _TYPES),
                 "weighting": row.get("weighting", ""), "student_response": row.get("student_response", ""),
-                "result": _RESULTS.get(result.lower(), result.lower()) if len(result) == 1 else result.lower(),
+                "result": _letter(result, _RESULTS),
                 "latency": row.get("latency", "")}
         if row.get("correct_response"):
             item["correct_responses"] = [{"pattern": row["correct_response"]}]

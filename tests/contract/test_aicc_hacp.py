@@ -1,0 +1,117 @@
+"""The HACP endpoint over real HTTP (AICC CMI001 appendix A): an AICC launch link's AU URL carries
+aicc_sid and aicc_url; GetParam / PutParam / PutInteractions / PutObjectives / PutPath / ExitAU
+answer per the guidelines and land in the registration's progress; bad input changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.builders.aicc import AU, aicc_zip
+from tests.e2e.support import create_registration, import_course, launch_link, progress
+
+CORE_PASSED = "[Core]\r\nlesson_location=end\r\nLESSON_STATUS=p\r\nscore=90,100,0\r\ntime=00:01:40\r\n[CORE_LESSON]\r\nk=v\r\n"
+
+
+@pytest.fixture(scope="module")
+def course(live_server, tmp_path_factory):
+    return import_course(live_server, tmp_path_factory.mktemp("aicc"),
+                         aicc_zip(title="HACP", aus=[AU("A1", "Lesson", "a1.html?x=1", mastery=80)]))
+
+
+def launch(live_server, course, learner="ada"):
+    """Open a fresh registration's launch link -> (registration id, aicc_sid, aicc_url)."""
+    reg = create_registration(live_server, course, learner_id=learner)
+    page = httpx.get(launch_link(live_server, reg))
+    assert page.status_code == 200, page.text
+    config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
+    href = config["items"][0]["href"]
+    assert href.startswith("a1.html?x=1&aicc_sid=")
+    query = parse_qs(urlsplit(href).query)
+    return reg, query["aicc_sid"][0], query["aicc_url"][0]
+
+
+def hacp(url, sid, command, data="", **extra) -> dict:
+    resp = httpx.post(url, data={"command": command, "version": "4.0", "session_id": sid, "aicc_data": data, **extra})
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/plain")
+    error, text, rest = resp.text.split("\r\n", 2)
+    return {"error": int(error.removeprefix("error=")), "text": text.removeprefix("error_text="),
+            "data": rest.removeprefix("aicc_data=")}
+
+
+def test_launch_carries_sid_and_hacp_url_on_the_content_origin(live_server, course):
+    _, sid, url = launch(live_server, course)
+    assert url == live_server.content_url.rstrip("/") + "/player/hacp"
+    assert "." in sid and len(sid) < 255
+    assert httpx.post(live_server.base_url + "/player/hacp", data={"command": "GetParam"}).status_code == 404
+
+
+def test_getparam_putparam_exitau_and_progress(live_server, course):
+    reg, sid, url = launch(live_server, course)
+    got = hacp(url, sid, "GetParam")
+    assert (got["error"], got["text"]) == (0, "Successful")
+    assert got["data"].startswith("[Core]\r\nStudent_ID=ada\r\nStudent_Name=Lovelace, Ada\r\nLesson_Location=\r\n"
+                                  "Credit=credit\r\nLesson_Status=not attempted\r\nScore=\r\n")
+    assert "Lesson_Mode=normal\r\n[Core_Lesson]" in got["data"] and got["data"].rstrip().endswith("Mastery_Score=80")
+
+    assert hacp(url, sid, "putparam", CORE_PASSED)["error"] == 0
+    again = hacp(url, sid, "GetParam")["data"]
+    assert "Lesson_Location=end\r\n" in again and "Lesson_Status=passed\r\n" in again
+    assert "Score=90,100,0\r\n" in again and "[Core_Lesson]\r\nk=v\r\n" in again
+    interactions = ('"course_id","student_id","lesson_id","date","time","interaction_id","objective_id",'
+                    '"type_interaction","correct_response","student_response","result","weighting","latency"\r\n'
+                    '"C","ada","A1","2026/12/06","10:00:00","q1","o1","C","a","b","W","1","00:00:03"\r\n')
+    assert hacp(url, sid, "PutInteractions", interactions)["error"] == 0
+    objectives = '"course_id","student_id","lesson_id","j_id","j_score","j_status"\r\n"C","ada","A1","o1","1,2,0","f"\r\n'
+    assert hacp(url, sid, "PutObjectives", objectives)["error"] == 0
+    assert hacp(url, sid, "PutPath", '"course_id","lesson_id"\r\n')["error"] == 0
+    assert hacp(url, sid, "ExitAU")["error"] == 0
+    after = hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=failed\r\n")
+    assert after["error"] == 3 and "ExitAU" in after["text"]
+
+    result = progress(live_server, reg)
+    assert (result.registration_completion, result.registration_success) == ("COMPLETED", "PASSED")
+    assert result.score.scaled == 90 and result.total_seconds_tracked == 100
+    au = result.activity_details.children[0]
+    assert (au.id, au.activity_completion, au.activity_success) == ("A1", "COMPLETED", "PASSED")
+    assert [i.id for i in au.runtime.runtime_interactions] == ["q1"]
+    q1 = au.runtime.runtime_interactions[0]
+    assert (q1.type, q1.result, q1.learner_response) == ("Choice", "incorrect", "b")
+    assert [(o.id, o.runtime_objective_success_status) for o in au.runtime.runtime_objectives] == [("o1", "FAILED")]
+
+
+@pytest.mark.parametrize("command,data", [
+    ("PutParam", "Lesson_Status=passed"),
+    ("PutParam", "[Core]\r\nLesson_Status=finished\r\n"),
+    ("PutParam", "[Core]\r\nScore=lots\r\n"),
+    ("PutParam", "[Core]\r\nTime=yesterday\r\n"),
+    ("PutParam", "[Core]\r\nLesson_Location=" + "x" * 300 + "\r\n"),
+    ("PutInteractions", '"course_id","interaction_id"\r\n"C",""\r\n'),
+    ("Destroy", ""),
+])
+def test_malformed_bodies_answer_error_1_and_change_nothing(live_server, course, command, data):
+    reg, sid, url = launch(live_server, course)
+    hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=incomplete\r\nLesson_Location=p2\r\n")
+    got = hacp(url, sid, command, data)
+    assert got["error"] == 1 and got["text"] and got["text"] != "Successful"
+    now = hacp(url, sid, "GetParam")["data"]
+    assert "Lesson_Status=incomplete\r\n" in now and "Lesson_Location=p2\r\n" in now
+    result = progress(live_server, reg)
+    assert (result.registration_completion, result.registration_success) == ("INCOMPLETE", "UNKNOWN")
+
+
+def test_session_ids_that_are_not_ours_are_refused(live_server, course):
+    reg_a, sid_a, url = launch(live_server, course, learner="ada")
+    reg_b, sid_b, _ = launch(live_server, course, learner="bob")
+    body, mac = sid_a.split(".")
+    for bad in ("", "nonsense", sid_a + "x", f"{body}.{mac[::-1]}", sid_b.split(".")[0] + "." + mac):
+        assert hacp(url, bad, "PutParam", CORE_PASSED)["error"] == 3
+    # bob's session id changes bob's registration only
+    assert hacp(url, sid_b, "PutParam", CORE_PASSED)["error"] == 0
+    assert progress(live_server, reg_b).registration_success == "PASSED"
+    assert progress(live_server, reg_a).registration_success == "UNKNOWN"
+    assert "Student_ID=ada" in hacp(url, sid_a, "GetParam")["data"]
