@@ -115,3 +115,27 @@ def test_session_ids_that_are_not_ours_are_refused(live_server, course):
     assert progress(live_server, reg_b).registration_success == "PASSED"
     assert progress(live_server, reg_a).registration_success == "UNKNOWN"
     assert "Student_ID=ada" in hacp(url, sid_a, "GetParam")["data"]
+
+
+def test_two_au_course_rolls_up_like_multi_sco_scorm12(live_server, tmp_path):
+    course = import_course(live_server, tmp_path, aicc_zip(title="Two AUs", aus=[
+        AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html")]))
+    reg = create_registration(live_server, course, learner_id="ada")
+    page = httpx.get(launch_link(live_server, reg))
+    items = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))["items"]
+    assert [i["id"] for i in items] == ["A1", "A2"]
+    sids = [parse_qs(urlsplit(i["href"]).query)["aicc_sid"][0] for i in items]
+    url = parse_qs(urlsplit(items[0]["href"]).query)["aicc_url"][0]
+    assert sids[0] != sids[1]
+
+    assert hacp(url, sids[0], "GetParam")["error"] == 0
+    assert hacp(url, sids[0], "PutParam", "[Core]\r\nLesson_Status=c\r\nScore=60\r\nTime=00:00:30\r\n")["error"] == 0
+    half = progress(live_server, reg)
+    assert (half.registration_completion, half.registration_completion_amount) == ("INCOMPLETE", 0.5)
+    assert "Lesson_Status=not attempted" in hacp(url, sids[1], "GetParam")["data"]  # A2 has its own data
+    assert hacp(url, sids[1], "PutParam", "[Core]\r\nLesson_Status=completed\r\nScore=80\r\nTime=00:00:45\r\n")["error"] == 0
+    done = progress(live_server, reg)
+    assert done.registration_completion == "COMPLETED" and done.total_seconds_tracked == 75
+    assert done.score.scaled == 70  # the average of the AUs' scores, as for SCOs
+    assert [(c.id, c.activity_completion) for c in done.activity_details.children] == [
+        ("A1", "COMPLETED"), ("A2", "COMPLETED")]
