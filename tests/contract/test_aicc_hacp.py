@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.builders.aicc import AU, aicc_zip
+from tests.builders.aicc import AU, AU_HEADER, aicc_zip, csv_text
 from tests.e2e.support import create_registration, import_course, launch_link, progress
 
 CORE_PASSED = "[Core]\r\nlesson_location=end\r\nLESSON_STATUS=p\r\nscore=90,100,0\r\ntime=00:01:40\r\n[CORE_LESSON]\r\nk=v\r\n"
@@ -139,3 +139,22 @@ def test_two_au_course_rolls_up_like_multi_sco_scorm12(live_server, tmp_path):
     assert done.score.scaled == 70  # the average of the AUs' scores, as for SCOs
     assert [(c.id, c.activity_completion) for c in done.activity_details.children] == [
         ("A1", "COMPLETED"), ("A2", "COMPLETED")]
+
+
+def test_web_launch_parameters_and_the_au_password(live_server, tmp_path):
+    au_rows = [AU_HEADER, ["A1", "", "", "a1.html", "100", "", "", "", "V", "", "lang=fr&level=2", ""],
+               ["A2", "", "", "a2.html", "100", "", "", "", "V", "", "", "s3cret"]]
+    course = import_course(live_server, tmp_path, aicc_zip(
+        title="Options", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html")],
+        replace={".au": csv_text(au_rows)}))
+    reg = create_registration(live_server, course, learner_id="ada")
+    page = httpx.get(launch_link(live_server, reg))
+    items = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))["items"]
+    assert items[0]["href"].startswith("a1.html?lang=fr&level=2&aicc_sid=")
+    sid2 = parse_qs(urlsplit(items[1]["href"]).query)["aicc_sid"][0]
+    url = parse_qs(urlsplit(items[1]["href"]).query)["aicc_url"][0]
+    for wrong in ({}, {"au_password": "guess"}):
+        got = hacp(url, sid2, "PutParam", CORE_PASSED, **wrong)
+        assert (got["error"], got["text"]) == (2, "Invalid AU password")
+    assert progress(live_server, reg).registration_success == "UNKNOWN"
+    assert hacp(url, sid2, "PutParam", CORE_PASSED, au_password="s3cret")["error"] == 0

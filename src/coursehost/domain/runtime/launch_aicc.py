@@ -5,6 +5,7 @@ debug log work unchanged."""
 
 from __future__ import annotations
 
+import hmac
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -63,10 +64,13 @@ def read_sid(instance_key: str, sid: str) -> tuple[str, str]:
 
 
 def au_href(item: dict, *, sid: str, content_url: str) -> str:
-    """ITEM's launch href with aicc_sid and aicc_url appended (CMI001 A.2: the AU finds both in
-    its URL's query); an absolute File_Name stays absolute."""
+    """ITEM's launch href with its Web_Launch parameters, then aicc_sid and aicc_url appended
+    (CMI001 A.2: the AU finds both in its URL's query); an absolute File_Name stays absolute."""
     href = launch_href(item)
     query = urlencode({"aicc_sid": sid, "aicc_url": content_url.rstrip("/") + HACP_PATH})
+    web_launch = str(item.get("web_launch") or "").strip().lstrip("?&")
+    if web_launch:
+        query = f"{web_launch}&{query}"
     base, hash_sep, fragment = href.partition("#")
     return base + ("&" if "?" in base else "?") + query + (hash_sep + fragment)
 
@@ -94,6 +98,7 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
     ex = _Exchange(launch, activity_id, request)
     try:
         require_open(launch)
+        _check_password(session, ex)
         text = _dispatch(session, ex)
     except hacp.HacpError as exc:
         text = hacp.answer(exc.code, str(exc))
@@ -103,6 +108,14 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
     if not text.startswith("error=0"):
         _log(session, ex, text)
     return text
+
+
+def _check_password(session: Session, ex: _Exchange) -> None:
+    """CMI001 A.5 error 2: an AU whose .au record has an AU_Password must send it."""
+    activity = launchable(load_context(session, ex.launch), ex.activity_id)
+    expected = (activity.get("data") or {}).get("au_password")
+    if expected and not hmac.compare_digest(ex.request.au_password.encode(), str(expected).encode()):
+        raise hacp.HacpError("Invalid AU password", hacp.INVALID_PASSWORD)
 
 
 def _dispatch(session: Session, ex: _Exchange) -> str:
