@@ -158,3 +158,12 @@ def test_web_launch_parameters_and_the_au_password(live_server, tmp_path):
         assert (got["error"], got["text"]) == (2, "Invalid AU password")
     assert progress(live_server, reg).registration_success == "UNKNOWN"
     assert hacp(url, sid2, "PutParam", CORE_PASSED, au_password="s3cret")["error"] == 0
+
+
+@pytest.mark.parametrize("status,score,success", [("completed", "60", "FAILED"), ("c", "85", "PASSED"),
+                                                  ("incomplete", "95", "UNKNOWN")])
+def test_mastery_score_judges_a_completed_au(live_server, course, status, score, success):
+    """CMI001 Mastery_Score (80 here), like SCORM 1.2's: a completed AU with a score is passed or failed."""
+    reg, sid, url = launch(live_server, course)
+    assert hacp(url, sid, "PutParam", f"[Core]\r\nLesson_Status={status}\r\nScore={score}\r\n")["error"] == 0
+    assert progress(live_server, reg).registration_success == success
