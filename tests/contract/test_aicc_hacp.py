@@ -167,3 +167,29 @@ def test_mastery_score_judges_a_completed_au(live_server, course, status, score,
     reg, sid, url = launch(live_server, course)
     assert hacp(url, sid, "PutParam", f"[Core]\r\nLesson_Status={status}\r\nScore={score}\r\n")["error"] == 0
     assert progress(live_server, reg).registration_success == success
+
+
+def test_prerequisites_across_aus_follow_hacp_results(live_server, tmp_path):
+    """A .pre file (CMI001 prerequisites, AICC script): A2 opens once A1 is completed over HACP."""
+    course = import_course(live_server, tmp_path, aicc_zip(
+        title="Prerequisites", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html")], pre=[("A2", "A1")]))
+    reg = create_registration(live_server, course, learner_id="ada")
+    page = httpx.get(launch_link(live_server, reg))
+    config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
+    query = parse_qs(urlsplit(config["items"][0]["href"]).query)
+    sid, url = query["aicc_sid"][0], query["aicc_url"][0]
+
+    def choose(target):
+        resp = httpx.post(live_server.content_url + "/player/runtime/navigate",
+                          json={"request": "choice", "activityId": "A1", "target": target},
+                          headers={"x-player-token": config["runtimeToken"]})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+    first = choose("A2")
+    assert first["activityId"] == "A1" and "prerequisites" in first["message"]
+    assert [(t["id"], t["available"]) for t in first["toc"]] == [("A1", True), ("A2", False)]
+    assert hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=incomplete\r\n")["error"] == 0
+    assert choose("A2")["activityId"] == "A1"
+    assert hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=completed\r\n")["error"] == 0
+    assert choose("A2")["activityId"] == "A2"
