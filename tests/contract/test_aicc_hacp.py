@@ -20,7 +20,8 @@ CORE_PASSED = "[Core]\r\nlesson_location=end\r\nLESSON_STATUS=p\r\nscore=90,100,
 @pytest.fixture(scope="module")
 def course(live_server, tmp_path_factory):
     return import_course(live_server, tmp_path_factory.mktemp("aicc"),
-                         aicc_zip(title="HACP", aus=[AU("A1", "Lesson", "a1.html?x=1", mastery=80)]))
+                         aicc_zip(title="HACP", aus=[AU("A1", "Lesson", "a1.html?x=1", mastery=80,
+                                                                   core_vendor="mode=demo")]))
 
 
 def launch(live_server, course, learner="ada"):
@@ -56,6 +57,7 @@ def test_getparam_putparam_exitau_and_progress(live_server, course):
     assert (got["error"], got["text"]) == (0, "Successful")
     assert got["data"].startswith("[Core]\r\nStudent_ID=ada\r\nStudent_Name=Lovelace, Ada\r\nLesson_Location=\r\n"
                                   "Credit=credit\r\nLesson_Status=not attempted\r\nScore=\r\n")
+    assert "[Core_Vendor]\r\nmode=demo\r\n" in got["data"]
     assert "Lesson_Mode=normal\r\n[Core_Lesson]" in got["data"] and got["data"].rstrip().endswith("Mastery_Score=80")
 
     assert hacp(url, sid, "putparam", CORE_PASSED)["error"] == 0

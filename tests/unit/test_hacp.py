@@ -121,3 +121,20 @@ def test_objectives_csv():
     assert hacp.objectives(text) == [{"id": "o1", "score": {"raw": "8", "max": "10", "min": "0"}, "status": "passed"}]
     with pytest.raises(HacpError):
         hacp.objectives('"j_id","j_status"\r\n"o1","sideways"\r\n')
+
+
+def test_objectives_status_block_in_putparam_and_getparam():
+    before = {"objectives": [{"id": "o1", "status": "incomplete"}, {"id": "o9", "status": "passed"}]}
+    got = put("[Core]\r\nLesson_Status=i\r\n[Objectives_Status]\r\nJ_ID.1=o1\r\nJ_Score.1=7,10,0\r\nJ_Status.1=P\r\n"
+              "j_id.2=o2\r\nj_status.2=failed\r\n", before)
+    assert got["objectives"] == [{"id": "o1", "status": "passed", "score": {"raw": "7", "max": "10", "min": "0"}},
+                                 {"id": "o9", "status": "passed"}, {"id": "o2", "status": "failed"}]
+    text = hacp.getparam_data({"objectives": got["objectives"]})
+    assert text.endswith("[Objectives_Status]\r\nJ_ID.1=o1\r\nJ_Score.1=7,10,0\r\nJ_Status.1=passed\r\n"
+                         "J_ID.2=o9\r\nJ_Score.2=\r\nJ_Status.2=passed\r\nJ_ID.3=o2\r\nJ_Score.3=\r\nJ_Status.3=failed")
+    with pytest.raises(HacpError):
+        put("[Core]\r\n[Objectives_Status]\r\nJ_Status.1=passed\r\n")
+
+
+def test_core_vendor_block():
+    assert "[Core_Vendor]\r\nmode=demo\r\n[Student_Data]" in hacp.getparam_data({"core_vendor": "mode=demo"})

@@ -156,9 +156,54 @@ def apply_putparam(runtime: dict, aicc_data: str) -> dict:
     out["core"] = new_core
     if "core_lesson" in sections:
         out["suspend_data"] = sections["core_lesson"][""]
+    if "objectives_status" in sections:
+        out["objectives"] = merge_objectives(out.get("objectives"), _objectives_status(sections["objectives_status"]))
     if "comments" in sections:
         out["comments"] = sections["comments"][""]
     return out
+
+
+def _objectives_status(block: dict) -> list[dict]:
+    """[Objectives_Status] J_ID.n / J_Score.n / J_Status.n (CMI001 2.4) -> 1.2 objectives, by n."""
+    rows: dict[int, dict] = {}
+    for key, value in block.items():
+        name, _, n = key.partition(".")
+        if not n.strip().isdigit() or name.strip() not in ("j_id", "j_score", "j_status"):
+            continue
+        row = rows.setdefault(int(n), {})
+        if name.strip() == "j_id":
+            row["id"] = value
+        elif name.strip() == "j_score" and value:
+            row["score"] = score(value)
+        elif value:
+            row["status"] = status_and_exit(value)[0]
+    out = []
+    for n in sorted(rows):
+        if not rows[n].get("id"):
+            raise HacpError(f"[Objectives_Status] J_ID.{n} is missing")
+        out.append(rows[n])
+    return out
+
+
+def merge_objectives(old, new: list[dict]) -> list[dict]:
+    """Objectives by id: a new item updates the stored one of its id, or is added."""
+    out = [o for o in (old or []) if isinstance(o, dict)]
+    for item in new:
+        at = next((i for i, o in enumerate(out) if o.get("id") == item["id"]), None)
+        if at is None:
+            out.append(item)
+        else:
+            out[at] = {**out[at], **item}
+    return out
+
+
+def _objectives_lines(items: list) -> list[str]:
+    lines = []
+    for n, item in enumerate((o for o in items or [] if isinstance(o, dict) and o.get("id")), start=1):
+        sc = item.get("score") if isinstance(item.get("score"), dict) else {}
+        score_text = ",".join(str(sc.get(k) or "") for k in ("raw", "max", "min")).rstrip(",")
+        lines += [f"J_ID.{n}={item['id']}", f"J_Score.{n}={score_text}", f"J_Status.{n}={item.get('status') or ''}"]
+    return lines
 
 
 # ---------------------------------------------------------------- GetParam
@@ -166,8 +211,9 @@ def apply_putparam(runtime: dict, aicc_data: str) -> dict:
 
 def getparam_data(values: dict[str, str]) -> str:
     """The aicc_data of GetParam (CMI001 A.6.1) from VALUES: student_id, student_name,
-    lesson_location, credit, lesson_status, score, time, lesson_mode, core_lesson, mastery_score."""
-    v = {k: ("" if val is None else str(val)) for k, val in values.items()}
+    lesson_location, credit, lesson_status, score, time, lesson_mode, core_lesson, core_vendor,
+    mastery_score, objectives (1.2 items)."""
+    v = {k: ("" if val is None else str(val)) for k, val in values.items() if k != "objectives"}
     lines = [
         "[Core]", f"Student_ID={v.get('student_id', '')}", f"Student_Name={v.get('student_name', '')}",
         f"Lesson_Location={v.get('lesson_location', '')}", f"Credit={v.get('credit', 'credit')}",
@@ -176,6 +222,8 @@ def getparam_data(values: dict[str, str]) -> str:
         "[Core_Lesson]", v.get("core_lesson", ""), "[Core_Vendor]", v.get("core_vendor", ""),
         "[Student_Data]", f"Mastery_Score={v.get('mastery_score', '')}",
     ]
+    if values.get("objectives"):
+        lines += ["[Objectives_Status]", *_objectives_lines(values["objectives"])]
     return "\r\n".join(lines)
 
 

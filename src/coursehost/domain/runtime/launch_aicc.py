@@ -132,7 +132,7 @@ def _dispatch(session: Session, ex: _Exchange) -> str:
     elif command == "putinteractions":
         runtime["interactions"] = list(runtime.get("interactions") or []) + hacp.interactions(ex.request.aicc_data)
     elif command == "putobjectives":
-        runtime["objectives"] = _merge_objectives(runtime.get("objectives"), hacp.objectives(ex.request.aicc_data))
+        runtime["objectives"] = hacp.merge_objectives(runtime.get("objectives"), hacp.objectives(ex.request.aicc_data))
     elif command != "exitau":  # PutPath, PutComments, PutPerformance: accepted, logged
         text = hacp.answer()
         _log(session, ex, text)
@@ -145,18 +145,6 @@ def _dispatch(session: Session, ex: _Exchange) -> str:
         options[EXITED_AUS_OPTION] = [*options.get(EXITED_AUS_OPTION, []), ex.activity_id]
         ex.launch.options = options
     return text
-
-
-def _merge_objectives(old, new: list[dict]) -> list[dict]:
-    """Objectives by id: a PutObjectives row replaces the stored one of its id."""
-    out = [o for o in (old or []) if isinstance(o, dict)]
-    for item in new:
-        at = next((i for i, o in enumerate(out) if o.get("id") == item["id"]), None)
-        if at is None:
-            out.append(item)
-        else:
-            out[at] = {**out[at], **item}
-    return out
 
 
 def _stored_runtime(session: Session, ex: _Exchange) -> dict:
@@ -182,7 +170,8 @@ def _getparam_values(session: Session, ex: _Exchange) -> dict:
                          total=state.total_seconds or 0.0, attempt_total=0.0)
         runtime = state.runtime or {}
     activity = launchable(load_context(session, launch), activity_id)
-    mastery = (activity.get("data") or {}).get("mastery_score")
+    data = activity.get("data") or {}
+    mastery = data.get("mastery_score")
     parts = [get(runtime, f"core.score.{p}") for p in ("raw", "max", "min")]
     return {
         "student_id": lms.get("student_id", ""), "student_name": lms.get("student_name", ""),
@@ -190,6 +179,7 @@ def _getparam_values(session: Session, ex: _Exchange) -> dict:
         "lesson_status": get(runtime, "core.lesson_status"), "score": ",".join(parts).rstrip(","),
         "time": lms.get("total_time", ""), "lesson_mode": lms.get("lesson_mode", "normal"),
         "core_lesson": get(runtime, "suspend_data"), "mastery_score": "" if mastery is None else mastery,
+        "core_vendor": data.get("core_vendor") or "", "objectives": runtime.get("objectives") or [],
     }
 
 
