@@ -1,5 +1,5 @@
 """The HACP endpoint over real HTTP (AICC CMI001 appendix A): an AICC launch link's AU URL carries
-aicc_sid and aicc_url; GetParam / PutParam / PutInteractions / PutObjectives / PutPath / ExitAU
+AICC_SID and AICC_URL; GetParam / PutParam / PutInteractions / PutObjectives / PutPath / ExitAU
 answer per the guidelines and land in the registration's progress; bad input changes nothing."""
 
 from __future__ import annotations
@@ -25,15 +25,15 @@ def course(live_server, tmp_path_factory):
 
 
 def launch(live_server, course, learner="ada"):
-    """Open a fresh registration's launch link -> (registration id, aicc_sid, aicc_url)."""
+    """Open a fresh registration's launch link -> (registration id, AICC_SID, AICC_URL)."""
     reg = create_registration(live_server, course, learner_id=learner)
     page = httpx.get(launch_link(live_server, reg))
     assert page.status_code == 200, page.text
     config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
     href = config["items"][0]["href"]
-    assert href.startswith("a1.html?x=1&aicc_sid=")
+    assert href.startswith("a1.html?x=1&AICC_SID=")
     query = parse_qs(urlsplit(href).query)
-    return reg, query["aicc_sid"][0], query["aicc_url"][0]
+    return reg, query["AICC_SID"][0], query["AICC_URL"][0]
 
 
 def hacp(url, sid, command, data="", **extra) -> dict:
@@ -126,8 +126,8 @@ def test_two_au_course_rolls_up_like_multi_sco_scorm12(live_server, tmp_path):
     page = httpx.get(launch_link(live_server, reg))
     items = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))["items"]
     assert [i["id"] for i in items] == ["A1", "A2"]
-    sids = [parse_qs(urlsplit(i["href"]).query)["aicc_sid"][0] for i in items]
-    url = parse_qs(urlsplit(items[0]["href"]).query)["aicc_url"][0]
+    sids = [parse_qs(urlsplit(i["href"]).query)["AICC_SID"][0] for i in items]
+    url = parse_qs(urlsplit(items[0]["href"]).query)["AICC_URL"][0]
     assert sids[0] != sids[1]
 
     assert hacp(url, sids[0], "GetParam")["error"] == 0
@@ -152,9 +152,9 @@ def test_web_launch_parameters_and_the_au_password(live_server, tmp_path):
     reg = create_registration(live_server, course, learner_id="ada")
     page = httpx.get(launch_link(live_server, reg))
     items = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))["items"]
-    assert items[0]["href"].startswith("a1.html?lang=fr&level=2&aicc_sid=")
-    sid2 = parse_qs(urlsplit(items[1]["href"]).query)["aicc_sid"][0]
-    url = parse_qs(urlsplit(items[1]["href"]).query)["aicc_url"][0]
+    assert items[0]["href"].startswith("a1.html?lang=fr&level=2&AICC_SID=")
+    sid2 = parse_qs(urlsplit(items[1]["href"]).query)["AICC_SID"][0]
+    url = parse_qs(urlsplit(items[1]["href"]).query)["AICC_URL"][0]
     for wrong in ({}, {"au_password": "guess"}):
         got = hacp(url, sid2, "PutParam", CORE_PASSED, **wrong)
         assert (got["error"], got["text"]) == (2, "Invalid AU password")
@@ -179,7 +179,7 @@ def test_prerequisites_across_aus_follow_hacp_results(live_server, tmp_path):
     page = httpx.get(launch_link(live_server, reg))
     config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
     query = parse_qs(urlsplit(config["items"][0]["href"]).query)
-    sid, url = query["aicc_sid"][0], query["aicc_url"][0]
+    sid, url = query["AICC_SID"][0], query["AICC_URL"][0]
 
     def choose(target):
         resp = httpx.post(live_server.content_url + "/player/runtime/navigate",
@@ -195,3 +195,16 @@ def test_prerequisites_across_aus_follow_hacp_results(live_server, tmp_path):
     assert choose("A2")["activityId"] == "A1"
     assert hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=completed\r\n")["error"] == 0
     assert choose("A2")["activityId"] == "A2"
+
+
+def test_a_field_aus_full_putparam_with_empty_blocks(live_server, course):
+    """What real HACP AUs send: upper-case commands, every block present, empty values and blocks."""
+    reg, sid, url = launch(live_server, course)
+    assert hacp(url, sid, "GETPARAM")["error"] == 0
+    data = ("[Core]\r\nLesson_Location=\r\nLesson_Status=p\r\nScore=\r\nTime=\r\n[Comments]\r\n\r\n"
+            "[Objectives_Status]\r\n\r\n[Student_Preferences]\r\nAudio=0\r\nLanguage=\r\nSpeed=100\r\nText=0\r\n"
+            "[Core_Lesson]\r\n")
+    assert hacp(url, sid, "PUTPARAM", data)["error"] == 0
+    assert hacp(url, sid, "EXITAU")["error"] == 0
+    result = progress(live_server, reg)
+    assert (result.registration_completion, result.registration_success) == ("COMPLETED", "PASSED")

@@ -25,7 +25,7 @@ HEADERS = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*", "X-C
 
 
 def item_href(svc: Services, launched: PlayerLaunch, item: dict) -> str:
-    """ITEM's href in the player: an AICC AU's carries its aicc_sid and aicc_url."""
+    """ITEM's href in the player: an AICC AU's carries its AICC_SID and AICC_URL."""
     if not launch_aicc.plays(launched.standard):
         return launch_href(item)
     sid = launch_aicc.make_sid(svc.instance_key, launch_id=launched.launch_id, activity_id=item["id"])

@@ -1,5 +1,5 @@
-"""Playing AICC courses over HACP (AICC CMI001 appendix A): the AU's launch URL with aicc_sid and
-aicc_url, and each HACP exchange of an AU session, stored in the same run-time records as SCORM
+"""Playing AICC courses over HACP (AICC CMI001 appendix A): the AU's launch URL with AICC_SID and
+AICC_URL, and each HACP exchange of an AU session, stored in the same run-time records as SCORM
 1.2 through apply_commit (AICC's data model is 1.2's), so progress, rollup, postbacks and the
 debug log work unchanged."""
 
@@ -64,10 +64,13 @@ def read_sid(instance_key: str, sid: str) -> tuple[str, str]:
 
 
 def au_href(item: dict, *, sid: str, content_url: str) -> str:
-    """ITEM's launch href with its Web_Launch parameters, then aicc_sid and aicc_url appended
-    (CMI001 A.2: the AU finds both in its URL's query); an absolute File_Name stays absolute."""
+    """ITEM's launch href with its Web_Launch parameters, then AICC_SID and AICC_URL appended
+    (CMI001 A.2: the AU finds both in its URL's query); an absolute File_Name stays absolute.
+
+    The names are case-insensitive by CMI001, but AUs in the field look them up as the guidelines
+    spell them (upper case), e.g. the HACP AU of jcputney/elearning-module-parser's test modules."""
     href = launch_href(item)
-    query = urlencode({"aicc_sid": sid, "aicc_url": content_url.rstrip("/") + HACP_PATH})
+    query = urlencode({"AICC_SID": sid, "AICC_URL": content_url.rstrip("/") + HACP_PATH})
     web_launch = str(item.get("web_launch") or "").strip().lstrip("?&")
     if web_launch:
         query = f"{web_launch}&{query}"
