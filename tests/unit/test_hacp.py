@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from coursehost.cli.serving import redact
 from coursehost.domain.runtime import hacp
 from coursehost.domain.runtime.hacp import HacpError
 
@@ -138,3 +139,10 @@ def test_objectives_status_block_in_putparam_and_getparam():
 
 def test_core_vendor_block():
     assert "[Core_Vendor]\r\nmode=demo\r\n[Student_Data]" in hacp.getparam_data({"core_vendor": "mode=demo"})
+
+
+def test_access_log_redacts_the_aicc_session_id():
+    """The AU's URL carries AICC_SID (a credential for HACP): the access log shows it redacted."""
+    from_log = redact("/content/1-abc/a1.html?x=1&AICC_SID=eyJh.sig&AICC_URL=http%3A%2F%2Fc%2Fplayer%2Fhacp")
+    assert from_log == "/content/1-abc/a1.html?x=1&AICC_SID=REDACTED&AICC_URL=http%3A%2F%2Fc%2Fplayer%2Fhacp"
+    assert redact("/a.html?aicc_sid=s1") == "/a.html?aicc_sid=REDACTED"
