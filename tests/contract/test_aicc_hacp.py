@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from tests.builders.aicc import AU, AU_HEADER, aicc_zip, csv_text
-from tests.e2e.support import create_registration, import_course, launch_link, progress
+from tests.e2e.support import create_registration, import_course, launch_history, launch_link, progress
 
 CORE_PASSED = "[Core]\r\nlesson_location=end\r\nLESSON_STATUS=p\r\nscore=90,100,0\r\ntime=00:01:40\r\n[CORE_LESSON]\r\nk=v\r\n"
 
@@ -208,3 +209,14 @@ def test_a_field_aus_full_putparam_with_empty_blocks(live_server, course):
     assert hacp(url, sid, "EXITAU")["error"] == 0
     result = progress(live_server, reg)
     assert (result.registration_completion, result.registration_success) == ("COMPLETED", "PASSED")
+
+
+def test_concurrent_putparams_are_each_applied(live_server, course):
+    """Each PutParam answered error=0 is stored and logged: none is dropped as a 'retry' of another."""
+    reg, sid, url = launch(live_server, course)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda n: hacp(url, sid, "PutParam", f"[Core]\r\nLesson_Location=p{n}\r\n"),
+                                range(8)))
+    assert all(a["error"] == 0 for a in answers)
+    log = [e for h in launch_history(live_server, reg) for e in h.log if e.get("event") == "hacp"]
+    assert sorted(e["request"] for e in log) == sorted(f"[Core]\r\nLesson_Location=p{n}\r\n" for n in range(8))

@@ -95,7 +95,9 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
         launch_id, activity_id = read_sid(instance_key, request.session_id)
     except hacp.HacpError as exc:
         return hacp.answer(exc.code, str(exc))
-    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    # Locked first: the next sequence number is read under the lock apply_commit takes (PostgreSQL).
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
     if launch is None:
         return hacp.answer(hacp.INVALID_SESSION, "Invalid Session ID")
     ex = _Exchange(launch, activity_id, request)
