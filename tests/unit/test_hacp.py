@@ -35,6 +35,9 @@ def test_answer_layout():
     assert hacp.answer() == "error=0\r\nerror_text=Successful\r\naicc_data=\r\n"
     assert hacp.answer(3).startswith("error=3\r\nerror_text=Invalid Session ID\r\n")
     assert hacp.answer(1, "bad thing") == "error=1\r\nerror_text=bad thing\r\naicc_data=\r\n"
+    with pytest.raises(HacpError) as err:
+        hacp.parse_request({"command": "x\r\nerror=0", "session_id": "s"})
+    assert hacp.answer(err.value.code, str(err.value)).count("\r\n") == 3  # nothing smuggled in
 
 
 def test_getparam_data_blocks():

@@ -63,7 +63,9 @@ def parse_request(form: dict[str, str]) -> HacpRequest:
 
 def answer(code: int = OK, text: str | None = None, data: str = "") -> str:
     """The answer body (CMI001 A.4): error=, error_text=, aicc_data=, CRLF line ends."""
-    return f"error={code}\r\nerror_text={text or ERROR_TEXT.get(code, 'Error')}\r\naicc_data={data}\r\n"
+    # error_text is one line: an echoed value must not add lines (a second "error=") to the answer.
+    line = " ".join((text or ERROR_TEXT.get(code, "Error")).split())
+    return f"error={code}\r\nerror_text={line}\r\naicc_data={data}\r\n"
 
 
 # ---------------------------------------------------------------- aicc_data (INI)
