@@ -32,7 +32,6 @@ def launch(live_server, course, learner="ada"):
     assert page.status_code == 200, page.text
     config = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
     href = config["items"][0]["href"]
-    assert href.startswith("a1.html?x=1&AICC_SID=")
     query = parse_qs(urlsplit(href).query)
     return reg, query["AICC_SID"][0], query["AICC_URL"][0]
 
@@ -46,7 +45,10 @@ def hacp(url, sid, command, data="", **extra) -> dict:
 
 
 def test_launch_carries_sid_and_hacp_url_on_the_content_origin(live_server, course):
-    _, sid, url = launch(live_server, course)
+    reg, sid, url = launch(live_server, course)
+    page = httpx.get(launch_link(live_server, reg))
+    href = json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))["items"][0]["href"]
+    assert href.startswith("a1.html?x=1&AICC_SID=")  # after the File_Name's own query
     assert url == live_server.content_url.rstrip("/") + "/player/hacp"
     assert "." in sid and len(sid) < 255
     assert httpx.post(live_server.base_url + "/player/hacp", data={"command": "GetParam"}).status_code == 404
@@ -220,3 +222,21 @@ def test_concurrent_putparams_are_each_applied(live_server, course):
     assert all(a["error"] == 0 for a in answers)
     log = [e for h in launch_history(live_server, reg) for e in h.log if e.get("event") == "hacp"]
     assert sorted(e["request"] for e in log) == sorted(f"[Core]\r\nLesson_Location=p{n}\r\n" for n in range(8))
+
+
+def test_objectives_relationships_of_the_ort_in_getparam(live_server, tmp_path):
+    """The .ort relates objectives to an AU: GetParam lists them in [Objectives_Status] until reported."""
+    ort = csv_text([["course_element", "member", "member"], ["A1", "obj1", "obj2"], ["A2", "obj3", ""]])
+    course = import_course(live_server, tmp_path, aicc_zip(
+        title="Objectives", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html")], replace={".ort": ort}))
+    reg, sid, url = launch(live_server, course)
+    first = hacp(url, sid, "GetParam")["data"]
+    assert first.endswith("[Objectives_Status]\r\nJ_ID.1=obj1\r\nJ_Score.1=\r\nJ_Status.1=not attempted\r\n"
+                          "J_ID.2=obj2\r\nJ_Score.2=\r\nJ_Status.2=not attempted\r\n")
+    put = "[Core]\r\nLesson_Status=i\r\n[Objectives_Status]\r\nJ_ID.1=obj2\r\nJ_Score.1=9\r\nJ_Status.1=p\r\n"
+    assert hacp(url, sid, "PutParam", put)["error"] == 0
+    after = hacp(url, sid, "GetParam")["data"]
+    assert after.endswith("[Objectives_Status]\r\nJ_ID.1=obj2\r\nJ_Score.1=9\r\nJ_Status.1=passed\r\n"
+                          "J_ID.2=obj1\r\nJ_Score.2=\r\nJ_Status.2=not attempted\r\n")
+    objectives = progress(live_server, reg).activity_details.children[0].runtime.runtime_objectives
+    assert [(o.id, o.runtime_objective_success_status) for o in objectives] == [("obj2", "PASSED")]

@@ -174,7 +174,8 @@ def _getparam_values(session: Session, ex: _Exchange) -> dict:
                          learner_name=name, no_credit=bool((launch.options or {}).get(NO_CREDIT_OPTION)),
                          total=state.total_seconds or 0.0, attempt_total=0.0)
         runtime = state.runtime or {}
-    activity = launchable(load_context(session, launch), activity_id)
+    ctx = load_context(session, launch)
+    activity = launchable(ctx, activity_id)
     data = activity.get("data") or {}
     mastery = data.get("mastery_score")
     parts = [get(runtime, f"core.score.{p}") for p in ("raw", "max", "min")]
@@ -184,8 +185,19 @@ def _getparam_values(session: Session, ex: _Exchange) -> dict:
         "lesson_status": get(runtime, "core.lesson_status"), "score": ",".join(parts).rstrip(","),
         "time": lms.get("total_time", ""), "lesson_mode": lms.get("lesson_mode", "normal"),
         "core_lesson": get(runtime, "suspend_data"), "mastery_score": "" if mastery is None else mastery,
-        "core_vendor": data.get("core_vendor") or "", "objectives": runtime.get("objectives") or [],
+        "core_vendor": data.get("core_vendor") or "",
+        "objectives": _au_objectives(runtime.get("objectives"), ctx.version.extra, activity_id),
     }
+
+
+def _au_objectives(stored, extra: dict | None, activity_id: str) -> list[dict]:
+    """The AU's objectives for GetParam's [Objectives_Status]: those it stored, then those the .ort
+    relates to it (CMI001 2.4 objectives relationships) that it has not reported yet."""
+    relations = ((extra or {}).get("aicc") or {}).get("objectives_relationships") or {}
+    related = next((ids for element, ids in relations.items() if element.casefold() == activity_id.casefold()), [])
+    out = [o for o in (stored or []) if isinstance(o, dict)]
+    known = {o.get("id") for o in out}
+    return out + [{"id": j, "status": "not attempted"} for j in related if j not in known]
 
 
 def _entry(ex: _Exchange, answer: str) -> dict:
