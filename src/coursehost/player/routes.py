@@ -27,7 +27,7 @@ from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.domain.standards import LearningStandard
-from coursehost.player import cmi5, content, page
+from coursehost.player import cmi5, content, hacp, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
@@ -36,6 +36,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False), name="static"))
 router.include_router(cmi5.router)
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
+router.include_router(hacp.router)  # AICC HACP (player/hacp.py)
 
 
 # ---------------------------------------------------------------- launch
@@ -110,10 +111,11 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
 
 
 def _href(svc: Services, launched: PlayerLaunch, item: dict) -> str:
-    """The item's launch URL; xAPI content also gets the Tin Can launch parameters (launch_xapi)."""
-    href = navigation.launch_href(item)
+    """The item's launch URL; an AICC AU's carries its AICC_SID and AICC_URL (player/hacp.py), xAPI
+    content gets the Tin Can launch parameters (launch_xapi)."""
     if launched.xapi is None:
-        return href
+        return hacp.item_href(svc, launched, item)
+    href = navigation.launch_href(item)
     query = launch_xapi.launch_query(launched.xapi, launch_id=launched.launch_id, instance_key=svc.instance_key,
                                      service_url=svc.settings.base_url)
     return launch_xapi.launch_href(href, query)

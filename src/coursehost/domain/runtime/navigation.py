@@ -38,6 +38,7 @@ def leaves(structure: dict) -> list[dict]:
                     "parameters": node.get("parameters"), "type": node.get("activity_type"),
                     "visible": node.get("visible", True), "prerequisites": data.get("prerequisites"),
                     "hide": list((node.get("presentation") or {}).get("hideLMSUI") or []),
+                    "web_launch": data.get("web_launch"),  # AICC Web_Launch (launch_aicc.au_href)
                 })
             return
         for child in children:

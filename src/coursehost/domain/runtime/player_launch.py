@@ -15,7 +15,7 @@ from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.registrations.launch_tokens import LaunchRequest
-from coursehost.domain.runtime import launch_xapi, navigation, sequenced
+from coursehost.domain.runtime import launch_aicc, launch_xapi, navigation, sequenced
 from coursehost.domain.runtime.launches import exit_launch, has_exited, require_open, sco_start_data, start_launch
 from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
@@ -67,9 +67,9 @@ def find_launch(session: Session, launch_id: str) -> Launch:
 
 
 def _runtime_family(standard: str) -> str | None:
-    # AICC content talks HACP: the player does not run it with a JavaScript run-time API yet.
+    # AICC content talks HACP (launch_aicc) over SCORM 1.2's data model; the player page frames it.
     parsed = LearningStandard.parse(standard)
-    return parsed.family.value if parsed.uses_runtime_api and parsed.family else None
+    return parsed.family.value if parsed.family and (parsed.uses_runtime_api or launch_aicc.plays(parsed)) else None
 
 
 def _player_launch(session: Session, *, registration: Registration, instance: RegistrationInstance, course: Course,

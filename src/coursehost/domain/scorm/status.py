@@ -69,7 +69,9 @@ def scorm12_result(runtime: dict, activity: dict, *, credit: bool, score_overrid
     status = get(runtime, "core.lesson_status").strip().lower()
     completion, success = _LESSON_STATUS.get(status, (UNKNOWN, UNKNOWN))
     raw = number(get(runtime, "core.score.raw"))
-    mastery = number(str((activity.get("data") or {}).get("masteryscore") or ""))
+    data = activity.get("data") or {}
+    # AICC CMI001 Mastery_Score (the .au file; parsers/aicc.py) follows the same rule as 1.2's.
+    mastery = number(str(data.get("masteryscore") or data.get("mastery_score") or ""))
     if credit and mastery is not None and raw is not None:
         if score_overrides_status or status in ("completed", "not attempted", ""):
             completion, success = COMPLETED, (PASSED if raw >= mastery else FAILED)

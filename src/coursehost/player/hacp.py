@@ -1,0 +1,54 @@
+"""The AICC HACP endpoint on the content origin (AICC CMI001 appendix A): an AU POSTs
+application/x-www-form-urlencoded command / version / session_id / aicc_data to the aicc_url of
+its launch and reads a text answer. The session id is the credential; no cookie is read."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from coursehost.domain.runtime import hacp as protocol
+from coursehost.domain.runtime import launch_aicc
+from coursehost.domain.runtime.navigation import launch_href
+from coursehost.domain.runtime.player_launch import PlayerLaunch
+from coursehost.services import Services
+from coursehost.web import services, unit
+
+router = APIRouter(include_in_schema=False)
+MAX_HACP_BYTES = 2 * 1024 * 1024
+# The AU may come from another origin (an absolute File_Name): it may read the answer, which holds
+# nothing but what its own session id unlocks; no credentials travel (no cookie is used).
+HEADERS = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff"}
+
+
+def item_href(svc: Services, launched: PlayerLaunch, item: dict) -> str:
+    """ITEM's href in the player: an AICC AU's carries its AICC_SID and AICC_URL."""
+    if not launch_aicc.plays(launched.standard):
+        return launch_href(item)
+    sid = launch_aicc.make_sid(svc.instance_key, launch_id=launched.launch_id, activity_id=item["id"])
+    return launch_aicc.au_href(item, sid=sid, content_url=svc.settings.content_url or "")
+
+
+def _text(body: str) -> Response:
+    return Response(body, media_type="text/plain", headers=HEADERS)
+
+
+@router.post(launch_aicc.HACP_PATH)
+async def hacp_endpoint(request: Request) -> Response:
+    """One HACP exchange: always HTTP 200, the outcome in error= / error_text= (CMI001 A.4)."""
+    raw = await request.body()
+    if len(raw) > MAX_HACP_BYTES:
+        return _text(protocol.answer(protocol.INVALID_COMMAND, "The request is too large"))
+    try:
+        form = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+    except UnicodeDecodeError:
+        return _text(protocol.answer(protocol.INVALID_COMMAND, "The request is not UTF-8 form data"))
+    key = services(request).instance_key
+
+    def work() -> str:
+        with unit(request) as session:
+            return launch_aicc.handle(session, instance_key=key, form=form)
+    return _text(await run_in_threadpool(work))
