@@ -22,5 +22,8 @@ def test_api_docs_render_every_operation_without_a_policy_violation(live_server,
     assert page.get_by_text("/api/v2/ping").count() >= 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.screenshot(path=str(SCREENSHOTS / "api-docs-phone.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
     assert problems == []
     assert all(url.startswith(live_server.base_url) for url in requested), requested

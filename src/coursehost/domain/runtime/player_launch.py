@@ -21,8 +21,9 @@ from coursehost.domain.standards import LearningStandard
 from coursehost.storage.base import BlobStore
 
 # Standards whose content talks to the LRS, not to a JavaScript run-time API: the player hands the
-# launch to them (player/cmi5.py for cmi5, which writes the launch data itself).
-LRS_STANDARDS = {LearningStandard.CMI5.value}
+# launch to them (player/cmi5.py for cmi5, which writes the launch data itself; launch_xapi for
+# Tin Can packages, framed by the player with the Tin Can launch parameters).
+LRS_STANDARDS = {LearningStandard.CMI5.value, LearningStandard.XAPI.value}
 
 
 class LaunchRefused(DomainError):
@@ -97,8 +98,7 @@ def start_player_launch(session: Session, *, request: LaunchRequest, user_agent:
         course, version = core.instance_course(session, instance)
     except NotFound as exc:
         raise LaunchRefused("Course not found", str(exc), 404) from None
-    if (_runtime_family(version.learning_standard) is None and not launch_xapi.plays(version.learning_standard)
-            and version.learning_standard not in LRS_STANDARDS):
+    if _runtime_family(version.learning_standard) is None and version.learning_standard not in LRS_STANDARDS:
         raise LaunchRefused("Not supported yet",
                             f"This player cannot run {version.learning_standard} courses yet.", 501)
     launch = start_launch(session, registration=registration, instance=instance, tracking=request.tracking,
