@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/coursehost/static/vendor
 
-.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs lint clean
+.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs conformance-packages lint clean
 
 serve: deps
 	$(BIN)/coursehost serve
@@ -71,6 +71,12 @@ conformance-scorm2004: test-deps
 # ADL's LRS suite, cloned and npm-installed outside the tree: COURSEHOST_LRS_SUITE=/path/to/suite
 conformance-lrs: test-deps
 	$(BIN)/python -m tests.conformance.lrs
+
+# Real packages from public repositories played in Chromium through launch links: checkouts kept outside
+# the tree, named by COURSEHOST_CATAPULT, COURSEHOST_TINCAN_PROTOTYPES, COURSEHOST_TINCANJS and
+# COURSEHOST_ELEARNING_MODULE_PARSER (tests/conformance/packages/conftest.py).
+conformance-packages: test-deps chromium
+	COURSEHOST_CONFORMANCE_PACKAGES=1 $(BIN)/pytest tests/conformance/packages $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) build *.egg-info src/*.egg-info
