@@ -7,15 +7,17 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from coursehost.domain.errors import DomainError
+from coursehost.domain.registrations.launch_tokens import TokenExpired, TokenInvalid, read_runtime_token
 from coursehost.domain.runtime import hacp as protocol
 from coursehost.domain.runtime import launch_aicc
 from coursehost.domain.runtime.navigation import launch_href
 from coursehost.domain.runtime.player_launch import PlayerLaunch
 from coursehost.services import Services
-from coursehost.web import services, unit
+from coursehost.web import http_status, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
 MAX_HACP_BYTES = 2 * 1024 * 1024
@@ -52,3 +54,41 @@ async def hacp_endpoint(request: Request) -> Response:
         with unit(request) as session:
             return launch_aicc.handle(session, instance_key=key, form=form)
     return _text(await run_in_threadpool(work))
+
+
+# ---------------------------------------------------------------- the player's side (runtime token)
+
+
+async def _player_call(request: Request, fn, *, read_only: bool = False, **kwargs) -> Response:
+    """FN(session, launch_id=..., **KWARGS) for the player's JavaScript (X-Player-Token)."""
+    svc = services(request)
+    try:
+        launch_id = read_runtime_token(svc.instance_key, request.headers.get("x-player-token"))
+    except TokenExpired:
+        return JSONResponse({"message": "The session has expired; relaunch the course"}, status_code=401)
+    except TokenInvalid:
+        return JSONResponse({"message": "Not a valid player session"}, status_code=403)
+
+    def work():
+        with (read_unit(request) if read_only else unit(request)) as session:
+            return fn(session, launch_id=launch_id, **kwargs)
+    try:
+        answer = await run_in_threadpool(work)
+    except DomainError as exc:
+        return JSONResponse({"message": str(exc)}, status_code=http_status(exc))
+    return JSONResponse(answer, headers={"Cache-Control": "no-store"})
+
+
+@router.post("/player/runtime/aicc/session")
+async def au_session(request: Request, activityId: str = "") -> Response:  # noqa: N803 (the query's name)
+    """A new HACP session for one delivery of an AU: its launch URL with a fresh AICC_SID."""
+    svc = services(request)
+    return await _player_call(request, launch_aicc.au_session_href, read_only=True, instance_key=svc.instance_key,
+                              activity_id=activityId, content_url=svc.settings.content_url or "")
+
+
+@router.get("/player/runtime/aicc/status")
+async def au_status(request: Request, activityId: str = "", session: str = "") -> Response:  # noqa: N803
+    """Whether that AU session has ended with ExitAU (the player then moves on)."""
+    return await _player_call(request, launch_aicc.au_session_status, read_only=True, activity_id=activityId,
+                              au_session=session)

@@ -6,6 +6,7 @@ debug log work unchanged."""
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Launch
-from coursehost.domain.errors import DomainError
+from coursehost.domain.errors import DomainError, InvalidInput
 from coursehost.domain.registrations.launch_tokens import RUNTIME_TTL_SECONDS, TokenInvalid, sign, verify
 from coursehost.domain.runtime import hacp
 from coursehost.domain.runtime.commits import apply_commit
@@ -44,23 +45,29 @@ def plays(standard: str | LearningStandard) -> bool:
     return LearningStandard.parse(str(standard)) is LearningStandard.AICC
 
 
-def make_sid(instance_key: str, *, launch_id: str, activity_id: str, now: float | None = None) -> str:
-    """An opaque signed session id naming one AU of one launch (never the runtime token)."""
-    payload = {"l": launch_id, "a": activity_id,
+def make_sid(instance_key: str, *, launch_id: str, activity_id: str, now: float | None = None,
+             session: str | None = None) -> str:
+    """An opaque signed session id naming one AU session of one launch (never the runtime token):
+    each delivery of an AU gets its own SESSION, so ExitAU ends that delivery only."""
+    payload = {"l": launch_id, "a": activity_id, "s": session or secrets.token_urlsafe(6),
                "exp": int((time.time() if now is None else now) + RUNTIME_TTL_SECONDS)}
     return sign(instance_key, SID_PURPOSE, payload)
 
 
-def read_sid(instance_key: str, sid: str) -> tuple[str, str]:
-    """(launch id, activity id) of SID, or HacpError 3 (CMI001 A.5: invalid session id)."""
+def read_sid(instance_key: str, sid: str) -> tuple[str, str, str]:
+    """(launch id, activity id, AU session) of SID, or HacpError 3 (CMI001 A.5: invalid session id)."""
     try:
         payload = verify(instance_key, SID_PURPOSE, sid)
     except TokenInvalid:  # also TokenExpired
         raise hacp.HacpError("Invalid Session ID", hacp.INVALID_SESSION) from None
-    launch_id, activity_id = payload.get("l"), payload.get("a")
-    if not isinstance(launch_id, str) or not isinstance(activity_id, str):
+    launch_id, activity_id, au_session = payload.get("l"), payload.get("a"), payload.get("s", "")
+    if not all(isinstance(v, str) for v in (launch_id, activity_id, au_session)):
         raise hacp.HacpError("Invalid Session ID", hacp.INVALID_SESSION)
-    return launch_id, activity_id
+    return launch_id, activity_id, au_session
+
+
+def _exited_key(activity_id: str, au_session: str) -> str:
+    return f"{activity_id}\n{au_session}" if au_session else activity_id
 
 
 def au_href(item: dict, *, sid: str, content_url: str) -> str:
@@ -86,13 +93,14 @@ class _Exchange:
     launch: Launch
     activity_id: str
     request: hacp.HacpRequest
+    au_session: str = ""
 
 
 def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
     """Answer one HACP request FORM (its text body); a refused request changes no run-time data."""
     try:
         request = hacp.parse_request(form)
-        launch_id, activity_id = read_sid(instance_key, request.session_id)
+        launch_id, activity_id, au_session = read_sid(instance_key, request.session_id)
     except hacp.HacpError as exc:
         return hacp.answer(exc.code, str(exc))
     # Locked first: the next sequence number is read under the lock apply_commit takes (PostgreSQL).
@@ -100,7 +108,7 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
                              .execution_options(populate_existing=True)).first()
     if launch is None:
         return hacp.answer(hacp.INVALID_SESSION, "Invalid Session ID")
-    ex = _Exchange(launch, activity_id, request)
+    ex = _Exchange(launch, activity_id, request, au_session)
     try:
         require_open(launch)
         _check_password(session, ex)
@@ -125,7 +133,7 @@ def _check_password(session: Session, ex: _Exchange) -> None:
 
 def _dispatch(session: Session, ex: _Exchange) -> str:
     command = ex.request.command
-    if ex.activity_id in (ex.launch.options or {}).get(EXITED_AUS_OPTION, []):
+    if _exited_key(ex.activity_id, ex.au_session) in (ex.launch.options or {}).get(EXITED_AUS_OPTION, []):
         raise hacp.HacpError("This AU session has ended (ExitAU); launch the course again", hacp.INVALID_SESSION)
     if command == "getparam":
         text = hacp.answer(data=hacp.getparam_data(_getparam_values(session, ex)))
@@ -147,7 +155,7 @@ def _dispatch(session: Session, ex: _Exchange) -> str:
                  runtime=runtime, log=[_entry(ex, text)], terminated=command == "exitau")
     if command == "exitau":  # CMI001 A.6.7: no command of this AU session is accepted after ExitAU
         options = dict(ex.launch.options or {})
-        options[EXITED_AUS_OPTION] = [*options.get(EXITED_AUS_OPTION, []), ex.activity_id]
+        options[EXITED_AUS_OPTION] = [*options.get(EXITED_AUS_OPTION, []), _exited_key(ex.activity_id, ex.au_session)]
         ex.launch.options = options
     return text
 
@@ -208,3 +216,36 @@ def _entry(ex: _Exchange, answer: str) -> dict:
 
 def _log(session: Session, ex: _Exchange, answer: str) -> None:
     append_log(session, ex.launch, [_entry(ex, answer)])
+
+
+# ---------------------------------------------------------------- the player's side of an AU session
+
+
+def au_session_href(session: Session, *, instance_key: str, launch_id: str, activity_id: str,
+                    content_url: str) -> dict:
+    """A new HACP session for one delivery of AU ACTIVITY_ID in launch LAUNCH_ID ->
+    {"href": its launch URL (AICC_SID, AICC_URL), "session": the session's name}."""
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    if launch is None:
+        raise LaunchExited("This launch no longer exists")
+    require_open(launch)
+    ctx = load_context(session, launch)
+    if not plays(ctx.version.learning_standard):
+        raise InvalidInput("This launch does not play an AICC course")
+    item = launchable(ctx, activity_id)
+    au_session = secrets.token_urlsafe(6)
+    sid = make_sid(instance_key, launch_id=launch_id, activity_id=activity_id, session=au_session)
+    return {"href": au_href({**item, "web_launch": (item.get("data") or {}).get("web_launch")}, sid=sid,
+                            content_url=content_url), "session": au_session}
+
+
+def au_session_status(session: Session, *, launch_id: str, activity_id: str, au_session: str) -> dict:
+    """Whether the AU session AU_SESSION of ACTIVITY_ID has ended with ExitAU, with the AU's
+    lesson status and exit (what the player's exit actions go by)."""
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+    if launch is None:
+        raise LaunchExited("This launch no longer exists")
+    exited = _exited_key(activity_id, au_session) in (launch.options or {}).get(EXITED_AUS_OPTION, [])
+    state = find_state(session, launch.instance_pk, activity_id)
+    core = ((state.runtime or {}).get("core") or {}) if state is not None else {}
+    return {"exited": exited, "lessonStatus": core.get("lesson_status") or "", "exit": core.get("exit") or ""}

@@ -25,27 +25,35 @@ _TOKEN = re.compile(r"\s*(\(|\)|&|\||~|[^()&|~\s]+)")
 
 
 def leaves(structure: dict) -> list[dict]:
-    """Launchable activities in tree order, as the player needs them."""
+    """Launchable activities in tree order, as the player needs them. An item's prerequisites
+    include those of the blocks around it (an AICC .pre row may name a block)."""
     out: list[dict] = []
 
-    def walk(node: dict) -> None:
+    def walk(node: dict, inherited: str | None) -> None:
         children = node.get("children") or []
+        data = node.get("data") or {}
+        prerequisites = _both(inherited, data.get("prerequisites"))
         if not children:
             if node.get("href"):
-                data = node.get("data") or {}
                 out.append({
                     "id": node["id"], "title": node.get("title") or node["id"], "href": node["href"],
                     "parameters": node.get("parameters"), "type": node.get("activity_type"),
-                    "visible": node.get("visible", True), "prerequisites": data.get("prerequisites"),
+                    "visible": node.get("visible", True), "prerequisites": prerequisites,
                     "hide": list((node.get("presentation") or {}).get("hideLMSUI") or []),
                     "web_launch": data.get("web_launch"),  # AICC Web_Launch (launch_aicc.au_href)
                 })
             return
         for child in children:
-            walk(child)
+            walk(child, prerequisites)
 
-    walk(structure)
+    walk(structure, None)
     return out
+
+
+def _both(first: str | None, second: str | None) -> str | None:
+    """Two prerequisite expressions that must both hold (either may be missing)."""
+    first, second = (first or "").strip(), (second or "").strip()
+    return f"({first}) & ({second})" if first and second else (first or second or None)
 
 
 def launch_href(leaf: dict) -> str:
@@ -60,13 +68,61 @@ def launch_href(leaf: dict) -> str:
     return href + ("&" if "?" in href else "?") + params
 
 
-def statuses(session: Session, instance_pk: int) -> dict[str, str]:
-    """activity id -> 'satisfied' | 'attempted' | 'not attempted' for the prerequisite rules."""
-    out = {}
+_DONE = ("passed", "completed", "p", "c")
+
+
+def statuses(session: Session, instance_pk: int, structure: dict | None = None) -> dict[str, str]:
+    """id -> 'satisfied' | 'attempted' | 'not attempted' for the prerequisite rules: each activity;
+    each objective an activity reported (by its id, unless an activity has that id); with
+    STRUCTURE, each block (element_statuses)."""
+    out: dict[str, str] = {}
+    objectives: dict[str, str] = {}
     for st in session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk)):
-        lesson = ((st.runtime or {}).get("core") or {}).get("lesson_status") or ""
+        runtime = st.runtime or {}
+        lesson = (runtime.get("core") or {}).get("lesson_status") or ""
         done = st.completion == "COMPLETED" or st.success == "PASSED" or lesson in ("passed", "completed")
         out[st.activity_id] = "satisfied" if done else ("attempted" if st.attempts or st.runtime else "not attempted")
+        for objective in runtime.get("objectives") or []:
+            if isinstance(objective, dict) and objective.get("id"):
+                done = str(objective.get("status") or "").lower() in _DONE
+                if done or objectives.get(str(objective["id"])) != "satisfied":
+                    objectives[str(objective["id"])] = "satisfied" if done else "attempted"
+    for objective_id, value in objectives.items():
+        out.setdefault(objective_id, value)
+    return element_statuses(structure, out) if structure else out
+
+
+def element_statuses(structure: dict, status: dict[str, str]) -> dict[str, str]:
+    """STATUS with every block of STRUCTURE added (satisfied when all its launchable activities
+    are, attempted once one is) and then the AICC completion requirements (.cmp) applied: an
+    element whose requirement (AICC script over these statuses) holds takes that row's status."""
+    out = dict(status)
+
+    def walk(node: dict) -> list[str]:
+        children = node.get("children") or []
+        if not children:
+            return [out.get(node["id"], "not attempted")] if node.get("href") else []
+        found = [value for child in children for value in walk(child)]
+        if node.get("id") and node["id"] not in out:
+            out[node["id"]] = ("satisfied" if found and all(v == "satisfied" for v in found)
+                               else "attempted" if any(v != "not attempted" for v in found) else "not attempted")
+        return found
+
+    walk(structure)
+    for node in _nodes(structure):
+        for row in (node.get("data") or {}).get("completion") or []:
+            if isinstance(row, dict) and evaluate(row.get("requirement"), out):
+                done = str(row.get("status") or "").strip().lower() in _DONE
+                out[node["id"]] = "satisfied" if done else "attempted"
+    return out
+
+
+def _nodes(structure: dict) -> list[dict]:
+    out, stack = [], [structure]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.get("children") or [])
     return out
 
 
@@ -75,12 +131,21 @@ def prerequisites_met(expr: str | None, status: dict[str, str]) -> bool:
     Anything we cannot parse counts as met (never lock a learner out over our parser)."""
     if not expr or not expr.strip():
         return True
+    value = evaluate(expr, status)
+    return True if value is None else value
+
+
+def evaluate(expr: str | None, status: dict[str, str]) -> bool | None:
+    """The value of the aicc_script EXPR over STATUS (an id is true when satisfied); None when
+    EXPR is empty or cannot be parsed."""
+    if not expr or not expr.strip():
+        return None
     parser = _Prerequisite(_TOKEN.findall(expr), status)
     try:
         result = parser.disjunction()
-        return result if parser.pos == len(parser.tokens) else True
     except (ValueError, IndexError):
-        return True
+        return None
+    return result if parser.pos == len(parser.tokens) else None
 
 
 class _Prerequisite:
@@ -110,7 +175,10 @@ class _Prerequisite:
             return val
         if tok in (")", "&", "|"):
             raise ValueError
-        return self.status.get(tok) == "satisfied"
+        value = self.status.get(tok)
+        if value is None:  # AICC ids are case-insensitive (CMI001)
+            value = next((v for k, v in self.status.items() if k.casefold() == tok.casefold()), None)
+        return value == "satisfied"
 
     def _conjunction(self) -> bool:
         val = self._primary()
@@ -189,7 +257,7 @@ def flow_decision(session: Session, instance: RegistrationInstance, version: Cou
                   request: str, current: str | None, target: str | None) -> dict:
     """SCORM 1.2 / AICC: a navigation request over the launchable items -> {activityId, message, toc}."""
     items = leaves(version.structure)
-    status = statuses(session, instance.pk)
+    status = statuses(session, instance.pk, version.structure)
     start_at = (launch.options or {}).get("startSco") or instance.registration.suspended_activity_id
     decision = decide(items, status, request=request, current=current, target=target, start_at=start_at)
     return {"activityId": decision.activity_id, "message": decision.message, "toc": toc(items, status)}

@@ -5,12 +5,14 @@ import { CommitChannel } from "./commits.js";
 import { DebugLog, recordCalls } from "./debuglog.js";
 import { acceptAnyResponse, conform, conform12, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
 import { afterCalls, auditedMethods, listen } from "./api-events.js";
+import { openAuSession, somethingLeft, watchAuExit } from "./aicc.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
 const flag = (k, d) => (S[k] === undefined || S[k] === null || S[k] === "" ? d : String(S[k]).toLowerCase() === "true");
 const num = (k, d) => { const n = parseInt(S[k], 10); return Number.isFinite(n) ? n : d; };
 const is12 = cfg.scorm === "1.2";
+const aicc = cfg.standard === "AICC"; // the AU talks HACP (aicc.js); the player follows its ExitAU
 const $ = (id) => document.getElementById(id);
 
 const debug = new DebugLog({
@@ -28,6 +30,7 @@ const state = {
   toc: [], navRequest: null,
   nav: null, // SCORM 2004: the server's look-ahead {continue, previous, choice: [ids], jump: [ids]}
   uiRequest: false, // the player's own navigation request is unloading the SCO
+  stopAuWatch: null, // AICC: stops watching the delivered AU's HACP session for ExitAU
 };
 const sequenced = !is12 && Boolean(cfg.sequenced);
 const lookahead = String(S.PlayerLookaheadSequencerMode || "ENABLED").toUpperCase() !== "DISABLED";
@@ -111,7 +114,33 @@ async function deliver(activityId) {
   state.api = api;
   channel.bind(() => (state.api && state.initialized && !state.terminated
     ? { activityId: state.activityId, runtime: snapshot(state.api), terminated: false } : null));
-  open(contentUrl(item.href));
+  const href = aicc ? await auHref(item) : item.href;
+  if (state.activityId === activityId) open(contentUrl(href));
+}
+
+// AICC: a new HACP session for this delivery of the AU, watched for its ExitAU.
+async function auHref(item) {
+  try {
+    const opened = await openAuSession(channel, item.id);
+    if (opened && state.activityId === item.id) {
+      state.stopAuWatch = watchAuExit(channel, item.id, opened.session, (status) => {
+        state.stopAuWatch = null;
+        if (state.exiting || state.activityId !== item.id) return;
+        state.terminated = true;
+        debug.event("au-exited", { activityId: item.id, status: status.lessonStatus, exit: status.exit });
+        onScoFinished(item.id, { core: { lesson_status: status.lessonStatus, exit: status.exit } });
+      });
+      return opened.href;
+    }
+  } catch (err) {
+    debug.event("au-session-failed", { activityId: item.id, error: String(err) });
+  }
+  return item.href;
+}
+
+function stopAuWatch() {
+  if (state.stopAuWatch) state.stopAuWatch();
+  state.stopAuWatch = null;
 }
 
 // A package file, or an absolute launch URL as is (a tincan.xml <launch> may name one).
@@ -191,6 +220,8 @@ async function navigate(request, target) {
   debug.control("navigation", { request, target, decision: decision.message, next: decision.activityId });
   if (decision.toc) renderToc(decision.toc);
   if (sequenced) return afterSequencing(request, decision);
+  // AICC: when no later AU may be taken yet but some AU is still to do, back to the outline.
+  if (!decision.activityId && aicc && request === "continue" && somethingLeft(decision.toc)) return backToOutline();
   if (!decision.activityId) return exitCourse();
   if (decision.activityId === state.activityId && !state.terminated && request !== "start") {
     if (request === "choice" || request === "previous") warn(decision.message);
@@ -259,8 +290,16 @@ async function uiNavigate(request, target) {
   return navigate(request, target);
 }
 
+async function backToOutline() {
+  await leaveSco();
+  state.api = null;
+  if (flag("PlayerShowCourseStructure", true)) $("toc").hidden = false;
+  showPanel("This lesson has ended. Choose what to do next from the course outline.", null);
+}
+
 // Unload the current SCO (it may still call Finish from its unload handler) before the next one.
 async function leaveSco() {
+  stopAuWatch();
   if (!state.api) return;
   const frame = $("content");
   if (state.popup && !state.popup.closed) state.popup.close();

@@ -195,23 +195,23 @@ class _AiccParser:
 
         _, au_header, au_rows = self._table(".au", True, ("system_id",))
         _, des_header, des_rows = self._table(".des", True, ("system_id",))
-        _, _, cst_rows = self._table(".cst", True, fixed_header=False)
+        _, cst_header, cst_rows = self._table(".cst", True, fixed_header=False)
         _, pre_header, pre_rows = self._table(".pre", False)
         _, cmp_header, cmp_rows = self._table(".cmp", False)
-        _, _, ort_rows = self._table(".ort", False, fixed_header=False)
+        _, ort_header, ort_rows = self._table(".ort", False, fixed_header=False)
 
         refs = _AuRefs(des=_descriptions(des_header, des_rows), prerequisites=_prerequisites(pre_header, pre_rows),
                        completion=_completion(cmp_header, cmp_rows))
         aus = self._aus(au_header, au_rows, refs)
         root = Activity(id=course_id or self.stem, title=title, activity_type=AGGREGATION)
-        self._place(root, cst_rows, aus, refs)
+        self._place(root, cst_rows, aus, refs, _extra_columns(cst_header))
         declared = course.get("total_aus", "").strip()
         if declared.isdigit() and int(declared) != len(aus):
             self.warn(f"{self.crs_name}: Total_AUs says {declared} but {self.stem}.au lists {len(aus)}")
         return ParsedCourse(
             learning_standard=AICC, title=title, root=root, warnings=self.warnings,
             metadata=CourseMetadata(title=title, description=description),
-            activity_id=course_id or None, extra=self._extra(crs, course, ort_rows),
+            activity_id=course_id or None, extra=self._extra(crs, course, ort_header, ort_rows),
         )
 
     def _course_title(self, course: dict[str, str], course_id: str) -> str:
@@ -239,12 +239,16 @@ class _AiccParser:
             raise PackageError(f"{self.stem}.au lists no assignable unit (AU); there is nothing to launch")
         return aus
 
-    def _place(self, root: Activity, cst_rows: list[list[str]], aus: dict[str, Activity], refs: _AuRefs) -> None:
-        """Build ROOT's tree from the .cst blocks; AUs the .cst does not place go at the end."""
+    def _place(self, root: Activity, cst_rows: list[list[str]], aus: dict[str, Activity], refs: _AuRefs,
+               cst_extra: frozenset[int] = frozenset()) -> None:
+        """Build ROOT's tree from the .cst blocks; AUs the .cst does not place go at the end.
+        CST_EXTRA: columns the header names as something other than a member (left out)."""
         blocks: dict[str, list[str]] = {}
         for row in cst_rows:
             if row and row[0]:
-                blocks.setdefault(row[0].casefold(), [m for m in row[1:] if m])
+                members = blocks.setdefault(row[0].casefold(), [])
+                members.extend(m for n, m in enumerate(row[1:], start=1) if m and n not in cst_extra
+                               and m not in members)
         placed: set[str] = set()
         if "root" in blocks:
             root.children = self._members("root", blocks, aus, refs, placed, 0)
@@ -259,13 +263,10 @@ class _AiccParser:
         if not root.leaves():
             raise PackageError(f"No AU of the AICC course {self.crs_name} has a File_Name to launch")
 
-    def _extra(self, crs: dict[str, dict[str, str]], course: dict[str, str],
+    def _extra(self, crs: dict[str, dict[str, str]], course: dict[str, str], ort_header: list[str],
                ort_rows: list[list[str]]) -> dict[str, Any]:
         """What the player and the API keep from the .crs, the .ort and the package layout."""
-        objectives: dict[str, list[str]] = {}
-        for row in ort_rows:
-            if row and row[0]:
-                objectives.setdefault(row[0], []).extend(m for m in row[1:] if m)
+        objectives = _objectives_relationships(ort_header, ort_rows)
         extra: dict[str, Any] = {"aicc": {
             "course_creator": course.get("course_creator"),
             "course_system": course.get("course_system"),
@@ -425,15 +426,19 @@ def _descriptions(header: list[str], rows: list[list[str]]) -> dict[str, dict[st
 
 
 def _prerequisites(header: list[str], rows: list[list[str]]) -> dict[str, str]:
-    """.pre: {folded structure element: prerequisite expression}."""
+    """.pre: {folded structure element: prerequisite expression (AICC script)}. The element is the
+    first column, the expression the Prerequisite column, else the second one; several rows of one
+    element must all hold (joined with &)."""
     prerequisites: dict[str, str] = {}
     if not rows:
         return prerequisites
     pre_col = _first_col(header, ("prerequisite", "prerequisites"))
+    at = header.index(pre_col) if pre_col else 1
     for row in rows:
-        rec = dict(zip(header, row))
-        key = rec.get("structure_element", row[0]).casefold()
-        prerequisites[key] = rec.get(pre_col, row[-1]) if pre_col else row[-1]
+        if len(row) <= at or not row[0] or not row[at]:
+            continue
+        key, expr = row[0].casefold(), row[at]
+        prerequisites[key] = f"({prerequisites[key]}) & ({expr})" if key in prerequisites else expr
     return prerequisites
 
 
@@ -445,6 +450,39 @@ def _completion(header: list[str], rows: list[list[str]]) -> dict[str, list[dict
         key = rec.pop("structure_element", row[0]).casefold()
         completion.setdefault(key, []).append(rec)
     return completion
+
+
+# .cst / .ort header names: the course element, its members (CMI001), and the columns some
+# packages add (e.g. an .ort with one objective per row).
+_ELEMENT_COLUMNS = ("course_element", "structure_element", "block", "au_system_id", "system_id", "au")
+_OBJECTIVE_COLUMNS = ("objective_id", "j_id", "objective")
+
+
+def _extra_columns(header: list[str]) -> frozenset[int]:
+    """Columns of a .cst after the first that its header names as something other than a member."""
+    named = [i for i, h in enumerate(header) if i and h and h != "member"]
+    return frozenset(named) if any(h == "member" for h in header) else frozenset()
+
+
+def _objectives_relationships(header: list[str], rows: list[list[str]]) -> dict[str, list[str]]:
+    """.ort: {course element (AU or block id): [objective ids]}. CMI001 writes one row per element
+    (course_element, member, member, ...); a header naming an objective column and an element
+    column (one relationship per row) is read by those columns."""
+    out: dict[str, list[str]] = {}
+    obj_col = _first_col(header, _OBJECTIVE_COLUMNS)
+    el_col = _first_col([h for h in header if h != obj_col], _ELEMENT_COLUMNS)
+    for row in rows:
+        if obj_col and el_col:
+            rec = dict(zip(header, row))
+            element, members = rec.get(el_col, ""), [rec.get(obj_col, "")]
+        elif row:
+            element, members = row[0], row[1:]
+        else:
+            continue
+        if element:
+            known = out.setdefault(element, [])
+            known.extend(m for m in members if m and m not in known)
+    return out
 
 
 def _display(col: str) -> str:
