@@ -103,3 +103,68 @@ def test_two_au_course_the_learner_picks_the_second_au_from_the_outline(live_ser
     assert [(c.id, c.activity_completion, c.activity_success) for c in result.activity_details.children] == [
         ("A1", "COMPLETED", "PASSED"), ("A2", "COMPLETED", "PASSED")]
     assert result.score.scaled == 80
+
+
+FLOW_AU = """<!DOCTYPE html><html><head><title>AU</title></head><body><p>AICC AU</p><script>
+(async () => {
+  const q = new URLSearchParams(location.search);
+  const post = async (command, data) => (await fetch(q.get("AICC_URL"), {method: "POST",
+    body: new URLSearchParams({command, version: "4.0", session_id: q.get("AICC_SID"), aicc_data: data || ""})})).text();
+  const got = await post("GetParam");
+  const first = /^Lesson_Status=not attempted/im.test(got);
+  const status = first ? "FIRST" : "AGAIN";
+  await post("PutParam", "[Core]\\r\\nLesson_Status=" + status + "\\r\\nScore=SCORE\\r\\nTime=00:00:10\\r\\n");
+  document.body.dataset.sent = status;
+  await post("ExitAU");
+})();
+</script></body></html>"""
+
+
+def flow_au(first: str, again: str, score: str = "") -> bytes:
+    return FLOW_AU.replace("FIRST", first).replace("AGAIN", again).replace("SCORE", score).encode()
+
+
+def outline(page) -> dict[str, bool]:
+    """{AU id: whether the learner may choose it} as the player's outline shows it."""
+    return page.eval_on_selector_all("#toc-list button", "bs => Object.fromEntries(bs.map(b => [b.dataset.id, !b.disabled]))")
+
+
+def test_multi_au_course_follows_pre_and_exitau_through_the_outline(live_server, context, tmp_path):
+    """Block B1 = A1, A2; A3 after B1 (a block in the .pre); A2 after A1. Each ExitAU moves the
+    player on to the next AU the prerequisites allow, or back to the outline when none is."""
+    files = aicc_files(title="Three AUs", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html"),
+                                                AU("A3", "Three", "a3.html", mastery=70)],
+                       blocks={"B1": ("Block", ["A1", "A2"])}, pre=[("A2", "A1"), ("A3", "B1")])
+    files["a1.html"] = flow_au("p", "p")
+    files["a2.html"] = flow_au("i,s", "p")  # the first visit leaves it incomplete (suspended)
+    files["a3.html"] = flow_au("c", "c", "85,100,0")
+    course = import_course(live_server, tmp_path, zip_bytes(files))
+    reg = create_registration(live_server, course, learner_id="ada")
+    page = context.new_page()
+    page.goto(launch_link(live_server, reg, redirect_on_exit_url="message"))
+    au_frame(page, "a1.html")
+    assert outline(page) == {"A1": True, "A2": False, "A3": False}
+
+    # A1 passed and ExitAU: the player delivers A2 by itself; A2 ends incomplete: A3 (after B1)
+    # cannot be taken yet, so the learner is back at the outline.
+    page.wait_for_selector("#panel:not([hidden])", timeout=15000)
+    assert "course outline" in page.inner_text("#panel-text")
+    assert outline(page) == {"A1": True, "A2": True, "A3": False}
+    assert [f.url for f in page.frames if "a2.html" in f.url] == []  # A2 was unloaded
+    result = progress(live_server, reg)
+    assert [(c.id, c.activity_completion) for c in result.activity_details.children[0].children] == [
+        ("A1", "COMPLETED"), ("A2", "INCOMPLETE")]
+
+    # The learner picks A2 again (a new HACP session: the first one ended with ExitAU): it resumes
+    # and passes, and the player goes on to A3, the last AU, whose ExitAU ends the course.
+    page.click("#toc-list button[data-id=A2]")
+    page.wait_for_url("**/player/exit/message", timeout=20000)
+    result = progress(live_server, reg)
+    assert (result.registration_completion, result.registration_success) == ("COMPLETED", "PASSED")
+    block, a3 = result.activity_details.children
+    assert [(c.id, c.activity_completion, c.activity_success) for c in [*block.children, a3]] == [
+        ("A1", "COMPLETED", "PASSED"), ("A2", "COMPLETED", "PASSED"), ("A3", "COMPLETED", "PASSED")]
+    hacp = [(e["activityId"], e["command"], e["answer"][:7]) for h in launch_history(live_server, reg)
+            for e in h.log if e.get("event") == "hacp"]
+    assert [a for a, c, _ in hacp if c == "exitau"] == ["A1", "A2", "A2", "A3"]
+    assert all(answer == "error=0" for _, _, answer in hacp), hacp
