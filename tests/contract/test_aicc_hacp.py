@@ -96,6 +96,9 @@ def test_getparam_putparam_exitau_and_progress(live_server, course):
     ("PutParam", "[Core]\r\nTime=yesterday\r\n"),
     ("PutParam", "[Core]\r\nLesson_Location=" + "x" * 300 + "\r\n"),
     ("PutInteractions", '"course_id","interaction_id"\r\n"C",""\r\n'),
+    ("PutObjectives", '"course_id","j_score"\r\n"C","90"\r\n'),
+    ("PutObjectives", '"course_id","j_id","j_status"\r\n"C","J1","sideways"\r\n'),
+    ("PutPath", '"course_id","student_id","date"\r\n"C","ada","2024/01/01"\r\n'),
     ("Destroy", ""),
 ])
 def test_malformed_bodies_answer_error_1_and_change_nothing(live_server, course, command, data):
@@ -240,3 +243,31 @@ def test_objectives_relationships_of_the_ort_in_getparam(live_server, tmp_path):
                           "J_ID.2=obj1\r\nJ_Score.2=\r\nJ_Status.2=not attempted\r\n")
     objectives = progress(live_server, reg).activity_details.children[0].runtime.runtime_objectives
     assert [(o.id, o.runtime_objective_success_status) for o in objectives] == [("obj2", "PASSED")]
+
+
+def player_config(live_server, reg) -> dict:
+    page = httpx.get(launch_link(live_server, reg))
+    return json.loads(re.search(r'id="player-config">(.*?)</script>', page.text).group(1))
+
+
+def test_each_delivery_of_an_au_has_its_own_hacp_session(live_server, course):
+    """The player asks for a new HACP session each time it delivers the AU: ExitAU ends that one
+    only, and the player reads that it ended (then it moves on)."""
+    reg = create_registration(live_server, course, learner_id="ada")
+    config = player_config(live_server, reg)
+    headers = {"X-Player-Token": config["runtimeToken"]}
+    base = live_server.content_url.rstrip("/") + "/player/runtime/aicc"
+    first, second = (httpx.post(f"{base}/session?activityId=A1", headers=headers, json={}).json() for _ in range(2))
+    assert first["session"] != second["session"] and first["href"].startswith("a1.html?x=1&AICC_SID=")
+    sids = [parse_qs(urlsplit(o["href"]).query)["AICC_SID"][0] for o in (first, second)]
+    url = parse_qs(urlsplit(first["href"]).query)["AICC_URL"][0]
+    assert hacp(url, sids[0], "PutParam", "[Core]\r\nLesson_Status=i,s\r\n")["error"] == 0
+    assert hacp(url, sids[0], "ExitAU")["error"] == 0
+    status = httpx.get(f"{base}/status", params={"activityId": "A1", "session": first["session"]}, headers=headers)
+    assert status.json() == {"exited": True, "lessonStatus": "incomplete", "exit": "suspend"}
+    assert httpx.get(f"{base}/status", params={"activityId": "A1", "session": second["session"]},
+                     headers=headers).json()["exited"] is False
+    assert hacp(url, sids[0], "GetParam")["error"] == 3
+    assert "Lesson_Status=incomplete" in hacp(url, sids[1], "GetParam")["data"]
+    assert httpx.post(f"{base}/session?activityId=A1", headers={"X-Player-Token": "forged"}, json={}).status_code == 403
+    assert httpx.post(f"{base}/session?activityId=nope", headers=headers, json={}).status_code == 404

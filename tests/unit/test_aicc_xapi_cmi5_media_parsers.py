@@ -38,6 +38,37 @@ def open_zip(tmp_path):
 
 
 # ================================================================================== AICC
+
+
+def test_aicc_pre_rows_of_one_element_all_hold_and_cst_extra_columns_are_not_members(open_zip):
+    """Shapes seen in the field (elearning-module-parser's aicc/complex and pre-ort modules): a .pre
+    with one prerequisite per row and its own column names, a .cst with prerequisites / attributes
+    columns, an .ort with one objective relationship per row."""
+    files = aicc_files(aus=[AiccAU("A1", "One", "a1.html"), AiccAU("A2", "Two", "a2.html"),
+                            AiccAU("A3", "Three", "a3.html")], root_members=["B1"], replace={
+        ".cst": csv_text([["block", "member", "prerequisites", "attributes"], ["root", "B1", "", ""],
+                          ["B1", "A1", "", "MANDATORY=Y"], ["B1", "A2", "A1", "CA=A1"], ["B1", "A3", "", ""]]),
+        ".pre": csv_text([["pre_from", "post_to", "type"], ["A2", "A1", "requires"], ["A3", "A1", "requires"],
+                          ["A3", "A2", "requires"], ["B1", "", ""]]),
+        ".ort": csv_text([["objective_id", "description", "au_system_id"], ["OBJ1", "Intro", "A1"],
+                          ["OBJ1", "Intro", "A2"], ["OBJ2", "Final", "A3"]]),
+    })
+    reader = open_zip(zip_bytes(files))
+    course = parse_aicc(reader, find_aicc_descriptor(reader))
+    [block] = course.root.children
+    assert [(a.id, a.data["prerequisites"]) for a in block.children] == [
+        ("A1", None), ("A2", "A1"), ("A3", "(A1) & (A2)")]
+    assert course.warnings == ["course.des has no title for block 'B1'; its System_ID is used instead"]
+    assert course.extra["aicc"]["objectives_relationships"] == {"A1": ["OBJ1"], "A2": ["OBJ1"], "A3": ["OBJ2"]}
+
+
+def test_aicc_ort_in_the_guidelines_form(open_zip):
+    files = aicc_files(aus=[AiccAU("A1", "One", "a1.html")], replace={
+        ".ort": csv_text([["course_element", "member", "member"], ["A1", "J1", "J2"], ["A1", "J3", ""]])})
+    reader = open_zip(zip_bytes(files))
+    assert parse_aicc(reader, find_aicc_descriptor(reader)).extra["aicc"]["objectives_relationships"] == {
+        "A1": ["J1", "J2", "J3"]}
+
 def _aicc(open_zip, **kwargs):
     reader = open_zip(aicc_zip(**kwargs))
     crs = find_aicc_descriptor(reader)

@@ -52,3 +52,32 @@ def test_choice_and_other_requests():
 ])
 def test_launch_href(href, params, out):
     assert launch_href({"href": href, "parameters": params}) == out
+
+
+AICC_TREE = {"id": "C", "children": [
+    {"id": "B1", "data": {"prerequisites": "A0"}, "children": [
+        {"id": "A1", "href": "a1.html", "data": {}},
+        {"id": "A2", "href": "a2.html", "data": {"prerequisites": "a1"}}]},
+    {"id": "A3", "href": "a3.html", "data": {"prerequisites": "B1 | J9",
+                                               "completion": [{"requirement": "A1", "status": "completed"}]}},
+    {"id": "A0", "href": "a0.html", "data": {}}]}
+
+
+def test_block_prerequisites_apply_to_their_aus_and_ids_are_case_insensitive():
+    from coursehost.domain.runtime.navigation import leaves, toc
+
+    items = leaves(AICC_TREE)
+    assert [(i["id"], i["prerequisites"]) for i in items] == [
+        ("A1", "A0"), ("A2", "(A0) & (a1)"), ("A3", "B1 | J9"), ("A0", None)]
+    available = {e["id"]: e["available"] for e in toc(items, {"A0": "satisfied", "A1": "satisfied"})}
+    assert available == {"A1": True, "A2": True, "A3": False, "A0": True}
+
+
+def test_element_statuses_blocks_objectives_and_completion_requirements():
+    from coursehost.domain.runtime.navigation import element_statuses
+
+    status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "attempted"})
+    assert (status["B1"], status["A3"], status["C"]) == ("attempted", "satisfied", "attempted")  # A3 by its .cmp row
+    status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "satisfied", "J9": "satisfied"})
+    assert status["B1"] == "satisfied" and prerequisites_met("B1 & J9", status)
+    assert element_statuses(AICC_TREE, {})["B1"] == "not attempted"

@@ -289,3 +289,16 @@ def objectives(text: str) -> list[dict]:
             item["status"] = status_and_exit(row["j_status"])[0]
         out.append(item)
     return out
+
+
+def path(text: str) -> list[dict]:
+    """PutPath's CSV (CMI001 A.6.6: one row per element the learner went through, a header row
+    naming the columns, among them lesson_id / element_location) -> its rows."""
+    rows = _csv_rows(text, "PutPath data")
+    header = next(csv.reader(io.StringIO(text.strip())), []) if text.strip() else []
+    if header and not {"course_id", "student_id", "lesson_id", "element_location"} & {h.strip().lower() for h in header}:
+        raise HacpError("PutPath data must begin with its header row (course_id, student_id, lesson_id, ...)")
+    for row in rows:
+        if not any(row.get(k) for k in ("lesson_id", "element_location", "au_id", "system_id")):
+            raise HacpError("a PutPath row names no lesson_id or element_location")
+    return rows

@@ -146,7 +146,9 @@ def _dispatch(session: Session, ex: _Exchange) -> str:
         runtime["interactions"] = list(runtime.get("interactions") or []) + hacp.interactions(ex.request.aicc_data)
     elif command == "putobjectives":
         runtime["objectives"] = hacp.merge_objectives(runtime.get("objectives"), hacp.objectives(ex.request.aicc_data))
-    elif command != "exitau":  # PutPath, PutComments, PutPerformance: accepted, logged
+    elif command != "exitau":  # PutPath (its CSV checked), PutComments, PutPerformance: accepted, logged
+        if command == "putpath":
+            hacp.path(ex.request.aicc_data)
         text = hacp.answer()
         _log(session, ex, text)
         return text
