@@ -11,7 +11,7 @@ like a learner; the official client's GetRegistrationProgress then tells what th
   (removed in jQuery 3) put back as jQuery Migrate does.
 - aicc/complex: three AUs with a .pre (A2 after A1, A3 after A1 and A2), an .ort and a .cst
   with extra columns; its AU pages are placeholders without any script (they never talk HACP),
-  so the learner can open the first AU only and the course stays incomplete."""
+  so the learner can open the first AU only and the course has no result."""
 
 from __future__ import annotations
 
@@ -86,3 +86,28 @@ def test_package_hacp_au_passed_by_the_learner(live_server, context, tmp_path):
     assert dialogs == []  # Api.js alerts on any answer that is not error=0
     result = progress(live_server, reg)
     assert (result.registration_completion, result.registration_success) == ("COMPLETED", "PASSED")
+
+
+def test_complex_multi_au_outline_follows_its_pre(live_server, context, tmp_path):
+    course = import_course(live_server, tmp_path, module_zip("complex"))
+    reg = create_registration(live_server, course, learner_id="ada")
+    page = context.new_page()
+    page.goto(launch_link(live_server, reg, redirect_on_exit_url="message"))
+    au = frame_of(page, "intro.html")
+    assert au.inner_text("body") == "Intro AU"
+    page.wait_for_selector("#toc-list button[data-id=A3]")
+    shown = page.eval_on_selector_all(
+        "#toc-list button", "bs => bs.map(b => [b.dataset.id, b.textContent, !b.disabled])")
+    # .pre: A2 after A1, A3 after A1 and A2: the placeholder A1 never reports, so both stay locked.
+    assert shown == [["A1", "Intro AU", True], ["A2", "Scenario AU", False], ["A3", "Assessment AU", False]]
+    page.click("#toc-list button[data-id=A3]", force=True)
+    assert frame_of(page, "intro.html")  # a locked AU is not delivered
+    page.click("#btn-exit")
+    page.wait_for_url("**/player/exit/message")
+    result = progress(live_server, reg)
+    # Launched once, never reported: nothing to roll up (as for a SCORM 1.2 SCO that never calls
+    # LMSInitialize); A2 and A3 were never delivered.
+    assert (result.registration_completion, result.registration_success) == ("UNKNOWN", "UNKNOWN")
+    assert [(c.id, c.activity_completion, c.attempts) for c in result.activity_details.children] == [
+        ("A1", "UNKNOWN", 1), ("A2", "UNKNOWN", 0), ("A3", "UNKNOWN", 0)]
+    assert hacp_commands(live_server, reg) == []  # its AU pages have no script: no HACP at all
