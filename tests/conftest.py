@@ -11,6 +11,8 @@ from coursehost.db.session import make_engine, make_sessionmaker
 from tests.databases import BACKENDS, create_pg_database, drop_pg_database
 from tests.servers import running_live_server
 
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):

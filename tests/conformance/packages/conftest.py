@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import _browser_errors, browser, context  # noqa: F401  (the browser fixtures)
-
 SOURCES = {
     "catapult": "COURSEHOST_CATAPULT",  # github.com/adlnet/CATAPULT
     "tincan_prototypes": "COURSEHOST_TINCAN_PROTOTYPES",  # github.com/RusticiSoftware/TinCan_Prototypes
