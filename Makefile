@@ -49,6 +49,14 @@ $(VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui/
+	# pdf.js for the media viewer (static/player/media-viewer.js): the library and its worker as .js (a
+	# JavaScript type whatever the platform's table says of .mjs), fonts, character maps and decoders.
+	rm -rf $(VENDOR)/pdfjs && mkdir -p $(VENDOR)/pdfjs
+	cp node_modules/pdfjs-dist/build/pdf.min.mjs $(VENDOR)/pdfjs/pdf.min.js
+	cp node_modules/pdfjs-dist/build/pdf.worker.min.mjs $(VENDOR)/pdfjs/pdf.worker.min.js
+	cp node_modules/pdfjs-dist/LICENSE $(VENDOR)/pdfjs/
+	cp -r node_modules/pdfjs-dist/standard_fonts node_modules/pdfjs-dist/cmaps node_modules/pdfjs-dist/wasm \
+	   node_modules/pdfjs-dist/iccs $(VENDOR)/pdfjs/
 	touch $@
 
 # Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.
