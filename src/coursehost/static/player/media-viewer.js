@@ -241,7 +241,7 @@ class Viewer {
     if (!au) return;
     const statements = [];
     const step = this.kind === "pdf" ? 1 : 10;
-    if (!this.completed && (force || percent >= this.reported + step) && percent > this.reported) {
+    if (!this.completed && percent > this.reported && (force || met || percent >= this.reported + step)) {
       this.reported = percent;
       statements.push(au.statement("progressed", { cmi5: false,
                                                    result: { extensions: { [PROGRESS]: percent, ...extra } } }));
