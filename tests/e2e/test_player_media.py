@@ -11,9 +11,9 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 from tests.builders.media import mp3_silence, mp4_video, pdf_document
+from tests.contract.courses import course_api, upload
 from tests.contract.helpers import LrsClient
 from tests.e2e.support import create_registration, launch_link, progress, set_registration_settings
-from tests.contract.courses import course_api, upload
 
 PROGRESS = "https://w3id.org/xapi/cmi5/result/extensions/progress"
 PLAYED_SEGMENTS = "https://w3id.org/xapi/video/extensions/played-segments"
