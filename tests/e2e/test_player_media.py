@@ -8,6 +8,7 @@ and follows the completion-rule settings; GetRegistrationProgress shows the resu
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import parse_qs, urlsplit
 
 from tests.builders.media import mp3_silence, mp4_video, pdf_document
@@ -105,6 +106,10 @@ def test_pdf_pages_seen_complete_it_and_the_next_launch_resumes(live_server, con
     page.get_by_label("Page", exact=True).press("Enter")
     assert shown_page(page) == "3"
     assert page.locator("#progress-text").text_content() == "3 of 4 pages seen"
+    page.set_viewport_size({"width": 360, "height": 640})  # a phone: the page is redrawn to fit, nothing scrolls sideways
+    page.wait_for_function("document.getElementById('pdf-canvas').getBoundingClientRect().width <= 340")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.get_by_role("button", name="Next page").is_visible()
     leave(page)
     assert progress(live_server, reg).registration_completion != "COMPLETED"
     assert saved_place(live_server, launch)["pages"] == [1, 2, 3]
@@ -189,9 +194,17 @@ def test_audio_follows_the_percent_setting_and_resumes_where_it_stopped(live_ser
     play(page, until=1.2)  # about 30%: not yet
     page.wait_for_timeout(300)
     assert "(50% needed)" in page.locator("#progress-text").text_content()
-    leave(page)
+    page.close(run_before_unload=True)  # the learner closes the window: terminated all the same
+    stmts = []
+    for _ in range(100):
+        stmts = statements(live_server, launch)
+        if "terminated" in verbs(stmts):
+            break
+        time.sleep(0.1)  # the keepalive request may still be on its way
+    assert verbs(stmts)[-1] == "terminated", verbs(stmts)
     assert progress(live_server, reg).registration_completion != "COMPLETED"
-    launched = [s for s in statements(live_server, launch) if s["verb"]["id"] == ADL + "launched"][0]
+    assert 1.1 <= saved_place(live_server, launch)["position"] <= 1.5  # saved as the page went away
+    launched = [s for s in stmts if s["verb"]["id"] == ADL + "launched"][0]
     assert json.loads(launched["context"]["extensions"][LAUNCH_PARAMETERS]) == {
         "coursehostMedia": 1, "kind": "audio", "rule": "PERCENT", "percentRequired": 50}
 
