@@ -43,7 +43,8 @@ $(VENV)/.test-deps-installed: pyproject.toml | $(VENV)/bin/python
 npm-deps: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
-	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
+	# --omit=optional: pdfjs-dist's optional @napi-rs/canvas (35 MB, native) is for Node; we serve the browser build
+	SCARF_ANALYTICS=false npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/scorm-again
 	cp node_modules/scorm-again/dist/*.min.js $(VENDOR)/scorm-again/
 	mkdir -p $(VENDOR)/swagger-ui
