@@ -43,12 +43,21 @@ $(VENV)/.test-deps-installed: pyproject.toml | $(VENV)/bin/python
 npm-deps: $(VENDOR)/.installed
 
 $(VENDOR)/.installed: package.json package-lock.json
-	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
+	# --omit=optional: pdfjs-dist's optional @napi-rs/canvas (35 MB, native) is for Node; we serve the browser build
+	SCARF_ANALYTICS=false npm ci --omit=optional --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/scorm-again
 	cp node_modules/scorm-again/dist/*.min.js $(VENDOR)/scorm-again/
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/favicon-32x32.png $(VENDOR)/swagger-ui/
+	# pdf.js for the media viewer (static/player/media-viewer.js): the library and its worker as .js (a
+	# JavaScript type whatever the platform's table says of .mjs), fonts, character maps and decoders.
+	rm -rf $(VENDOR)/pdfjs && mkdir -p $(VENDOR)/pdfjs
+	cp node_modules/pdfjs-dist/build/pdf.min.mjs $(VENDOR)/pdfjs/pdf.min.js
+	cp node_modules/pdfjs-dist/build/pdf.worker.min.mjs $(VENDOR)/pdfjs/pdf.worker.min.js
+	cp node_modules/pdfjs-dist/LICENSE $(VENDOR)/pdfjs/
+	cp -r node_modules/pdfjs-dist/standard_fonts node_modules/pdfjs-dist/cmaps node_modules/pdfjs-dist/wasm \
+	   node_modules/pdfjs-dist/iccs $(VENDOR)/pdfjs/
 	touch $@
 
 # Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.

@@ -124,8 +124,9 @@ def test_every_reference_setting_is_in_the_catalog():
     assert len(CATALOG) == 77 + len(OUR_OWN_SETTINGS)
 
 
-#: Settings the reference does not list that Coursehost adds (issue 14: SCORM courses into the LRS).
-OUR_OWN_SETTINGS = {"XapiForScormEnabled"}
+#: Settings the reference does not list that Coursehost adds (issue 14: SCORM courses into the LRS; when
+#: a media course's viewer counts it as completed).
+OUR_OWN_SETTINGS = {"XapiForScormEnabled", "MediaPdfCompletionRule", "MediaPercentRequired"}
 
 
 @pytest.mark.parametrize("definition", list(CATALOG.values()), ids=list(CATALOG))
@@ -215,6 +216,9 @@ def test_unknown_setting_id():
     ("WebPathToContentRoot", "/courses/content", "/courses/content"),
     ("WebPathToContentRoot", "https://cdn.example.com/c", "https://cdn.example.com/c"),
     ("ApiRollupRegistrationAuthPassword", " s3cret ", " s3cret "),
+    ("MediaPercentRequired", "100", "100"),
+    ("MediaPercentRequired", "1", "1"),
+    ("MediaPdfCompletionRule", "percent_of_pages_seen", "PERCENT_OF_PAGES_SEEN"),
 ])
 def test_normalize_accepts(setting_id, raw, canonical):
     assert normalize_value(CATALOG[setting_id], raw) == canonical
@@ -231,6 +235,9 @@ def test_normalize_accepts(setting_id, raw, canonical):
     ("PlayerCourseStructureWidth", "300px", "pixels"),
     ("PlayerCommCommitFrequency", "1e4", "milliseconds"),
     ("PlayerTimeLimit", "-5", "minutes"),
+    ("MediaPercentRequired", "0", "a whole number from 1 to 100"),
+    ("MediaPercentRequired", "101", "a whole number from 1 to 100"),
+    ("MediaPdfCompletionRule", "HALF", "ALL_PAGES_SEEN, PERCENT_OF_PAGES_SEEN"),
     ("PlayerStatusRollupModeThresholdScore", "eighty", "a number"),
     ("PlayerStatusRollupModeThresholdScore", "nan", "a number"),
     ("PlayerStatusRollupModeThresholdScore", "inf", "a number"),

@@ -23,6 +23,7 @@ from coursehost.db.models.registrations import Launch, Registration, Registratio
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.cmi5 import journal
 from coursehost.domain.cmi5 import vocabulary as v
+from coursehost.domain.courses.packages.parsers import media
 from coursehost.domain.errors import NotFound
 from coursehost.domain.lrs import documents as docs
 from coursehost.domain.lrs.statements import Writer, store_statements
@@ -160,7 +161,7 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
     _, version = core.instance_course(session, instance)
-    au = _au(version, (launch.options or {}).get("startSco"))
+    au = _media_au(session, registration, instance, _au(version, (launch.options or {}).get("startSco")))
     _abandon_earlier(session, launch, base_url=base_url)
     fetch_key = secrets.token_urlsafe(32)
     launch.options = {**(launch.options or {}), OPTION: {
@@ -186,6 +187,16 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     journal.log(session, launch_id=launch_id, entries=[journal.entry(
         "launch", activity_id=au["id"], args=[sess.registration, sess.launch_mode], result="LMS.LaunchData written")])
     return url
+
+
+def _media_au(session: Session, registration: Registration, instance: RegistrationInstance, au: dict) -> dict:
+    """AU, with launchParameters from the media settings when it is one of our media viewers (parsers/media.py)."""
+    kind = (au.get("data") or {}).get("media")
+    if not kind:
+        return au
+    settings = core.effective_settings(session, registration=registration, setting_ids=media.MEDIA_SETTINGS,
+                                       instance=instance)
+    return {**au, "data": {**au["data"], "launchParameters": media.launch_parameters(kind, settings)}}
 
 
 def _abandon_earlier(session: Session, launch: Launch, *, base_url: str) -> None:

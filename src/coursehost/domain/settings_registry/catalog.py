@@ -359,8 +359,25 @@ _bool("XapiForScormEnabled", True,
       "answered interaction) is also written as xAPI statements into the application's LRS, with the "
       "registration as context.registration.", level="application", standards=SCORM_AND_AICC[:-1])
 
+# ---------------------------------------------------------------- media courses (a single PDF, MP4 or MP3)
+# Coursehost's own: SCORM Cloud names no setting for when its media viewers count a file as done. The
+# values reach the viewer in LMS.LaunchData's launchParameters at each launch (domain/cmi5/launch.py).
+
+_enum("MediaPdfCompletionRule", "ALL_PAGES_SEEN",
+      "When the viewer of a PDF course counts the document as completed (and passed).", (
+          ("ALL_PAGES_SEEN", "Once the learner has seen every page."),
+          ("PERCENT_OF_PAGES_SEEN", "Once the learner has seen MediaPercentRequired percent of the pages."),
+      ), standards=("CMI5",))
+_add("MediaPercentRequired", "90", "int",
+     "For a video or audio course, the percentage of its length the learner must actually play (seeking "
+     "ahead does not count) before it is completed and passed; for a PDF course whose completion rule is "
+     "PERCENT_OF_PAGES_SEEN, the percentage of pages to see. A whole number from 1 to 100.",
+     standards=("CMI5",))
+
 # WebPathToContentRoot is documented as a "URL path": a root-relative path is as good as a full URL.
 _PATH_ALLOWED = frozenset({"WebPathToContentRoot"})
+# Whole-number settings with a narrower range than 0 or more (allowed_values_text says which).
+_INT_RANGES = {"MediaPercentRequired": (1, 100)}
 
 del _position, _satisfied, _mode, _how, _next, _which, _state, _part, _what, _look
 
@@ -380,6 +397,8 @@ def allowed_values_text(definition: SettingDefinition) -> str:
     """What the setting accepts, in words, for error messages."""
     if definition.valid_values:
         return ", ".join(value for value, _ in definition.valid_values)
+    if definition.id in _INT_RANGES:
+        return "a whole number from {} to {}".format(*_INT_RANGES[definition.id])
     return {
         "int": "a whole number, 0 or more",
         "pixels": "a whole number of pixels, 0 or more",
@@ -423,7 +442,8 @@ def _canonical(definition: SettingDefinition, text: str, raw) -> str | None:
     if definition.valid_values:  # enums (and any other type with a fixed list)
         return next((value for value, _ in definition.valid_values if value.lower() == text.lower()), None)
     if kind in _INTEGER_TYPES:
-        return str(int(text)) if _DIGITS.fullmatch(text) and int(text) <= _MAX_INT else None
+        low, high = _INT_RANGES.get(definition.id, (0, _MAX_INT))
+        return str(int(text)) if _DIGITS.fullmatch(text) and low <= int(text) <= high else None
     if kind == "number":
         return _number(text)
     if kind == "url":

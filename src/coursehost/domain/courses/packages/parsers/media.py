@@ -5,14 +5,14 @@ Public API:
     build_media_course(*, media_href, media_type, title, description=None, language=None,
                        filename=None) -> (ParsedCourse, {"index.html": bytes})
 
-The viewer (index.html) embeds the media (PDF: <iframe>, video: <video controls>, audio: <audio
-controls>) and is a minimal cmi5 AU: from the launch query (endpoint, fetch, actor,
-registration, activityId; cmi5 8.1) it POSTs to fetch for the auth token (8.2), reads
-LMS.LaunchData (10.0) for the context template and launch mode, sends "initialized", then
-"completed" when the video / audio ends or, for a PDF, when the learner presses "Mark as
-complete" or has had it open PDF_SECONDS (not in Browse / Review mode, 9.3), and "terminated" on
-pagehide. Opened without launch parameters (a preview) it only shows the media; no request is
-made and nothing can break the page.
+The viewer page (index.html) names the media file and carries a fallback that works without
+script (a link to the PDF; <video controls> / <audio controls>); the viewer itself is the shared
+script VIEWER_SCRIPT on the content origin (static/player/media-viewer.js): pdf.js renders the PDF's
+pages (pages seen are tracked), HTML5 players track the time actually played (seeking ahead does not
+count), and it is the cmi5 AU (fetch, LMS.LaunchData, initialized, progressed, completed and passed
+by the completion rule, terminated; the position kept in the State resource for the next launch).
+The completion rule comes from the settings MEDIA_SETTINGS at each launch, as launchParameters
+(launch_parameters; domain/cmi5/launch.py writes them into LMS.LaunchData of AUs marked "media").
 
 Every inserted value is escaped: html.escape for markup, JSON with <, >, & and the JS line
 separators escaped for the script.
@@ -33,7 +33,12 @@ from coursehost.domain.courses.model import AGGREGATION, CMI5, SCO, Activity, Co
 PDF, MP4, MP3 = "application/pdf", "video/mp4", "audio/mpeg"
 MEDIA_TYPES = (PDF, MP4, MP3)
 VIEWER = "index.html"
-PDF_SECONDS = 20
+# The viewer's script and style, shared by every media course, on the content origin (static/player/).
+VIEWER_SCRIPT = "/static/player/media-viewer.js"
+VIEWER_STYLE = "/static/player/media-viewer.css"
+KINDS = {PDF: "pdf", MP4: "video", MP3: "audio"}
+# The settings a media AU's completion rule comes from (launch_parameters), read at each launch.
+MEDIA_SETTINGS = ("MediaPdfCompletionRule", "MediaPercentRequired")
 _EXT = {".pdf": PDF, ".mp4": MP4, ".m4v": MP4, ".mp3": MP3}
 _ACTIVITY_TYPE = {PDF: "http://adlnet.gov/expapi/activities/file",
                   MP4: "https://w3id.org/xapi/video/activity-type/video",
@@ -108,7 +113,7 @@ def build_media_course(*, media_href: str, media_type: str, title: str | None,
         id=au_id, title=course_title, activity_type=SCO, href=VIEWER,
         data={"moveOn": "Completed", "masteryScore": None, "launchMethod": "AnyWindow",
               "launchParameters": None, "entitlementKey": None,
-              "activityType": _ACTIVITY_TYPE[media_type], "url": VIEWER},
+              "activityType": _ACTIVITY_TYPE[media_type], "url": VIEWER, "media": KINDS[media_type]},
     )
     root = Activity(id=course_id, title=course_title, activity_type=AGGREGATION, children=[au])
     parsed = ParsedCourse(
@@ -145,15 +150,35 @@ def _js(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def launch_parameters(kind: str | None, settings: dict[str, str]) -> str | None:
+    """The LaunchData launchParameters (cmi5 §10) of a media AU of KIND ("pdf", "video", "audio"):
+    its completion rule from the effective SETTINGS (MEDIA_SETTINGS), as the JSON text the viewer
+    reads; None for an AU that is not one of our media viewers."""
+    if kind not in KINDS.values():
+        return None
+    try:
+        percent = min(100, max(1, int(settings.get("MediaPercentRequired") or 90)))
+    except ValueError:
+        percent = 90
+    rule = "PERCENT"
+    if kind == "pdf" and (settings.get("MediaPdfCompletionRule") or "ALL_PAGES_SEEN") == "ALL_PAGES_SEEN":
+        rule, percent = "ALL", 100
+    return json.dumps({"coursehostMedia": 1, "kind": kind, "rule": rule, "percentRequired": percent},
+                      separators=(",", ":"))
+
+
 def viewer_page(*, src: str, media_type: str, title: str, description: str | None = None,
                 language: str | None = None, filename: str | None = None) -> bytes:
-    """The viewer HTML (UTF-8). SRC must already be URL-encoded; everything is escaped here."""
+    """The viewer HTML (UTF-8). SRC must already be URL-encoded; everything is escaped here.
+
+    The page holds the media's address, its title and a fallback that works without script; the
+    viewer itself (pdf.js rendering, players, tracking, the cmi5 AU) is the shared script
+    VIEWER_SCRIPT on the content origin, so a fix there reaches every course imported before."""
     e = html.escape
+    kind = KINDS[media_type]
     if media_type == PDF:
-        player = (f'<iframe id="media" class="pdf" src="{e(src)}" title="{e(title)}"></iframe>\n'
-                  f'<p class="fallback"><a href="{e(src)}" target="_blank" rel="noopener">'
-                  f'Open {e(filename or "the PDF")} in a new window</a></p>\n'
-                  '<p><button type="button" id="complete" hidden>Mark as complete</button></p>')
+        player = (f'<div id="media" class="pdf-fallback"><p><a href="{e(src)}" target="_blank" rel="noopener">'
+                  f'Open {e(filename or "the PDF")}</a></p></div>')
     elif media_type == MP4:
         player = (f'<video id="media" controls preload="metadata" playsinline src="{e(src)}">'
                   f'<a href="{e(src)}">Download the video</a></video>')
@@ -162,9 +187,10 @@ def viewer_page(*, src: str, media_type: str, title: str, description: str | Non
                   f'<a href="{e(src)}">Download the audio</a></audio>')
     lang_attr = f' lang="{e(language)}"' if language else ""
     desc = f'<p class="description">{e(description)}</p>\n' if description else ""
-    config = _js({"kind": {PDF: "pdf", MP4: "video", MP3: "audio"}[media_type], "pdfSeconds": PDF_SECONDS})
-    page = _TEMPLATE.replace("{LANG}", lang_attr).replace("{TITLE}", e(title)) \
-        .replace("{DESCRIPTION}", desc).replace("{PLAYER}", player).replace("{CONFIG}", config)
+    config = _js({"kind": kind, "src": src, "title": title, "filename": filename})
+    page = (_TEMPLATE.replace("{LANG}", lang_attr).replace("{TITLE}", e(title)).replace("{KIND}", kind)
+            .replace("{DESCRIPTION}", desc).replace("{PLAYER}", player).replace("{CONFIG}", config)
+            .replace("{SCRIPT}", VIEWER_SCRIPT).replace("{STYLE}", VIEWER_STYLE))
     return page.encode("utf-8")
 
 
@@ -174,156 +200,18 @@ _TEMPLATE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{TITLE}</title>
-<style>
-html, body { margin: 0; height: 100%; font-family: system-ui, sans-serif; background: #f6f7f9; color: #1d2330; }
-main { box-sizing: border-box; display: flex; flex-direction: column; height: 100%; padding: 1rem; gap: .5rem; }
-h1 { font-size: 1.25rem; margin: 0; }
-.description { margin: 0; }
-video, audio { width: 100%; max-height: 80vh; background: #000; }
-audio { background: transparent; }
-iframe.pdf { flex: 1; width: 100%; min-height: 70vh; border: 1px solid #ccd; background: #fff; }
-.status { font-size: .875rem; color: #556; min-height: 1.2em; margin: 0; }
-button { font: inherit; padding: .4rem 1rem; }
-</style>
+<link rel="stylesheet" href="{STYLE}">
+<script type="application/json" id="media-config">{CONFIG}</script>
+<script type="module" src="{SCRIPT}"></script>
 </head>
 <body>
-<main>
+<main class="media-viewer" data-kind="{KIND}">
+<header>
 <h1>{TITLE}</h1>
-{DESCRIPTION}{PLAYER}
-<p class="status" id="status" aria-live="polite"></p>
+{DESCRIPTION}</header>
+{PLAYER}
+<p class="status" id="status" role="status" aria-live="polite"></p>
 </main>
-<script>
-(function () {
-  "use strict";
-  var CONFIG = {CONFIG};
-  var VERBS = {
-    initialized: "http://adlnet.gov/expapi/verbs/initialized",
-    completed: "http://adlnet.gov/expapi/verbs/completed",
-    terminated: "http://adlnet.gov/expapi/verbs/terminated"
-  };
-  var CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
-  var MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon";
-  var media = document.getElementById("media");
-  var button = document.getElementById("complete");
-  var statusEl = document.getElementById("status");
-  var started = Date.now();
-  var lms = null, chain = null, ready = false, completed = false, terminated = false, launchMode = "Normal";
-
-  function say(text) { if (statusEl) { statusEl.textContent = text; } }
-  function uuid() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, function (c) {
-      var r = Math.random() * 16 | 0; return (c === "x" ? r : (r & 3 | 8)).toString(16);
-    });
-  }
-  function duration() { return "PT" + (Math.max(0, Date.now() - started) / 1000).toFixed(2) + "S"; }
-  function clone(o) { try { return JSON.parse(JSON.stringify(o || {})); } catch (e) { return {}; } }
-
-  function readLaunch() {
-    var q = new URLSearchParams(window.location.search);
-    var p = { endpoint: q.get("endpoint"), fetch: q.get("fetch"), actor: q.get("actor"),
-              registration: q.get("registration"), activityId: q.get("activityId") };
-    if (!p.endpoint || !p.fetch || !p.actor || !p.registration || !p.activityId) { return null; }
-    try { p.actor = JSON.parse(p.actor); } catch (e) { return null; }
-    if (p.endpoint.charAt(p.endpoint.length - 1) !== "/") { p.endpoint += "/"; }
-    return p;
-  }
-
-  function xapi(method, path, body, keepalive) {
-    var init = { method: method, headers: { "Authorization": "Basic " + lms.token,
-                 "X-Experience-API-Version": "1.0.3" }, keepalive: !!keepalive };
-    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
-    return fetch(lms.endpoint + path, init);
-  }
-
-  function statement(verb, result, moveOn) {
-    var context = clone(lms.contextTemplate);
-    context.registration = lms.registration;
-    context.contextActivities = context.contextActivities || {};
-    var cats = context.contextActivities.category || [];
-    cats.push({ id: CMI5_CATEGORY, objectType: "Activity" });
-    if (moveOn) { cats.push({ id: MOVEON_CATEGORY, objectType: "Activity" }); }
-    context.contextActivities.category = cats;
-    var s = { id: uuid(), timestamp: new Date().toISOString(), actor: lms.actor,
-              verb: { id: VERBS[verb], display: { "en-US": verb } },
-              object: { id: lms.activityId, objectType: "Activity" }, context: context };
-    if (result) { s.result = result; }
-    return s;
-  }
-
-  function send(verb, result, moveOn, keepalive) {
-    if (!ready) { return; }
-    var body = statement(verb, result, moveOn);
-    chain = (chain || Promise.resolve()).then(function () {
-      return xapi("POST", "statements", body, keepalive);
-    }).then(function (r) { if (r && !r.ok) { say("Progress could not be saved (" + r.status + ")."); } })
-      .catch(function () { say("Progress could not be saved."); });
-  }
-
-  function complete() {
-    if (completed) { return; }
-    completed = true;
-    if (button) { button.disabled = true; button.textContent = "Completed"; }
-    if (!ready || launchMode !== "Normal") { return; }
-    send("completed", { completion: true, duration: duration() }, true);
-    say("Completed.");
-  }
-
-  function terminate() {
-    if (!ready || terminated) { return; }
-    terminated = true;
-    send("terminated", { duration: duration() }, false, true);
-  }
-
-  function wireCompletion() {
-    if (CONFIG.kind === "pdf") {
-      if (button) { button.hidden = false; button.addEventListener("click", complete); }
-      var seen = 0, timer = setInterval(function () {
-        if (document.visibilityState === "visible") { seen += 1; }
-        if (seen >= CONFIG.pdfSeconds) { clearInterval(timer); complete(); }
-      }, 1000);
-    } else if (media) {
-      media.addEventListener("ended", complete);
-    }
-  }
-
-  function start(p) {
-    var auth = fetch(p.fetch, { method: "POST" }).then(function (r) { return r.json(); });
-    chain = auth.then(function (data) {
-      if (!data || !data["auth-token"]) { throw new Error((data && data["error-text"]) || "no token"); }
-      lms = { token: data["auth-token"], endpoint: p.endpoint, actor: p.actor,
-              registration: p.registration, activityId: p.activityId, contextTemplate: {} };
-      var q = "activities/state?stateId=LMS.LaunchData&activityId=" + encodeURIComponent(p.activityId) +
-              "&agent=" + encodeURIComponent(JSON.stringify(p.actor)) +
-              "&registration=" + encodeURIComponent(p.registration);
-      return xapi("GET", q).then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; });
-    }).then(function (launchData) {
-      launchData = launchData || {};
-      lms.contextTemplate = launchData.contextTemplate || {};
-      launchMode = launchData.launchMode || "Normal";
-    }).catch(function () {
-      lms = null;
-      say("This page was opened without a working connection to the learning platform; progress is not recorded.");
-    }).then(function () {
-      if (!lms) { return; }
-      ready = true;
-      send("initialized");
-      if (completed && launchMode === "Normal") {
-        send("completed", { completion: true, duration: duration() }, true);
-      }
-    });
-  }
-
-  try {
-    wireCompletion();
-    var launch = readLaunch();
-    if (launch) { start(launch); }
-    window.addEventListener("pagehide", terminate);
-  } catch (e) {
-    say("");
-  }
-})();
-</script>
 </body>
 </html>
 """
