@@ -14,6 +14,16 @@ class RuntimeFamily(StrEnum):
     SCORM2004 = "2004"
 
 
+class Delivery(StrEnum):
+    """How the player hands a standard's content its run-time: a JavaScript API found by walking
+    parents (SCORM RTE 3.3), AICC's HACP over HTTP (CMI001), or launch parameters naming our LRS
+    (the Tin Can launch convention and cmi5 section 8)."""
+
+    RUNTIME_API = "runtime-api"
+    HACP = "hacp"
+    LRS = "lrs"
+
+
 class LearningStandard(StrEnum):
     SCORM11 = "SCORM11"
     SCORM12 = "SCORM12"
@@ -40,10 +50,16 @@ class LearningStandard(StrEnum):
         return _FAMILIES.get(self)
 
     @property
+    def delivery(self) -> Delivery | None:
+        """How the player delivers this standard's content; None where it plays none (LTI 1.3 tools
+        are launched by the dispatch issue's LTI code, not the player; UNKNOWN is never imported)."""
+        return _DELIVERIES.get(self)
+
+    @property
     def uses_runtime_api(self) -> bool:
         """True where content finds a JavaScript run-time API (window.API / API_1484_11) by walking
         parents (SCORM RTE 3.3); AICC content talks HACP instead, though its data model is 1.2's."""
-        return self.family is not None and self is not LearningStandard.AICC
+        return self.delivery is Delivery.RUNTIME_API
 
     @property
     def is_scorm2004(self) -> bool:
@@ -57,6 +73,14 @@ _FAMILIES = {
     LearningStandard.SCORM20042NDEDITION: RuntimeFamily.SCORM2004,
     LearningStandard.SCORM20043RDEDITION: RuntimeFamily.SCORM2004,
     LearningStandard.SCORM20044THEDITION: RuntimeFamily.SCORM2004,
+}
+
+# The player's one map: what each standard is played with.
+_DELIVERIES = {
+    **{standard: Delivery.RUNTIME_API for standard in _FAMILIES if standard is not LearningStandard.AICC},
+    LearningStandard.AICC: Delivery.HACP,
+    LearningStandard.XAPI: Delivery.LRS,
+    LearningStandard.CMI5: Delivery.LRS,
 }
 
 LEARNING_STANDARDS: tuple[str, ...] = tuple(s.value for s in LearningStandard)

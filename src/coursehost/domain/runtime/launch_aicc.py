@@ -32,7 +32,7 @@ from coursehost.domain.runtime.launches import (
 )
 from coursehost.domain.runtime.navigation import launch_href
 from coursehost.domain.scorm.datamodel import get
-from coursehost.domain.standards import LearningStandard, RuntimeFamily
+from coursehost.domain.standards import Delivery, LearningStandard, RuntimeFamily
 
 SID_PURPOSE = "aicc-session"
 HACP_PATH = "/player/hacp"
@@ -42,7 +42,7 @@ EXITED_AUS_OPTION = "aiccExitedAus"  # Launch.options: the AUs whose HACP sessio
 
 def plays(standard: str | LearningStandard) -> bool:
     """Whether STANDARD is AICC, which this module launches (the player's hook)."""
-    return LearningStandard.parse(str(standard)) is LearningStandard.AICC
+    return LearningStandard.parse(str(standard)).delivery is Delivery.HACP
 
 
 def make_sid(instance_key: str, *, launch_id: str, activity_id: str, now: float | None = None,

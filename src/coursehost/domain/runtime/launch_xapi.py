@@ -24,7 +24,7 @@ from coursehost.domain.standards import LearningStandard
 
 def plays(standard: str) -> bool:
     """True for the standards this module launches."""
-    return LearningStandard.parse(standard) is LearningStandard.XAPI
+    return LearningStandard.parse(standard) is LearningStandard.XAPI  # cmi5 (also Delivery.LRS) launches in domain/cmi5
 
 
 def launch_params(session: Session, *, registration: Registration, instance: RegistrationInstance, course: Course,

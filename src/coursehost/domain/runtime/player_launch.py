@@ -15,15 +15,14 @@ from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.registrations.launch_tokens import LaunchRequest
-from coursehost.domain.runtime import launch_aicc, launch_xapi, navigation, sequenced
+from coursehost.domain.runtime import launch_xapi, navigation, sequenced
 from coursehost.domain.runtime.launches import exit_launch, has_exited, require_open, sco_start_data, start_launch
-from coursehost.domain.standards import LearningStandard
+from coursehost.domain.standards import Delivery, LearningStandard
 from coursehost.storage.base import BlobStore
 
 # Standards whose content talks to the LRS, not to a JavaScript run-time API: the player hands the
 # launch to them (player/cmi5.py for cmi5, which writes the launch data itself; launch_xapi for
 # Tin Can packages, framed by the player with the Tin Can launch parameters).
-LRS_STANDARDS = {LearningStandard.CMI5.value, LearningStandard.XAPI.value}
 
 
 class LaunchRefused(DomainError):
@@ -70,7 +69,7 @@ def find_launch(session: Session, launch_id: str) -> Launch:
 def _runtime_family(standard: str) -> str | None:
     # AICC content talks HACP (launch_aicc) over SCORM 1.2's data model; the player page frames it.
     parsed = LearningStandard.parse(standard)
-    return parsed.family.value if parsed.family and (parsed.uses_runtime_api or launch_aicc.plays(parsed)) else None
+    return parsed.family.value if parsed.family and parsed.delivery in (Delivery.RUNTIME_API, Delivery.HACP) else None
 
 
 def _player_launch(session: Session, *, registration: Registration, instance: RegistrationInstance, course: Course,
@@ -98,7 +97,7 @@ def start_player_launch(session: Session, *, request: LaunchRequest, user_agent:
         course, version = core.instance_course(session, instance)
     except NotFound as exc:
         raise LaunchRefused("Course not found", str(exc), 404) from None
-    if _runtime_family(version.learning_standard) is None and version.learning_standard not in LRS_STANDARDS:
+    if LearningStandard.parse(version.learning_standard).delivery is None:
         raise LaunchRefused("Not supported yet",
                             f"This player cannot run {version.learning_standard} courses yet.", 501)
     launch = start_launch(session, registration=registration, instance=instance, tracking=request.tracking,
