@@ -53,8 +53,9 @@ class Cmi5Session:
 
 
 def registration_uuid(registration: Registration) -> str:
-    """cmi5 §8.1.4 wants a UUID; ours are caller-chosen strings, so one is derived, stable per registration."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:coursehost:registration:{registration.pk}"))
+    """cmi5 §8.1.4 wants a UUID: the registration's xapiRegistrationId, the one every standard's
+    statements carry, so one LRS query (or GetRegistrationStatements) finds the AU's statements."""
+    return core.registration_uuid(registration, registration.instance)
 
 
 def actor_for(registration: Registration, *, base_url: str) -> dict:
