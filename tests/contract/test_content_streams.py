@@ -6,8 +6,8 @@ CATAPULT's cmi5 examples, whose AU holds an MP4)."""
 from __future__ import annotations
 
 import gc
-import random
 import json
+import random
 import re
 import socket
 import time

@@ -118,13 +118,16 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
 
 def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
     """The course's results from its AUs' (single AU: the AU's own). Complete once every AU is
-    completed (an AU whose moveOn is NotApplicable needs nothing); passed once every AU that
-    reported success passed, failed if one failed; the score is the mean of the AUs' scores."""
+    completed or has met its moveOn (§13.1.4: moveOn says when an AU is done enough for the
+    course's completion, so a moveOn="Passed" quiz needs no completed; NotApplicable needs
+    nothing); passed once every AU that reported success passed, failed if one failed; the score
+    is the mean of the AUs' scores."""
     mine = [states[a["id"]] for a in aus if a["id"] in states]
     def done(au: dict) -> bool:
         state = states.get(au["id"])
-        return (state is not None and state.completion == COMPLETED) or \
-            (au.get("data") or {}).get("moveOn") == "NotApplicable"
+        move_on = (au.get("data") or {}).get("moveOn") or "NotApplicable"
+        return move_on == "NotApplicable" or (state is not None and (
+            state.completion == COMPLETED or _satisfied(state, move_on)))
     completion = COMPLETED if aus and all(done(a) for a in aus) else (
         "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
     successes = {s.success for s in mine} - {UNKNOWN}
