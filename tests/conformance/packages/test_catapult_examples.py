@@ -64,3 +64,38 @@ def test_single_au_package(live_server, context, tmp_path, name):
     verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in statements(live_server, got.xapi_registration_id)]
     for verb in ("launched", "initialized", "passed", "completed", "answered", "terminated", "satisfied"):
         assert verb in verbs, verbs
+
+
+MULTI = "https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-multi-au-framed/"
+PREPOST = "https://w3id.org/xapi/cmi5/catapult/lts/course/geology-intro-preposttest/"
+COURSES = {
+    # AUs 1-7 pass and complete on launch (complete=launch), the quiz when answered.
+    "multi_au_framed": [(f"{MULTI}{i}", False) for i in range(1, 8)] + [(f"{MULTI}quiz", True)],
+    # Two blocks of pre-test (moveOn Passed), content (passes on launch), post-test (Passed).
+    "pre_post_test_framed": [(f"{PREPOST}block{b}/{au}", au != "content") for b in (1, 2)
+                             for au in ("pre", "content", "post")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COURSES))
+def test_multi_au_package_through_the_outline(live_server, context, tmp_path, name):
+    course = import_course(live_server, tmp_path, package(name))
+    reg = create_registration(live_server, course)
+    page = context.new_page()
+    page.goto(launch_link(live_server, reg, redirect_on_exit_url="message"))
+    page.wait_for_url("**/player/cmi5/course?**", timeout=30000)
+    for au_id, quiz in COURSES[name]:
+        page.locator(f'li.au[data-au-id="{au_id}"] form').first.locator("button").click()
+        play_au(page, quiz=quiz)
+        page.wait_for_url("**/player/cmi5/course?**", timeout=30000)  # returnURL: the outline, drawn afresh
+        assert "Satisfied" in page.locator(f'li.au[data-au-id="{au_id}"] .au-state').inner_text()
+    assert page.locator("#course-state").inner_text() == "Course satisfied"
+    page.locator("#btn-exit").click()
+    page.wait_for_url("**/player/exit/message", timeout=30000)
+    got = progress(live_server, reg)
+    assert (got.registration_completion, got.registration_success) == ("COMPLETED", "PASSED")
+    found = statements(live_server, got.xapi_registration_id)
+    terminated = [s for s in found if s["verb"]["id"] == VERBS + "terminated"]
+    assert len(terminated) == len(COURSES[name])
+    satisfied = [s for s in found if s["verb"]["id"].endswith("/satisfied")]
+    assert satisfied and any(s["object"].get("definition", {}).get("type", "").endswith("/course") for s in satisfied)
