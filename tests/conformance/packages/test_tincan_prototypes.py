@@ -113,3 +113,38 @@ def test_js_tetris(live_server, context, tmp_path):
     assert {"initialized", "attempted", "completed"} <= verbs, verbs
     assert any(s["verb"]["id"].endswith("/completed") and s["object"]["id"] == TETRIS
                and "raw" in s["result"]["score"] for s in found)
+
+
+# Locator loads the Google Maps API from maps.googleapis.com, which this machine cannot reach: the
+# test answers that one URL with the few constructors the prototype calls (a stand-in for a third
+# party's map, not for any part of ours); the locations, the geolocation and the LRS are real.
+MAPS_STUB = """window.google = {maps: {
+  LatLng: function (lat, lng) { this.lat = () => +lat; this.lng = () => +lng; },
+  Map: function () { this.panTo = this.setCenter = function () {}; }, Size: function () {}, MapTypeId: {ROADMAP: "roadmap"},
+  Marker: function () { this.setIcon = this.setPosition = this.setMap = function () {}; },
+  InfoWindow: function () { this.open = this.close = function () {}; },
+  event: {addListener: function () {}}}};"""
+
+
+def test_locator(live_server, context, tmp_path):
+    """The Nashville museums tour: at each museum (the browser's geolocation set there) the
+    learner clicks Save Location ("was at"); with every museum visited the prototype says completed."""
+    context.route("http://maps.googleapis.com/**", lambda route: route.fulfill(
+        status=200, content_type="text/javascript", body=MAPS_STUB))
+    context.grant_permissions(["geolocation"], origin=live_server.content_url)
+    context.set_geolocation({"latitude": 36.2, "longitude": -86.7})  # in Nashville, at no museum
+    reg, page = launch(live_server, context, tmp_path, "Locator_TCAPI", "scripts/TinCanJS")
+    tour = content_frame(page, "/index.html")
+    tour.wait_for_selector(".loc")
+    places = tour.evaluate("Scavenger.config.Placemarks.map((p) => [p.name, +p.lat, +p.lng])")
+    assert len(places) == 5
+    for name, lat, lng in places:
+        context.set_geolocation({"latitude": lat, "longitude": lng})
+        tour.wait_for_selector(f'.loc.onPlacemark[name="{name}"]', timeout=30000)
+        tour.locator(f'.loc[name="{name}"] .btnSaveLocationToLRS').click()
+    tour.wait_for_selector(".exerciseComplete", state="visible")
+    got = wait_for_progress(live_server, reg, page)
+    assert got.registration_completion == "COMPLETED", got
+    found = statements(live_server, got.xapi_registration_id)
+    assert sum(s["verb"]["id"].endswith("/at") for s in found) == 5
+    assert any(s["verb"]["id"].endswith("/completed") for s in found)
