@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 CHUNK = 256 * 1024
 # Types browsers must get right for SCOs to run; the platform's mimetypes table varies.
@@ -56,6 +57,21 @@ def _chunks(stream: BinaryIO, start: int, length: int) -> Iterator[bytes]:
         stream.close()
 
 
+class _FileStream(StreamingResponse):
+    """A streamed file that is closed when the answer ends, also when the client left before the
+    first chunk (a generator that never started runs no finally: the file would wait for the GC)."""
+
+    def __init__(self, stream: BinaryIO, start: int, length: int, **kw) -> None:
+        super().__init__(_chunks(stream, start, length), **kw)
+        self._stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._stream.close()
+
+
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     """(start, end inclusive) for a single satisfiable range; None for no/ignored range; False if unsatisfiable."""
     if not header:
@@ -95,4 +111,4 @@ def file_response(stream: BinaryIO, size: int, path: str, range_header: str | No
     if head:
         stream.close()
         return Response(status_code=status, headers=headers, media_type=media)
-    return StreamingResponse(_chunks(stream, start, length), status_code=status, headers=headers, media_type=media)
+    return _FileStream(stream, start, length, status_code=status, headers=headers, media_type=media)

@@ -9,6 +9,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+from urllib.parse import quote
 
 from starlette.responses import HTMLResponse
 
@@ -99,3 +100,44 @@ def redirect_target(options: dict) -> str:
     if target in ("closer", "blank", "message"):
         return f"/player/exit/{target}"
     return target
+
+
+STATE_LABELS = {"not attempted": "Not attempted", "attempted": "Attempted", "completed": "Completed",
+                "passed": "Passed", "failed": "Failed", "satisfied": "Satisfied", "waived": "Waived"}
+
+
+def _outline_items(nodes: list[dict], au_action: str) -> str:
+    """The outline's nested list: a block's title and its children, an AU's button (a form POST
+    that starts it) with its state, and for a satisfied AU a Review button (cmi5 launchMode Review)."""
+    out = []
+    for node in nodes:
+        title = html.escape(node["title"])
+        status = "satisfied" if node["satisfied"] else ""
+        if node["kind"] == "block":
+            out.append(f'<li class="block"><span class="block-title" data-status="{status}">{title}</span>'
+                       f'<ol>{_outline_items(node["children"], au_action)}</ol></li>')
+            continue
+        target = html.escape(f"{au_action}&au={quote(node['id'], safe='')}", quote=True)
+        states = " · ".join(STATE_LABELS.get(s, s) for s in node["states"])
+        review = (f'<form method="post" action="{target}&amp;mode=Review"><button type="submit" class="review" '
+                  f'aria-label="Review {title}">Review</button></form>' if node["satisfied"] and
+                  "waived" not in node["states"] else "")
+        out.append(f'<li class="au" data-au-id="{html.escape(node["id"], quote=True)}"><div class="au-row">'
+                   f'<form method="post" action="{target}"><button type="submit" data-status="{status}">'
+                   f'{title} <span class="au-state">({states})</span></button></form>{review}</div></li>')
+    return "".join(out)
+
+
+def outline_page(outline: dict, *, token: str, culture: str | None = None, css_url: str | None = None) -> HTMLResponse:
+    """A multi-AU cmi5 course's outline (domain/cmi5/outline.py): pick an AU, see each one's state."""
+    course = outline["course"]
+    au_action = f"/player/cmi5/au?t={quote(token, safe='')}"
+    done = course["satisfied"]
+    body = _template("cmi5-outline.html").substitute(
+        lang=html.escape((culture or "en").split(",")[0], quote=True), title=html.escape(outline["title"]),
+        extra_css=f'<link rel="stylesheet" href="{html.escape(css_url, quote=True)}">' if css_url else "",
+        exit_action=html.escape(f"/player/cmi5/exit?t={quote(token, safe='')}", quote=True),
+        course_status="satisfied" if done else "",
+        course_state="Course satisfied" if done else "Choose a lesson to start it.",
+        tree=f'<ol id="toc-list">{_outline_items(course.get("children") or [], au_action)}</ol>')
+    return HTMLResponse(body, headers=SECURITY_HEADERS)

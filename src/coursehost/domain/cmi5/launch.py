@@ -35,6 +35,7 @@ OPTION = "cmi5"
 AUTH_PREFIX = "cmi5."  # the user part of an AU's Basic auth token: "cmi5.<launch id>"
 LAUNCH_DATA = "LMS.LaunchData"
 PREFERENCES = "cmi5LearnerPreferences"
+MODE_OPTION = "launchMode"  # a launch's cmi5 launch mode (§10: Normal, Browse, Review), Normal when absent
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ class Cmi5Session:
 
 
 def registration_uuid(registration: Registration) -> str:
-    """cmi5 §8.1.4 wants a UUID; ours are caller-chosen strings, so one is derived, stable per registration."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:coursehost:registration:{registration.pk}"))
+    """cmi5 §8.1.4 wants a UUID: the registration's xapiRegistrationId, the one every standard's
+    statements carry, so one LRS query (or GetRegistrationStatements) finds the AU's statements."""
+    return core.registration_uuid(registration, registration.instance)
 
 
 def actor_for(registration: Registration, *, base_url: str) -> dict:
@@ -103,9 +105,9 @@ def _context_template(session_id: str, au: dict) -> dict:
             "extensions": {v.EXT_SESSION: session_id}}
 
 
-def _launch_data(session_id: str, au: dict, *, return_url: str) -> dict:
+def _launch_data(session_id: str, au: dict, *, return_url: str, launch_mode: str) -> dict:
     data = au.get("data") or {}
-    out = {"contextTemplate": _context_template(session_id, au), "launchMode": "Normal",
+    out = {"contextTemplate": _context_template(session_id, au), "launchMode": launch_mode,
            "launchMethod": data.get("launchMethod") or "AnyWindow", "moveOn": data.get("moveOn") or "NotApplicable",
            "returnURL": return_url}
     if data.get("masteryScore") is not None:
@@ -166,12 +168,13 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     fetch_key = secrets.token_urlsafe(32)
     launch.options = {**(launch.options or {}), OPTION: {
         "fetch": fetch_key, "secret": secrets.token_urlsafe(32), "fetched": False, "au": au["id"],
-        "course": version.structure.get("id") or au["id"],
+        "course": version.structure.get("id") or au["id"], "mode": (launch.options or {}).get(MODE_OPTION) or "Normal",
         "actor": actor_for(registration, base_url=base_url)}}
     sess = session_of(session, launch)
     key = docs.DocumentKey(docs.STATE, LAUNCH_DATA, activity_id=au["id"], agent_key=agent_key(sess.actor),
                            registration=sess.registration)
-    _put(session, registration.application_pk, key, _launch_data(launch_id, au, return_url=return_url))
+    _put(session, registration.application_pk, key, _launch_data(launch_id, au, return_url=return_url,
+                                                                     launch_mode=sess.launch_mode))
     prefs = docs.DocumentKey(docs.AGENT_PROFILE, PREFERENCES, agent_key=agent_key(sess.actor))
     if docs.get_document(session, app_pk=registration.application_pk, key=prefs) is None:
         _put(session, registration.application_pk, prefs, {"languagePreference": "", "audioPreference": "on"})
@@ -229,7 +232,7 @@ def session_of(session: Session, launch: Launch) -> Cmi5Session:
     au_data = au.get("data") or {}
     return Cmi5Session(launch.launch_id, registration.application_pk, registration.pk,
                        registration_uuid(registration), data["au"], data["course"], data["actor"],
-                       au_data.get("moveOn") or "NotApplicable", au_data.get("masteryScore"), "Normal")
+                       au_data.get("moveOn") or "NotApplicable", au_data.get("masteryScore"), data.get("mode") or "Normal")
 
 
 class FetchRefused(Exception):

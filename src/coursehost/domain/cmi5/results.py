@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.cmi5 import journal
+from coursehost.domain.cmi5 import journal, rules
 from coursehost.domain.cmi5 import vocabulary as v
 from coursehost.domain.cmi5.launch import (
     Cmi5Session,
@@ -59,6 +59,12 @@ def _apply(state: ActivityState, stmt: dict, launch: Launch, now: datetime) -> N
     if verb in (v.PASSED, v.FAILED) and isinstance(scaled, (int, float)):
         state.score_scaled = max(0.0, min(100.0, float(scaled) * 100.0))
     state.last_access = now
+
+
+def _counts(stmt: dict, sess: Cmi5Session) -> bool:
+    """Whether STMT is a cmi5 defined statement about the AU (§9.3): only those move its results;
+    a cmi5 allowed one (a video's completed, an answered question) does not."""
+    return rules.is_cmi5_defined(stmt) and (stmt.get("object") or {}).get("id") == sess.activity_id
 
 
 def _satisfied(state: ActivityState, move_on: str) -> bool:
@@ -112,13 +118,16 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
 
 def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
     """The course's results from its AUs' (single AU: the AU's own). Complete once every AU is
-    completed (an AU whose moveOn is NotApplicable needs nothing); passed once every AU that
-    reported success passed, failed if one failed; the score is the mean of the AUs' scores."""
+    completed or has met its moveOn (§13.1.4: moveOn says when an AU is done enough for the
+    course's completion, so a moveOn="Passed" quiz needs no completed; NotApplicable needs
+    nothing); passed once every AU that reported success passed, failed if one failed; the score
+    is the mean of the AUs' scores."""
     mine = [states[a["id"]] for a in aus if a["id"] in states]
     def done(au: dict) -> bool:
         state = states.get(au["id"])
-        return (state is not None and state.completion == COMPLETED) or \
-            (au.get("data") or {}).get("moveOn") == "NotApplicable"
+        move_on = (au.get("data") or {}).get("moveOn") or "NotApplicable"
+        return move_on == "NotApplicable" or (state is not None and (
+            state.completion == COMPLETED or _satisfied(state, move_on)))
     completion = COMPLETED if aus and all(done(a) for a in aus) else (
         "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
     successes = {s.success for s in mine} - {UNKNOWN}
@@ -143,7 +152,8 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     registration = session.get(Registration, sess.registration_pk)
     state = _state(session, instance.pk, sess.activity_id)
     for stmt in statements:
-        _apply(state, stmt, launch, now)
+        if _counts(stmt, sess):
+            _apply(state, stmt, launch, now)
     session.flush()
     _, version = core.instance_course(session, instance)
     aus = all_aus(version)

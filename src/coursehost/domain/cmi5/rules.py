@@ -90,9 +90,11 @@ def check(stmt: dict, sess: Cmi5Session, facts: Facts) -> Facts:
     if not facts.initialized and verb != v.INITIALIZED:
         raise _refuse("initialized must be the session's first statement (§9.3.2)")
     if not is_cmi5_defined(stmt):
-        if verb in v.AU_VERBS:
+        if verb in v.AU_VERBS and (stmt.get("object") or {}).get("id") == sess.activity_id:
             raise _refuse("a cmi5 verb needs the cmi5 category in context.contextActivities.category (§9.6.2.1)")
-        return facts  # cmi5 allowed: any statement between initialized and terminated (§9.3)
+        # cmi5 allowed: any other statement between initialized and terminated (§9.3), such as the
+        # xAPI video profile's initialized / completed about a video inside the AU.
+        return facts
     if verb not in v.AU_VERBS:
         raise _refuse(f"{verb} is not a verb an AU may use in a cmi5 defined statement (§9.3)")
     if (stmt.get("object") or {}).get("id") != sess.activity_id:
