@@ -13,6 +13,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from coursehost.domain.lrs.statements import Writer, store_statements
 from coursehost.domain.lrs.validation_values import agent_key
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.registrations import core
+from coursehost.domain.scorm.durations import format_iso
 
 OPTION = "cmi5"
 AUTH_PREFIX = "cmi5."  # the user part of an AU's Basic auth token: "cmi5.<launch id>"
@@ -53,8 +55,9 @@ class Cmi5Session:
 
 
 def registration_uuid(registration: Registration) -> str:
-    """cmi5 §8.1.4 wants a UUID; ours are caller-chosen strings, so one is derived, stable per registration."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:coursehost:registration:{registration.pk}"))
+    """cmi5 §8.1.4's registration: the registration's xapiRegistrationId (a UUID, the caller's on
+    CreateRegistration or one of ours), the one its statements carry and GetRegistrationStatements asks for."""
+    return core.registration_uuid(registration, 0)
 
 
 def actor_for(registration: Registration, *, base_url: str) -> dict:
@@ -102,9 +105,9 @@ def _context_template(session_id: str, au: dict) -> dict:
             "extensions": {v.EXT_SESSION: session_id}}
 
 
-def _launch_data(session_id: str, au: dict, *, return_url: str) -> dict:
+def _launch_data(session_id: str, au: dict, *, return_url: str, launch_mode: str) -> dict:
     data = au.get("data") or {}
-    out = {"contextTemplate": _context_template(session_id, au), "launchMode": "Normal",
+    out = {"contextTemplate": _context_template(session_id, au), "launchMode": launch_mode,
            "launchMethod": data.get("launchMethod") or "AnyWindow", "moveOn": data.get("moveOn") or "NotApplicable",
            "returnURL": return_url}
     if data.get("masteryScore") is not None:
@@ -132,6 +135,8 @@ def _launched(sess: Cmi5Session, au: dict, launch_url: str) -> dict:
            v.EXT_MOVEON: sess.move_on}
     if data.get("launchParameters"):
         ext[v.EXT_LAUNCHPARAMS] = data["launchParameters"]
+    if sess.mastery_score is not None:
+        ext[v.EXT_MASTERY] = sess.mastery_score
     return lms_statement(sess, v.LAUNCHED, ext=ext)
 
 
@@ -165,12 +170,13 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
     fetch_key = secrets.token_urlsafe(32)
     launch.options = {**(launch.options or {}), OPTION: {
         "fetch": fetch_key, "secret": secrets.token_urlsafe(32), "fetched": False, "au": au["id"],
-        "course": version.structure.get("id") or au["id"],
+        "course": version.structure.get("id") or au["id"], "mode": (launch.options or {}).get("launchMode") or "Normal",
         "actor": actor_for(registration, base_url=base_url)}}
     sess = session_of(session, launch)
     key = docs.DocumentKey(docs.STATE, LAUNCH_DATA, activity_id=au["id"], agent_key=agent_key(sess.actor),
                            registration=sess.registration)
-    _put(session, registration.application_pk, key, _launch_data(launch_id, au, return_url=return_url))
+    _put(session, registration.application_pk, key, _launch_data(launch_id, au, return_url=return_url,
+                                                                     launch_mode=sess.launch_mode))
     prefs = docs.DocumentKey(docs.AGENT_PROFILE, PREFERENCES, agent_key=agent_key(sess.actor))
     if docs.get_document(session, app_pk=registration.application_pk, key=prefs) is None:
         _put(session, registration.application_pk, prefs, {"languagePreference": "", "audioPreference": "on"})
@@ -193,16 +199,21 @@ def _abandon_earlier(session: Session, launch: Launch, *, base_url: str) -> None
     ended abnormally; the LMS says so, detected here at the next launch, and closes it."""
     earlier = session.scalars(select(Launch).where(
         Launch.instance_pk == launch.instance_pk, Launch.pk != launch.pk, Launch.exit_time.is_(None))).all()
-    stale = [row for row in earlier if (row.options or {}).get(OPTION)]
-    if not stale:
-        return
-    statements = []
-    for row in stale:
-        old = session_of(session, row)
-        statements.append(lms_statement(old, v.ABANDONED))
-        row.exit_time = launch.launch_time
-        row.options = {**row.options, OPTION: {**row.options[OPTION], "abandoned": True}}
-    store_statements(session, writer=lms_writer(old.app_pk, base_url), body=statements, version=V1)
+    for row in earlier:
+        if (row.options or {}).get(OPTION):
+            end_session(session, row, base_url=base_url, now=launch.launch_time)
+
+
+def end_session(session: Session, launch: Launch, *, base_url: str, now: datetime) -> None:
+    """Close LAUNCH, an AU session that ended without terminated, as abandoned (§9.3.6): the LMS's
+    "abandoned" statement with the session's duration (§9.5.4.2) and its auth token refused from now."""
+    sess = session_of(session, launch)
+    started = launch.launch_time if launch.launch_time.tzinfo else launch.launch_time.replace(tzinfo=UTC)
+    seconds = max(0.0, (now - started).total_seconds())
+    store_statements(session, writer=lms_writer(sess.app_pk, base_url), version=V1,
+                     body=lms_statement(sess, v.ABANDONED, result={"duration": format_iso(seconds)}))
+    launch.exit_time = now
+    launch.options = {**launch.options, OPTION: {**launch.options[OPTION], "abandoned": True}}
     session.flush()
 
 
@@ -218,7 +229,7 @@ def session_of(session: Session, launch: Launch) -> Cmi5Session:
     au_data = au.get("data") or {}
     return Cmi5Session(launch.launch_id, registration.application_pk, registration.pk,
                        registration_uuid(registration), data["au"], data["course"], data["actor"],
-                       au_data.get("moveOn") or "NotApplicable", au_data.get("masteryScore"), "Normal")
+                       au_data.get("moveOn") or "NotApplicable", au_data.get("masteryScore"), data.get("mode") or "Normal")
 
 
 class FetchRefused(Exception):

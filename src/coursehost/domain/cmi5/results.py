@@ -30,7 +30,7 @@ from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.scorm.status import COMPLETED, FAILED, PASSED, UNKNOWN
 
 
-def _state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+def activity_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
     state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk,
                                                         ActivityState.activity_id == activity_id)).first()
     if state is None:
@@ -61,7 +61,7 @@ def _apply(state: ActivityState, stmt: dict, launch: Launch, now: datetime) -> N
     state.last_access = now
 
 
-def _satisfied(state: ActivityState, move_on: str) -> bool:
+def moveon_met(state: ActivityState, move_on: str) -> bool:
     """§10: whether the AU's moveOn criteria are met."""
     done, passed = state.completion == COMPLETED, state.success == PASSED
     return {"Completed": done, "Passed": passed, "CompletedAndPassed": done and passed,
@@ -93,7 +93,7 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
     def move_on(au: dict) -> str:
         return (au.get("data") or {}).get("moveOn") or "NotApplicable"
     aus = all_aus_of(structure)
-    met = {au["id"]: _satisfied(states[au["id"]], move_on(au)) if au["id"] in states
+    met = {au["id"]: moveon_met(states[au["id"]], move_on(au)) if au["id"] in states
            else move_on(au) == "NotApplicable" for au in aus}
     wanted = [au for au in (sess.activity_id,) if met.get(au)]
     if wanted:
@@ -141,7 +141,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
         return
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = session.get(Registration, sess.registration_pk)
-    state = _state(session, instance.pk, sess.activity_id)
+    state = activity_state(session, instance.pk, sess.activity_id)
     for stmt in statements:
         _apply(state, stmt, launch, now)
     session.flush()
@@ -150,6 +150,14 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
         ActivityState.instance_pk == instance.pk))}
     state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
+    summary = summarize(session, instance, registration, aus, states, now)
+    launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary
+    session.flush()
+
+
+def summarize(session: Session, instance: RegistrationInstance, registration: Registration, aus: list[dict],
+              states: dict[str, ActivityState], now: datetime) -> tuple:
+    """The course's results from its AUs' into INSTANCE and REGISTRATION, a postback when they moved."""
     summary = _summarize(aus, states)
     before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
     for obj in (instance, registration):
@@ -157,10 +165,9 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
         obj.last_access = now
         if summary[0] == COMPLETED:
             obj.completed_date = obj.completed_date or now
-    launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary
     if summary != before:
         enqueue_postback(session, registration=registration)
-    session.flush()
+    return summary
 
 
 def start_session(session: Session, *, launch_id: str, base_url: str, content_base: str, fetch_url: str,
