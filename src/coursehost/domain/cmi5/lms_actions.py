@@ -19,6 +19,7 @@ from coursehost.domain.cmi5.launch import (
     actor_for,
     all_aus,
     end_session,
+    generated_id,
     lms_statement,
     lms_writer,
     registration_uuid,
@@ -57,7 +58,7 @@ def waive_au(session: Session, *, registration: Registration, au_id: str, reason
     if reason not in REASONS:
         raise InvalidInput(f"reason must be one of {', '.join(REASONS)}: [{reason}]")
     instance = core.get_instance(session, registration=registration)
-    _, version = core.instance_course(session, instance)
+    course, version = core.instance_course(session, instance)
     au = next((a for a in all_aus(version) if a["id"] == au_id), None)
     if au is None:
         raise InvalidInput(f"[{au_id}] is not an AU of this registration's course")
@@ -69,8 +70,9 @@ def waive_au(session: Session, *, registration: Registration, au_id: str, reason
         raise Conflict(f"AU [{au_id}] is already satisfied; only an AU that is not may be waived (cmi5 9.3.7)")
     session_id = str(uuid.uuid4())
     sess = Cmi5Session(session_id, registration.application_pk, registration.pk, registration_uuid(registration),
-                       au_id, version.structure.get("id") or au_id, actor_for(registration, base_url=base_url),
-                       move_on, data.get("masteryScore"), "Normal")
+                       generated_id(registration.application_pk, course.course_id, "au", au_id),
+                       version.structure.get("id") or au_id, actor_for(registration, base_url=base_url),
+                       move_on, data.get("masteryScore"), "Normal", au_id, course.course_id)
     store_statements(session, writer=lms_writer(sess.app_pk, base_url), version=V1, body=lms_statement(
         sess, v.WAIVED, category=(v.CMI5_CATEGORY, v.MOVEON_CATEGORY),
         result={"success": True, "completion": True, "extensions": {EXT_REASON: reason}}))

@@ -50,7 +50,7 @@ def _check_session(stmt: dict, sess: Cmi5Session) -> None:
         raise _refuse("context.registration must be the launch's registration (§9.6.1)")
     if (context.get("extensions") or {}).get(v.EXT_SESSION) != sess.launch_id:
         raise _refuse("the session id extension of the context template is required (§9.6.3.1, §10.2.1)")
-    if sess.activity_id not in _ids(context, "grouping"):
+    if sess.au_id not in _ids(context, "grouping"):
         raise _refuse("the context template's grouping (the AU's publisher id) is required (§10.2.1)")
 
 
