@@ -45,6 +45,8 @@ def _check_scope(request: XapiRequest, sess: launch.Cmi5Session) -> None:
         return
     if method in ("GET", "HEAD") and resource in READ_ONLY:
         return
+    if resource in ("activities/state", "agents/profile") and "agent" not in request.params:
+        return  # a request xAPI itself refuses (400, agent is required): the LRS's answer, not ours
     mine = _agent_param(request) == agent_key(sess.actor)
     if resource == "activities/state" and mine and request.params.get("activityId") == sess.activity_id \
             and request.params.get("registration") == sess.registration:
@@ -92,6 +94,10 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
             _log_refused(request, services, sess, str(exc))
             raise
         answer = handler(request, services)
+        if request.resource == "agents/profile" and request.method == "GET" and answer.status == 200 \
+                and request.params.get("profileId") == launch.PREFERENCES:
+            with unit_of_work(services.session_factory) as session:
+                sessions.preferences_read(session, sess)
         if statements and answer.status < 300:
             with unit_of_work(services.session_factory) as session:
                 results.record(session, sess, statements, base_url=request.base_url)

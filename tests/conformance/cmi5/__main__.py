@@ -86,6 +86,17 @@ def failures(report: dict):
                        " ".join(message.split())[:300])
 
 
+def au_results(stderr: str):
+    """What the AUs of failed tests reported (the suite logs "<requirement>: <message>" after a file)."""
+    lines = stderr.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == "console.log":
+            for text in lines[i + 1:]:
+                if not text.strip() or text.strip().startswith("at "):
+                    break
+                yield text.strip()[:400]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", default=os.environ.get("COURSEHOST_CATAPULT_LTS"),
@@ -115,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report["_stderr"])
     for title, message in failures(report):
         print(f"  FAILED {title}\n         {message}")
+    for note in au_results(report["_stderr"]):
+        print(f"  AU said: {note}")
     total, passed = report.get("numTotalTests", 0), report.get("numPassedTests", 0)
     failed, skipped = report.get("numFailedTests", 0), report.get("numPendingTests", 0)
     broken = report.get("numFailedTestSuites", 0) - (1 if failed else 0) * 0

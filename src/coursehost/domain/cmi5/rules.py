@@ -16,13 +16,16 @@ from coursehost.domain.lrs.validation_values import agent_key
 
 @dataclass(frozen=True)
 class Facts:
-    """What counts so far: this session's initialized / terminated, the registration's AU verdicts."""
+    """What counts so far: this session's initialized / terminated / verdict and whether its AU has
+    read the learner preferences, the registration's AU verdicts."""
 
     initialized: bool = False
     terminated: bool = False
     completed: bool = False
     passed: bool = False
     failed: bool = False
+    preferences_read: bool = False
+    verdict_here: bool = False  # passed or failed stated in this session
 
 
 def _ids(context: dict, kind: str) -> set[str]:
@@ -69,6 +72,8 @@ def _check_verdict(verb: str, stmt: dict, sess: Cmi5Session, facts: Facts) -> No
         return
     if facts.passed:
         raise _refuse(f"no {verb.rsplit('/', 1)[-1]} after passed in this registration (§9.3.4, §9.3.5)")
+    if facts.verdict_here:
+        raise _refuse("one of passed or failed per session, once (§9.3.0: no verb twice, not both)")
     if verb == v.PASSED and result.get("success") is not True:
         raise _refuse("passed needs result.success true (§9.5.4.1)")
     if verb == v.FAILED and result.get("success") is not False:
@@ -100,6 +105,9 @@ def check(stmt: dict, sess: Cmi5Session, facts: Facts) -> Facts:
     if verb == v.INITIALIZED:
         if facts.initialized:
             raise _refuse("initialized may be stated once per session (§9.3.2)")
+        if not facts.preferences_read:
+            raise _refuse("the AU must read the learner preferences (agent profile cmi5LearnerPreferences) "
+                          "before initialized (§11.0)")
         return replace(facts, initialized=True)
     if verb == v.TERMINATED:
         return replace(facts, terminated=True)
@@ -107,4 +115,4 @@ def check(stmt: dict, sess: Cmi5Session, facts: Facts) -> Facts:
         raise _refuse(f"{verb.rsplit('/', 1)[-1]} is only allowed in Normal launch mode (§10.2.2)")
     _check_verdict(verb, stmt, sess, facts)
     field = {v.COMPLETED: "completed", v.PASSED: "passed", v.FAILED: "failed"}[verb]
-    return replace(facts, **{field: True})
+    return replace(facts, **{field: True}, verdict_here=facts.verdict_here or verb != v.COMPLETED)

@@ -301,6 +301,9 @@ button { font: inherit; padding: .4rem 1rem; }
       launchData = launchData || {};
       lms.contextTemplate = launchData.contextTemplate || {};
       launchMode = launchData.launchMode || "Normal";
+      // cmi5 11.0: the learner preferences are read before initialized.
+      return xapi("GET", "agents/profile?profileId=cmi5LearnerPreferences&agent=" +
+                  encodeURIComponent(JSON.stringify(p.actor))).catch(function () {});
     }).catch(function () {
       lms = null;
       say("This page was opened without a working connection to the learning platform; progress is not recorded.");
