@@ -278,7 +278,7 @@ def authenticate(session: Session, *, app_pk: int, user: str, secret: str) -> Cm
     launch_id = user[len(AUTH_PREFIX):]
     launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
     data = ((launch.options or {}).get(OPTION) if launch else None) or {}
-    if not data.get("fetched") or data.get("abandoned") or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
+    if not data.get("fetched") or launch.exit_time is not None or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
         return None
     sess = session_of(session, launch)
     return sess if sess.app_pk == app_pk else None

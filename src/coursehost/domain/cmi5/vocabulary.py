@@ -15,6 +15,7 @@ ADL = "http://adlnet.gov/expapi/verbs/"
 LAUNCHED, INITIALIZED, COMPLETED = ADL + "launched", ADL + "initialized", ADL + "completed"
 PASSED, FAILED, TERMINATED = ADL + "passed", ADL + "failed", ADL + "terminated"
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+VOIDED = ADL + "voided"
 ABANDONED, WAIVED = "https://w3id.org/xapi/adl/verbs/abandoned", "https://w3id.org/xapi/adl/verbs/waived"
 # §9.3: the verbs a cmi5-defined statement of an AU may use.
 AU_VERBS = {INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED}
