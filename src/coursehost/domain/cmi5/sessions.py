@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
+from coursehost.db.models.registrations import Launch
 from coursehost.domain.cmi5 import rules
 from coursehost.domain.cmi5 import vocabulary as v
-from coursehost.db.models.registrations import Launch
 from coursehost.domain.cmi5.launch import AUTH_PREFIX, OPTION, Cmi5Session
 
 
