@@ -44,10 +44,11 @@ def course(live_server, tmp_path_factory):
 class Launched:
     """One launch: its AU URL's parameters, and (after fetch) the Basic token."""
 
-    def __init__(self, live_server, course, registration_id: str | None = None, start_sco: str | None = None):
+    def __init__(self, live_server, course, registration_id: str | None = None, start_sco: str | None = None,
+                 **link):
         self.app_id, self.creds, course_id = course
         self.reg = registration_id or create_registration(live_server, course_id, self.creds)
-        link = launch_link(live_server, self.reg, self.creds, **({"start_sco": start_sco} if start_sco else {}))
+        link = launch_link(live_server, self.reg, self.creds, **({"start_sco": start_sco} if start_sco else {}), **link)
         answer = httpx.get(link, follow_redirects=False)
         assert answer.status_code == 303, answer.text
         self.url = answer.headers["location"]
