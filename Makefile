@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/coursehost/static/vendor
 
-.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs conformance-packages lint clean
+.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs conformance-cmi5 conformance-packages lint clean
 
 serve: deps
 	$(BIN)/coursehost serve
@@ -80,6 +80,13 @@ conformance-scorm2004: test-deps
 # ADL's LRS suite, cloned and npm-installed outside the tree: COURSEHOST_LRS_SUITE=/path/to/suite
 conformance-lrs: test-deps
 	$(BIN)/python -m tests.conformance.lrs
+
+# ADL's CATAPULT LMS test suite (cmi5), the lts/ folder of a CATAPULT checkout kept outside the tree:
+# COURSEHOST_CATAPULT_LTS=/path/to/CATAPULT/lts. It is copied to COURSEHOST_CATAPULT_LTS_WORK
+# (default /tmp/coursehost-catapult-lts), npm-installed and its packages built there when not yet done;
+# Debian's Chromium drives the AUs. CMI5_ARGS passes e.g. --database-url.
+conformance-cmi5: test-deps chromium
+	$(BIN)/python -m tests.conformance.cmi5 $(CMI5_ARGS)
 
 # Real packages from public repositories played in Chromium through launch links: checkouts kept outside
 # the tree, named by COURSEHOST_CATAPULT, COURSEHOST_TINCAN_PROTOTYPES, COURSEHOST_TINCANJS and

@@ -42,5 +42,7 @@ def test_the_aus_registration_is_the_registrations_xapi_registration_id(live_ser
     assert launched.post(launched.statement("initialized")).status_code == 200
     with root(live_server, launched.app_id, launched.creds) as lrs:
         found = lrs.get("statements", params={"registration": xapi_id}).json()["statements"]
+    au = launched.params["activityId"]  # the LMS's own id for the AU (§8.1.5); the publisher's is AU_ID
+    assert au != AU_ID
     assert {(s["verb"]["id"].rsplit("/", 1)[-1], s["object"]["id"]) for s in found} >= {
-        ("launched", AU_ID), ("initialized", AU_ID)}
+        ("launched", au), ("initialized", au)}

@@ -21,12 +21,20 @@ window.run = (async () => {
   const state = new URLSearchParams({stateId: "LMS.LaunchData", activityId: au, agent: JSON.stringify(actor),
                                      registration});
   const launchData = await (await fetch(endpoint + "activities/state?" + state, {headers})).json();
+  const prefs = new URLSearchParams({profileId: "cmi5LearnerPreferences", agent: JSON.stringify(actor)});
+  await fetch(endpoint + "agents/profile?" + prefs, {headers});  // cmi5 11.0: before initialized
   const statuses = [];
   async function send(verb, result) {
     const context = JSON.parse(JSON.stringify(launchData.contextTemplate));
     context.registration = registration;
     context.contextActivities.category = [{id: "https://w3id.org/xapi/cmi5/context/categories/cmi5"}];
-    const stmt = {actor, verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
+    if (["completed", "passed", "failed"].includes(verb)) {
+      context.contextActivities.category.push({id: "https://w3id.org/xapi/cmi5/context/categories/moveon"});
+    }
+    if (result && result.score) {
+      context.extensions["https://w3id.org/xapi/cmi5/context/extensions/masteryscore"] = launchData.masteryScore;
+    }
+    const stmt = {id: crypto.randomUUID(), actor, verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
                   object: {id: au, objectType: "Activity"}, context, timestamp: new Date().toISOString()};
     if (result) stmt.result = result;
     const r = await fetch(endpoint + "statements", {method: "POST", headers, body: JSON.stringify(stmt)});

@@ -33,7 +33,13 @@ AU_PAGE = """<!DOCTYPE html><html><head><title>AU</title><script>
     const context = JSON.parse(JSON.stringify(launchData.contextTemplate));
     context.registration = registration;
     context.contextActivities.category = [{id: "https://w3id.org/xapi/cmi5/context/categories/cmi5"}];
-    const stmt = {actor, verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
+    if (verb === "completed" || verb === "passed") {  // the moveOn category on verdicts only (9.6.2.2)
+      context.contextActivities.category.push({id: "https://w3id.org/xapi/cmi5/context/categories/moveon"});
+    }
+    if (verb === "passed" && launchData.masteryScore !== undefined) {  // as launched (9.6.3.2)
+      context.extensions["https://w3id.org/xapi/cmi5/context/extensions/masteryscore"] = launchData.masteryScore;
+    }
+    const stmt = {id: crypto.randomUUID(), actor, verb: {id: "http://adlnet.gov/expapi/verbs/" + verb, display: {"en-US": verb}},
                   object: {id: au, objectType: "Activity"}, context, timestamp: new Date().toISOString()};
     if (result) stmt.result = result;
     const r = await fetch(endpoint + "statements", {method: "POST", headers, body: JSON.stringify(stmt)});
@@ -47,7 +53,7 @@ AU_PAGE = """<!DOCTYPE html><html><head><title>AU</title><script>
     }
   }
   await send("terminated", {duration: "PT20S"});
-  sessionStorage.setItem("mode-" + au, launchData.launchMode);
+  sessionStorage.setItem("last-mode", launchData.launchMode);  // activityId is the LMS's own id (8.1.5)
   location.href = launchData.returnURL;
 })().catch((e) => { document.body.textContent = "AU error: " + e; });
 </script></head><body>AU</body></html>"""
@@ -96,7 +102,7 @@ def test_outline_picks_aus_and_shows_their_state_blocks_and_course(live_server, 
 
     page.get_by_role("button", name="Review Reading").click()  # a satisfied AU again, in Review
     page.wait_for_url("**/player/cmi5/course?**", timeout=30000)
-    assert page.evaluate(f"sessionStorage.getItem('mode-{AU1}')") == "Review"  # what LaunchData told the AU
+    assert page.evaluate("sessionStorage.getItem('last-mode')") == "Review"  # what LaunchData told the AU
     got = progress(live_server, reg)
     assert (got.registration_completion, got.registration_success) == ("COMPLETED", "PASSED")
     assert got.score.scaled == 80

@@ -4,6 +4,7 @@ that breaks one is answered 403 with the reason and not stored."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from coursehost.db.session import unit_of_work
@@ -17,6 +18,8 @@ from coursehost.web.json_input import JsonSyntaxError
 PREFIX = launch.AUTH_PREFIX
 # What an AU session may touch besides statements: its State, its learner's profile, and reads.
 READ_ONLY = {"activities", "activities/profile", "agents", "about"}
+# RFC 5646 in outline: a 2-3 (or 4-8) letter language subtag, then subtags of 1-8 letters or digits.
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
 def principal(services, *, app_id: str, user: str, secret: str, base_url: str) -> LrsPrincipal | None:
@@ -45,6 +48,8 @@ def _check_scope(request: XapiRequest, sess: launch.Cmi5Session) -> None:
         return
     if method in ("GET", "HEAD") and resource in READ_ONLY:
         return
+    if resource in ("activities/state", "agents/profile") and "agent" not in request.params:
+        return  # a request xAPI itself refuses (400, agent is required): the LRS's answer, not ours
     mine = _agent_param(request) == agent_key(sess.actor)
     if resource == "activities/state" and mine and request.params.get("activityId") == sess.activity_id \
             and request.params.get("registration") == sess.registration:
@@ -52,8 +57,29 @@ def _check_scope(request: XapiRequest, sess: launch.Cmi5Session) -> None:
             raise Forbidden("cmi5: LMS.LaunchData is the LMS's; an AU must not change it (§10)")
         return
     if resource == "agents/profile" and mine:
+        if method in ("PUT", "POST") and request.params.get("profileId") == launch.PREFERENCES:
+            _check_preferences(request)
         return
     raise Forbidden("cmi5: this auth token opens only its own AU session's data (§8.2.2)")
+
+
+def _check_preferences(request: XapiRequest) -> None:
+    """§11: what an AU writes as learner preferences is a JSON object with languagePreference (a
+    comma-separated list of RFC 5646 tags) and audioPreference ("on" or "off")."""
+    if request.content_type != "application/json":
+        raise Forbidden("cmi5: the learner preferences are a JSON document (application/json) (§11.0)")
+    try:
+        prefs = json_input.loads(request.body, what="learner preferences")
+    except JsonSyntaxError:
+        prefs = None
+    if not isinstance(prefs, dict) or "languagePreference" not in prefs or "audioPreference" not in prefs:
+        raise Forbidden("cmi5: the learner preferences are a JSON object with languagePreference and "
+                        "audioPreference (§11.0)")
+    language = prefs["languagePreference"]
+    if not isinstance(language, str) or not all(_LANGUAGE_TAG.match(tag.strip()) for tag in language.split(",")):
+        raise Forbidden("cmi5: languagePreference is a comma-separated list of RFC 5646 language tags (§11.1)")
+    if prefs["audioPreference"] not in ("on", "off"):
+        raise Forbidden('cmi5: audioPreference is "on" or "off" (§11.2)')
 
 
 def _check_statements(request: XapiRequest, services, sess: launch.Cmi5Session) -> list[dict]:
@@ -63,6 +89,8 @@ def _check_statements(request: XapiRequest, services, sess: launch.Cmi5Session) 
     if request.content_type != "application/json":
         raise Forbidden("cmi5: an AU sends its statements as application/json")
     body = request.json()
+    if request.method == "PUT" and isinstance(body, dict) and "id" not in body and request.params.get("statementId"):
+        body = {**body, "id": request.params["statementId"]}  # xAPI: the id a PUT names
     with unit_of_work(services.read_session_factory) as session:
         return sessions.check_statements(session, sess, body)
 
@@ -92,6 +120,10 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
             _log_refused(request, services, sess, str(exc))
             raise
         answer = handler(request, services)
+        if request.resource == "agents/profile" and request.method == "GET" and answer.status == 200 \
+                and request.params.get("profileId") == launch.PREFERENCES:
+            with unit_of_work(services.session_factory) as session:
+                sessions.preferences_read(session, sess)
         if statements and answer.status < 300:
             with unit_of_work(services.session_factory) as session:
                 results.record(session, sess, statements, base_url=request.base_url)

@@ -136,7 +136,8 @@ def fetch_preflight() -> Response:
 
 @router.post("/player/cmi5/fetch")
 async def fetch(request: Request, k: str = "", l: str = "") -> Response:  # noqa: E741 (the URL's names)
-    """§8.2.2: one POST -> {"auth-token"}; any later one -> {"error-code", "error-text"} with 400 (§8.2.3)."""
+    """§8.2.2: one POST -> {"auth-token"}; any later one -> {"error-code", "error-text"} (§8.2.3),
+    both with 200 (§8.2.2: the status is 200 for a valid request, including one that gets an error)."""
     def work() -> str:
         with unit(request) as session:
             return cmi5_launch.fetch_token(session, launch_id=l, key=k)
@@ -144,14 +145,14 @@ async def fetch(request: Request, k: str = "", l: str = "") -> Response:  # noqa
         token = await run_in_threadpool(work)
     except FetchRefused as exc:
         await run_in_threadpool(_log_refusal, request, l, exc)
-        return JSONResponse({"error-code": exc.code, "error-text": str(exc)}, status_code=400, headers=CORS)
+        return JSONResponse({"error-code": exc.code, "error-text": str(exc)}, status_code=200, headers=CORS)
     return JSONResponse({"auth-token": token}, headers=CORS)
 
 
 def _log_refusal(request: Request, launch_id: str, exc: FetchRefused) -> None:
     with unit(request) as session:
         journal.log(session, launch_id=launch_id, entries=[journal.entry(
-            "POST fetch", activity_id="", args=[], result="400", message=f"error-code {exc.code}: {exc}")])
+            "POST fetch", activity_id="", args=[], result="refused", message=f"error-code {exc.code}: {exc}")])
 
 
 @router.get("/player/cmi5/returned")

@@ -9,6 +9,7 @@ from coursehost.api.v2 import (
     application_configuration,
     application_management,
     authentication,
+    cmi5,
     course,
     course_assets,
     launch,
@@ -33,6 +34,7 @@ def build_router() -> APIRouter:
     router = APIRouter(route_class=json_input.StrictJsonRoute)  # strict JSON bodies (web/json_input.py)
     for module in MODULES:
         add_operations(router, module, prefix=PREFIX)
+    cmi5.add_routes(router, prefix=PREFIX)  # Coursehost's own: no official operation waives or abandons
     # Last: it answers what nothing above routes.
     router.add_api_route(PREFIX + "/{rest:path}", pending.not_yet_routed, methods=list(pending.METHODS),
                          include_in_schema=False)

@@ -20,8 +20,8 @@ class LaunchLinkSchema(Wire):
 
 
 class LaunchLinkRequest(WireIn):
-    """LaunchLinkRequestSchema / PreviewLaunchLinkRequestSchema (the tags, additionalvalues and
-    launchAuth are accepted and ignored)."""
+    """LaunchLinkRequestSchema / PreviewLaunchLinkRequestSchema (the tags and launchAuth are
+    accepted and ignored; of additionalvalues, the item "launchMode" is a cmi5 launch mode)."""
 
     expiry: int | None = launch_links.EXPIRY_DEFAULT
     redirect_on_exit_url: str | None = Field(None, alias="redirectOnExitUrl", max_length=4000)
@@ -39,7 +39,16 @@ class LaunchLinkRequest(WireIn):
         """The request as the domain reads it."""
         return launch_links.LinkRequest(
             expiry=self.expiry, redirect_on_exit_url=self.redirect_on_exit_url, tracking=self.tracking,
-            start_sco=self.start_sco, culture=self.culture, css_url=self.css_url)
+            start_sco=self.start_sco, culture=self.culture, css_url=self.css_url,
+            launch_mode=self._additional("launchMode"))
+
+    def _additional(self, item: str) -> str | None:
+        """The value of ADDITIONALVALUES' ITEM (ItemValuePairSchema {item, value}), if given."""
+        for pair in self.additionalvalues or []:
+            if isinstance(pair, dict) and pair.get("item") == item:
+                value = pair.get("value")
+                return value if isinstance(value, str) else str(value)
+        return None
 
 
 def content_url(request: Request) -> str:

@@ -12,7 +12,9 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from coursehost.domain.lrs.statements import Writer, store_statements
 from coursehost.domain.lrs.validation_values import agent_key
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.registrations import core
+from coursehost.domain.scorm.durations import format_iso
 
 OPTION = "cmi5"
 AUTH_PREFIX = "cmi5."  # the user part of an AU's Basic auth token: "cmi5.<launch id>"
@@ -46,12 +49,20 @@ class Cmi5Session:
     app_pk: int
     registration_pk: int
     registration: str  # the UUID of the registration (§8.1.4)
-    activity_id: str
-    course_id: str
+    activity_id: str  # the LMS's activityId of the AU (§8.1.5: generated, never the publisher's id)
+    course_id: str  # the course's publisher id (cmi5.xml)
     actor: dict
     move_on: str
     mastery_score: float | None
     launch_mode: str
+    au_id: str  # the AU's publisher id (cmi5.xml), in the context template's grouping (§9.6.2.3)
+    course_key: str  # the Coursehost course id
+
+
+def generated_id(app_pk: int, course_key: str, kind: str, publisher_id: str) -> str:
+    """The LMS's own id of an AU (§8.1.5 activityId), block or course (§9.3.9, satisfied): never the
+    publisher's id, the same for every launch of the same course of the application."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"coursehost:{app_pk}:{course_key}:{kind}:{publisher_id}"))
 
 
 def registration_uuid(registration: Registration) -> str:
@@ -135,19 +146,22 @@ def _launched(sess: Cmi5Session, au: dict, launch_url: str) -> dict:
            v.EXT_MOVEON: sess.move_on}
     if data.get("launchParameters"):
         ext[v.EXT_LAUNCHPARAMS] = data["launchParameters"]
+    if sess.mastery_score is not None:
+        ext[v.EXT_MASTERY] = sess.mastery_score
     return lms_statement(sess, v.LAUNCHED, ext=ext)
 
 
 def lms_statement(sess: Cmi5Session, verb: str, *, ext: dict | None = None, obj: str | None = None,
                   category: tuple[str, ...] = (v.CMI5_CATEGORY,), result: dict | None = None,
-                  obj_type: str | None = None) -> dict:
-    """A statement the LMS makes about this session (§9.4-§9.5: launched, satisfied, ...)."""
+                  obj_type: str | None = None, publisher_id: str | None = None) -> dict:
+    """A statement the LMS makes about this session (§9.4-§9.5: launched, satisfied, ...), about the
+    AU unless OBJ (a block's or the course's generated id, PUBLISHER_ID its id in cmi5.xml)."""
     stmt = {"id": str(uuid.uuid4()), "actor": sess.actor,
             "verb": {"id": verb, "display": {"en-US": v.DISPLAY.get(verb, verb.rsplit("/", 1)[-1])}},
             "object": {"objectType": "Activity", "id": obj or sess.activity_id,
                        **({"definition": {"type": obj_type}} if obj_type else {})},
             "context": {"registration": sess.registration,
-                        "contextActivities": {"grouping": [{"id": sess.course_id}],
+                        "contextActivities": {"grouping": [{"id": publisher_id or sess.au_id}],
                                               "category": [{"id": c} for c in category]},
                         "extensions": {v.EXT_SESSION: sess.launch_id, **(ext or {})}}}
     if result:
@@ -156,9 +170,10 @@ def lms_statement(sess: Cmi5Session, verb: str, *, ext: dict | None = None, obj:
 
 
 def begin_session(session: Session, *, launch_id: str, base_url: str, content_base: str, fetch_url: str,
-                  return_url: str) -> str:
+                  return_url: str, before_launched: Callable[[Cmi5Session], None] | None = None) -> str:
     """Prepare launch LAUNCH_ID of a cmi5 course and return the AU's launch URL (§8.1): LaunchData
-    and learner preferences written, "launched" stated, fetch key and auth secret minted."""
+    and learner preferences written, BEFORE_LAUNCHED called, "launched" stated, fetch key and auth
+    secret minted."""
     launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
@@ -171,22 +186,24 @@ def begin_session(session: Session, *, launch_id: str, base_url: str, content_ba
         "course": version.structure.get("id") or au["id"], "mode": (launch.options or {}).get(MODE_OPTION) or "Normal",
         "actor": actor_for(registration, base_url=base_url)}}
     sess = session_of(session, launch)
-    key = docs.DocumentKey(docs.STATE, LAUNCH_DATA, activity_id=au["id"], agent_key=agent_key(sess.actor),
+    key = docs.DocumentKey(docs.STATE, LAUNCH_DATA, activity_id=sess.activity_id, agent_key=agent_key(sess.actor),
                            registration=sess.registration)
     _put(session, registration.application_pk, key, _launch_data(launch_id, au, return_url=return_url,
                                                                      launch_mode=sess.launch_mode))
     prefs = docs.DocumentKey(docs.AGENT_PROFILE, PREFERENCES, agent_key=agent_key(sess.actor))
     if docs.get_document(session, app_pk=registration.application_pk, key=prefs) is None:
         _put(session, registration.application_pk, prefs, {"languagePreference": "", "audioPreference": "on"})
-    url = _au_url(au, content_base)
+    au_url = _au_url(au, content_base)
     app = session.get(Application, registration.application_pk)
     query = urlencode({"endpoint": f"{base_url}/lrs/{app.app_id}/",
                        "fetch": f"{fetch_url}?k={fetch_key}&l={launch_id}",
                        "actor": json.dumps(sess.actor), "registration": sess.registration,
-                       "activityId": au["id"]})
-    url = url + ("&" if "?" in url else "?") + query
+                       "activityId": sess.activity_id})
+    url = au_url + ("&" if "?" in au_url else "?") + query
+    if before_launched is not None:
+        before_launched(sess)
     store_statements(session, writer=lms_writer(registration.application_pk, base_url),
-                     body=_launched(sess, au, url), version=V1)
+                     body=_launched(sess, au, au_url), version=V1)
     journal.log(session, launch_id=launch_id, entries=[journal.entry(
         "launch", activity_id=au["id"], args=[sess.registration, sess.launch_mode], result="LMS.LaunchData written")])
     return url
@@ -207,16 +224,21 @@ def _abandon_earlier(session: Session, launch: Launch, *, base_url: str) -> None
     ended abnormally; the LMS says so, detected here at the next launch, and closes it."""
     earlier = session.scalars(select(Launch).where(
         Launch.instance_pk == launch.instance_pk, Launch.pk != launch.pk, Launch.exit_time.is_(None))).all()
-    stale = [row for row in earlier if (row.options or {}).get(OPTION)]
-    if not stale:
-        return
-    statements = []
-    for row in stale:
-        old = session_of(session, row)
-        statements.append(lms_statement(old, v.ABANDONED))
-        row.exit_time = launch.launch_time
-        row.options = {**row.options, OPTION: {**row.options[OPTION], "abandoned": True}}
-    store_statements(session, writer=lms_writer(old.app_pk, base_url), body=statements, version=V1)
+    for row in earlier:
+        if (row.options or {}).get(OPTION):
+            end_session(session, row, base_url=base_url, now=launch.launch_time)
+
+
+def end_session(session: Session, launch: Launch, *, base_url: str, now: datetime) -> None:
+    """Close LAUNCH, an AU session that ended without terminated, as abandoned (§9.3.6): the LMS's
+    "abandoned" statement with the session's duration (§9.5.4.2) and its auth token refused from now."""
+    sess = session_of(session, launch)
+    started = launch.launch_time if launch.launch_time.tzinfo else launch.launch_time.replace(tzinfo=UTC)
+    seconds = max(0.0, (now - started).total_seconds())
+    store_statements(session, writer=lms_writer(sess.app_pk, base_url), version=V1,
+                     body=lms_statement(sess, v.ABANDONED, result={"duration": format_iso(seconds)}))
+    launch.exit_time = now
+    launch.options = {**launch.options, OPTION: {**launch.options[OPTION], "abandoned": True}}
     session.flush()
 
 
@@ -227,12 +249,14 @@ def session_of(session: Session, launch: Launch) -> Cmi5Session:
         raise NotFound("This launch is not a cmi5 session")
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
-    _, version = core.instance_course(session, instance)
+    course, version = core.instance_course(session, instance)
     au = _au(version, data["au"])
     au_data = au.get("data") or {}
     return Cmi5Session(launch.launch_id, registration.application_pk, registration.pk,
-                       registration_uuid(registration), data["au"], data["course"], data["actor"],
-                       au_data.get("moveOn") or "NotApplicable", au_data.get("masteryScore"), data.get("mode") or "Normal")
+                       registration_uuid(registration),
+                       generated_id(registration.application_pk, course.course_id, "au", data["au"]),
+                       data["course"], data["actor"], au_data.get("moveOn") or "NotApplicable",
+                       au_data.get("masteryScore"), data.get("mode") or "Normal", data["au"], course.course_id)
 
 
 class FetchRefused(Exception):
@@ -266,7 +290,7 @@ def authenticate(session: Session, *, app_pk: int, user: str, secret: str) -> Cm
     launch_id = user[len(AUTH_PREFIX):]
     launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
     data = ((launch.options or {}).get(OPTION) if launch else None) or {}
-    if not data.get("fetched") or data.get("abandoned") or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
+    if not data.get("fetched") or launch.exit_time is not None or not hmac.compare_digest(str(data.get("secret", "")).encode(), secret.encode()):
         return None
     sess = session_of(session, launch)
     return sess if sess.app_pk == app_pk else None

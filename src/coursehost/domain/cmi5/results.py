@@ -18,9 +18,9 @@ from coursehost.domain.cmi5.launch import (
     all_aus,
     all_aus_of,
     begin_session,
+    generated_id,
     lms_statement,
     lms_writer,
-    session_of,
 )
 from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
@@ -30,7 +30,7 @@ from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.scorm.status import COMPLETED, FAILED, PASSED, UNKNOWN
 
 
-def _state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+def activity_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
     state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk,
                                                         ActivityState.activity_id == activity_id)).first()
     if state is None:
@@ -67,7 +67,7 @@ def _counts(stmt: dict, sess: Cmi5Session) -> bool:
     return rules.is_cmi5_defined(stmt) and (stmt.get("object") or {}).get("id") == sess.activity_id
 
 
-def _satisfied(state: ActivityState, move_on: str) -> bool:
+def moveon_met(state: ActivityState, move_on: str) -> bool:
     """§10: whether the AU's moveOn criteria are met."""
     done, passed = state.completion == COMPLETED, state.success == PASSED
     return {"Completed": done, "Passed": passed, "CompletedAndPassed": done and passed,
@@ -94,24 +94,22 @@ def _blocks_met(node: dict, met: dict[str, bool], out: list[str]) -> bool:
 
 def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, states: dict[str, ActivityState],
                     structure: dict) -> None:
-    """The LMS's satisfied statements (§9.5.6.2): an AU whose moveOn is met, then each block and
-    the course once every AU in it is."""
+    """The LMS's satisfied statements (§9.3.9): each block, then the course, once the moveOn of
+    every AU in it is met (an AU whose moveOn is NotApplicable from the start, §9.6.1.1), each
+    once per registration, about the LMS's generated id with the publisher's id in grouping."""
     def move_on(au: dict) -> str:
         return (au.get("data") or {}).get("moveOn") or "NotApplicable"
-    aus = all_aus_of(structure)
-    met = {au["id"]: _satisfied(states[au["id"]], move_on(au)) if au["id"] in states
-           else move_on(au) == "NotApplicable" for au in aus}
-    wanted = [au for au in (sess.activity_id,) if met.get(au)]
-    if wanted:
-        containers: list[str] = []
-        _blocks_met(structure, met, containers)  # blocks inner first, the course (the root) last
-        wanted += [c for c in containers if c != structure.get("id")]
-        if all(met.values()):
-            wanted.append(sess.course_id)
-    category = (v.CMI5_CATEGORY, v.MOVEON_CATEGORY)
-    types = {sess.activity_id: None, sess.course_id: v.COURSE_TYPE}
-    fresh = [lms_statement(sess, v.SATISFIED, obj=obj, category=category, obj_type=types.get(obj, v.BLOCK_TYPE))
-             for obj in wanted if not _already_satisfied(session, sess, obj)]
+    met = {au["id"]: moveon_met(states[au["id"]], move_on(au)) if au["id"] in states
+           else move_on(au) == "NotApplicable" for au in all_aus_of(structure)}
+    containers: list[str] = []
+    _blocks_met(structure, met, containers)  # blocks inner first, the course (the root) last
+    fresh = []
+    for publisher_id in containers:
+        kind, obj_type = ("course", v.COURSE_TYPE) if publisher_id == structure.get("id") else ("block", v.BLOCK_TYPE)
+        obj = generated_id(sess.app_pk, sess.course_key, kind, publisher_id)
+        if not _already_satisfied(session, sess, obj):
+            fresh.append(lms_statement(sess, v.SATISFIED, obj=obj, category=(v.CMI5_CATEGORY, v.MOVEON_CATEGORY),
+                                       obj_type=obj_type, publisher_id=publisher_id))
     if fresh:
         store_statements(session, writer=lms_writer(sess.app_pk, base_url), body=fresh, version=V1)
 
@@ -127,7 +125,7 @@ def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
         state = states.get(au["id"])
         move_on = (au.get("data") or {}).get("moveOn") or "NotApplicable"
         return move_on == "NotApplicable" or (state is not None and (
-            state.completion == COMPLETED or _satisfied(state, move_on)))
+            state.completion == COMPLETED or moveon_met(state, move_on)))
     completion = COMPLETED if aus and all(done(a) for a in aus) else (
         "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
     successes = {s.success for s in mine} - {UNKNOWN}
@@ -150,7 +148,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
         return
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = session.get(Registration, sess.registration_pk)
-    state = _state(session, instance.pk, sess.activity_id)
+    state = activity_state(session, instance.pk, sess.au_id)
     for stmt in statements:
         if _counts(stmt, sess):
             _apply(state, stmt, launch, now)
@@ -160,6 +158,14 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
         ActivityState.instance_pk == instance.pk))}
     state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
+    summary = summarize(session, instance, registration, aus, states, now)
+    launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary
+    session.flush()
+
+
+def summarize(session: Session, instance: RegistrationInstance, registration: Registration, aus: list[dict],
+              states: dict[str, ActivityState], now: datetime) -> tuple:
+    """The course's results from its AUs' into INSTANCE and REGISTRATION, a postback when they moved."""
     summary = _summarize(aus, states)
     before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
     for obj in (instance, registration):
@@ -167,24 +173,22 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
         obj.last_access = now
         if summary[0] == COMPLETED:
             obj.completed_date = obj.completed_date or now
-    launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary
     if summary != before:
         enqueue_postback(session, registration=registration)
-    session.flush()
+    return summary
 
 
 def start_session(session: Session, *, launch_id: str, base_url: str, content_base: str, fetch_url: str,
                   return_url: str) -> str:
-    """begin_session (the AU's launch URL), then the satisfied statements an AU whose moveOn is
-    NotApplicable earns by being launched (§10: NotApplicable AUs count as satisfied)."""
-    url = begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
-                        fetch_url=fetch_url, return_url=return_url)
-    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
-    sess = session_of(session, launch)
-    if sess.move_on == "NotApplicable":
+    """begin_session (the AU's launch URL), with the satisfied statements the registration has
+    earned before this launch stated ahead of "launched": the blocks and course whose AUs' moveOn
+    is NotApplicable are satisfied from the registration's start (§9.6.1.1)."""
+    def satisfied_so_far(sess: Cmi5Session) -> None:
+        launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id)).one()
         instance = session.get(RegistrationInstance, launch.instance_pk)
         _, version = core.instance_course(session, instance)
         states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
             ActivityState.instance_pk == instance.pk))}
         state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
-    return url
+    return begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
+                         fetch_url=fetch_url, return_url=return_url, before_launched=satisfied_so_far)

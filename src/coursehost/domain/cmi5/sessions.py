@@ -7,9 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
+from coursehost.db.models.registrations import Launch
 from coursehost.domain.cmi5 import rules
 from coursehost.domain.cmi5 import vocabulary as v
-from coursehost.domain.cmi5.launch import AUTH_PREFIX, Cmi5Session
+from coursehost.domain.cmi5.launch import AUTH_PREFIX, OPTION, Cmi5Session
 
 
 def facts(session: Session, sess: Cmi5Session) -> rules.Facts:
@@ -21,9 +22,20 @@ def facts(session: Session, sess: Cmi5Session) -> rules.Facts:
     mine = AUTH_PREFIX + sess.launch_id
     here = {verb for verb, cred in rows if cred == mine}
     everywhere = {verb for verb, cred in rows if cred is not None and cred.startswith(AUTH_PREFIX)}
+    options = session.scalars(select(Launch.options).where(Launch.launch_id == sess.launch_id)).first() or {}
     return rules.Facts(initialized=v.INITIALIZED in here, terminated=v.TERMINATED in here,
                        completed=v.COMPLETED in everywhere, passed=v.PASSED in everywhere,
-                       failed=v.FAILED in everywhere)
+                       failed=v.FAILED in everywhere, verdict_here=bool(here & {v.PASSED, v.FAILED}),
+                       preferences_read=bool((options.get(OPTION) or {}).get("preferences")))
+
+
+def preferences_read(session: Session, sess: Cmi5Session) -> None:
+    """The AU of SESS has read its learner preferences (§11.0): initialized may follow."""
+    launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).first()
+    data = (launch.options or {}).get(OPTION) if launch is not None else None
+    if data and not data.get("preferences"):
+        launch.options = {**launch.options, OPTION: {**data, "preferences": True}}
+        session.flush()
 
 
 def check_statements(session: Session, sess: Cmi5Session, body: object) -> list[dict]:

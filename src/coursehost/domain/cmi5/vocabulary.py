@@ -15,10 +15,11 @@ ADL = "http://adlnet.gov/expapi/verbs/"
 LAUNCHED, INITIALIZED, COMPLETED = ADL + "launched", ADL + "initialized", ADL + "completed"
 PASSED, FAILED, TERMINATED = ADL + "passed", ADL + "failed", ADL + "terminated"
 SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
+VOIDED = ADL + "voided"
 ABANDONED, WAIVED = "https://w3id.org/xapi/adl/verbs/abandoned", "https://w3id.org/xapi/adl/verbs/waived"
 # §9.3: the verbs a cmi5-defined statement of an AU may use.
 AU_VERBS = {INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED}
-DISPLAY = {LAUNCHED: "Launched", ABANDONED: "Abandoned", SATISFIED: "Satisfied", INITIALIZED: "Initialized", COMPLETED: "Completed",
+DISPLAY = {LAUNCHED: "Launched", ABANDONED: "Abandoned", WAIVED: "Waived", SATISFIED: "Satisfied", INITIALIZED: "Initialized", COMPLETED: "Completed",
            PASSED: "Passed", FAILED: "Failed", TERMINATED: "Terminated"}
 # Activity types of the LMS's satisfied statements about a block and the course (§9.5.6.2) of the LMS's statements about a block and the course
 COURSE_TYPE = "https://w3id.org/xapi/cmi5/activitytype/course"

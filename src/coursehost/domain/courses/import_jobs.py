@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
@@ -255,7 +256,8 @@ def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
     if media:
         parsed, files = _media_course(snap, env, prefix, local, media, filename or snap.filename)
     else:
-        with PackageReader(local, env.limits) as reader:
+        package = _course_structure_zip(local, tmp) or local
+        with PackageReader(package, env.limits) as reader:
             parsed = parse_package(reader)
             files = _extract(reader, env.store, prefix, progress)
     if not snap.staged_key:  # fetched: keep the original for GetCourseZip
@@ -283,6 +285,20 @@ def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) ->
         return None, None
     return download(snap.source_url, dest, max_bytes=env.max_package_bytes, timeout=env.fetch_timeout,
                     progress=progress, allow_private_urls=env.allow_private_urls)
+
+
+def _course_structure_zip(local: Path, tmp: Path) -> Path | None:
+    """An XML document uploaded on its own is a cmi5 course structure without its content (cmi5
+    14.2: AUs hosted elsewhere, every url fully qualified): it is read as a zip holding only
+    cmi5.xml, which the cmi5 parser knows as that case. None when LOCAL is not XML."""
+    with open(local, "rb") as fh:
+        head = fh.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        return None
+    package = tmp / "course-structure.zip"
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(local, "cmi5.xml")
+    return package
 
 
 def _extract(reader: PackageReader, store: BlobStore, prefix: str, progress: Callable) -> dict[str, int]:

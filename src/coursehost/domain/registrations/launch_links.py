@@ -19,6 +19,8 @@ from coursehost.domain.registrations.launch_tokens import make_launch_token
 EXPIRY_DEFAULT, EXPIRY_MIN, EXPIRY_MAX = 120, 10, 300
 REDIRECT_KEYWORDS = ("closer", "blank", "message")
 PREVIEW_LEARNER = {"id": "preview-learner", "firstName": "Preview", "lastName": "Learner"}
+# cmi5 §10.2.2 launch modes; a launch link asks for one with additionalvalues [{item: "launchMode", value}].
+LAUNCH_MODES = ("Normal", "Browse", "Review")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class LinkRequest:
     start_sco: str | None = None
     culture: str | None = None
     css_url: str | None = None
+    launch_mode: str | None = None
 
 
 def check_url(value: str | None, field: str, keywords: tuple[str, ...] = ()) -> str | None:
@@ -48,9 +51,14 @@ def check_url(value: str | None, field: str, keywords: tuple[str, ...] = ()) -> 
 
 
 def launch_options(session: Session, *, registration: Registration, redirect_on_exit_url: str | None,
-                   start_sco: str | None, culture: str | None, css_url: str | None) -> dict:
+                   start_sco: str | None, culture: str | None, css_url: str | None,
+                   launch_mode: str | None = None) -> dict:
     """The checked options a launch carries (only the ones given)."""
     options: dict = {}
+    if launch_mode is not None:
+        if launch_mode not in LAUNCH_MODES:
+            raise InvalidInput(f"launchMode must be one of {', '.join(LAUNCH_MODES)}: [{launch_mode}]")
+        options["launchMode"] = launch_mode
     try:
         redirect = check_url(redirect_on_exit_url, "redirectOnExitUrl", REDIRECT_KEYWORDS)
     except InvalidInput:  # the official API: "If an invalid url is specified, the Message.html page will be loaded"
@@ -95,7 +103,8 @@ def registration_launch_link(session: Session, *, instance_key: str, content_url
     """The checked REQUEST for REGISTRATION as a signed player URL."""
     expiry = check_expiry(request.expiry)
     options = launch_options(session, registration=registration, redirect_on_exit_url=request.redirect_on_exit_url,
-                             start_sco=request.start_sco, culture=request.culture, css_url=request.css_url)
+                             start_sco=request.start_sco, culture=request.culture, css_url=request.css_url,
+                             launch_mode=request.launch_mode)
     return build_launch_link(instance_key=instance_key, content_url=content_url, registration=registration,
                              options=options, tracking=request.tracking is not False, expiry=expiry)
 

@@ -93,6 +93,11 @@ class Au {
     const ld = await fetch(this.stateUrl("LMS.LaunchData"), { headers: this.headers() });
     if (!ld.ok) throw new Error("LMS.LaunchData: " + ld.status);
     this.launchData = (await ld.json()) || {};
+    // cmi5 11.0: an AU reads the learner preferences before it sends initialized (the LMS checks it).
+    try {
+      await fetch(this.p.endpoint + "agents/profile?" + new URLSearchParams({
+        profileId: "cmi5LearnerPreferences", agent: JSON.stringify(this.p.actor) }), { headers: this.headers() });
+    } catch (e) { /* preferences are advisory: a viewer without them still plays */ }
     let saved = null;
     try {
       const st = await fetch(this.stateUrl(STATE_ID), { headers: this.headers() });
@@ -251,7 +256,7 @@ class Viewer {
       const duration = isoDuration(Date.now() - au.started);
       if (au.normal) {
         statements.push(au.statement("completed", { moveOn: true, result: { completion: true, duration } }));
-        statements.push(au.statement("passed", { moveOn: true, result: { success: true, completion: true, duration } }));
+        statements.push(au.statement("passed", { moveOn: true, result: { success: true, duration } }));
         say("Completed.");
       }
     }
