@@ -77,7 +77,8 @@ def test_element_statuses_blocks_objectives_and_completion_requirements():
     from coursehost.domain.runtime.navigation import element_statuses
 
     status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "attempted"})
-    assert (status["B1"], status["A3"], status["C"]) == ("attempted", "satisfied", "attempted")  # A3 by its .cmp row
+    assert (status["B1"], status["A3"], status["C"]) == ("incomplete", "completed", "incomplete")  # A3 by its .cmp row
     status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "satisfied", "J9": "satisfied"})
-    assert status["B1"] == "satisfied" and prerequisites_met("B1 & J9", status)
+    assert status["B1"] == "completed" and prerequisites_met("B1 & J9", status)
+    assert element_statuses(AICC_TREE, {"A1": "passed", "A2": "passed"})["B1"] == "passed"
     assert element_statuses(AICC_TREE, {})["B1"] == "not attempted"
