@@ -217,3 +217,39 @@ def _block(found: list[str]) -> str:
     if found and all(v in DONE for v in found):
         return COMPLETED
     return INCOMPLETE if any(v != NOT_ATTEMPTED for v in found) else NOT_ATTEMPTED
+
+
+#: RegistrationInstance.state key of the elements a completion requirement decided ({id: status word}).
+STATE_KEY = "aiccCompletion"
+
+#: A status word as the API's completion / success words (None: the word says nothing of it).
+WIRE: dict[str, tuple[str, str | None]] = {
+    PASSED: ("COMPLETED", "PASSED"), FAILED: ("COMPLETED", "FAILED"), COMPLETED: ("COMPLETED", None),
+    "satisfied": ("COMPLETED", None), INCOMPLETE: ("INCOMPLETE", None), BROWSED: ("INCOMPLETE", None),
+    NOT_ATTEMPTED: ("UNKNOWN", None),
+}
+
+
+def has_requirements(structure: dict) -> bool:
+    """Whether any element of STRUCTURE has completion requirements (.cmp rows)."""
+    stack = [structure]
+    while stack:
+        node = stack.pop()
+        if (node.get("data") or {}).get("completion"):
+            return True
+        stack.extend(node.get("children") or [])
+    return False
+
+
+def decided(structure: dict, status: dict[str, str]) -> dict[str, str]:
+    """{id: status word} of the elements of STRUCTURE whose completion requirement holds over
+    STATUS (element_statuses: blocks and earlier .cmp decisions included)."""
+    out: dict[str, str] = {}
+    stack = [structure]
+    while stack:
+        node = stack.pop()
+        word = requirement_status(node, status) if node.get("id") else None
+        if word:
+            out[node["id"]] = word
+        stack.extend(node.get("children") or [])
+    return out
