@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from tests.builders.aicc import AU, AU_HEADER, aicc_zip, csv_text
+from tests.contract.courses import course_api, upload
 from tests.e2e.support import create_registration, import_course, launch_history, launch_link, progress
 
 CORE_PASSED = "[Core]\r\nlesson_location=end\r\nLESSON_STATUS=p\r\nscore=90,100,0\r\ntime=00:01:40\r\n[CORE_LESSON]\r\nk=v\r\n"
@@ -271,3 +273,42 @@ def test_each_delivery_of_an_au_has_its_own_hacp_session(live_server, course):
     assert "Lesson_Status=incomplete" in hacp(url, sids[1], "GetParam")["data"]
     assert httpx.post(f"{base}/session?activityId=A1", headers={"X-Player-Token": "forged"}, json={}).status_code == 403
     assert httpx.post(f"{base}/session?activityId=nope", headers=headers, json={}).status_code == 404
+
+
+def test_completion_requirements_decide_block_and_course_results(live_server, tmp_path):
+    """CMI001 .cmp rows: B1 is passed once one of its AUs is (a set, 1*{A1,A2}), and the course is
+    passed once B1 is, although A2 and A3 were never opened; before that the multi-AU rollup stands."""
+    course = import_course(live_server, tmp_path, aicc_zip(
+        title="Requirements", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html"), AU("A3", "Three", "a3.html")],
+        blocks={"B1": ("Part One", ["A1", "A2"])},
+        cmp=[("B1", "passed", "1*{A1, A2}", ""), ("root", "P", "B1 and not A3=F", "")]))
+    reg = create_registration(live_server, course, learner_id="ada")
+    items = player_config(live_server, reg)["items"]
+    query = parse_qs(urlsplit(items[0]["href"]).query)
+    sid, url = query["AICC_SID"][0], query["AICC_URL"][0]
+
+    assert hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=incomplete\r\n")["error"] == 0
+    before = progress(live_server, reg)
+    assert (before.registration_completion, before.registration_success) == ("INCOMPLETE", "UNKNOWN")
+    assert hacp(url, sid, "PutParam", "[Core]\r\nLesson_Status=completed\r\nScore=70\r\n")["error"] == 0
+    after = progress(live_server, reg)
+    assert (after.registration_completion, after.registration_success) == ("COMPLETED", "PASSED")
+    assert after.completed_date is not None
+    assert after.score.scaled == 17.5  # the score is the rollup's still: .cmp rows decide statuses only
+    block, a3 = after.activity_details.children
+    assert (block.id, block.activity_completion, block.activity_success) == ("B1", "COMPLETED", "PASSED")
+    assert [(c.id, c.activity_completion) for c in block.children] == [("A1", "COMPLETED"), ("A2", "UNKNOWN")]
+    assert (a3.id, a3.activity_completion, a3.attempts) == ("A3", "UNKNOWN", 0)
+
+
+def test_unreadable_prerequisites_and_requirements_are_import_warnings(live_server, tmp_path):
+    """An expression the AICC script cannot read is reported in the import job's result and left
+    out (A2 is open), instead of silently counting as met."""
+    status = upload(course_api(live_server), tmp_path, aicc_zip(
+        title="Unreadable", aus=[AU("A1", "One", "a1.html"), AU("A2", "Two", "a2.html")],
+        pre=[("A2", "A1 AND *A9")], cmp=[("root", "completed", "A1 &", "")]),
+        course_id=f"course-unreadable-{uuid.uuid4().hex[:8]}")
+    assert status.status == "COMPLETE", status.message
+    warnings = status.import_result.parser_warnings
+    assert any("prerequisite 'A1 AND *A9' of 'A2' cannot be read" in w for w in warnings), warnings
+    assert any("completion requirement 'A1 &' of 'root' cannot be read" in w for w in warnings), warnings

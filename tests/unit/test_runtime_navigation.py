@@ -77,7 +77,29 @@ def test_element_statuses_blocks_objectives_and_completion_requirements():
     from coursehost.domain.runtime.navigation import element_statuses
 
     status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "attempted"})
-    assert (status["B1"], status["A3"], status["C"]) == ("attempted", "satisfied", "attempted")  # A3 by its .cmp row
+    assert (status["B1"], status["A3"], status["C"]) == ("incomplete", "completed", "incomplete")  # A3 by its .cmp row
     status = element_statuses(AICC_TREE, {"A1": "satisfied", "A2": "satisfied", "J9": "satisfied"})
-    assert status["B1"] == "satisfied" and prerequisites_met("B1 & J9", status)
+    assert status["B1"] == "completed" and prerequisites_met("B1 & J9", status)
+    assert element_statuses(AICC_TREE, {"A1": "passed", "A2": "passed"})["B1"] == "passed"
     assert element_statuses(AICC_TREE, {})["B1"] == "not attempted"
+
+
+def test_status_words_in_the_outline_and_a_failed_item_is_not_done():
+    from coursehost.domain.runtime.navigation import toc
+
+    items = [{"id": "a", "title": "A", "visible": True}, {"id": "b", "title": "B", "visible": True,
+                                                         "prerequisites": "a AND NOT c=F"}]
+    assert [(e["status"], e["available"]) for e in toc(items, {"a": "failed"})] == [
+        ("attempted", True), ("not attempted", False)]
+    assert [(e["status"], e["available"]) for e in toc(items, {"a": "passed", "c": "browsed"})] == [
+        ("satisfied", True), ("not attempted", True)]
+    assert decide(items, {"a": "failed", "b": "completed"}, request="start", current=None).activity_id == "a"
+
+
+def test_scorm12_manifest_prerequisites_are_read_from_their_value():
+    from coursehost.domain.runtime.navigation import leaves
+
+    tree = {"id": "org", "children": [
+        {"id": "s1", "href": "1.html", "data": {}},
+        {"id": "s2", "href": "2.html", "data": {"prerequisites": {"value": "s1", "type": "aicc_script"}}}]}
+    assert [i["prerequisites"] for i in leaves(tree)] == [None, "s1"]

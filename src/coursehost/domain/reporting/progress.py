@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
+from coursehost.domain.courses import aicc_script
 from coursehost.domain.registrations import core
 from coursehost.domain.reporting.models import (
     ActivityResult,
@@ -73,7 +74,8 @@ def _summary(node: dict, tree: _Tree, root: bool) -> dict:
     """attempts / completion / success / score / seconds / amount of NODE.
 
     Leaves (and clusters the sequencer tracks) have their own state. The root without one shows the
-    registration's rolled-up result; a cluster without one sums up its children."""
+    registration's rolled-up result; a cluster without one sums up its children, unless an AICC
+    completion requirement (.cmp) decided its status."""
     state = tree.states.get(node.get("id"))
     if state is not None:
         return {"attempts": state.attempts, "completion": state.completion, "success": state.success,
@@ -86,12 +88,22 @@ def _summary(node: dict, tree: _Tree, root: bool) -> dict:
                 "suspended": False}
     parts = [_summary(child, tree, False) for child in node.get("children") or []]
     tried = [p for p in parts if p["attempts"]]
-    completion = None
+    completion, success = None, None
     if tried:
         done = all((p["completion"] or "").upper() == "COMPLETED" for p in parts)
         completion = "COMPLETED" if done else "INCOMPLETE"
-    return {"attempts": 1 if tried else 0, "completion": completion, "success": None, "score": None,
+    decided = _decided(tree.instance).get(node.get("id"))
+    if decided in aicc_script.WIRE:  # an AICC completion requirement (.cmp) of this block held
+        completion, success = aicc_script.WIRE[decided]
+    return {"attempts": 1 if tried else 0, "completion": completion, "success": success, "score": None,
             "seconds": sum(p["seconds"] for p in parts), "amount": None, "suspended": False}
+
+
+def _decided(instance: RegistrationInstance) -> dict:
+    """{element id: status word} the AICC completion requirements decided (runtime/commits.py)."""
+    state = instance.state if isinstance(instance.state, dict) else {}
+    decided = state.get(aicc_script.STATE_KEY)
+    return decided if isinstance(decided, dict) else {}
 
 
 def _activity(node: dict, tree: _Tree, root: bool = False) -> ActivityResult:

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
+from coursehost.domain.courses import aicc_script
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.postbacks.enqueue import enqueue_postback
-from coursehost.domain.runtime import rollup, sequenced
+from coursehost.domain.runtime import navigation, rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.launches import (
     NO_CREDIT_OPTION,
@@ -195,6 +196,8 @@ def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, 
     else:
         result = rollup.rollup_2004_default(
             structure, leaves, empty_set_unknown=truthy(settings.get("PlayerRollupEmptySetToUnknown", "true")))
+    if ctx.fam == RuntimeFamily.SCORM12 and aicc_script.has_requirements(structure):
+        result = _requirements(ctx, structure, states, result)
     if not truthy(settings.get("PlayerAllowCompleteStatusChange", "true")) and ctx.instance.completion == COMPLETED:
         result = Result(COMPLETED, result.success, result.score, 1.0)
     counted = set(ids)
@@ -212,6 +215,17 @@ def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, 
             obj.completed_date = now
         obj.updated = now
     return (reg.completion, reg.success, reg.score_scaled, reg.total_seconds) != before
+
+
+def _requirements(ctx: LaunchContext, structure: dict, states: list[ActivityState], result: Result) -> Result:
+    """AICC completion requirements (.cmp): the elements whose requirement holds keep the row's
+    status in the instance's state (activity details show it for blocks); the course's decides
+    its result over the rollup's."""
+    elements = aicc_script.decided(structure, navigation.statuses_of(states, structure))
+    state = ctx.instance.state if isinstance(ctx.instance.state, dict) else {}
+    if state.get(aicc_script.STATE_KEY) != elements:
+        ctx.instance.state = {**state, aicc_script.STATE_KEY: elements}
+    return rollup.with_requirement(result, elements.get(structure.get("id")))
 
 
 def _leaf(state: ActivityState) -> rollup.Leaf:

@@ -3,12 +3,11 @@ POST /player/runtime/navigate).
 
 SCORM 2004 courses go through the sequencing engine (`sequenced_decision`). SCORM 1.2 and AICC:
 flow and choice over the launchable activities in tree order, honouring item prerequisites
-(CAM 1.2 §2.3.2.5.1 adlcp:prerequisites, aicc_script: ids with & | ~ and parentheses).
+(CAM 1.2 §2.3.2.5.1 adlcp:prerequisites and AICC .pre files: domain/courses/aicc_script.py).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -16,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, RegistrationInstance
+from coursehost.domain.courses import aicc_script
+from coursehost.domain.courses.aicc_script import element_statuses
 from coursehost.domain.errors import NotFound
 from coursehost.domain.registrations import core
 from coursehost.domain.runtime import sequenced
 
 REQUESTS = sequenced.REQUESTS
-_TOKEN = re.compile(r"\s*(\(|\)|&|\||~|[^()&|~\s]+)")
 
 
 def leaves(structure: dict) -> list[dict]:
@@ -50,9 +50,12 @@ def leaves(structure: dict) -> list[dict]:
     return out
 
 
-def _both(first: str | None, second: str | None) -> str | None:
-    """Two prerequisite expressions that must both hold (either may be missing)."""
-    first, second = (first or "").strip(), (second or "").strip()
+def _both(first: str | None, second: str | dict | None) -> str | None:
+    """Two prerequisite expressions that must both hold (either may be missing). SECOND may be a
+    SCORM 1.2 manifest's {"value", "type"} (parsers/scorm_adlcp.py)."""
+    if isinstance(second, dict):
+        second = second.get("value") if (second.get("type") or "aicc_script") == "aicc_script" else None
+    first, second = (first or "").strip(), str(second or "").strip()
     return f"({first}) & ({second})" if first and second else (first or second or None)
 
 
@@ -68,132 +71,59 @@ def launch_href(leaf: dict) -> str:
     return href + ("&" if "?" in href else "?") + params
 
 
-_DONE = ("passed", "completed", "p", "c")
-
-
 def statuses(session: Session, instance_pk: int, structure: dict | None = None) -> dict[str, str]:
-    """id -> 'satisfied' | 'attempted' | 'not attempted' for the prerequisite rules: each activity;
-    each objective an activity reported (by its id, unless an activity has that id); with
-    STRUCTURE, each block (element_statuses)."""
+    """id -> status word (aicc_script: passed, completed, failed, incomplete, browsed, not
+    attempted) for the prerequisite rules: each activity; each objective an activity reported (by
+    its id, unless an activity has that id); with STRUCTURE, each block and the completion
+    requirements (aicc_script.element_statuses)."""
+    states = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk))
+    return statuses_of(list(states), structure)
+
+
+def statuses_of(states: list[ActivityState], structure: dict | None = None) -> dict[str, str]:
+    """`statuses` over STATES, the activity states of one registration instance."""
     out: dict[str, str] = {}
     objectives: dict[str, str] = {}
-    for st in session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk)):
+    for st in states:
         runtime = st.runtime or {}
-        lesson = (runtime.get("core") or {}).get("lesson_status") or ""
-        done = st.completion == "COMPLETED" or st.success == "PASSED" or lesson in ("passed", "completed")
-        out[st.activity_id] = "satisfied" if done else ("attempted" if st.attempts or st.runtime else "not attempted")
+        out[st.activity_id] = _activity_status(st, runtime)
         for objective in runtime.get("objectives") or []:
             if isinstance(objective, dict) and objective.get("id"):
-                done = str(objective.get("status") or "").lower() in _DONE
-                if done or objectives.get(str(objective["id"])) != "satisfied":
-                    objectives[str(objective["id"])] = "satisfied" if done else "attempted"
+                word = aicc_script.status_word(objective.get("status")) or aicc_script.NOT_ATTEMPTED
+                if word in aicc_script.DONE or objectives.get(str(objective["id"])) not in aicc_script.DONE:
+                    objectives[str(objective["id"])] = word
     for objective_id, value in objectives.items():
         out.setdefault(objective_id, value)
     return element_statuses(structure, out) if structure else out
 
 
-def element_statuses(structure: dict, status: dict[str, str]) -> dict[str, str]:
-    """STATUS with every block of STRUCTURE added (satisfied when all its launchable activities
-    are, attempted once one is) and then the AICC completion requirements (.cmp) applied: an
-    element whose requirement (AICC script over these statuses) holds takes that row's status."""
-    out = dict(status)
-
-    def walk(node: dict) -> list[str]:
-        children = node.get("children") or []
-        if not children:
-            return [out.get(node["id"], "not attempted")] if node.get("href") else []
-        found = [value for child in children for value in walk(child)]
-        if node.get("id") and node["id"] not in out:
-            out[node["id"]] = ("satisfied" if found and all(v == "satisfied" for v in found)
-                               else "attempted" if any(v != "not attempted" for v in found) else "not attempted")
-        return found
-
-    walk(structure)
-    for node in _nodes(structure):
-        for row in (node.get("data") or {}).get("completion") or []:
-            if isinstance(row, dict) and evaluate(row.get("requirement"), out):
-                done = str(row.get("status") or "").strip().lower() in _DONE
-                out[node["id"]] = "satisfied" if done else "attempted"
-    return out
+def _activity_status(st: ActivityState, runtime: dict) -> str:
+    """One activity's status word: its success, else its completion, else the lesson_status it
+    reported (incomplete, browsed), else incomplete once launched."""
+    if st.success == "PASSED":
+        return aicc_script.PASSED
+    if st.success == "FAILED":
+        return aicc_script.FAILED
+    if st.completion == "COMPLETED":
+        return aicc_script.COMPLETED
+    lesson = aicc_script.status_word((runtime.get("core") or {}).get("lesson_status"))
+    if lesson in (aicc_script.PASSED, aicc_script.COMPLETED, aicc_script.FAILED, aicc_script.BROWSED):
+        return lesson
+    if lesson == aicc_script.INCOMPLETE or st.completion == "INCOMPLETE" or st.attempts or st.runtime:
+        return aicc_script.INCOMPLETE
+    return aicc_script.NOT_ATTEMPTED
 
 
-def _nodes(structure: dict) -> list[dict]:
-    out, stack = [], [structure]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(node.get("children") or [])
-    return out
+def _satisfied(value: str | None) -> bool:
+    return value in aicc_script.DONE
 
 
 def prerequisites_met(expr: str | None, status: dict[str, str]) -> bool:
-    """Evaluate an aicc_script prerequisite: an id is true when that item is passed or completed.
-    Anything we cannot parse counts as met (never lock a learner out over our parser)."""
-    if not expr or not expr.strip():
-        return True
-    value = evaluate(expr, status)
+    """Evaluate an aicc_script prerequisite (aicc_script.evaluate): an id is true when that item
+    is passed or completed. Anything we cannot read counts as met (never lock a learner out over
+    our parser); the package parser reports such an expression at import."""
+    value = aicc_script.evaluate(expr, status)
     return True if value is None else value
-
-
-def evaluate(expr: str | None, status: dict[str, str]) -> bool | None:
-    """The value of the aicc_script EXPR over STATUS (an id is true when satisfied); None when
-    EXPR is empty or cannot be parsed."""
-    if not expr or not expr.strip():
-        return None
-    parser = _Prerequisite(_TOKEN.findall(expr), status)
-    try:
-        result = parser.disjunction()
-    except (ValueError, IndexError):
-        return None
-    return result if parser.pos == len(parser.tokens) else None
-
-
-class _Prerequisite:
-    """Recursive descent over aicc_script tokens (CAM 1.2 §2.3.2.5.1):
-    disjunction := conjunction ("|" conjunction)*, conjunction := primary ("&" primary)*,
-    primary := "~" primary | "(" disjunction ")" | item id. Every operand is evaluated (no short
-    circuit) so that the whole expression is read and checked."""
-
-    def __init__(self, tokens: list[str], status: dict[str, str]):
-        self.tokens, self.status, self.pos = tokens, status, 0
-
-    def _peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def _take(self) -> str:
-        self.pos += 1
-        return self.tokens[self.pos - 1]
-
-    def _primary(self) -> bool:
-        tok = self._take()
-        if tok == "~":
-            return not self._primary()
-        if tok == "(":
-            val = self.disjunction()
-            if self._take() != ")":
-                raise ValueError
-            return val
-        if tok in (")", "&", "|"):
-            raise ValueError
-        value = self.status.get(tok)
-        if value is None:  # AICC ids are case-insensitive (CMI001)
-            value = next((v for k, v in self.status.items() if k.casefold() == tok.casefold()), None)
-        return value == "satisfied"
-
-    def _conjunction(self) -> bool:
-        val = self._primary()
-        while self._peek() == "&":
-            self._take()
-            val = self._primary() and val
-        return val
-
-    def disjunction(self) -> bool:
-        """The value of the expression from the current token on."""
-        val = self._conjunction()
-        while self._peek() == "|":
-            self._take()
-            val = self._conjunction() or val
-        return val
 
 
 @dataclass
@@ -220,7 +150,7 @@ def _start(ids: list[str], ok: dict[str, bool], status: dict[str, str], start_at
     if start_at in ok and ok[start_at]:
         return Decision(start_at, f"start: deliver [{start_at}]")
     for i in ids:  # the first not yet satisfied item that may be taken, else the first
-        if ok[i] and status.get(i) != "satisfied":
+        if ok[i] and not _satisfied(status.get(i)):
             return Decision(i, f"start: first unfinished item [{i}]")
     return Decision(ids[0] if ids else None, "start: every item is finished; deliver the first")
 
@@ -249,8 +179,15 @@ def _choice(ok: dict[str, bool], current: str | None, target: str | None) -> Dec
 def toc(items: list[dict], status: dict[str, str]) -> list[dict]:
     """The outline of ITEMS: each with its status and whether its prerequisites let it be taken."""
     return [{"id": i["id"], "title": i["title"], "visible": i["visible"] is not False,
-             "status": status.get(i["id"], "not attempted"),
+             "status": _outline_status(status.get(i["id"])),
              "available": prerequisites_met(i.get("prerequisites"), status)} for i in items]
+
+
+def _outline_status(value: str | None) -> str:
+    """What the player's outline shows: satisfied, attempted or not attempted."""
+    if _satisfied(value):
+        return "satisfied"
+    return "attempted" if value and value != aicc_script.NOT_ATTEMPTED else "not attempted"
 
 
 def flow_decision(session: Session, instance: RegistrationInstance, version: CourseVersion, launch: Launch, *,

@@ -1,7 +1,8 @@
 """Rollup of SCO results to the course (registration instance).
 
 Single-SCO courses take the SCO's results. Multi-SCO SCORM 1.2 / AICC courses follow the
-PlayerStatusRollupMode* / PlayerScoreRollupMode* settings (SCORM Cloud's documented modes).
+PlayerStatusRollupMode* / PlayerScoreRollupMode* settings (SCORM Cloud's documented modes), unless an
+AICC completion requirement (.cmp row) of the course holds: then its status stands (with_requirement).
 Multi-SCO SCORM 2004 courses use `rollup_2004_default` until the sequencing engine, which knows
 the author's rollup rules, replaces it.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from coursehost.domain.courses import aicc_script
 from coursehost.domain.scorm.datamodel import number
 from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN, Result, clamp_percent
 from coursehost.domain.values import truthy
@@ -178,6 +180,17 @@ def rollup_scorm12(structure: dict, leaves: dict[str, Leaf], settings: dict[str,
     if truthy(settings.get("PlayerFirstScoIsPretest")) and units and units[0].result.success == PASSED:
         completion, success, amount = COMPLETED, PASSED, 1.0  # passing the pre-test completes the course
     return Result(completion, success, score, amount)
+
+
+def with_requirement(result: Result, word: str | None) -> Result:
+    """RESULT with the status an AICC completion requirement (.cmp row) gave the course, when one
+    held (WORD, aicc_script): passed / failed decide completion and success, completed /
+    incomplete / browsed / not attempted the completion only; the score stays."""
+    if not word or word not in aicc_script.WIRE:
+        return result
+    completion, success = aicc_script.WIRE[word]
+    amount = 1.0 if completion == COMPLETED else result.completion_amount
+    return Result(completion, success or result.success, result.score, amount)
 
 
 def _complete_12(mode: str, units: list[Leaf], score: float | None, settings: dict[str, Any]) -> bool:

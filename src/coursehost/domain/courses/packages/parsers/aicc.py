@@ -15,7 +15,8 @@ FILES (all beside the .crs, same base name, any case)
     .cst  block, member, member, ...  ("root" is the course).                       required
     .ort  objectives relationships (course element, member, ...).                   optional
     .pre  structure_element, prerequisite.                                          optional
-    .cmp  structure_element, status, requirement, next_status (completion requirements). optional
+    .cmp  structure_element, requirement, status, ... (completion requirements: the element
+          takes the status when the requirement holds; "root" or the Course_ID is the course). optional
 
 Lenient where a player can still run the course: BOM, CRLF, blank lines, stray spaces, a
 trailing empty column, a row with the wrong number of cells (a warning, the row is skipped), a
@@ -38,10 +39,12 @@ import csv
 import io
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
+from coursehost.domain.courses import aicc_script
 from coursehost.domain.courses.errors import PackageError
 from coursehost.domain.courses.model import AGGREGATION, AICC, SCO, Activity, CourseMetadata, ParsedCourse
 from coursehost.domain.courses.packages.reader import PackageReader
@@ -200,10 +203,14 @@ class _AiccParser:
         _, cmp_header, cmp_rows = self._table(".cmp", False)
         _, ort_header, ort_rows = self._table(".ort", False, fixed_header=False)
 
-        refs = _AuRefs(des=_descriptions(des_header, des_rows), prerequisites=_prerequisites(pre_header, pre_rows),
-                       completion=_completion(cmp_header, cmp_rows))
+        refs = _AuRefs(des=_descriptions(des_header, des_rows),
+                       prerequisites=_prerequisites(pre_header, pre_rows, self.warn, f"{self.stem}.pre"),
+                       completion=_completion(cmp_header, cmp_rows, self.warn, f"{self.stem}.cmp"))
         aus = self._aus(au_header, au_rows, refs)
         root = Activity(id=course_id or self.stem, title=title, activity_type=AGGREGATION)
+        course_rows = refs.completion.get("root", []) + refs.completion.get(root.id.casefold(), [])
+        if course_rows:  # the course's own completion requirements (.cmp "root" or its Course_ID)
+            root.data["completion"] = course_rows
         self._place(root, cst_rows, aus, refs, _extra_columns(cst_header))
         declared = course.get("total_aus", "").strip()
         if declared.isdigit() and int(declared) != len(aus):
@@ -425,10 +432,12 @@ def _descriptions(header: list[str], rows: list[list[str]]) -> dict[str, dict[st
     return des
 
 
-def _prerequisites(header: list[str], rows: list[list[str]]) -> dict[str, str]:
+def _prerequisites(header: list[str], rows: list[list[str]], warn: Callable[[str], None],
+                   short: str) -> dict[str, str]:
     """.pre: {folded structure element: prerequisite expression (AICC script)}. The element is the
     first column, the expression the Prerequisite column, else the second one; several rows of one
-    element must all hold (joined with &)."""
+    element must all hold (joined with &). An expression aicc_script cannot read is left out
+    with a warning: the element then has no prerequisite from that row."""
     prerequisites: dict[str, str] = {}
     if not rows:
         return prerequisites
@@ -438,17 +447,33 @@ def _prerequisites(header: list[str], rows: list[list[str]]) -> dict[str, str]:
         if len(row) <= at or not row[0] or not row[at]:
             continue
         key, expr = row[0].casefold(), row[at]
+        problem = aicc_script.check(expr)
+        if problem:
+            warn(f"{short}: the prerequisite '{expr}' of '{row[0]}' cannot be read ({problem}); it was "
+                 "ignored, so it does not hold anyone back")
+            continue
         prerequisites[key] = f"({prerequisites[key]}) & ({expr})" if key in prerequisites else expr
     return prerequisites
 
 
-def _completion(header: list[str], rows: list[list[str]]) -> dict[str, list[dict[str, str]]]:
-    """.cmp: {folded structure element: its completion requirement rows}."""
+def _completion(header: list[str], rows: list[list[str]], warn: Callable[[str], None],
+                short: str) -> dict[str, list[dict[str, str]]]:
+    """.cmp: {folded structure element: its completion requirement rows}. A row whose
+    requirement aicc_script cannot read, or whose status is not a status word, is left out with a
+    warning (the element's status then comes from its AUs alone)."""
     completion: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         rec = dict(zip(header, row))
-        key = rec.pop("structure_element", row[0]).casefold()
-        completion.setdefault(key, []).append(rec)
+        element = rec.pop("structure_element", row[0])
+        requirement, status = rec.get("requirement", ""), rec.get("status", "")
+        problem = aicc_script.check(requirement) or (
+            None if not status or aicc_script.status_word(status) not in (None, "satisfied")
+            else f"'{status}' is not a status")
+        if problem:
+            warn(f"{short}: the completion requirement '{requirement}' of '{element}' cannot be read "
+                 f"({problem}); the row was ignored")
+            continue
+        completion.setdefault(element.casefold(), []).append(rec)
     return completion
 
 
