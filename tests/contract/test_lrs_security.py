@@ -47,6 +47,17 @@ def _assert_safe(resp: httpx.Response) -> None:
 
 # --------------------------------------------------------------------- item 1: stored documents
 
+@pytest.mark.parametrize("kind", ["activities/state", "activities/profile", "agents/profile", "statements"])
+def test_no_answer_may_be_kept_in_a_browser_cache(lrs, kind):
+    """A browser must ask us again each time: a cached document hides the request (cmi5 counts an
+    AU's read of its learner preferences) and goes stale at the next write."""
+    params = {} if kind == "statements" else _doc_params(kind)
+    if kind != "statements":
+        assert lrs.put(kind, params=params, json={"a": 1}, headers={"If-None-Match": "*"}).status_code == 204
+    got = lrs.get(kind, params=params)
+    assert got.status_code == 200 and got.headers.get("cache-control") == "no-store", dict(got.headers)
+
+
 @pytest.mark.parametrize("kind", ["activities/state", "activities/profile", "agents/profile"])
 def test_a_stored_html_document_comes_back_as_html_that_cannot_run_or_be_sniffed(lrs, kind):
     params = _doc_params(kind)

@@ -44,7 +44,10 @@ CORS = {
                                      "X-Experience-API-Consistent-Through",
 }
 # The service origin's policy (web/headers.py) plus `sandbox`: a stored document never runs as a page.
-SAFE = {"X-Content-Type-Options": "nosniff",
+# no-store: an answer is one learner's data and changes with every write; a browser that answered an
+# AU's GET from its cache would hide the request from us (cmi5's "preferences read before initialized"
+# rule then refused the next initialized of a second AU of the same learner) and could show stale state.
+SAFE = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
         "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'"}
 CORS_PREFLIGHT = {
     **CORS,
