@@ -335,7 +335,9 @@ def main() -> None:
             for kind in kinds:
                 spy = None
                 if args.py_spy:
-                    spy = subprocess.Popen([args.py_spy, "record", "--nonblocking", "--pid", str(serve.pid), "--duration",
+                    spy = subprocess.Popen([args.py_spy, "record",
+                                            *os.environ.get("PY_SPY_FLAGS", "--nonblocking --gil").split(),
+                                            "--pid", str(serve.pid), "--duration",
                                             str(int(args.seconds)), "--format", "raw", "--rate", "200", "--output",
                                             str(Path(args.dir) / f"profile-{kind}-{n + 1}.txt")],
                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

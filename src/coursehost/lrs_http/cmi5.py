@@ -10,7 +10,7 @@ from coursehost.db.session import unit_of_work
 from coursehost.domain.cmi5 import journal, launch, results, sessions
 from coursehost.domain.errors import DomainError, Forbidden
 from coursehost.domain.lrs.validation import agent_key
-from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
+from coursehost.lrs_http.request import AFTER_STORE, LrsPrincipal, XapiRequest
 from coursehost.web import json_input
 from coursehost.web.json_input import JsonSyntaxError
 
@@ -91,9 +91,8 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
         except Forbidden as exc:
             _log_refused(request, services, sess, str(exc))
             raise
-        answer = handler(request, services)
-        if statements and answer.status < 300:
-            with unit_of_work(services.session_factory) as session:
-                results.record(session, sess, statements, base_url=request.base_url)
-        return answer
+        if statements:  # recorded in the write's own transaction, once the statements are stored
+            request.extra[AFTER_STORE] = lambda session: results.record(session, sess, statements,
+                                                                        base_url=request.base_url)
+        return handler(request, services)
     return guarded

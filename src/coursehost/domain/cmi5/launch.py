@@ -213,7 +213,7 @@ def session_of(session: Session, launch: Launch) -> Cmi5Session:
         raise NotFound("This launch is not a cmi5 session")
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = instance.registration
-    _, version = core.instance_course(session, instance)
+    version = core.instance_version(session, instance)
     au = _au(version, data["au"])
     au_data = au.get("data") or {}
     return Cmi5Session(launch.launch_id, registration.application_pk, registration.pk,
