@@ -276,7 +276,7 @@ def start_serve(work: Path) -> tuple[subprocess.Popen, str, str, tuple[str, str]
     return serve, base, f"http://127.0.0.1:{content_port}", auth
 
 
-def report(args, results: dict, errors: dict) -> dict:
+def report(results: dict, errors: dict) -> dict:
     summary = {}
     for kind, rows in results.items():
         rate = statistics.median(r[0] for r in rows)
@@ -351,7 +351,7 @@ def main() -> None:
                       f"{results[kind][-1][3]:.1f} ms per request", flush=True)
         print(json.dumps({"learners": args.learners, "seconds": args.seconds, "rounds": args.rounds}))
         if len(kinds) == 3:
-            summary = report(args, results, errors)
+            summary = report(results, errors)
             out = ROOT / "bench" / "results" / f"runtime-{time.strftime('%Y%m%d-%H%M%S')}.json"
             out.parent.mkdir(exist_ok=True)
             out.write_text(json.dumps({"learners": args.learners, "seconds": args.seconds, "summary": summary,
