@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 VENDOR := src/coursehost/static/vendor
 
-.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench conformance-scorm2004 conformance-lrs conformance-cmi5 conformance-packages lint clean
+.PHONY: serve test test-js deps test-deps npm-deps chromium worker bench bench-runtime conformance-scorm2004 conformance-lrs conformance-cmi5 conformance-packages lint clean
 
 serve: deps
 	$(BIN)/coursehost serve
@@ -73,6 +73,10 @@ bench: test-deps
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/ping.py
+
+# AICC HACP PutParam and cmi5 statement POSTs against SCORM commits, 200 learners each (docs/PERFORMANCE.md)
+bench-runtime: test-deps
+	$(BIN)/python bench/runtime.py
 
 conformance-scorm2004: test-deps
 	$(BIN)/python -m tests.conformance.scorm2004

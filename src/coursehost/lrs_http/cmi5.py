@@ -11,7 +11,7 @@ from coursehost.db.session import unit_of_work
 from coursehost.domain.cmi5 import journal, launch, results, sessions
 from coursehost.domain.errors import DomainError, Forbidden
 from coursehost.domain.lrs.validation import agent_key
-from coursehost.lrs_http.request import LrsPrincipal, XapiRequest
+from coursehost.lrs_http.request import AFTER_STORE, LrsPrincipal, XapiRequest
 from coursehost.web import json_input
 from coursehost.web.json_input import JsonSyntaxError
 
@@ -119,13 +119,13 @@ def wrap(handler: Callable, principal: LrsPrincipal | None) -> Callable:
         except Forbidden as exc:
             _log_refused(request, services, sess, str(exc))
             raise
+        if statements:  # recorded in the write's own transaction, once the statements are stored
+            request.extra[AFTER_STORE] = lambda session: results.record(session, sess, statements,
+                                                                        base_url=request.base_url)
         answer = handler(request, services)
         if request.resource == "agents/profile" and request.method == "GET" and answer.status == 200 \
                 and request.params.get("profileId") == launch.PREFERENCES:
             with unit_of_work(services.session_factory) as session:
                 sessions.preferences_read(session, sess)
-        if statements and answer.status < 300:
-            with unit_of_work(services.session_factory) as session:
-                results.record(session, sess, statements, base_url=request.base_url)
         return answer
     return guarded

@@ -45,6 +45,11 @@ class LrsPrincipal:
         return self.permissions in ("ROOT", "READONLY")
 
 
+#: XapiRequest.extra key: a function (session) that a statements write runs in its own transaction
+#: once the statements are stored (cmi5: the AU's results, recorded with the statements that made them).
+AFTER_STORE = "after_store"
+
+
 @dataclass
 class XapiRequest:
     method: str

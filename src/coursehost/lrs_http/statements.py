@@ -15,6 +15,7 @@ from coursehost.domain.lrs.multipart import attachment_parts, build_multipart, p
 from coursehost.domain.lrs.statement_format import parse_accept_language
 from coursehost.domain.lrs.statements import Writer, format_timestamp, store_statements
 from coursehost.domain.lrs.validation import is_uuid
+from coursehost.lrs_http.request import AFTER_STORE
 from coursehost.lrs_http.response import XapiResponse, error_result, resource
 from coursehost.web import json_input
 from coursehost.web.json_input import JsonSyntaxError
@@ -45,6 +46,13 @@ def statements_body(request) -> tuple[object, dict[str, tuple[str, bytes]]]:
     return request.json(), {}
 
 
+def _after_store(request, session) -> None:
+    """What the request asks to happen in the write's transaction once its statements are stored."""
+    hook = request.extra.get(AFTER_STORE)
+    if hook is not None:
+        hook(session)
+
+
 @resource("statements", "PUT")
 def put_statement(request, services) -> XapiResponse:
     """Store the statement with id ?statementId= (204; 409 when a different one has that id)."""
@@ -61,6 +69,7 @@ def put_statement(request, services) -> XapiResponse:
     with unit_of_work(services.session_factory) as session:
         store_statements(session, writer=writer, body=body, version=request.version, attachments=parts,
                          statement_id=statement_id, store=services.store)
+        _after_store(request, session)
     return XapiResponse.empty(204)
 
 
@@ -74,6 +83,7 @@ def post_statements(request, services) -> XapiResponse:
     with unit_of_work(services.session_factory) as session:
         ids = store_statements(session, writer=writer, body=body, version=request.version, attachments=parts,
                                store=services.store)
+        _after_store(request, session)
     return XapiResponse.json(ids)
 
 

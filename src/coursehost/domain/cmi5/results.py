@@ -26,18 +26,24 @@ from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations import core
+from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.scorm.status import COMPLETED, FAILED, PASSED, UNKNOWN
+
+
+def _new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
+    state = ActivityState(instance_pk=instance_pk, activity_id=activity_id, attempts=0, runtime={},
+                          base_seconds=0.0, total_seconds=0.0, completion=UNKNOWN, success=UNKNOWN,
+                          attempt_completion=UNKNOWN)
+    session.add(state)
+    return state
 
 
 def activity_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
     state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance_pk,
                                                         ActivityState.activity_id == activity_id)).first()
     if state is None:
-        state = ActivityState(instance_pk=instance_pk, activity_id=activity_id, attempts=0, runtime={},
-                              base_seconds=0.0, total_seconds=0.0, completion=UNKNOWN, success=UNKNOWN,
-                              attempt_completion=UNKNOWN)
-        session.add(state)
+        state = _new_state(session, instance_pk, activity_id)
     return state
 
 
@@ -140,23 +146,23 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     """Apply STATEMENTS (stored, and within the rules) of AU session SESS to the registration."""
     now = now or datetime.now(UTC)
     launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).one()
-    journal.log(session, launch_id=sess.launch_id,
-                entries=journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
+    append_log(session, launch, journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
     if not launch.tracking:  # a launch link with tracking=false: statements are kept, results are not
         if any(s["verb"]["id"] == v.TERMINATED for s in statements):
             launch.exit_time = now
         return
     instance = session.get(RegistrationInstance, launch.instance_pk)
     registration = session.get(Registration, sess.registration_pk)
-    state = activity_state(session, instance.pk, sess.au_id)
+    states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
+        ActivityState.instance_pk == instance.pk))}
+    state = states.get(sess.au_id) or _new_state(session, instance.pk, sess.au_id)
+    states[sess.au_id] = state
     for stmt in statements:
         if _counts(stmt, sess):
             _apply(state, stmt, launch, now)
     session.flush()
-    _, version = core.instance_course(session, instance)
+    version = core.instance_version(session, instance)
     aus = all_aus(version)
-    states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
-        ActivityState.instance_pk == instance.pk))}
     state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
     summary = summarize(session, instance, registration, aus, states, now)
     launch.completion, launch.success, launch.score_scaled, launch.total_seconds = summary

@@ -96,10 +96,16 @@ def create_registration(
 
 def instance_course(session: Session, instance: RegistrationInstance) -> tuple[Course, CourseVersion]:
     """The course and course version INSTANCE runs, or NotFound."""
+    version = instance_version(session, instance)
+    return version.course, version
+
+
+def instance_version(session: Session, instance: RegistrationInstance) -> CourseVersion:
+    """The course version INSTANCE runs (its course not loaded), or NotFound."""
     version = session.get(CourseVersion, instance.course_version_pk)
     if version is None:
         raise NotFound("The course version of this registration no longer exists")
-    return version.course, version
+    return version
 
 
 def registration_uuid(registration: Registration, instance: int) -> str:

@@ -22,6 +22,7 @@ from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.runtime.launches import (
     NO_CREDIT_OPTION,
+    LaunchContext,
     LaunchExited,
     find_state,
     launchable,
@@ -94,6 +95,9 @@ class _Exchange:
     activity_id: str
     request: hacp.HacpRequest
     au_session: str = ""
+    # The launch's registration side, loaded once: held here, the session's (weak) identity map
+    # keeps its rows, so apply_commit's load_context finds them without querying again.
+    context: LaunchContext | None = None
 
 
 def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
@@ -125,7 +129,8 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
 
 def _check_password(session: Session, ex: _Exchange) -> None:
     """CMI001 A.5 error 2: an AU whose .au record has an AU_Password must send it."""
-    activity = launchable(load_context(session, ex.launch), ex.activity_id)
+    ex.context = load_context(session, ex.launch)
+    activity = launchable(ex.context, ex.activity_id)
     expected = (activity.get("data") or {}).get("au_password")
     if expected and not hmac.compare_digest(ex.request.au_password.encode(), str(expected).encode()):
         raise hacp.HacpError("Invalid AU password", hacp.INVALID_PASSWORD)
