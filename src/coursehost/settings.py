@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,6 +81,15 @@ class Settings(BaseSettings):
         100, ge=1, description="failed authentications from one client address in a minute before it is "
         "refused with 429 until the minute ends"
     )
+    smtp_url: SecretStr | None = Field(
+        None, description="where e-mail goes: smtp://user:password@host:port (STARTTLS when the server offers "
+        "it) or smtps://... (implicit TLS), user and password URL-encoded; unset, each message is written as "
+        "an .eml file under DATA_DIR/mail/")
+    mail_from: str | None = Field(
+        None, description="the From of every e-mail, 'Name <address>' or an address; "
+        "default Coursehost <coursehost@HOST of PUBLIC_URL>")
+    smtp_timeout_seconds: float = Field(
+        30.0, gt=0, description="connect and reply timeout when talking to the SMTP server")
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
@@ -107,6 +117,7 @@ class Settings(BaseSettings):
         if self.max_json_body_bytes < 1024:
             raise UnsafeSettings("COURSEHOST_MAX_JSON_BODY_BYTES must be at least 1024")
         self._check_origins()
+        self._check_mail()
 
     def _check_origins(self) -> None:
         """Course content must not share the service's origin: its scripts could read the API (docs/SECURITY.md)."""
@@ -126,6 +137,24 @@ class Settings(BaseSettings):
         if self.port == self.content_port:
             raise UnsafeSettings(f"COURSEHOST_PORT and COURSEHOST_CONTENT_PORT must differ (both {self.port}): "
                                  "the service and the content origin must differ")
+
+    def _check_mail(self) -> None:
+        """The SMTP URL and the From address are checked at startup, not when the first message fails."""
+        if self.smtp_url is not None:
+            try:
+                parts = urlsplit(self.smtp_url.get_secret_value().strip())
+                parts.port  # noqa: B018 - raises ValueError on a bad port
+            except ValueError:
+                raise UnsafeSettings("COURSEHOST_SMTP_URL is not a valid URL (smtp://user:password@host:port)") from None
+            if parts.scheme.lower() not in ("smtp", "smtps") or not parts.hostname:
+                raise UnsafeSettings("COURSEHOST_SMTP_URL must be smtp://user:password@host:port (STARTTLS when "
+                                     "offered) or smtps://... (implicit TLS), with a host name")
+        if self.mail_from is not None:
+            name, address = parseaddr(self.mail_from)
+            if "@" not in address or address.startswith("@") or address.endswith("@") or \
+                    any(ch in self.mail_from for ch in "\r\n"):
+                raise UnsafeSettings(f"COURSEHOST_MAIL_FROM must be an e-mail address or 'Name <address>', "
+                                     f"not {self.mail_from!r}")
 
     @property
     def https(self) -> bool:

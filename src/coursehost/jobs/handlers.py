@@ -6,9 +6,13 @@ from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
 from coursehost.domain.lrs import forwarding as pipe_forwarding
 from coursehost.domain.lrs import pipes as statement_pipes
+from coursehost.domain.mail import delivery as mail_delivery
+from coursehost.domain.mail import messages as mail_messages
 from coursehost.domain.postbacks import delivery as postback_delivery
 from coursehost.domain.postbacks import enqueue as postback_enqueue
 from coursehost.jobs.registry import JobRegistry
+from coursehost.outbound.smtp import SmtpServer
+from coursehost.settings import origin
 
 
 def import_env(services) -> import_jobs.ImportEnv:
@@ -47,6 +51,22 @@ def _forward_statement_pipe(session, payload, ctx):
         allow_private_urls=ctx.services.settings.allow_private_urls)
 
 
+def mail_env(services) -> mail_delivery.MailEnv:
+    s = services.settings
+    public = origin(s.public_url or s.base_url)
+    return mail_delivery.MailEnv(
+        session_factory=services.session_factory, read_session_factory=services.read_session_factory,
+        sender=mail_messages.sender(s.mail_from, public[1] if public else None),
+        smtp=SmtpServer.from_url(s.smtp_url.get_secret_value()) if s.smtp_url else None,
+        eml_dir=s.data_dir / "mail", timeout=s.smtp_timeout_seconds,
+    )
+
+
+def _send_mail(session, payload, ctx):
+    return mail_delivery.deliver_message(session, env=mail_env(ctx.services), message_pk=payload["message_pk"],
+                                         attempt=ctx.attempt, final_attempt=ctx.attempt >= mail_messages.MAX_ATTEMPTS)
+
+
 def register_all(registry: JobRegistry) -> JobRegistry:
     registry.register(import_jobs.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
                       max_attempts=import_jobs.MAX_ATTEMPTS)
@@ -56,4 +76,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_delay=postback_enqueue.MAX_DELAY, max_attempts=postback_enqueue.MAX_ATTEMPTS)
     registry.register(statement_pipes.JOB_KIND, _forward_statement_pipe, base_delay=5.0, max_delay=300.0,
                       max_attempts=statement_pipes.MAX_JOB_ATTEMPTS)
+    registry.register(mail_messages.JOB_KIND, _send_mail, base_delay=mail_messages.BASE_DELAY,
+                      max_delay=mail_messages.MAX_DELAY, max_attempts=mail_messages.MAX_ATTEMPTS)
     return registry
