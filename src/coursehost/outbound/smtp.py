@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
 
@@ -62,7 +62,7 @@ class SmtpServer:
 
     def describe(self) -> str:
         """The server as logs and the outbox may show it: scheme, user, host and port, no password."""
-        user = f"{self.username}@" if self.username else ""
+        user = f"{quote(self.username, safe='')}@" if self.username else ""
         return f"{'smtps' if self.implicit_tls else 'smtp'}://{user}{self.host}:{self.port}"
 
     def send(self, message: EmailMessage, *, timeout: float = 30.0) -> str:
