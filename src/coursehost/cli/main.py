@@ -1,4 +1,4 @@
-"""The `coursehost` command: serve, worker, db upgrade, app create, app list."""
+"""The `coursehost` command: serve, worker, db upgrade, app create, app list, realm limits."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.serving import serve_both
 from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
+from coursehost.domain import limits as realm_limits
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.jobs.worker import Worker
@@ -105,6 +106,93 @@ def cmd_app_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _limit_arg(text: str) -> int | None:
+    """A limit on the command line: a whole number of 0 or more, or `none` (no limit)."""
+    if text.strip().lower() == "none":
+        return None
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of 0 or more, or none: {text!r}")
+    return int(text)
+
+
+def _yes_no(text: str) -> bool:
+    word = text.strip().lower()
+    if word not in ("yes", "no"):
+        raise argparse.ArgumentTypeError(f"expected yes or no: {text!r}")
+    return word == "yes"
+
+
+def _print_limits(found: realm_limits.Limits) -> None:
+    def of(used: int, limit: int | None, unit: str) -> str:
+        return f"{used} {unit} used, no limit" if limit is None else f"{used} of {limit} {unit} used"
+
+    print(f"Realm {found.realm_name!r} (id {found.realm_id})")
+    if found.shared_from_id is not None:
+        print(f"  shares the limits of realm {found.shared_from_name!r} (id {found.shared_from_id})")
+    print(f"  storage:       {of(found.storage_used_bytes, found.storage_limit_bytes, 'bytes')}")
+    reset = "resettable" if found.registrations_resettable else "not resettable"
+    if found.registrations_reset:
+        reset += f", last reset {found.registrations_reset.isoformat()}"
+    print(f"  registrations: {of(found.registrations_used, found.registration_limit, 'registrations')} ({reset})")
+    if found.linked_realms:
+        print(f"  shared with:   {', '.join(found.linked_realms)}")
+
+
+def _realm_command(args: argparse.Namespace, work) -> int:
+    svc = _services()
+    upgrade(svc.settings.database_url)
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            realm_id = realm_limits.find_realm(session, args.realm).id
+            found = work(session, realm_id)
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(found.as_dict()))
+    else:
+        _print_limits(found)
+    return 0
+
+
+def cmd_realm_limits(args: argparse.Namespace) -> int:
+    def work(session, realm_id: int) -> realm_limits.Limits:
+        if args.linked_to is not None:
+            target = None if args.linked_to.lower() == "none" else realm_limits.find_realm(session, args.linked_to).id
+            realm_limits.link_limits(session, realm_id=realm_id, to_realm_id=target)
+        unset = realm_limits.UNSET
+        return realm_limits.set_limits(
+            session, realm_id=realm_id,
+            storage_bytes=unset if args.storage_bytes is unset else args.storage_bytes,
+            registrations=unset if args.registrations is unset else args.registrations,
+            resettable=unset if args.resettable is None else args.resettable)
+
+    return _realm_command(args, work)
+
+
+def cmd_realm_reset_registrations(args: argparse.Namespace) -> int:
+    return _realm_command(args, lambda session, realm_id: realm_limits.reset_registrations(session, realm_id=realm_id))
+
+
+def _realm_parser(sub) -> None:
+    realm = sub.add_parser("realm", help="realms").add_subparsers(dest="realm_command", required=True)
+    lim = realm.add_parser("limits", help="show, or set, a realm's limits and print what is used")
+    lim.add_argument("--realm", help="the realm's id or name (default: the first realm)")
+    lim.add_argument("--storage-bytes", type=_limit_arg, default=realm_limits.UNSET, metavar="N|none",
+                     help="expanded course content, in bytes")
+    lim.add_argument("--registrations", type=_limit_arg, default=realm_limits.UNSET, metavar="N|none",
+                     help="how many registrations may be created")
+    lim.add_argument("--resettable", type=_yes_no, metavar="yes|no", help="whether the count may be reset")
+    lim.add_argument("--linked-to", metavar="R|none", help="share realm R's limits (none: its own again)")
+    lim.add_argument("--json", action="store_true")
+    lim.set_defaults(func=cmd_realm_limits)
+    reset = realm.add_parser("reset-registrations", help="start the registration count again from 0 "
+                             "(where the realm's limit is resettable; no registration is deleted)")
+    reset.add_argument("--realm", help="the realm's id or name (default: the first realm)")
+    reset.add_argument("--json", action="store_true")
+    reset.set_defaults(func=cmd_realm_reset_registrations)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst = app.add_parser("list", help="list applications")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_app_list)
+    _realm_parser(sub)
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coursehost.db.base import Base, UTCDateTime, utcnow
@@ -16,6 +16,16 @@ class Realm(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Limits set by the operator (domain/limits.py); NULL is no limit. A realm whose limits_realm_id
+    # is set shares that realm's limits and counters: its own limit columns are not read.
+    storage_limit_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    registration_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    registrations_resettable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Registrations created (sandbox ones excepted) since the last reset; deleting one gives nothing back.
+    registrations_used: Mapped[int] = mapped_column(Integer, default=0)
+    registrations_reset: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    limits_realm_id: Mapped[int | None] = mapped_column(
+        ForeignKey("realm.id", ondelete="SET NULL"), nullable=True, index=True)
 
 
 class Application(Base):

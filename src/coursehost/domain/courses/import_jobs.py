@@ -39,6 +39,7 @@ from coursehost.domain.courses.packages.fetch import download
 from coursehost.domain.courses.packages.parsers.media import build_media_course, detect_media
 from coursehost.domain.courses.packages.reader import PackageLimits, PackageReader, safe_filename
 from coursehost.domain.errors import Conflict, DomainError, InvalidInput, NotFound
+from coursehost.domain.limits import check_storage
 from coursehost.domain.outbox import PermanentJobError, enqueue
 from coursehost.domain.tags import add_tags, clean_tags
 from coursehost.outbound import AddressPolicy, OutboundError
@@ -97,6 +98,8 @@ def create_import_job(session: Session, *, application_pk: int, request: ImportR
         raise Conflict(
             f"Course [{request.course_id}] already exists; set mayCreateNewVersion=true to import a new version"
         )
+    # A realm already at its storage limit is told now; the size is checked again once known (run_import).
+    check_storage(session, application_pk=application_pk, adding_bytes=None, lock=False)
     job = ImportJob(
         job_id=request.job_id, application_pk=application_pk, course_id=request.course_id,
         may_create_new_version=request.may_create_new_version, source=request.source,
@@ -191,6 +194,7 @@ def run_import(session: Session, *, env: ImportEnv, import_pk: int, final_attemp
                  snap.course_id, len(files), stored - started, time.perf_counter() - stored)
         return {"courseVersionPk": version.pk}
     except (DomainError, PackageError) as exc:
+        session.rollback()  # what _record wrote, and its locks (SQLite's writer lock is needed by _abandon)
         _abandon(env, snap, prefix, str(exc))
         raise PermanentJobError(str(exc)) from None
     except Exception:
@@ -259,11 +263,19 @@ def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
         package = _course_structure_zip(local, tmp) or local
         with PackageReader(package, env.limits) as reader:
             parsed = parse_package(reader)
+            _check_room(env, snap, reader.total_bytes)
             files = _extract(reader, env.store, prefix, progress)
     if not snap.staged_key:  # fetched: keep the original for GetCourseZip
         with open(local, "rb") as fh:
             env.store.put(package_key, fh, "application/zip")
     return parsed, files, package_key
+
+
+def _check_room(env: ImportEnv, snap: _Snapshot, expanded_bytes: int) -> None:
+    """Refuse a package over the realm's storage limit before a file of it is written (read-only:
+    _record checks again, holding the realm, when the version is created)."""
+    with env.session_factory() as s:
+        check_storage(s, application_pk=snap.application_pk, adding_bytes=expanded_bytes, lock=False)
 
 
 def _acquire(snap: _Snapshot, env: ImportEnv, dest: Path, progress: Callable) -> tuple[str | None, str | None]:
@@ -335,6 +347,8 @@ def _content_type(name: str) -> str | None:
 def _record(session: Session, snap: _Snapshot, parsed: ParsedCourse, files: dict[str, int],
             prefix: str, package_key: str | None) -> CourseVersion:
     """Create the course (or its next version) and complete the job, in the job's transaction."""
+    # Held until the job's transaction ends, so that concurrent imports never pass the limit together.
+    check_storage(session, application_pk=snap.application_pk, adding_bytes=sum(files.values()))
     job = session.get(ImportJob, snap.pk)
     course = session.scalars(select(Course).where(
         Course.application_pk == snap.application_pk, Course.course_id == snap.course_id

@@ -14,6 +14,7 @@ from coursehost.db.models.registrations import Registration, RegistrationInstanc
 from coursehost.domain.courses import catalog
 from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
+from coursehost.domain.limits import count_registration
 from coursehost.domain.settings_registry import SettingScope, read_settings
 
 MAX_ID = 255
@@ -79,6 +80,8 @@ def create_registration(
             xapi_registration_id = str(uuid.UUID(xapi_registration_id))
         except ValueError:
             raise InvalidInput("xapiRegistrationId must be a UUID") from None
+    if not sandbox:  # a preview (sandbox) registration is free; any other counts against the realm's limit
+        count_registration(session, application_pk=application_pk)
     now = utcnow()
     reg = Registration(
         application_pk=application_pk, registration_id=registration_id, course_pk=course.pk,
