@@ -58,6 +58,10 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/pdfjs-dist/LICENSE $(VENDOR)/pdfjs/
 	cp -r node_modules/pdfjs-dist/standard_fonts node_modules/pdfjs-dist/cmaps node_modules/pdfjs-dist/wasm \
 	   node_modules/pdfjs-dist/iccs $(VENDOR)/pdfjs/
+	# htmx for the console's pages (progressive enhancement: every page works without it); axe-core
+	# is for the browser tests only (tests/console/support.py injects it from node_modules), never served.
+	mkdir -p $(VENDOR)/htmx
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	touch $@
 
 # Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.

@@ -15,6 +15,7 @@ from coursehost import __version__
 from coursehost.api.limits import BodyLimitMiddleware
 from coursehost.api.v2 import build_router
 from coursehost.api.v2.errors import install_error_handlers
+from coursehost.console import install_console
 from coursehost.jobs.handlers import register_all
 from coursehost.jobs.registry import JobRegistry
 from coursehost.jobs.worker import start_worker_thread
@@ -41,7 +42,7 @@ def build_job_registry() -> JobRegistry:
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """The service origin's ASGI application for SETTINGS (resolved here: DATA_DIR, instance key,
-    defaults): the API and the LRS, and the job worker. It serves no player page and no course file."""
+    defaults): the API, the LRS, the console and the job worker. It serves no player page and no course file."""
     if services is None:
         settings = (settings or Settings()).resolved()
         settings.check_safe()
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_api_route("/api/docs", lambda: docs_page(openapi_url=app.openapi_url, title=f"{app.title} API"),
                       include_in_schema=False)
     app.mount(DOCS_ASSETS, StaticFiles(directory=STATIC_DIR / "vendor" / "swagger-ui", check_dir=False))
+    install_console(app, static_dir=STATIC_DIR)
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,

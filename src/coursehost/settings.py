@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(
         30.0, gt=0, description="connect and reply timeout when talking to the SMTP server")
 
+    console_max_failed_signins: int = Field(
+        5, ge=1, description="wrong passwords in a row after which a console account is locked for its "
+        "user's lock-out time (their settings; 30 minutes unless changed)")
+    console_signin_link_hours: float = Field(
+        24.0, gt=0, description="how long a one-time console sign-in link (printed by `coursehost user create` "
+        "without --password-stdin) stays valid")
+    console_session_idle_hours: float = Field(
+        12.0, gt=0, description="a console session unused this long is signed out")
+
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
         data_dir = self.data_dir.expanduser().resolve()

@@ -1,4 +1,4 @@
-"""The `coursehost` command: serve, worker, db upgrade, app create, app list, realm limits."""
+"""The `coursehost` command: serve, worker, db upgrade, app create, app list, realm limits, user create."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import logging
 import signal
 import sys
 import threading
+from datetime import timedelta
 
 from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.serving import serve_both
 from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain import limits as realm_limits
+from coursehost.domain.accounts import sessions as console_sessions
+from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.jobs.worker import Worker
@@ -193,6 +196,38 @@ def _realm_parser(sub) -> None:
     reset.set_defaults(func=cmd_realm_reset_registrations)
 
 
+def _password_from_stdin() -> str:
+    """The password piped to stdin: its first line, without the line end."""
+    return sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    """A console user with a role in a realm; their password from stdin, or else a one-time sign-in
+    link printed once."""
+    svc = _services()
+    upgrade(svc.settings.database_url)
+    password = _password_from_stdin() if args.password_stdin else None
+    valid_for = timedelta(hours=svc.settings.console_signin_link_hours)
+    try:
+        with unit_of_work(svc.session_factory) as session:
+            role = console_users.parse_role(args.role)
+            realm = console_users.find_realm(session, args.realm)
+            user = console_users.create_user(session, email=args.email, name=args.name or "", role=role,
+                                             realm_id=realm.id, password=password)
+            link = None if args.password_stdin else console_sessions.create_signin_link(
+                session, box=svc.box, user_id=user.id, valid_for=valid_for)
+            realm_name, email = realm.name, user.email
+    except DomainError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Created {role.value} {email} in realm {realm_name!r}")
+    if link is not None:
+        hours = svc.settings.console_signin_link_hours
+        print(f"One-time sign-in link (shown once; it signs in once and expires in {hours:g} hours):")
+        print(f"  {svc.settings.public_url}/console/signin/link/{link}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -216,6 +251,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(func=cmd_app_list)
     _realm_parser(sub)
+    user = sub.add_parser("user", help="console users").add_subparsers(dest="user_command", required=True)
+    ucreate = user.add_parser("create", help="create a console user with a role in a realm")
+    ucreate.add_argument("--email", required=True)
+    ucreate.add_argument("--role", required=True, choices=[r.value for r in console_users.Role])
+    ucreate.add_argument("--realm", help="the realm's id or name (default: the first realm)")
+    ucreate.add_argument("--name", help="the user's name")
+    ucreate.add_argument("--password-stdin", action="store_true",
+                         help="read the password from stdin; without it a one-time sign-in link is printed")
+    ucreate.set_defaults(func=cmd_user_create)
     return parser
 
 

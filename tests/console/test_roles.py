@@ -1,0 +1,87 @@
+"""Who may open which console page: a role x route matrix over real HTTP, and the 403 page a learner
+sees in Chromium (checked with axe-core)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from coursehost.db.session import unit_of_work
+from coursehost.domain.accounts import users
+from tests.console.support import check_page, csrf_of, http_session, make_user, sign_in
+
+ROLES = ["owner", "administrator", "learner"]
+# (method, path) -> the roles that may use it; every other role gets 403 and nothing is done.
+ROUTES = {
+    ("GET", "/console/"): {"owner", "administrator", "learner"},
+    ("GET", "/console/users"): {"owner", "administrator"},
+    ("POST", "/console/signout"): {"owner", "administrator", "learner"},
+    ("POST", "/console/signout-everywhere"): {"owner", "administrator", "learner"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_route_matrix(live_server, role):
+    user = make_user(live_server, role)
+    for (method, path), allowed in ROUTES.items():
+        with http_session(live_server, user) as client:  # a fresh session: sign-outs end theirs
+            answer = client.request(method, path, headers={"X-CSRF-Token": csrf_of(client)})
+            if role in allowed:
+                assert answer.status_code == (200 if method == "GET" else 303), (role, method, path)
+            else:
+                assert answer.status_code == 403, (role, method, path)
+                assert "You do not have access to this page" in answer.text
+                assert client.get("/console/").status_code == 200  # still signed in, nothing done
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
+def test_every_route_needs_a_session(live_server, method, path):
+    with httpx.Client(base_url=live_server.service_url) as client:
+        answer = client.request(method, path, follow_redirects=False)
+    assert answer.status_code == 303  # to the sign-in page; a POST does nothing
+    assert answer.headers["location"].startswith("/console/signin")
+
+
+def test_learner_sees_no_administrator_page(live_server, context):
+    learner = make_user(live_server, "learner", name="Lee Learner")
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, learner)
+    expect(page.locator(".facts")).to_contain_text("Learner")
+    expect(page.get_by_role("navigation", name="Console").get_by_role("link", name="Users")).to_have_count(0)
+    response = page.goto(f"{live_server.service_url}/console/users")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(f"your role in {learner.realm_name} is Learner")
+    check_page(page, "forbidden")
+
+
+def test_administrator_sees_the_realms_users(live_server, context):
+    admin = make_user(live_server, "administrator", name="Ada Admin")
+    learner = make_user(live_server, "learner")
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, admin)
+    page.get_by_role("navigation", name="Console").get_by_role("link", name="Users").click()
+    expect(page.get_by_role("heading", name=re.compile("Users of"))).to_be_visible()
+    table = page.get_by_role("table")
+    expect(table.get_by_role("row", name=re.compile(re.escape(admin.email)))).to_contain_text("Administrator")
+    expect(table.get_by_role("row", name=re.compile(re.escape(learner.email)))).to_contain_text("Learner")
+    check_page(page, "users")
+
+
+def test_users_of_another_realm_are_not_listed(live_server):
+    svc = live_server.services
+    with unit_of_work(svc.session_factory) as session:
+        other_realm = users.find_realm(session, "Other realm").id
+    outsider = make_user(live_server, "owner", realm_id=other_realm)
+    admin = make_user(live_server, "administrator")
+    with http_session(live_server, admin) as client:
+        listing = client.get("/console/users").text
+    assert admin.email in listing and outsider.email not in listing
+    with http_session(live_server, outsider) as client:
+        home = client.get("/console/").text
+    assert "Other realm" in home and admin.email not in home
