@@ -62,6 +62,9 @@ $(VENDOR)/.installed: package.json package-lock.json
 	# is for the browser tests only (tests/console/support.py injects it from node_modules), never served.
 	mkdir -p $(VENDOR)/htmx
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	# Chart.js for the console's charts (each chart also has its numbers in a table beside it)
+	mkdir -p $(VENDOR)/chartjs
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(VENDOR)/chartjs/
 	touch $@
 
 # Browser tests use Debian's Chromium; Playwright's own browser download is not possible here.
