@@ -20,6 +20,11 @@ ROUTES = {
     ("GET", "/console/users"): {"owner", "administrator"},
     ("POST", "/console/signout"): {"owner", "administrator", "learner"},
     ("POST", "/console/signout-everywhere"): {"owner", "administrator", "learner"},
+    ("GET", "/console/account"): {"owner"},
+    ("GET", "/console/account/usage"): {"owner"},
+    ("GET", "/console/account/usage.csv"): {"owner"},
+    # Without the confirmation form's "confirm" field the POST only redirects to the confirmation step.
+    ("POST", "/console/account/registrations/clear"): {"owner"},
 }
 
 
