@@ -15,6 +15,7 @@ from coursehost.cli.serving import serve_both
 from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain import limits as realm_limits
+from coursehost.domain.accounts import first_owner
 from coursehost.domain.accounts import sessions as console_sessions
 from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
@@ -36,6 +37,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     with unit_of_work(svc.session_factory) as session:
         created = apps.bootstrap(session, box=svc.box)
+        owner = first_owner.bootstrap_owner(session, box=svc.box,
+                                            valid_for=timedelta(hours=settings.console_signin_link_hours))
     print(f"Service (API, LRS): {settings.public_url}  (listening on {settings.host}:{settings.port})")
     print(f"Content (player, course files): {settings.content_url}  "
           f"(listening on {settings.host}:{settings.content_port})")
@@ -44,10 +47,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"  appId:     {created.app_id}")
         print(f"  secretKey: {created.secret_key}")
         print(f"  try: curl -u {created.app_id}:<secretKey> {settings.public_url}/api/v2/ping")
+    if owner:
+        _print_first_owner(settings, *owner)
     sys.stdout.flush()
     serve_both(create_app(services=svc), create_content_app(svc), settings,
                log_level=args.log_level, access_log=args.access_log)
     return 0
+
+
+def _print_first_owner(settings: Settings, email: str, token: str) -> None:
+    hours = settings.console_signin_link_hours
+    print(f"Created the first console owner, {email}. Their one-time sign-in link (shown once; it signs in "
+          f"once and expires in {hours:g} hours; then set your e-mail address and password under Settings):")
+    print(f"  console sign-in: {settings.public_url}/console/signin/link/{token}")
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from coursehost.console.account import build_account_router
+from coursehost.console.account_settings import build_account_settings_router
 from coursehost.console.auth import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
@@ -62,6 +63,7 @@ def _client_address(request: Request) -> str | None:
 
 def build_console_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    router.include_router(build_account_settings_router())
 
     @router.get("/signin")
     def signin_form(request: Request, next: str | None = None, notice: str | None = None):  # noqa: A002
