@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
+from coursehost.console.apps import build_apps_router
 from coursehost.console.auth import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
@@ -138,4 +139,5 @@ def build_console_router() -> APIRouter:
             members = users.realm_members(session, realm_id=me.realm_id)
         return render(request, "users.html", me=me, title="Users", members=members)
 
+    router.include_router(build_apps_router())
     return router
