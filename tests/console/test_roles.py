@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+import rustici_software_cloud_v2 as cloud
 from playwright.sync_api import expect
 
 from coursehost.db.session import unit_of_work
@@ -26,6 +27,65 @@ ROUTES = {
     # Without the confirmation form's "confirm" field the POST only redirects to the confirmation step.
     ("POST", "/console/account/registrations/clear"): {"owner"},
 }
+
+# The Apps/API pages (console/apps.py), in an order that leaves each one something to act on:
+# (method, path with {app} and {cred}, form data, status for owners and administrators).
+APP_ROUTES = [
+    ("GET", "/console/apps", {}, 200),
+    ("POST", "/console/apps", {"name": "Matrix app"}, 303),
+    ("GET", "/console/apps/{app}", {}, 200),
+    ("POST", "/console/apps/{app}/rename", {"name": "Matrix renamed"}, 303),
+    ("POST", "/console/apps/{app}/credentials", {"name": "Matrix credential"}, 303),
+    ("POST", "/console/apps/{app}/credentials/{cred}/reveal", {}, 200),
+    ("POST", "/console/apps/{app}/credentials/{cred}/rename", {"name": "Matrix renamed"}, 303),
+    ("POST", "/console/apps/{app}/credentials/{cred}/enabled", {"enabled": "false"}, 303),
+    ("GET", "/console/apps/{app}/credentials/{cred}/delete", {}, 200),
+    ("POST", "/console/apps/{app}/credentials/{cred}/delete", {}, 303),
+    ("POST", "/console/apps/{app}/allow-delete", {"allow": "true"}, 303),
+    ("GET", "/console/apps/{app}/delete", {}, 200),
+    ("POST", "/console/apps/{app}/delete", {}, 303),
+]
+APP_ROLES = {"owner", "administrator"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_matrix_of_the_apps_pages(live_server, role):
+    """Owners and administrators may do everything on the Apps/API pages; a learner gets 403 for
+    each page and action, and nothing changes (checked through the official client)."""
+    mgmt = cloud.ApplicationManagementApi(live_server.client(live_server.management_app))
+    app = mgmt.create_application(cloud.ApplicationRequestSchema(name=f"Matrix {role}"))
+    cred = mgmt.create_credential(app.id, cloud.CredentialRequestSchema(name="second", active=True))
+    before = len(mgmt.get_application_list().applications)
+    user = make_user(live_server, role)
+    with http_session(live_server, user) as client:
+        token = csrf_of(client)
+        for method, template, data, status in APP_ROUTES:
+            path = template.format(app=app.id, cred=cred.id)
+            answer = client.request(method, path, data={"csrf_token": token, **data} if method == "POST" else None)
+            if role in APP_ROLES:
+                assert answer.status_code == status, (role, method, path, answer.text[:300])
+            else:
+                assert answer.status_code == 403, (role, method, path)
+                assert "You do not have access to this page" in answer.text
+                assert cred.credential not in answer.text
+    if role in APP_ROLES:
+        assert app.id not in [a.id for a in mgmt.get_application_list().applications]
+        assert len(mgmt.get_application_list().applications) == before  # one created, one deleted
+    else:
+        info = mgmt.get_application_info(app.id)
+        assert (info.name, info.allow_delete) == (f"Matrix {role}", False)
+        assert [(c.name, c.status) for c in mgmt.get_credentials(app.id).credentials] == [
+            ("Default", "Enabled"), ("second", "Enabled")]
+        assert len(mgmt.get_application_list().applications) == before
+
+
+@pytest.mark.parametrize(("method", "template"), sorted({(m, t) for m, t, _, _ in APP_ROUTES}))
+def test_every_apps_route_needs_a_session(live_server, method, template):
+    path = template.format(app=live_server.default_app.app_id, cred="anything")
+    with httpx.Client(base_url=live_server.service_url) as client:
+        answer = client.request(method, path, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/console/signin")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -14,7 +14,7 @@ PREFIX = "/console"
 
 
 def install_console(app: FastAPI, *, static_dir) -> None:
-    """Mount the console on APP: pages, /console/static (its CSS), /console/vendor/htmx."""
+    """Mount the console on APP: pages, /console/static (its CSS), /console/vendor/htmx and /console/vendor/chartjs."""
     app.include_router(build_console_router(), prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static_dir / "console", check_dir=False))
     app.mount(f"{PREFIX}/vendor/htmx", StaticFiles(directory=static_dir / "vendor" / "htmx", check_dir=False))

@@ -8,6 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from coursehost.console.account import build_account_router
 from coursehost.console.account_settings import build_account_settings_router
+from coursehost.console.apps import build_apps_router
 from coursehost.console.auth import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
@@ -142,4 +143,5 @@ def build_console_router() -> APIRouter:
         return render(request, "users.html", me=me, title="Users", members=members)
 
     router.include_router(build_account_router())
+    router.include_router(build_apps_router())
     return router

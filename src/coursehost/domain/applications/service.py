@@ -125,6 +125,27 @@ def get_child_application(session: Session, *, realm_id: int, app_id: str) -> Ap
     return app
 
 
+def get_realm_application(session: Session, *, realm_id: int, app_id: str) -> Application:
+    """Any application of this realm, the management application included, or NotFound."""
+    app = session.scalars(
+        select(Application).where(Application.realm_id == realm_id, Application.app_id == app_id)
+    ).first()
+    if app is None:
+        raise NotFound(f"Could not find application [{app_id}]")
+    return app
+
+
+def list_realm_applications(session: Session, *, realm_id: int) -> list[Application]:
+    """Every application of the realm, the management application first, then oldest first."""
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.realm_id == realm_id)
+            .order_by(Application.is_management.desc(), Application.created, Application.pk)
+        )
+    )
+
+
 def list_child_applications(session: Session, *, realm_id: int) -> list[Application]:
     """Every normal application of the realm, oldest first."""
     return list(
@@ -156,7 +177,11 @@ def update_application(
 
 
 def delete_application(session: Session, *, app: Application) -> None:
-    """Delete an application and everything it owns, if it was marked deletable."""
+    """Delete an application and everything it owns, if it was marked deletable (never the realm's
+    application-management application)."""
+    if app.is_management:
+        raise InvalidInput(f"Application [{app.app_id}] is the realm's application-management application "
+                           "and cannot be deleted")
     if not app.allow_delete:
         raise InvalidInput(
             f"Application [{app.app_id}] does not allow deletion; set allowDelete to true first"
