@@ -4,6 +4,7 @@ sees in Chromium (checked with axe-core)."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from playwright.sync_api import expect
 
 from coursehost.db.session import unit_of_work
 from coursehost.domain.accounts import users
+from coursehost.domain.applications import service as apps
 from tests.console.support import check_page, csrf_of, http_session, make_user, sign_in
 
 ROLES = ["owner", "administrator", "learner"]
@@ -26,7 +28,27 @@ ROUTES = {
     ("GET", "/console/account/usage.csv"): {"owner"},
     # Without the confirmation form's "confirm" field the POST only redirects to the confirmation step.
     ("POST", "/console/account/registrations/clear"): {"owner"},
+    ("GET", "/console/realms"): {"owner", "administrator", "learner"},
+    ("POST", "/console/realms"): {"owner"},
+    ("POST", "/console/realms/{realm}/rename"): {"owner"},
+    ("POST", "/console/realms/switch"): {"owner", "administrator", "learner"},
+    ("POST", "/console/users"): {"owner", "administrator"},
+    ("POST", "/console/users/{member}/role"): {"owner", "administrator"},
+    ("POST", "/console/users/{member}/remove"): {"owner", "administrator"},
 }
+# The form each POST sends ({realm}: the user's realm; {realm_name}: its name; {email}: a new address).
+FORMS = {
+    "/console/realms": {"name": "Matrix realm"},
+    "/console/realms/{realm}/rename": {"name": "{realm_name}"},
+    "/console/realms/switch": {"realm_id": "{realm}"},
+    "/console/users": {"email": "{email}", "role": "learner"},
+    "/console/users/{member}/role": {"role": "administrator"},
+}
+
+
+def _membership_count(live_server, realm_id: int) -> int:
+    with unit_of_work(live_server.services.session_factory) as session:
+        return len(users.realm_members(session, realm_id=realm_id))
 
 # The Apps/API pages (console/apps.py), in an order that leaves each one something to act on:
 # (method, path with {app} and {cred}, form data, status for owners and administrators).
@@ -90,20 +112,33 @@ def test_every_apps_route_needs_a_session(live_server, method, template):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_route_matrix(live_server, role):
-    user = make_user(live_server, role)
-    for (method, path), allowed in ROUTES.items():
+    with unit_of_work(live_server.services.session_factory) as session:
+        realm = apps.create_realm(session, box=live_server.services.box, name=f"Matrix {uuid.uuid4().hex[:6]}")[0]
+        realm_id, realm_name = realm.id, realm.name
+    user = make_user(live_server, role, realm_id=realm_id)
+    for (method, template), allowed in ROUTES.items():
+        member = make_user(live_server, "learner", password=None, realm_id=realm_id)  # one to change or remove
+        with unit_of_work(live_server.services.session_factory) as session:
+            member_id = users.find_user(session, member.email).id
+        values = {"realm": str(realm_id), "realm_name": realm_name, "member": str(member_id),
+                  "email": f"new-{uuid.uuid4().hex[:8]}@example.com"}
+        path = template.format(**values)
+        form = {k: v.format(**values) for k, v in FORMS.get(template, {}).items()}
+        before = _membership_count(live_server, realm_id)
         with http_session(live_server, user) as client:  # a fresh session: sign-outs end theirs
-            answer = client.request(method, path, headers={"X-CSRF-Token": csrf_of(client)})
+            answer = client.request(method, path, headers={"X-CSRF-Token": csrf_of(client)}, data=form or None)
             if role in allowed:
-                assert answer.status_code == (200 if method == "GET" else 303), (role, method, path)
+                assert answer.status_code == (200 if method == "GET" else 303), (role, method, path, answer.text)
             else:
                 assert answer.status_code == 403, (role, method, path)
                 assert "You do not have access to this page" in answer.text
                 assert client.get("/console/").status_code == 200  # still signed in, nothing done
+                assert _membership_count(live_server, realm_id) == before
 
 
-@pytest.mark.parametrize(("method", "path"), sorted(ROUTES))
-def test_every_route_needs_a_session(live_server, method, path):
+@pytest.mark.parametrize(("method", "template"), sorted(ROUTES))
+def test_every_route_needs_a_session(live_server, method, template):
+    path = template.format(realm=1, member=1)
     with httpx.Client(base_url=live_server.service_url) as client:
         answer = client.request(method, path, follow_redirects=False)
     assert answer.status_code == 303  # to the sign-in page; a POST does nothing

@@ -1,5 +1,5 @@
 """The console's pages: sign-in (password or one-time link), sign out, sign out everywhere, the
-home page, and the realm's users (administrators and owners)."""
+home page; realms and their users are in realms.py."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from coursehost.console.auth import (
     signed_in,
 )
 from coursehost.console.pages import ConsolePageError, render
-from coursehost.domain.accounts import sessions, signin, users
+from coursehost.console.realms import build_realms_router
+from coursehost.domain.accounts import sessions, signin
 from coursehost.domain.accounts.sessions import SignedIn
-from coursehost.domain.accounts.users import Role
 from coursehost.domain.applications.throttle import TooManyFailures
 from coursehost.domain.errors import DomainError
 from coursehost.web import services, unit
@@ -136,12 +136,7 @@ def build_console_router() -> APIRouter:
             open_count = sessions.open_sessions(session, user_id=me.user_id)
         return render(request, "home.html", me=me, title="Home", open_sessions=open_count)
 
-    @router.get("/users")
-    def realm_users(request: Request, me: SignedIn = Depends(signed_in(Role.ADMINISTRATOR))):
-        with unit(request) as session:
-            members = users.realm_members(session, realm_id=me.realm_id)
-        return render(request, "users.html", me=me, title="Users", members=members)
-
     router.include_router(build_account_router())
     router.include_router(build_apps_router())
+    router.include_router(build_realms_router())  # "Your realms", the realm picker, the realm's users
     return router

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
-from coursehost.db.models.accounts import ConsoleSession, ConsoleUser, SigninLink
+from coursehost.db.models.accounts import ConsoleSession, ConsoleUser, RealmMembership, SigninLink
 from coursehost.db.models.tenancy import Realm
-from coursehost.domain.accounts.users import Role, role_in
+from coursehost.domain.accounts.users import Role, first_membership, role_in
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput
 
@@ -34,6 +34,8 @@ class SignedIn:
     realm_name: str
     role: Role
     csrf_token: str
+    # Every realm the user has a role in, as (id, name), by name: the header's realm picker.
+    realms: tuple[tuple[int, str], ...] = ()
 
 
 class InvalidSigninLink(InvalidInput):
@@ -54,7 +56,8 @@ def open_session(session: Session, *, box: SecretBox, user_id: int, realm_id: in
 def current(session: Session, *, box: SecretBox, token: str | None, idle: timedelta,
             now: datetime | None = None) -> SignedIn | None:
     """The signed-in user TOKEN stands for, or None: unknown, revoked, idle longer than IDLE, or the
-    user no longer has a role in the session's realm."""
+    user has no role in any realm. A session whose realm the user was taken out of moves to their
+    first remaining realm."""
     if not token:
         return None
     now = now or utcnow()
@@ -70,10 +73,18 @@ def current(session: Session, *, box: SecretBox, token: str | None, idle: timede
         return None
     role = role_in(session, user_id=user.id, realm_id=realm.id)
     if role is None:
-        return None
+        membership = first_membership(session, user_id=user.id)
+        if membership is None:
+            return None
+        sess.realm_id, role = membership.realm_id, Role(membership.role)
+        realm = session.get(Realm, membership.realm_id)
     if now - sess.last_seen > LAST_SEEN_GRANULARITY:
         sess.last_seen = now
-    return SignedIn(sess.id, user.id, user.email, user.name, realm.id, realm.name, role, sess.csrf_token)
+    realms = session.execute(select(Realm.id, Realm.name)
+                             .join(RealmMembership, RealmMembership.realm_id == Realm.id)
+                             .where(RealmMembership.user_id == user.id).order_by(Realm.name, Realm.id)).all()
+    return SignedIn(sess.id, user.id, user.email, user.name, realm.id, realm.name, role, sess.csrf_token,
+                    tuple((realm_id, name) for realm_id, name in realms))
 
 
 def revoke(session: Session, *, session_id: int) -> None:

@@ -69,13 +69,20 @@ def ensure_realm(session: Session) -> Realm:
     return realm
 
 
+def create_realm(session: Session, *, box: SecretBox, name: str = DEFAULT_REALM_NAME) -> tuple[Realm, NewCredentials]:
+    """A new realm with what every realm starts with: a default application (and its credential)."""
+    realm = Realm(name=check_name(name, "Name"))
+    session.add(realm)
+    session.flush()
+    app, secret = create_application(session, box=box, realm_id=realm.id, name=DEFAULT_APP_NAME)
+    return realm, NewCredentials(app.app_id, secret, app.name, False)
+
+
 def bootstrap(session: Session, *, box: SecretBox) -> NewCredentials | None:
     """On an empty database: a realm with a default application; returns its credentials, else None."""
     if first_realm(session) is not None:
         return None
-    realm = ensure_realm(session)
-    app, secret = create_application(session, box=box, realm_id=realm.id, name=DEFAULT_APP_NAME)
-    return NewCredentials(app.app_id, secret, app.name, False)
+    return create_realm(session, box=box)[1]
 
 
 def create_application(
