@@ -114,21 +114,22 @@ def build_console_router() -> APIRouter:
                                    "This sign-in link cannot be used", str(exc)) from None
         return _signed_in_response(request, session_token, "/console/")
 
+    def _signed_out(request: Request, notice: str) -> Response:
+        response = RedirectResponse(f"/console/signin?notice={notice}", status_code=303)
+        clear_cookie(request, response, SESSION_COOKIE)
+        return response
+
     @router.post("/signout")
     def signout(request: Request, me: SignedIn = Depends(signed_in())):
         with unit(request) as session:
             sessions.revoke(session, session_id=me.session_id)
-        response = RedirectResponse("/console/signin?notice=signed-out", status_code=303)
-        clear_cookie(request, response, SESSION_COOKIE)
-        return response
+        return _signed_out(request, "signed-out")
 
     @router.post("/signout-everywhere")
     def signout_everywhere(request: Request, me: SignedIn = Depends(signed_in())):
         with unit(request) as session:
             sessions.revoke_all(session, user_id=me.user_id)
-        response = RedirectResponse("/console/signin?notice=signed-out-everywhere", status_code=303)
-        clear_cookie(request, response, SESSION_COOKIE)
-        return response
+        return _signed_out(request, "signed-out-everywhere")
 
     @router.get("/")
     def home(request: Request, me: SignedIn = Depends(signed_in())):
