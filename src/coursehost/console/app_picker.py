@@ -10,18 +10,18 @@ when it is the only one). Another realm's application id is a 404 page, never it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from coursehost.console.pages import ConsolePageError
-from coursehost.db.models.tenancy import Application
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.applications import service as apps
 
 
 @dataclass(frozen=True)
 class ChosenApplication:
-    app: Application
+    app: Any  # the domain's Application row
     choices: list[tuple[str, str]]  # (app id, name) of every application of the realm, for the picker
 
     @property
