@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.browser import close_context
 from tests.builders.scorm import scorm12_zip
 from tests.e2e.support import create_registration, import_course, launch_link, progress
 from tests.e2e.test_player_scorm12 import content_frame, wait_for
@@ -45,7 +46,7 @@ def context(browser, live_server):
     ctx = browser.new_context(http_credentials={"username": creds.app_id, "password": creds.secret,
                                                 "origin": live_server.service_url})
     yield ctx
-    ctx.close()
+    close_context(ctx)
 
 
 def test_course_script_cannot_read_the_api_or_the_lrs(live_server, context, tmp_path):

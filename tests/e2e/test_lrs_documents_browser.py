@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.browser import close_context
 from tests.servers import file_servers
 
 MARKER = "PWNED-" + uuid.uuid4().hex[:8]
@@ -83,4 +84,4 @@ def test_opening_the_document_directly_runs_no_script(live_server, browser, stor
         assert page.title() == "stored"
         assert MARKER not in seen
     finally:
-        ctx.close()
+        close_context(ctx)
