@@ -80,14 +80,15 @@ class ConsoleUser:
 
 
 def make_user(live_server, role: str, *, password: str | None = PASSWORD, name: str = "",
-              realm_id: int | None = None) -> ConsoleUser:
-    """A new console user (a unique e-mail address) with ROLE in the first realm (or REALM_ID)."""
+              realm_id: int | None = None, operator: bool = False) -> ConsoleUser:
+    """A new console user (a unique e-mail address) with ROLE in the first realm (or REALM_ID);
+    OPERATOR: the installation's operator (sets realms' limits)."""
     svc = live_server.services
     email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
     with unit_of_work(svc.session_factory) as session:
         realm = ensure_realm(session) if realm_id is None else users.find_realm(session, str(realm_id))
         users.create_user(session, email=email, name=name, role=users.Role(role), realm_id=realm.id,
-                          password=password)
+                          password=password, operator=operator)
         realm_name = realm.name
     return ConsoleUser(email, password or "", role, realm_name)
 

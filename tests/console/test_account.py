@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 import rustici_software_cloud_v2 as cloud
 from playwright.sync_api import expect
+from rustici_software_cloud_v2.rest import ApiException
 
 from coursehost.db.models.tenancy import Realm
 from coursehost.db.session import unit_of_work
@@ -233,3 +235,68 @@ def test_administrator_has_no_account_tab_and_changes_nothing(live_server, conte
     assert response.status == 403
     expect(page.get_by_role("heading", name="You do not have access to this page")).to_be_visible()
     check_page(page, "account-forbidden")
+
+
+def test_the_operator_sets_limits_that_the_api_then_enforces(live_server, context, tmp_path):
+    realm_id, realm_name, creds = new_realm(live_server)
+    other_id, other_name, _ = new_realm(live_server)
+    operator = make_user(live_server, "owner", name="Opal Operator", realm_id=realm_id, operator=True)
+    course_id = import_course(live_server, creds, tmp_path, scorm12_zip("Limited course"))
+    page = open_page(context, live_server, operator)
+    page.goto(f"{live_server.service_url}/console/account")
+    form = page.locator("form[action='/console/account/limits']")
+
+    # A wrong value is named on its field, the page keeps what was typed, and nothing is saved.
+    form.get_by_label("Registration limit").fill("-3")
+    form.get_by_label("Storage limit").fill("lots")
+    form.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_role("alert")).to_contain_text("The limits were not saved")
+    expect(page.locator("#limit-registrations-error")).to_contain_text("whole number")
+    expect(page.locator("#limit-storage-error")).to_contain_text("Enter a number of GB")
+    expect(form.get_by_label("Registration limit")).to_have_value("-3")
+    check_page(page, "account-limits-error")
+    assert get_limits(live_server, realm_id).registration_limit is None
+
+    form.get_by_label("Storage limit").fill("2.5")
+    form.locator("#limit-storage-unit").select_option("MB")
+    form.get_by_label("Registration limit").fill("1")
+    form.get_by_label("The owners may reset the registration count").check()
+    form.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_role("status")).to_contain_text("The limits were saved")
+    expect(page.locator("#storage-limit")).to_have_text("2.5 MB (2,500,000 bytes)")
+    expect(page.locator("#registration-limit")).to_have_text("1")
+    expect(page.get_by_role("link", name="Clear existing registrations")).to_be_visible()
+    check_page(page, "account-limits")
+    shown = get_limits(live_server, realm_id)
+    assert (shown.storage_limit_bytes, shown.registration_limit, shown.registrations_resettable) == (2_500_000, 1, True)
+
+    # The API enforces what the operator set: one registration, then the limit's error.
+    register(live_server, creds, course_id)
+    with pytest.raises(ApiException) as refused:
+        register(live_server, creds, course_id)
+    assert refused.value.status == 403 and "limit" in (refused.value.body or "").lower(), refused.value.body
+
+    # Linking: the realm now shares the other realm's limits, and the page says so.
+    form = page.locator("form[action='/console/account/limits']")
+    form.get_by_label("Share the limits of").select_option(label=other_name)
+    form.get_by_label("Registration limit").fill("")
+    form.get_by_label("Storage limit").fill("")
+    form.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_role("main")).to_contain_text(f"shares the limits of {other_name}")
+    assert get_limits(live_server, realm_id).shared_from_id == other_id
+    assert get_limits(live_server, other_id).registration_limit is None
+
+
+def test_an_owner_who_is_not_the_operator_cannot_set_limits(live_server, context):
+    realm_id, _, _ = new_realm(live_server)
+    owner = make_user(live_server, "owner", realm_id=realm_id)
+    set_limits(live_server, realm_id, registrations=7)
+    page = open_page(context, live_server, owner)
+    page.goto(f"{live_server.service_url}/console/account")
+    expect(page.locator("#registration-limit")).to_have_text("7")
+    expect(page.get_by_role("button", name="Save limits")).to_have_count(0)
+    expect(page.get_by_role("main")).to_contain_text("The installation's operator sets the limits")
+    with http_session(live_server, owner) as client:
+        answer = client.post("/console/account/limits", data={"csrf_token": csrf_of(client), "registrations": "999"})
+    assert answer.status_code == 403 and "Only the operator sets limits" in answer.text
+    assert get_limits(live_server, realm_id).registration_limit == 7

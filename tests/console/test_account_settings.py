@@ -397,6 +397,8 @@ def test_first_serve_prints_a_one_time_link_for_the_first_owner(tmp_path, fresh_
         page.goto(link)
         expect(page).to_have_url(f"http://127.0.0.1:{port}/console/")
         expect(page.locator(".facts")).to_contain_text("Owner")
+        page.goto(f"http://127.0.0.1:{port}/console/account")  # the first owner is the operator
+        expect(page.get_by_role("button", name="Save limits")).to_be_visible()
         open_settings(page)
         expect(page.get_by_role("heading", name="Set a password")).to_be_visible()
     finally:

@@ -95,3 +95,15 @@ def test_one_time_link_expires(live_server, context):
 def test_user_create_refuses_an_unknown_realm(live_server):
     done = coursehost(live_server, "user", "create", "--email", _email("x"), "--role", "owner", "--realm", "No such")
     assert done.returncode == 2 and "No realm 'No such'" in done.stderr
+
+
+def test_user_create_operator_may_set_limits(live_server, context):
+    email = _email("operator")
+    done = coursehost(live_server, "user", "create", "--email", email, "--role", "owner", "--operator",
+                      "--password-stdin", stdin="the operator's password\n")
+    assert done.returncode == 0, done.stderr
+    assert f"Created owner {email} in realm 'Default realm' (operator)" in done.stdout
+    page = context.new_page()
+    sign_in(page, live_server, ConsoleUser(email, "the operator's password", "owner", "Default realm"))
+    page.goto(f"{live_server.service_url}/console/account")
+    expect(page.get_by_role("button", name="Save limits")).to_be_visible()

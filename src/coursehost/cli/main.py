@@ -225,14 +225,14 @@ def cmd_user_create(args: argparse.Namespace) -> int:
             role = console_users.parse_role(args.role)
             realm = console_users.find_realm(session, args.realm)
             user = console_users.create_user(session, email=args.email, name=args.name or "", role=role,
-                                             realm_id=realm.id, password=password)
+                                             realm_id=realm.id, password=password, operator=args.operator)
             link = None if args.password_stdin else console_sessions.create_signin_link(
                 session, box=svc.box, user_id=user.id, valid_for=valid_for)
             realm_name, email = realm.name, user.email
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"Created {role.value} {email} in realm {realm_name!r}")
+    print(f"Created {role.value} {email} in realm {realm_name!r}" + (" (operator)" if args.operator else ""))
     if link is not None:
         hours = svc.settings.console_signin_link_hours
         print(f"One-time sign-in link (shown once; it signs in once and expires in {hours:g} hours):")
@@ -271,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--name", help="the user's name")
     ucreate.add_argument("--password-stdin", action="store_true",
                          help="read the password from stdin; without it a one-time sign-in link is printed")
+    ucreate.add_argument("--operator", action="store_true",
+                         help="the installation's operator: may set any realm's limits from the console")
     ucreate.set_defaults(func=cmd_user_create)
     return parser
 

@@ -118,6 +118,11 @@ def get_limits(session: Session, *, realm_id: int) -> Limits:
     )
 
 
+def realm_choices(session: Session) -> list[tuple[int, str]]:
+    """Every realm of the installation as (id, name), by name: what a realm's limits can be linked to."""
+    return [(row.id, row.name) for row in session.execute(select(Realm.id, Realm.name).order_by(Realm.name, Realm.id))]
+
+
 def _limit_value(value: Any, name: str) -> int | None:
     if value is None:
         return None

@@ -25,6 +25,8 @@ class ConsoleUser(Base):
     lockout_minutes: Mapped[int] = mapped_column(Integer, default=30)
     failed_signins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The installation's operator: sets any realm's limits from the Account tab (the CLI's power).
+    operator: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

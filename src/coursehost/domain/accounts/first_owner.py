@@ -18,10 +18,11 @@ FIRST_OWNER_EMAIL = "owner@coursehost.localhost"
 
 
 def bootstrap_owner(session: Session, *, box: SecretBox, valid_for: timedelta) -> tuple[str, str] | None:
-    """When no console user exists: an owner of the first realm without a password, and a one-time
+    """When no console user exists: an owner of the first realm (the operator) without a password, and a one-time
     sign-in link for them; returns (e-mail address, link token). Otherwise None and nothing is done."""
     if session.scalar(select(ConsoleUser.id).limit(1)) is not None:
         return None
     realm = find_realm(session, None)
-    user = create_user(session, email=FIRST_OWNER_EMAIL, role=Role.OWNER, realm_id=realm.id, name="Owner")
+    user = create_user(session, email=FIRST_OWNER_EMAIL, role=Role.OWNER, realm_id=realm.id, name="Owner",
+                       operator=True)
     return user.email, create_signin_link(session, box=box, user_id=user.id, valid_for=valid_for)

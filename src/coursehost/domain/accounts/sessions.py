@@ -36,6 +36,7 @@ class SignedIn:
     csrf_token: str
     # Every realm the user has a role in, as (id, name), by name: the header's realm picker.
     realms: tuple[tuple[int, str], ...] = ()
+    operator: bool = False  # the installation's operator: may set any realm's limits
 
 
 class InvalidSigninLink(InvalidInput):
@@ -84,7 +85,7 @@ def current(session: Session, *, box: SecretBox, token: str | None, idle: timede
                              .join(RealmMembership, RealmMembership.realm_id == Realm.id)
                              .where(RealmMembership.user_id == user.id).order_by(Realm.name, Realm.id)).all()
     return SignedIn(sess.id, user.id, user.email, user.name, realm.id, realm.name, role, sess.csrf_token,
-                    tuple((realm_id, name) for realm_id, name in realms))
+                    tuple((realm_id, name) for realm_id, name in realms), bool(user.operator))
 
 
 def revoke(session: Session, *, session_id: int) -> None:

@@ -107,16 +107,17 @@ def find_user(session: Session, email: str) -> ConsoleUser | None:
 
 
 def create_user(session: Session, *, email: str, role: Role, realm_id: int, name: str = "",
-                password: str | None = None) -> ConsoleUser:
-    """A new user with ROLE in the realm; without PASSWORD they sign in by a one-time link first.
-    Conflict if a user with this e-mail address (in any letter case) exists."""
+                password: str | None = None, operator: bool = False) -> ConsoleUser:
+    """A new user with ROLE in the realm; without PASSWORD they sign in by a one-time link first;
+    OPERATOR: they may set realms' limits in the console. Conflict if a user with this e-mail address
+    (in any letter case) exists."""
     email = check_email(email)
     password_hash = hasher.hash(check_password(password)) if password is not None else None
     if find_user(session, email) is not None:
         raise Conflict(f"A user with the e-mail address {email} already exists")
     user = ConsoleUser(email=email, email_key=email_key(email), name=name.strip()[:255],
                        password_hash=password_hash, lockout_minutes=DEFAULT_LOCKOUT_MINUTES,
-                       failed_signins=0)
+                       failed_signins=0, operator=operator)
     try:
         with session.begin_nested():
             session.add(user)
