@@ -6,9 +6,14 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
+from coursehost.db.migrate import upgrade
+from coursehost.db.session import unit_of_work
+from coursehost.domain.accounts import users
 from tests.console.support import ConsoleUser, check_page, csrf_of, http_session, make_user, sign_in
+from tests.servers import running_live_server
 
 
 def test_owner_signs_in_and_sees_realm_and_role(live_server, context):
@@ -174,3 +179,34 @@ def test_signin_form_without_its_token_signs_nobody_in(live_server):
         assert forged.status_code == 403
         assert "coursehost_console" not in forged.cookies
         assert client.get("/console/", follow_redirects=False).status_code == 303
+
+
+@pytest.fixture
+def throttled_server(tmp_path):
+    """A service of its own (its throttle counts no other test's failures) allowing 3 failures per address."""
+    url = f"sqlite:///{tmp_path / 'throttle.db'}"
+    upgrade(url)
+    with running_live_server(url, tmp_path / "data", auth_failures_per_address_per_minute=3) as server:
+        yield server
+
+
+def test_guessing_many_accounts_from_one_address_is_throttled(throttled_server, context):
+    """Each account is tried once only (no account lock), yet the address is refused after 3 failures,
+    even with a right password, with how long to wait; the accounts themselves stay unlocked."""
+    server = throttled_server
+    victims = [make_user(server, "learner") for _ in range(3)]
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    for victim in victims:
+        sign_in(page, server, victim, password="a wrong guess")
+        expect(page.get_by_role("alert")).to_have_text("The email or password is wrong.")
+    sign_in(page, server, victims[0])  # the right password, from the throttled address
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Too many failed sign-ins from your address; try again in")
+    wait = int(re.search(r"try again in (\d+) seconds", alert.inner_text()).group(1))
+    assert 1 <= wait <= 60
+    check_page(page, "signin-throttled")
+    page.goto(f"{server.service_url}/console/")
+    expect(page).to_have_url(re.compile(r"/console/signin"))  # nobody was signed in
+    with unit_of_work(server.services.session_factory) as session:
+        assert all(users.find_user(session, v.email).locked_until is None for v in victims)
