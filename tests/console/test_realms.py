@@ -4,8 +4,12 @@ Chromium pages checked with axe-core, and forged requests over plain HTTP."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -194,14 +198,15 @@ def test_owner_adds_changes_and_removes_members(live_server, context):
     form.get_by_label("Email").fill(new_email)
     form.get_by_role("button", name="Add user").click()
     expect(page.get_by_role("status")).to_have_text(
-        f"{new_email} was added to the realm with a new account; they have no password yet.")
+        f"{new_email} was added to the realm with a new account; they have no password yet. An e-mail with a "
+        f"one-time sign-in link is on its way to them.")
     expect(page.get_by_role("row", name=re.compile(re.escape(new_email)))).to_contain_text("Administrator")
     expect(page.get_by_role("row", name=re.compile(re.escape(new_email)))).to_contain_text("Sam Someone")
 
     form.get_by_label("Email").fill(elsewhere.email.upper())  # the same person in other letters
     form.get_by_label("Role").select_option(label="Learner")
     form.get_by_role("button", name="Add user").click()
-    expect(page.get_by_role("status")).to_contain_text("was added to the realm.")
+    expect(page.get_by_role("status")).to_contain_text("was added to the realm; an e-mail tells them so.")
     assert _role(live_server, elsewhere.email, realm_id) == "learner"
     assert _role(live_server, elsewhere.email, _first_realm(live_server)) == "learner"  # their own realm: untouched
 
@@ -214,6 +219,11 @@ def test_owner_adds_changes_and_removes_members(live_server, context):
     expect(page.get_by_role("status")).to_have_text(f"{elsewhere.email}'s role was changed.")
     assert _role(live_server, elsewhere.email, realm_id) == "owner"
 
+    page.get_by_role("button", name=f"Remove {new_email}").click()  # asks first
+    expect(page.get_by_role("heading", name=re.compile(f"^Remove .* from {re.escape(realm_name)}"))).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Their account stays")
+    check_page(page, "users-remove-confirm")
+    assert _role(live_server, new_email, realm_id) == "administrator"  # nothing done yet
     page.get_by_role("button", name=f"Remove {new_email}").click()
     expect(page.get_by_role("status")).to_have_text(f"{new_email} was removed from the realm.")
     expect(page.get_by_role("row", name=re.compile(re.escape(new_email)))).to_have_count(0)
@@ -241,7 +251,7 @@ def test_an_administrator_cannot_make_change_or_remove_an_owner(live_server, con
             ("/console/users", {"email": f"x-{uuid.uuid4().hex[:6]}@example.com", "role": "owner"}),
             (f"/console/users/{learner_id}/role", {"role": "owner"}),
             (f"/console/users/{owner_id}/role", {"role": "learner"}),
-            (f"/console/users/{owner_id}/remove", {}),
+            (f"/console/users/{owner_id}/remove", {"confirm": "yes"}),
         ]
         for path, form in attempts:
             answer = client.post(path, data={**form, "csrf_token": token})
@@ -261,7 +271,7 @@ def test_the_last_owner_stays(live_server):
         token = csrf_of(client)
         demoted = client.post(f"/console/users/{owner_id}/role", data={"role": "administrator", "csrf_token": token})
         assert demoted.status_code == 409 and "last Owner cannot be given another role" in demoted.text
-        removed = client.post(f"/console/users/{owner_id}/remove", data={"csrf_token": token})
+        removed = client.post(f"/console/users/{owner_id}/remove", data={"csrf_token": token, "confirm": "yes"})
         assert removed.status_code == 409 and "last Owner cannot be removed" in removed.text
         assert _role(live_server, owner.email, realm_id) == "owner"
 
@@ -281,8 +291,11 @@ def test_members_of_another_realm_cannot_be_touched(live_server, action):
     stranger = make_user(live_server, "learner", password=None, realm_id=theirs)
     with http_session(live_server, admin) as client:
         answer = client.post(f"/console/users/{_user_id(live_server, stranger.email)}/{action}",
-                             data={"role": "owner", "csrf_token": csrf_of(client)})
+                             data={"role": "owner", "confirm": "yes", "csrf_token": csrf_of(client)})
         assert answer.status_code == 404 and "not a member of the realm" in answer.text
+        if action == "remove":  # nor is the confirmation page shown for them
+            asked = client.get(f"/console/users/{_user_id(live_server, stranger.email)}/remove")
+            assert asked.status_code == 404 and stranger.email not in asked.text
         assert stranger.email not in client.get("/console/users").text
     assert _role(live_server, stranger.email, theirs) == "learner"
     assert _role(live_server, stranger.email, mine) is None
@@ -300,8 +313,59 @@ def test_leaving_the_current_realm_moves_the_session_to_another(live_server):
         assert client.post("/console/realms/switch", data={"realm_id": str(second), "csrf_token": token}
                            ).status_code == 303
         assert f"<h1>{second_name}</h1>" in client.get("/console/").text
-        left = client.post(f"/console/users/{owner_id}/remove", data={"csrf_token": token})
+        left = client.post(f"/console/users/{owner_id}/remove", data={"csrf_token": token, "confirm": "yes"})
         assert left.status_code == 303 and left.headers["location"] == "/console/realms"
         home = client.get("/console/")
         assert home.status_code == 200 and f"<h1>{first_name}</h1>" in home.text  # still signed in, in a realm of theirs
         assert second_name not in client.get("/console/realms").text
+
+
+def _mail_to(live_server, address: str, timeout: float = 20.0) -> email.message.EmailMessage:
+    """The e-mail the live server's worker wrote for ADDRESS (no SMTP configured: .eml files in DATA_DIR/mail)."""
+    folder = Path(live_server.services.settings.data_dir) / "mail"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if message["To"] == address:
+                return message
+        time.sleep(0.2)
+    raise AssertionError(f"no e-mail to {address} in {folder}")
+
+
+def test_a_user_added_by_email_is_told_and_signs_in_with_the_link(live_server, context, browser):
+    realm_id, realm_name = _fresh_realm(live_server)
+    owner = make_user(live_server, "owner", name="Olga Owner", realm_id=realm_id)
+    elsewhere = make_user(live_server, "learner")
+    page = _page(context)
+    sign_in(page, live_server, owner)
+    page.goto(f"{live_server.service_url}/console/users")
+    form = page.locator("form[action='/console/users']")
+    new_email = f"welcome-{uuid.uuid4().hex[:8]}@example.com"
+    form.get_by_label("Email").fill(new_email)
+    form.get_by_label("Role").select_option(label="Administrator")
+    form.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status")).to_contain_text("An e-mail with a one-time sign-in link is on its way")
+    form.get_by_label("Email").fill(elsewhere.email)
+    form.get_by_role("button", name="Add user").click()
+    expect(page.get_by_role("status")).to_contain_text("an e-mail tells them so")
+
+    welcome = _mail_to(live_server, new_email)
+    assert welcome["Subject"] == f"You have been added to {realm_name} on Coursehost"
+    text = welcome.get_body(("plain",)).get_content()
+    assert "Olga Owner added you to the realm" in text and "as Administrator" in text
+    link = re.search(r"(http://\S+/console/signin/link/\S+)", text).group(1)
+    assert link in welcome.get_body(("html",)).get_content()
+    told = _mail_to(live_server, elsewhere.email).get_body(("plain",)).get_content()
+    assert f"{live_server.service_url}/console/" in told and "/signin/link/" not in told  # has an account
+
+    newcomer = browser.new_context()
+    try:
+        fresh = newcomer.new_page()
+        fresh.goto(link)
+        expect(fresh).to_have_url(f"{live_server.service_url}/console/")
+        expect(fresh.locator(".facts")).to_contain_text("Administrator")
+        fresh.goto(link)  # once only
+        expect(fresh.get_by_role("heading", name="This sign-in link cannot be used")).to_be_visible()
+    finally:
+        newcomer.close()

@@ -34,6 +34,7 @@ ROUTES = {
     ("POST", "/console/realms/switch"): {"owner", "administrator", "learner"},
     ("POST", "/console/users"): {"owner", "administrator"},
     ("POST", "/console/users/{member}/role"): {"owner", "administrator"},
+    ("GET", "/console/users/{member}/remove"): {"owner", "administrator"},
     ("POST", "/console/users/{member}/remove"): {"owner", "administrator"},
 }
 # The form each POST sends ({realm}: the user's realm; {realm_name}: its name; {email}: a new address).
@@ -43,6 +44,7 @@ FORMS = {
     "/console/realms/switch": {"realm_id": "{realm}"},
     "/console/users": {"email": "{email}", "role": "learner"},
     "/console/users/{member}/role": {"role": "administrator"},
+    "/console/users/{member}/remove": {"confirm": "yes"},
 }
 
 

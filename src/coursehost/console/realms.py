@@ -6,6 +6,7 @@ the 403 page and nothing done. The work is done by domain/accounts (realms.py, m
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -26,8 +27,9 @@ REALM_NOTICES = {
     "renamed": "The realm is now called {name}.",
 }
 USER_NOTICES = {
-    "added": "{email} was added to the realm.",
-    "added-new": "{email} was added to the realm with a new account; they have no password yet.",
+    "added": "{email} was added to the realm; an e-mail tells them so.",
+    "added-new": "{email} was added to the realm with a new account; they have no password yet. An e-mail "
+                 "with a one-time sign-in link is on its way to them.",
     "role": "{email}'s role was changed.",
     "removed": "{email} was removed from the realm.",
 }
@@ -142,9 +144,13 @@ def build_realms_router() -> APIRouter:
         values = {"email": _text(form, "email"), "name": _text(form, "name"), "role": _text(form, "role")}
         try:
             role = users.parse_role(values["role"])
+            svc = services(request)
             with unit(request) as session:
                 added = members.add_member(session, realm_id=me.realm_id, actor_role=me.role,
                                            email=values["email"], role=role, name=values["name"])
+                members.tell_new_member(session, box=svc.box, added=added, realm_name=me.realm_name,
+                                        added_by=me.name or me.email, public_url=svc.settings.public_url,
+                                        link_valid_for=timedelta(hours=svc.settings.console_signin_link_hours))
         except DomainError as exc:
             field = "role" if isinstance(exc, Forbidden) or str(exc).startswith("Role") else "email"
             return _users_page(request, me, status=_status(exc), add_error=str(exc), add_field=field, add=values)
@@ -165,8 +171,18 @@ def build_realms_router() -> APIRouter:
             return RedirectResponse("/console/", status_code=303)
         return RedirectResponse(_users_url("role", email), status_code=303)
 
+    @router.get("/users/{user_id}/remove")
+    def remove_confirm(request: Request, user_id: int, me: SignedIn = Depends(signed_in(Role.ADMINISTRATOR))):
+        with unit(request) as session:
+            member = next((m for m in users.realm_members(session, realm_id=me.realm_id) if m.user_id == user_id), None)
+        if member is None:
+            raise ConsolePageError(404, "Not a member", f"This user is not a member of {me.realm_name}.", me=me)
+        return render(request, "realms/remove.html", me=me, title="Remove a user", member=member)
+
     @router.post("/users/{user_id}/remove")
-    def remove_user(request: Request, user_id: int, me: SignedIn = Depends(signed_in(Role.ADMINISTRATOR))):
+    async def remove_user(request: Request, user_id: int, me: SignedIn = Depends(signed_in(Role.ADMINISTRATOR))):
+        if (await request.form()).get("confirm") != "yes":  # not the confirmation form: ask first
+            return RedirectResponse(f"/console/users/{user_id}/remove", status_code=303)
         try:
             with unit(request) as session:
                 email = members.remove_member(session, realm_id=me.realm_id, actor_role=me.role, user_id=user_id)

@@ -8,13 +8,19 @@ everything). Each refusal raises before anything is written."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.accounts import ConsoleUser, RealmMembership
+from coursehost.domain.accounts.sessions import create_signin_link
 from coursehost.domain.accounts.users import Role, check_email, create_user, find_user
+from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import Conflict, Forbidden, NotFound
+from coursehost.domain.mail.messages import enqueue_template
+
+WELCOME_TEMPLATE = "member_added"
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,19 @@ def add_member(session: Session, *, realm_id: int, actor_role: Role, email: str,
     session.add(RealmMembership(user_id=user.id, realm_id=realm_id, role=role.value))
     session.flush()
     return Added(user.id, user.email, role, False)
+
+
+def tell_new_member(session: Session, *, box: SecretBox, added: Added, realm_name: str, added_by: str,
+                    public_url: str, link_valid_for: timedelta) -> None:
+    """Queue the e-mail that tells ADDED they now have a role in the realm: with a one-time sign-in link
+    (valid LINK_VALID_FOR) when their account was made just now, else with the console's address."""
+    values = {"email": added.email, "realm": realm_name, "role": added.role.label, "added_by": added_by,
+              "new_account": added.new_account, "console_url": public_url.rstrip("/") + "/console/"}
+    if added.new_account:
+        token = create_signin_link(session, box=box, user_id=added.user_id, valid_for=link_valid_for)
+        values["signin_url"] = public_url.rstrip("/") + f"/console/signin/link/{token}"
+        values["valid_hours"] = f"{link_valid_for.total_seconds() / 3600:g}"
+    enqueue_template(session, to=added.email, template=WELCOME_TEMPLATE, values=values)
 
 
 def change_role(session: Session, *, realm_id: int, actor_role: Role, user_id: int, role: Role) -> Role:
