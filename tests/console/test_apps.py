@@ -20,7 +20,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import Registration
 from coursehost.db.session import unit_of_work
 from coursehost.domain.accounts import users
-from coursehost.domain.applications.overview import _month_starts
+from coursehost.domain.months import month_starts
 from tests.builders.scorm import scorm12_zip
 from tests.console.support import check_page, csrf_of, http_session, make_user, sign_in
 from tests.e2e.support import create_registration, import_course
@@ -198,7 +198,7 @@ def test_registrations_per_month_chart_and_table(live_server, page, mgmt, tmp_pa
     registrations = [create_registration(live_server, course_id, creds) for _ in range(3)]
     # One registration made two months ago, one 14 months ago (outside the 13 months shown).
     now = utcnow()
-    starts = _month_starts(now, 13)
+    starts = month_starts(now, 13)
     with unit_of_work(live_server.services.session_factory) as session:
         for registration_id, when in ((registrations[0], starts[10] + timedelta(days=3)),
                                       (registrations[1], starts[0] - timedelta(days=2))):

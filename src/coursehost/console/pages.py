@@ -4,6 +4,7 @@ no inline script or style), and the error pages (403, 429, ...) raised as Consol
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -11,6 +12,7 @@ from starlette.templating import Jinja2Templates
 
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import Role
+from coursehost.web import services
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
@@ -28,13 +30,24 @@ class ConsolePageError(Exception):
         self.status, self.title, self.message, self.me, self.headers = status, title, message, me, headers or {}
 
 
+def page_csp(request: Request) -> str:
+    """The console's policy, its forms also allowed to lead to the content origin: a launch button
+    (sandbox, My courses) POSTs to the console, which redirects to the player there, and Chromium
+    holds a form's redirect targets to form-action too."""
+    parts = urlsplit(services(request).settings.content_url or "")
+    if not parts.scheme or not parts.netloc:
+        return CONSOLE_CSP
+    return CONSOLE_CSP.replace("form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}")
+
+
 def render(request: Request, template: str, *, me: SignedIn | None, status: int = 200,
            headers: dict[str, str] | None = None, **context) -> HTMLResponse:
     """TEMPLATE with the layout's context (who is signed in, their role, the CSRF token)."""
     context.update(me=me, csrf_token=me.csrf_token if me else context.get("csrf_token"),
                    is_administrator=bool(me and me.role.allows(Role.ADMINISTRATOR)))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status,
-                                      headers={**PAGE_HEADERS, **(headers or {})})
+                                      headers={**PAGE_HEADERS, "Content-Security-Policy": page_csp(request),
+                                               **(headers or {})})
 
 
 async def error_page(request: Request, exc: Exception) -> Response:

@@ -21,6 +21,7 @@ from coursehost.console.auth import (
 )
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.realms import build_realms_router
+from coursehost.console.sandbox import build_sandbox_router
 from coursehost.domain.accounts import sessions, signin
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.applications.throttle import TooManyFailures
@@ -140,4 +141,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_account_router())
     router.include_router(build_apps_router())
     router.include_router(build_realms_router())  # "Your realms", the realm picker, the realm's users
+    router.include_router(build_sandbox_router())  # the sandbox (preview launches) and My courses
     return router

@@ -2,14 +2,15 @@
 and for the last 30 days, how many registrations were created, how many launches started, how many
 LRS statements were stored, and how many bytes of course content were stored at the end of the period.
 
-Counts are of what still exists: a deleted registration or course no longer counts. The numbers are
+Counts are of what still exists: a deleted registration or course no longer counts. Sandbox (preview)
+registrations and their launches are not usage and are not counted. The numbers are
 the realm's own applications (a linked realm shares limits, not reports). Each measure is one query
 with one CASE column per period, so the report costs four queries whatever the database."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
+from coursehost.domain.months import month_starts
 
 MONTHS = 12
 RECENT_DAYS = 30
@@ -47,18 +49,11 @@ class UsageReport:
     recent: Period  # the last 30 days
 
 
-def _month_start(moment: datetime, back: int = 0) -> datetime:
-    index = moment.year * 12 + moment.month - 1 - back
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
-
-
 def periods(now: datetime) -> list[tuple[str, str, datetime, datetime]]:
     """The twelve months up to NOW's (oldest first) and the last 30 days, as (key, label, start, end)."""
-    rows = []
-    for back in range(MONTHS - 1, -1, -1):
-        start = _month_start(now, back)
-        end = _month_start(now, back - 1) if back else now
-        rows.append((start.strftime("%Y-%m"), start.strftime("%B %Y"), start, end))
+    starts = month_starts(now, MONTHS)
+    rows = [(start.strftime("%Y-%m"), start.strftime("%B %Y"), start, min(end, now))  # this month ends now
+            for start, end in zip(starts, starts[1:], strict=False)]
     rows.append(("last-30-days", "Last 30 days", now - timedelta(days=RECENT_DAYS), now))
     return rows
 
@@ -89,13 +84,13 @@ def usage_report(session: Session, *, realm_id: int, now: datetime | None = None
     rows = periods(now)
     spans = [(start, end) for _, _, start, end in rows]
     in_realm = Application.realm_id == realm_id
+    billed = Registration.sandbox.is_(False)  # sandbox (preview) registrations and their launches are free
     registrations = _counts(session, Registration.created, select().select_from(Registration).join(
-        Application, Application.pk == Registration.application_pk).where(in_realm, Registration.sandbox.is_(False)),
-        spans)
+        Application, Application.pk == Registration.application_pk).where(in_realm, billed), spans)
     launches = _counts(session, Launch.launch_time, select().select_from(Launch).join(
         RegistrationInstance, RegistrationInstance.pk == Launch.instance_pk).join(
         Registration, Registration.pk == RegistrationInstance.registration_pk).join(
-        Application, Application.pk == Registration.application_pk).where(in_realm), spans)
+        Application, Application.pk == Registration.application_pk).where(in_realm, billed), spans)
     statements = _counts(session, XapiStatement.stored, select().select_from(XapiStatement).join(
         Application, Application.pk == XapiStatement.application_pk).where(in_realm), spans)
     storage = _stored_bytes(session, realm_id, spans)

@@ -101,11 +101,12 @@ def _latest_version(session: Session, reg: Registration):
     return catalog.get_version(session, course=course)
 
 
-def reset_progress(session: Session, *, registration: Registration) -> RegistrationInstance:
-    """DeleteRegistrationProgress: the current instance starts clean on the course's latest version.
+def reset_progress(session: Session, *, registration: Registration, keep_version: bool = False) -> RegistrationInstance:
+    """DeleteRegistrationProgress: the current instance starts clean on the course's latest version
+    (on the version it runs with KEEP_VERSION: a sandbox registration tests one version).
     Launch history stays: it is a record of what happened, not progress."""
     inst = core.get_instance(session, registration=registration)
-    version = _latest_version(session, registration)
+    version = core.instance_version(session, inst) if keep_version else _latest_version(session, registration)
     session.execute(delete(ActivityState).where(ActivityState.instance_pk == inst.pk)
                     .execution_options(synchronize_session=False))
     _clear_summary(inst)

@@ -37,8 +37,12 @@ REGISTRATION_LIST = ListSpec(
 
 def registration_list_query(application_pk: int, *, course_id: str | None = None, learner_id: str | None = None,
                             tags: list[str] | None = None) -> Select:
-    """The application's registrations, narrowed to a course, a learner and any of TAGS."""
-    stmt = select(Registration).where(Registration.application_pk == application_pk)
+    """The application's registrations, narrowed to a course, a learner and any of TAGS.
+
+    Sandbox registrations (preview launches: BuildCoursePreviewLaunchLink, the console's "Test in
+    sandbox") are not among them: a preview is not a registration the integrator made and is not
+    billed; the console lists a user's own on its Sandbox page."""
+    stmt = select(Registration).where(Registration.application_pk == application_pk, Registration.sandbox.is_(False))
     if course_id:
         stmt = stmt.where(Registration.course_id == course_id)
     if learner_id:
