@@ -176,6 +176,11 @@ def test_learners_are_listed_and_searched_by_id_name_and_email(live_server, cour
     page.get_by_role("button", name="Search").click()
     expect(page.get_by_text(f"No learner matches “nobody-{tag}”.")).to_be_visible()
 
+    page.get_by_label("Application").select_option(label="Management")  # the picker: another application
+    page.get_by_role("button", name="Show").click()
+    assert f"app={live_server.management_app.app_id}" in page.url
+    expect(page.get_by_text("This application has no learner yet.")).to_be_visible()
+
 
 def test_learner_details_are_edited_on_every_registration(live_server, course, context):
     learner_id = f"edit-{_tag()}"
@@ -410,15 +415,15 @@ def test_shared_link_works_signed_out_until_revoked(live_server, launched, conte
         outsider.close()
 
 
-def _launch_with_log(live_server, registration_id: str, app_id: str | None = None) -> int:
-    """A launch of REGISTRATION_ID started as the player starts one, with one logged call; its pk."""
+def _launch_with_log(live_server, registration_id: str, app_id: str | None = None, entries: list[dict] | None = None) -> int:
+    """A launch of REGISTRATION_ID started as the player starts one, with one logged call (or ENTRIES); its pk."""
     with unit_of_work(live_server.services.session_factory) as session:
         app = session.scalars(select(Application).where(
             Application.app_id == (app_id or live_server.default_app.app_id))).one()
         reg = core.get_registration(session, application_pk=app.pk, registration_id=registration_id)
         launch = launches.start_launch(session, registration=reg)
-        debuglog.append_log(session, launch, [{"type": "runtime", "method": "LMSInitialize", "args": [""],
-                                               "result": "true", "errorCode": "0", "activityId": "sco1"}])
+        debuglog.append_log(session, launch, entries or [{"type": "runtime", "method": "LMSInitialize", "args": [""],
+                                                          "result": "true", "errorCode": "0", "activityId": "sco1"}])
         return launch.pk
 
 
@@ -448,6 +453,51 @@ def test_expired_altered_and_deleted_shared_links_are_refused(live_server, cours
         _registration_api(live_server).delete_registration(registration_id)
         answer = client.get(f"/console/shared/launches/{valid}")
         assert answer.status_code == 404 and "LMSInitialize" not in answer.text
+
+
+def test_sequencing_audit_lines_and_pages_of_a_long_log(live_server, course):
+    """A SCORM 2004 launch's entries as the player writes them (static/player/player.js): the sequencer's
+    audit lines under its decision, its exception as an error; a log longer than a page is paged."""
+    sequencing = {"type": "control", "event": "sequencing", "request": "continue", "activityId": "sco2",
+                  "exception": "SB.2.7-2", "log": ["Navigation Request Process [NB.2.1] continue",
+                                                   "Flow Subprocess [SB.2.3] no activity beyond sco2"],
+                  "timestamp": "2026-01-05T10:00:00.000Z"}
+    calls = [{"type": "runtime", "method": "SetValue", "args": ["cmi.location", str(n)], "result": "true",
+              "errorCode": "0", "activityId": "sco2", "timestamp": f"2026-01-05T10:00:{1 + n // 100:02d}.{n % 100:02d}0Z"}
+             for n in range(600)]
+    registration_id = _register(live_server, course, f"long-{_tag()}")
+    launch_pk = _launch_with_log(live_server, registration_id, entries=[sequencing, *calls])
+    with unit_of_work(live_server.services.session_factory) as session:
+        made = launch_logs.share_launch_log(session, launch_pk=launch_pk, created_by="test", lifetime=timedelta(hours=1))
+        url = f"/console/shared/launches/{launch_logs.share_token(live_server.services.instance_key, made)}"
+    with httpx.Client(base_url=live_server.service_url) as client:
+        first = client.get(url).text
+        assert first.count('<tr class="kind-') == 500 and "Page 1 of 2" in first
+        assert "Navigation Request Process [NB.2.1] continue" in first and "SB.2.7-2" in first
+        second = client.get(url, params={"page": "2"}).text
+        assert second.count('<tr class="kind-') == 101 and 'SetValue("cmi.location", "599")' in second
+        audit = client.get(url, params={"kind": "sequencing"}).text
+        assert audit.count('<tr class="kind-') == 1
+        assert audit.count("<li><code>") == 2 and "Flow Subprocess [SB.2.3] no activity beyond sco2" in audit
+        errors = client.get(url, params={"kind": "error"}).text
+        assert errors.count('<tr class="kind-sequencing is-error">') == 1 and errors.count('<tr class="kind-') == 1
+        found = client.get(url, params={"q": 'cmi.location", "42"'}).text
+        assert found.count('<tr class="kind-') == 1 and "1 of 601 entries match." in found
+
+
+def test_sandbox_registrations_are_not_counted_among_learners(live_server, course):
+    learner_id = f"preview-{_tag()}"
+    _register(live_server, course, learner_id)
+    with unit_of_work(live_server.services.session_factory) as session:
+        app = session.scalars(select(Application).where(Application.app_id == live_server.default_app.app_id)).one()
+        core.create_registration(session, application_pk=app.pk, registration_id=f"sandbox-{_tag()}",
+                                 course_id=course, learner={"id": learner_id}, sandbox=True)
+    with http_session(live_server, make_user(live_server, "administrator")) as client:
+        listing = client.get("/console/learners", params={"app": live_server.default_app.app_id, "q": learner_id}).text
+        row = re.search(r'<tr>.*?</tr>', listing.split("<tbody>")[1], re.S).group(0)
+        assert learner_id in row and '<td data-label="Registrations" class="num">1</td>' in row
+        page = client.get(f"/console/learners/{live_server.default_app.app_id}/{learner_id}").text
+        assert page.count('<span class="badge">Sandbox</span>') == 1  # listed there, marked
 
 
 def _share(live_server, launch_pk: int) -> str:

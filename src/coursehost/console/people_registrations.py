@@ -35,8 +35,11 @@ def build_registrations_router() -> APIRouter:
     def registration_page(request: Request, app_id: str, registration_id: str, me: SignedIn = ADMIN):
         with read_unit(request) as session:
             app, reg = registration_or_404(session, me, app_id, registration_id)
-            progress = registration_progress(session, registration=reg, include_child_results=True,
-                                             include_interactions_and_objectives=True, include_runtime=True)
+            try:
+                progress = registration_progress(session, registration=reg, include_child_results=True,
+                                                 include_interactions_and_objectives=True, include_runtime=True)
+            except NotFound as exc:  # its instance or course version was deleted under it
+                raise ConsolePageError(404, "This registration's results are gone", f"{exc}.", me=me) from None
             instances = listing.list_instances(session, registration=reg)
             launches = list(reversed(launch_history(session, registration=reg)))
             info = {"registration_id": reg.registration_id, "course_id": reg.course_id,
