@@ -20,6 +20,7 @@ from coursehost.console.auth import (
     signed_in,
 )
 from coursehost.console.pages import ConsolePageError, render
+from coursehost.console.people import build_people_router
 from coursehost.console.realms import build_realms_router
 from coursehost.console.sandbox import build_sandbox_router
 from coursehost.domain.accounts import sessions, signin
@@ -142,4 +143,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_apps_router())
     router.include_router(build_realms_router())  # "Your realms", the realm picker, the realm's users
     router.include_router(build_sandbox_router())  # the sandbox (preview launches) and My courses
+    router.include_router(build_people_router())  # learners, registrations, debug logs and their shared links
     return router

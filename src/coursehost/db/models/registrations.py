@@ -141,3 +141,21 @@ class LaunchLog(Base):
     launch_pk: Mapped[int] = mapped_column(ForeignKey("launch.pk", ondelete="CASCADE"))
     entries: Mapped[list] = mapped_column(JSON, default=list)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LaunchLogShare(Base):
+    """A read-only link to one launch's debug log for support staff (console "Share with support").
+
+    The URL carries a token signed with the instance key (share id and expiry inside, nothing
+    stored that would open it); this row makes it revocable and records who made it. Deleting the
+    launch (its registration, or the learner's data) deletes the row, and the link stops working."""
+
+    __tablename__ = "launch_log_share"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    share_id: Mapped[str] = mapped_column(String(32), unique=True)
+    launch_pk: Mapped[int] = mapped_column(ForeignKey("launch.pk", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str] = mapped_column(String(320), default="")  # the console user's e-mail
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -343,16 +343,21 @@ def launch_history(session: Session, *, registration: Registration, instance: in
             session, registration=registration, instance=instance).instance)
     out = []
     for launch, instance_number in session.execute(stmt.order_by(Launch.launch_time, Launch.pk)):
-        entry = LaunchHistory(
-            id=launch.launch_id, launch_history_id=launch.launch_id, instance=instance_number,
-            score=Score(launch.score_scaled),
-            completion_status=launch.completion if launch.completion in COMPLETIONS else UNKNOWN,
-            success_status=launch.success if launch.success in SUCCESSES else UNKNOWN,
-            total_seconds_tracked=round(launch.total_seconds or 0.0, 2),
-            launch_time=launch.launch_time, exit_time=launch.exit_time,
-            last_runtime_update=launch.last_runtime_update,
-        )
+        entry = history_entry(launch, instance_number)
         if include_log:  # LaunchHistorySchema.historyLog is a string: the log entries as JSON
             entry.history_log = json.dumps(read_log(session, launch), separators=(",", ":"))
         out.append(entry)
     return out
+
+
+def history_entry(launch: Launch, instance_number: int) -> LaunchHistory:
+    """LAUNCH (of instance INSTANCE_NUMBER) as one entry of the launch history, without its log."""
+    return LaunchHistory(
+        id=launch.launch_id, launch_history_id=launch.launch_id, instance=instance_number,
+        score=Score(launch.score_scaled),
+        completion_status=launch.completion if launch.completion in COMPLETIONS else UNKNOWN,
+        success_status=launch.success if launch.success in SUCCESSES else UNKNOWN,
+        total_seconds_tracked=round(launch.total_seconds or 0.0, 2),
+        launch_time=launch.launch_time, exit_time=launch.exit_time,
+        last_runtime_update=launch.last_runtime_update,
+    )
