@@ -165,7 +165,7 @@ def test_a_version_and_then_the_course_are_deleted_after_confirmation(live_serve
 
     page.get_by_role("link", name="Delete course").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Delete Safety at work?")
-    expect(page.get_by_role("main")).to_contain_text("Its 1 version, with their files and original packages.")
+    expect(page.get_by_role("main")).to_contain_text("Its 1 version, with its files and original package.")
     check_page(page, "course-delete")
     page.get_by_role("button", name="Delete course").click()
     page.wait_for_url(re.compile(r"/console/library\?app="))
@@ -481,6 +481,7 @@ def test_the_realms_registration_limit_is_said_in_words(live_server, page, tmp_p
     expect(_registration_form(page).get_by_role("alert")).to_contain_text(
         "No registration was created. Registration limit reached:")
     expect(_registration_form(page).get_by_role("alert")).to_contain_text("may create 1 registrations and 1 are used")
+    check_page(page, "course-registration-limit")
     assert len(_registrations(live_server, course_id, creds)) == 1
 
 

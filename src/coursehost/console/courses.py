@@ -51,6 +51,7 @@ def _course_info(session, app, course) -> dict:
             "standard": STANDARDS.get(course.learning_standard, course.learning_standard),
             "created": course.created, "updated": course.updated, "latest_version": course.latest_version,
             "url": course_url(app.app_id, course.course_id), "outline": latest.structure,
+            "has_package": bool(latest.package_key),
             "registrations": listing.course_registration_count(session, application_pk=app.pk,
                                                                course_id=course.course_id)}
 
@@ -132,9 +133,11 @@ def build_courses_router() -> APIRouter:  # noqa: C901 - one small handler per r
         return confirm_page(
             request, me, title=f"Delete {title}?", crumbs=_crumbs(app_id, course_id, title),
             message=f"Deleting course {title} ({course_id}) deletes all of it. This cannot be undone.",
-            details=[f"Its {count} version{'s' if count != 1 else ''}, with their files and original packages.",
+            details=[f"Its {count} version{'s, with their' if count != 1 else ', with its'} files and original "
+                     f"package{'s' if count != 1 else ''}.",
                      "Its tags and its configuration settings.",
-                     f"Its registrations ({regs}) can no longer be launched."],
+                     f"Its {regs} registration{'s' if regs != 1 else ''}, with the learners' progress." if regs
+                     else "It has no registrations."],
             action=course_url(app_id, course_id, "/delete"), button="Delete course",
             back=course_url(app_id, course_id))
 
@@ -157,8 +160,8 @@ def build_courses_router() -> APIRouter:  # noqa: C901 - one small handler per r
                 if only else "")
         return confirm_page(
             request, me, title=f"Delete version {found.version} of {title}?", crumbs=_crumbs(app_id, course_id, title),
-            message=f"Version {found.version} is deleted with its files and original package; registrations "
-                    f"on it can no longer be launched. This cannot be undone.{last}",
+            message=f"Version {found.version} is deleted with its files and original package, and the learners' "
+                    f"progress on it with it. This cannot be undone.{last}",
             action=course_url(app_id, course_id, f"/versions/{found.version}/delete"), button="Delete version",
             back=course_url(app_id, course_id, "#versions"))
 
