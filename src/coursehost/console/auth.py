@@ -93,8 +93,10 @@ def signed_in(role: Role = Role.LEARNER):
         if me is None:
             raise SignInRequired(303, "Sign in", "Sign in to continue.", headers={"Location": signin_url(request)})
         if request.method == "POST" and not same_token(me.csrf_token, await sent_csrf(request)):
+            await request.close()  # the refused form's uploaded files are not left open
             raise csrf_refused(me)
         if not me.role.allows(role):
+            await request.close()
             raise ConsolePageError(403, "You do not have access to this page",
                                    f"This page is for {role.label.lower()}s of the realm; your role in "
                                    f"{me.realm_name} is {me.role.label}.", me=me)

@@ -19,6 +19,7 @@ from coursehost.console.auth import (
     set_cookie,
     signed_in,
 )
+from coursehost.console.courses import build_courses_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
 from coursehost.console.realms import build_realms_router
@@ -144,4 +145,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_realms_router())  # "Your realms", the realm picker, the realm's users
     router.include_router(build_sandbox_router())  # the sandbox (preview launches) and My courses
     router.include_router(build_people_router())  # learners, registrations, debug logs and their shared links
+    router.include_router(build_courses_router())  # the course page, its settings, files and registrations
     return router

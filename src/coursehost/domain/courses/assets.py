@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mimetypes
 import posixpath
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import CourseFile, CourseVersion
+from coursehost.domain.courses.packages.reader import PackageLimits, PackageReader
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.storage.base import BlobStore
 
@@ -112,3 +115,57 @@ def open_package(*, store: BlobStore, version: CourseVersion) -> BinaryIO:
     if not version.package_key or not store.exists(version.package_key):
         raise NotFound("This course version has no package (it was imported from a media file reference)")
     return store.open(version.package_key)
+
+
+def file_exists(session: Session, *, version: CourseVersion, path: str) -> bool:
+    """Whether the course version has a file at PATH (so a write would replace it)."""
+    return _file(session, version, clean_path(path, "destination")) is not None
+
+
+def write_assets_from_zip(session: Session, *, store: BlobStore, version: CourseVersion, package: Path,
+                          policy: str, limits: PackageLimits | None = None) -> list[tuple[str, bool]]:
+    """Every file of the zip PACKAGE into the course at its own path, under POLICY; [(path, replaced)].
+
+    All or nothing as far as the policy goes: every path is checked (reject: none may exist; strict:
+    all must exist) before the first file is written. The zip gets the import's hostile-input checks."""
+    policy = check_policy(policy)
+    with PackageReader(package, limits) as reader:
+        names = [clean_path(name, "file in the zip") for name in reader.names]
+        if not names:
+            raise InvalidInput("The zip holds no files")
+        have = set(session.scalars(select(CourseFile.path).where(CourseFile.course_version_pk == version.pk)))
+        existing = have.intersection(names)
+        _no_clash_among(have | set(names), names)
+        if policy == "reject" and existing:
+            raise Conflict(f"The course already has {_some(existing)} and updateAssetPolicy is reject")
+        missing = [n for n in names if n not in existing]
+        if policy == "strict" and missing:
+            raise NotFound(f"The course has no {_some(missing)} to replace and updateAssetPolicy is strict")
+        written = []
+        for name, original in zip(names, reader.names, strict=True):
+            with reader.open(original) as data:
+                write_asset(session, store=store, version=version, path=name, data=data, policy="lax",
+                            content_type=mimetypes.guess_type(name)[0])
+            written.append((name, name in existing))
+    return written
+
+
+def _no_clash_among(paths: set[str], names: list[str]) -> None:
+    """Conflict when a name of NAMES would be a file and a folder of PATHS at once (checked up front,
+    so no file is written before the clash is found)."""
+    for name in names:
+        parts = name.split("/")
+        parent = next(("/".join(parts[:i]) for i in range(1, len(parts)) if "/".join(parts[:i]) in paths), None)
+        if parent is not None:
+            raise Conflict(f"[{name}] would put a file under [{parent}], which is a file")
+    folders = {"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)}
+    clash = next((n for n in names if n in folders), None)
+    if clash is not None:
+        raise Conflict(f"[{clash}] is a folder of the course, not a file")
+
+
+def _some(paths) -> str:
+    """'file [a]' or 'files [a], [b] and 3 more' for a message."""
+    shown = sorted(paths)
+    listed = ", ".join(f"[{p}]" for p in shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+    return ("file " if len(shown) == 1 else "files ") + listed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration, RegistrationInstance
@@ -63,3 +63,10 @@ def list_instances(session: Session, *, registration: Registration, since: datet
     if until is not None:
         stmt = stmt.where(RegistrationInstance.updated <= until)
     return list(session.scalars(stmt.order_by(RegistrationInstance.instance)))
+
+
+def course_registration_count(session: Session, *, application_pk: int, course_id: str) -> int:
+    """How many registrations the course has, sandbox (preview) registrations not counted."""
+    return int(session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.application_pk == application_pk, Registration.course_id == course_id,
+        Registration.sandbox.is_(False))) or 0)

@@ -11,6 +11,7 @@ from coursehost.domain.settings_registry.cascade import (
     learning_standard_scope,
     read_settings,
     set_settings,
+    settable_at,
 )
 from coursehost.domain.settings_registry.catalog import (
     CATALOG,
@@ -20,6 +21,7 @@ from coursehost.domain.settings_registry.catalog import (
     SettingDefinition,
     SettingValueError,
     UnknownSettingError,
+    allowed_values_text,
     get_definition,
     normalize_value,
 )
@@ -29,6 +31,6 @@ __all__ = [
     "SettingDefinition", "SettingItem", "SettingScope",
     "SettingLevelError", "SettingValueError", "UnknownSettingError",
     "application_scope", "learning_standard_scope",
-    "get_definition", "normalize_value",
-    "read_settings", "effective_value", "set_settings", "delete_setting", "delete_all_settings",
+    "allowed_values_text", "get_definition", "normalize_value",
+    "read_settings", "effective_value", "set_settings", "settable_at", "delete_setting", "delete_all_settings",
 ]

@@ -68,6 +68,12 @@ def learning_standard_scope(standard: str, single_sco: bool) -> SettingScope:
     return SettingScope("learningStandardForApplication", f"{standard}|{'single' if single_sco else 'multi'}")
 
 
+def settable_at(level: str) -> list[SettingDefinition]:
+    """The settings a value may be set for at LEVEL (e.g. "course"), in catalog order."""
+    rank = _rank(SettingScope(level))
+    return [d for d in CATALOG.values() if _RANK[d.level] >= rank]
+
+
 def _rank(scope: SettingScope) -> int:
     rank = _RANK.get(scope.scope)
     if rank is None:  # a programming error, not user input
