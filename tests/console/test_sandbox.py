@@ -439,3 +439,24 @@ def test_every_sandbox_route_needs_a_session(live_server, method, template):
         answer = client.request(method, path, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"].startswith("/console/signin")
+
+
+def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, page, tmp_path):
+    """The course page (console/courses.py) and the sandbox together: "Test in sandbox" opens the course
+    in the player on the content origin, as the signed-in user, and the run lands in their sandbox."""
+    realm = new_realm(live_server)
+    course_id = course_in(live_server, tmp_path, realm, "Course page sandbox")
+    admin = make_user(live_server, "administrator", realm_id=realm.id)
+    sign_in(page, live_server, admin)
+    page.goto(f"{live_server.service_url}/console/courses/{realm.creds.app_id}/{course_id}")
+    page.get_by_role("button", name="Test in sandbox").click()
+    page.wait_for_url(f"{live_server.content_url}/**")
+    result = play(page, """() => { const api = window.parent.API; api.LMSInitialize("");
+        api.LMSSetValue("cmi.core.lesson_status", "completed"); return api.LMSFinish(""); }""")
+    assert result == "true"
+    rows = sandbox_rows(live_server, realm.creds.app_id, admin.email)
+    assert len(rows) == 1 and rows[0].course_id == course_id
+    deadline = time.time() + 15
+    while time.time() < deadline and sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion != "COMPLETED":
+        time.sleep(0.2)
+    assert sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion == "COMPLETED"
