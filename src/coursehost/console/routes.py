@@ -20,6 +20,7 @@ from coursehost.console.auth import (
     signed_in,
 )
 from coursehost.console.courses import build_courses_router
+from coursehost.console.lrs import build_lrs_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
 from coursehost.console.realms import build_realms_router
@@ -146,4 +147,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_sandbox_router())  # the sandbox (preview launches) and My courses
     router.include_router(build_people_router())  # learners, registrations, debug logs and their shared links
     router.include_router(build_courses_router())  # the course page, its settings, files and registrations
+    router.include_router(build_lrs_router())  # the LRS tab: endpoints, activity providers, viewer, pipes
     return router

@@ -12,7 +12,9 @@ from coursehost.db.base import Base, UTCDateTime, utcnow
 
 class XapiCredential(Base):
     """An activity provider's key on an application's LRS. credential_id is the key (the Basic-auth
-    user name, the OAuth consumer key); the secret is encrypted with the instance key."""
+    user name, the OAuth consumer key); the secret is encrypted with the instance key. all_endpoints:
+    the key is accepted by the LRS of every (non-management) application of the owner's realm, not
+    only by the owner's (the console's "allowed endpoint"; the API has no such field)."""
 
     __tablename__ = "xapi_credential"
     # Ids are per application (another application's id is no conflict, and no oracle).
@@ -28,6 +30,7 @@ class XapiCredential(Base):
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     auth: Mapped[str] = mapped_column(String(16), default="BASICAUTH")  # BASICAUTH | OAUTH
     permissions_level: Mapped[str] = mapped_column(String(16), default="DEFAULT")  # DEFAULT|USER|ROOT|READONLY|WRITEONLY
+    all_endpoints: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -54,5 +57,7 @@ class StatementPipe(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
     forwarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Statements written to the target since the pipe was created or last changed (an update starts over).
+    statements_forwarded: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

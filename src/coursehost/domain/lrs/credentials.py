@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from coursehost.db.models.tenancy import Application
 from coursehost.db.models.xapi import XapiCredential
@@ -55,6 +55,8 @@ class CredentialFields:
     is_enabled: bool | None = None
     auth: str | None = None
     permissions_level: str | None = None
+    # The console's "allowed endpoint: all applications of the realm" (no API field: None keeps it).
+    all_endpoints: bool | None = None
 
 
 def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -119,6 +121,7 @@ def create_credential(session: Session, *, box: SecretBox, app_pk: int, fields: 
         is_enabled=True if fields.is_enabled is None else bool(fields.is_enabled),
         auth=_choice("auth", fields.auth, AUTH_TYPES) or "BASICAUTH",
         permissions_level=_choice("permissionsLevel", fields.permissions_level, PERMISSION_LEVELS) or "DEFAULT",
+        all_endpoints=bool(fields.all_endpoints),
     )
     session.add(cred)
     session.flush()
@@ -143,9 +146,50 @@ def set_credential(session: Session, *, box: SecretBox, app_pk: int, credential_
     cred.auth = _choice("auth", fields.auth, AUTH_TYPES) or cred.auth
     cred.permissions_level = _choice("permissionsLevel", fields.permissions_level, PERMISSION_LEVELS) \
         or cred.permissions_level
+    if fields.all_endpoints is not None:
+        cred.all_endpoints = bool(fields.all_endpoints)
     session.flush()
     mark_auth_changed(session)
     return cred
+
+
+def move_credential(session: Session, *, cred: XapiCredential, app_pk: int) -> XapiCredential:
+    """Make CRED a credential of application APP_PK (the console's allowed endpoint changed to
+    another application); 409 when that application has a credential of the same id."""
+    if cred.application_pk == app_pk:
+        return cred
+    taken = session.scalar(select(XapiCredential.pk).where(
+        XapiCredential.application_pk == app_pk, XapiCredential.credential_id == cred.credential_id))
+    if taken is not None:
+        raise Conflict(f"xAPI credential id [{cred.credential_id}] is already in use by that application")
+    cred.application_pk = app_pk
+    session.flush()
+    mark_auth_changed(session)
+    return cred
+
+
+def realm_credentials(session: Session, *, realm_id: int,
+                      app_pk: int | None = None) -> list[tuple[XapiCredential, Application]]:
+    """The credentials of the realm's applications with the application each belongs to (oldest
+    application first); with APP_PK, those its LRS accepts (its own and the realm-wide ones)."""
+    stmt = (select(XapiCredential, Application).join(Application, Application.pk == XapiCredential.application_pk)
+            .where(Application.realm_id == realm_id, Application.is_management.is_(False)))
+    if app_pk is not None:
+        stmt = stmt.where(or_(XapiCredential.application_pk == app_pk, XapiCredential.all_endpoints.is_(True)))
+    stmt = stmt.order_by(Application.created, Application.pk, XapiCredential.created, XapiCredential.pk)
+    return [(cred, app) for cred, app in session.execute(stmt).all()]
+
+
+def get_realm_credential(session: Session, *, realm_id: int, app_id: str,
+                         credential_id: str) -> tuple[XapiCredential, Application]:
+    """Credential CREDENTIAL_ID of application APP_ID of the realm; NotFound for another realm's."""
+    row = session.execute(
+        select(XapiCredential, Application).join(Application, Application.pk == XapiCredential.application_pk)
+        .where(Application.realm_id == realm_id, Application.is_management.is_(False),
+               Application.app_id == app_id, XapiCredential.credential_id == credential_id)).first()
+    if row is None:
+        raise NotFound(f"Could not find xAPI credential [{credential_id}]")
+    return row[0], row[1]
 
 
 def delete_credential(session: Session, *, app_pk: int, credential_id: str) -> None:
@@ -171,17 +215,25 @@ class LrsCredential:
 
 
 def lrs_credential_cached(session_factory, *, app_id: str, credential_id: str) -> LrsCredential | None:
-    """APP_ID's enabled credential CREDENTIAL_ID, through the principal cache (emptied whenever
-    access may have been taken away, see mark_auth_changed); None when there is none."""
+    """APP_ID's enabled credential CREDENTIAL_ID (its own, or a realm-wide one), through the
+    principal cache (emptied whenever access may have been taken away, see mark_auth_changed); None
+    when there is none."""
 
     def load():
+        # The endpoint's own credential, else a realm-wide one of another application of its realm
+        # (never on the realm's management application). The principal is the endpoint's application.
+        owner, endpoint = aliased(Application), aliased(Application)
+        own = XapiCredential.application_pk == endpoint.pk
         with session_factory() as session:
             row = session.execute(
                 select(XapiCredential.secret_encrypted, XapiCredential.name, XapiCredential.permissions_level,
-                       Application.pk, XapiCredential.auth)
-                .join(Application, Application.pk == XapiCredential.application_pk)
-                .where(Application.app_id == app_id, XapiCredential.credential_id == credential_id,
-                       XapiCredential.is_enabled.is_(True))
+                       endpoint.pk, XapiCredential.auth)
+                .join(owner, owner.pk == XapiCredential.application_pk)
+                .join(endpoint, endpoint.app_id == app_id)
+                .where(XapiCredential.credential_id == credential_id, XapiCredential.is_enabled.is_(True),
+                       or_(own, (XapiCredential.all_endpoints.is_(True) & (owner.realm_id == endpoint.realm_id)
+                                 & endpoint.is_management.is_(False))))
+                .order_by(case((own, 0), else_=1), XapiCredential.pk).limit(1)
             ).first()
             if row is None:
                 return None

@@ -274,6 +274,7 @@ def forward_pipe(session: Session, *, session_factory: sessionmaker, box: Secret
                 cursor.more_url = more
             forwarded += len(statements)
             _save_progress(session_factory, pipe_pk, generation, more_url=cursor.more_url,
+                           statements_forwarded=StatementPipe.statements_forwarded + len(statements),
                            last_forwarded_statement_date=cursor.last_stored,
                            last_forwarded_statement_id=cursor.last_id, attempts=0, visible_after=None,
                            last_error=("; ".join(notes)[:MAX_ERROR_CHARS] if notes else None))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.jobs import QUEUED, RUNNING, Job
+from coursehost.db.models.tenancy import Application
 from coursehost.db.models.xapi import StatementPipe
 from coursehost.domain import outbox
 from coursehost.domain.crypto import SecretBox, random_id
@@ -80,6 +81,25 @@ def list_pipes(session: Session, *, app_pk: int) -> list[StatementPipe]:
                                 .order_by(StatementPipe.pk)))
 
 
+def realm_pipes(session: Session, *, realm_id: int) -> list[tuple[StatementPipe, Application]]:
+    """The pipes of the realm's applications with the application each belongs to."""
+    return [(pipe, app) for pipe, app in session.execute(
+        select(StatementPipe, Application).join(Application, Application.pk == StatementPipe.application_pk)
+        .where(Application.realm_id == realm_id).order_by(Application.created, Application.pk, StatementPipe.pk))]
+
+
+def pipe_status(session: Session, pipe: StatementPipe) -> str:
+    """What the pipe is doing: "forwarding" (a pass runs now), "retrying" (the last pass failed; the
+    next one waits until visible_after), "waiting" (no pass has finished yet) or "active"."""
+    if is_forwarding(session, pipe):
+        return "forwarding"
+    if pipe.attempts:
+        return "retrying"
+    if pipe.last_forwarded_statement_date is None and not pipe.statements_forwarded and not pipe.more_url:
+        return "waiting"
+    return "active"
+
+
 def get_pipe(session: Session, *, app_pk: int, pipe_id: str) -> StatementPipe:
     pipe = session.scalars(select(StatementPipe).where(
         StatementPipe.application_pk == app_pk, StatementPipe.pipe_id == pipe_id)).first()
@@ -117,7 +137,8 @@ def create_pipe(session: Session, *, box: SecretBox, app_pk: int, source: Endpoi
             StatementPipe.application_pk == app_pk, StatementPipe.pipe_id == pipe_id)) is not None:
         raise Conflict(f"Statement pipe id [{pipe_id}] is already in use")
     pipe = StatementPipe(application_pk=app_pk, pipe_id=pipe_id, source=_stored(box, source),
-                         target=_stored(box, target), attempts=0, generation=0, forwarding=False)
+                         target=_stored(box, target), attempts=0, generation=0, forwarding=False,
+                         statements_forwarded=0)
     session.add(pipe)
     session.flush()
     schedule(session, pipe)
@@ -148,6 +169,7 @@ def set_pipe(session: Session, *, box: SecretBox, app_pk: int, pipe_id: str, sou
     pipe.visible_after = None
     pipe.last_error = None
     pipe.forwarding = False
+    pipe.statements_forwarded = 0
     session.flush()
     schedule(session, pipe)
     return pipe

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
@@ -161,11 +162,14 @@ def _ref_ids(session: Session, query: StatementQuery, app_pk: int) -> list[str]:
 
 
 def find_statements(session: Session, *, app_pk: int, query: StatementQuery, credential_id: str | None,
-                    reads_all: bool) -> tuple[list[dict], tuple[datetime, int] | None, list]:
+                    reads_all: bool, include_voided: bool = False) -> tuple[list[dict], tuple[datetime, int] | None, list]:
     """One page of the query: the statements (stored bodies), the keyset of the next page or None,
-    and the `stored` of each returned statement."""
+    and the `stored` of each returned statement. INCLUDE_VOIDED (the console's viewer, never the
+    LRS: Communication §2.1.3 leaves voided statements out of every query) keeps them in."""
     s = XapiStatement
-    conds = [s.application_pk == app_pk, s.voided.is_(False)]
+    conds = [s.application_pk == app_pk]
+    if not include_voided:
+        conds.append(s.voided.is_(False))
     if query.since is not None:
         conds.append(s.stored > query.since)
     if query.until is not None:
@@ -201,6 +205,34 @@ def find_statements(session: Session, *, app_pk: int, query: StatementQuery, cre
     more = (rows[size - 1].stored, rows[size - 1].pk) if len(rows) > size else None
     rows = rows[:size]
     return [json.loads(r.body) for r in rows], more, [r.stored for r in rows]
+
+
+def voided_among(session: Session, *, app_pk: int, statement_ids: list[str]) -> set[str]:
+    """Which of STATEMENT_IDS are voided statements of the application."""
+    found: set[str] = set()
+    for start in range(0, len(statement_ids), MAX_PAGE):
+        found.update(session.scalars(select(XapiStatement.statement_id).where(
+            XapiStatement.application_pk == app_pk, XapiStatement.voided.is_(True),
+            XapiStatement.statement_id.in_([i.lower() for i in statement_ids[start:start + MAX_PAGE]]))))
+    return found
+
+
+def statement_pages(session_factory, *, app_pk: int, query: StatementQuery,
+                    include_voided: bool = False) -> Iterator[list[dict]]:
+    """Every statement the query finds, a page (of at most MAX_PAGE) at a time, each page read in
+    its own short transaction: an export of any size never holds more than one page."""
+    query = replace(query, limit=0)
+    while True:
+        with session_factory() as session:
+            statements, more, _ = find_statements(session, app_pk=app_pk, query=query, credential_id=None,
+                                                  reads_all=True, include_voided=include_voided)
+            shown = present(statements, query, languages=[], definitions=canonical_definitions(
+                session, app_pk=app_pk, statements=statements) if query.format == "canonical" else {})
+        if shown:
+            yield shown
+        if more is None:
+            return
+        query = replace(query, after=(more[0].isoformat(), more[1]))
 
 
 def get_statement(session: Session, *, app_pk: int, statement_id: str, voided: bool,
