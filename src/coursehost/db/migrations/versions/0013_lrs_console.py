@@ -1,15 +1,15 @@
 """the LRS tab: an activity provider allowed on every application of its realm, and a statement
 pipe's count of statements forwarded
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-20 10:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
