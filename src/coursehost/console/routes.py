@@ -19,6 +19,7 @@ from coursehost.console.auth import (
     set_cookie,
     signed_in,
 )
+from coursehost.console.library import build_library_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.realms import build_realms_router
 from coursehost.domain.accounts import sessions, signin
@@ -140,4 +141,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_account_router())
     router.include_router(build_apps_router())
     router.include_router(build_realms_router())  # "Your realms", the realm picker, the realm's users
+    router.include_router(build_library_router())  # the Library, Add Content, import jobs
     return router
