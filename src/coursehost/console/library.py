@@ -209,7 +209,7 @@ async def _add_content(request: Request, me: SignedIn) -> Response:
             errors = {"course_id": f"A course with the ID {values['course_id']} already exists. Choose “Import it "
                                    "as a new version”, or give another course ID."}
         except Forbidden as exc:  # the realm's storage limit
-            errors = {"form": f"{exc}. Nothing was imported; delete courses or ask for a higher limit."}
+            errors = {"form": f"{exc}. Delete courses, or ask for a higher limit."}
         except InvalidInput as exc:
             errors = {"url" if not upload else "form": f"{exc}."}
         if errors:

@@ -57,7 +57,7 @@
     }
 
     input.addEventListener("change", () => choose(input.files[0] || null));
-    url.addEventListener("change", () => { if (url.value.trim() && !input.files.length) suggest(url.value.trim()); });
+    url.addEventListener("input", () => { if (url.value.trim() && !input.files.length) suggest(url.value.trim()); });
     for (const type of ["dragenter", "dragover"]) {
       zone.addEventListener(type, (event) => {
         event.preventDefault();
