@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,
         r"/api/v2/courses/[^/]+(/versions/[^/]+)?/asset/upload$": uploads,
+        r"/console/library/add$": uploads,  # the console's Add Content: the API's limit
         r"/lrs/": services.settings.lrs_max_body_bytes,
     })
     app.add_middleware(SecurityHeadersMiddleware, headers=service_headers(services.settings))

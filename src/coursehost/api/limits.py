@@ -7,7 +7,8 @@ import re
 
 
 class BodyLimitMiddleware:
-    """413 with a JSON message when a body is larger than the limit for its path.
+    """413 with a JSON message when a body is larger than the limit for its path (a short HTML page
+    when the request comes from a browser's form, which asks for text/html).
 
     LIMITS maps path regular expressions (matched from the start) to byte limits; the first
     match wins; other paths get DEFAULT_LIMIT (JSON bodies)."""
@@ -25,8 +26,9 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         limit = self._limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
+        html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await _too_large(send, limit)
+            return await _too_large(send, limit, html)
         received = 0
 
         async def limited_receive():
@@ -41,16 +43,23 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, send)
         except _BodyTooLarge:
-            await _too_large(send, limit)
+            await _too_large(send, limit, html)
 
 
 class _BodyTooLarge(BaseException):
     """A BaseException so that body parsers (which catch Exception) cannot turn it into a 400."""
 
 
-async def _too_large(send, limit: int) -> None:
-    body = json.dumps({"message": f"Request body is larger than the {limit} bytes allowed"}).encode()
+async def _too_large(send, limit: int, html: bool = False) -> None:
+    message = f"Request body is larger than the {limit} bytes allowed"
+    if html:
+        ctype, body = b"text/html; charset=utf-8", (
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too large</title></head><body>"
+            f"<h1>The request is too large</h1><p>{message}. Nothing was saved: go back and choose a "
+            "smaller file.</p></body></html>").encode()
+    else:
+        ctype, body = b"application/json", json.dumps({"message": message}).encode()
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

@@ -85,14 +85,16 @@ def signin_url(request: Request) -> str:
     return f"/console/signin?next={quote(target, safe='/')}"
 
 
-def signed_in(role: Role = Role.LEARNER):
-    """Dependency: the signed-in user, with at least ROLE in their realm; POSTs must carry the CSRF token."""
+def signed_in(role: Role = Role.LEARNER, *, csrf: bool = True):
+    """Dependency: the signed-in user, with at least ROLE in their realm; POSTs must carry the CSRF token.
+    With csrf=False the handler checks the token itself (a streamed upload reads its body once; see
+    console/library.py)."""
 
     async def dependency(request: Request) -> SignedIn:
         me = session_of(request)
         if me is None:
             raise SignInRequired(303, "Sign in", "Sign in to continue.", headers={"Location": signin_url(request)})
-        if request.method == "POST" and not same_token(me.csrf_token, await sent_csrf(request)):
+        if csrf and request.method == "POST" and not same_token(me.csrf_token, await sent_csrf(request)):
             await request.close()  # the refused form's uploaded files are not left open
             raise csrf_refused(me)
         if not me.role.allows(role):

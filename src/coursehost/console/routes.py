@@ -20,6 +20,7 @@ from coursehost.console.auth import (
     signed_in,
 )
 from coursehost.console.courses import build_courses_router
+from coursehost.console.library import build_library_router
 from coursehost.console.lrs import build_lrs_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
@@ -148,4 +149,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_people_router())  # learners, registrations, debug logs and their shared links
     router.include_router(build_courses_router())  # the course page, its settings, files and registrations
     router.include_router(build_lrs_router())  # the LRS tab: endpoints, activity providers, viewer, pipes
+    router.include_router(build_library_router())  # the Library, Add Content, import jobs
     return router

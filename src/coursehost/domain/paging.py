@@ -81,10 +81,13 @@ def apply_filters(stmt: Select, spec: ListSpec, query: ListQuery) -> Select:
     if query.filter:
         if query.filter_by is None:
             raise InvalidInput("filterBy is required with filter")
-        target = spec.filter_by[query.filter_by]
-        pattern = f"%{_escape_like(query.filter.lower())}%"
-        stmt = stmt.where(func.lower(target).like(pattern, escape="\\"))
+        stmt = stmt.where(contains_text(spec.filter_by[query.filter_by], query.filter))
     return stmt
+
+
+def contains_text(column: Any, text: str) -> Any:
+    """COLUMN contains TEXT, ignoring case (the `filter` of every list; % and _ match themselves)."""
+    return func.lower(column).like(f"%{_escape_like(text.lower())}%", escape="\\")
 
 
 def _encode_key(value: Any) -> Any:

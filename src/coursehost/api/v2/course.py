@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from coursehost.api.v2.auth import Auth
 from coursehost.api.v2.errors import ApiError
-from coursehost.api.v2.multipart import read_upload
 from coursehost.api.v2.operations import operation
 from coursehost.api.v2.paging import parse_bool, parse_datetime, parse_list_request, run_list, statement_result
 from coursehost.api.v2.schemas.common import StringResultSchema, TagListSchema
@@ -28,10 +27,11 @@ from coursehost.api.v2.schemas.courses import (
 )
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.courses import assets, catalog, import_jobs
+from coursehost.domain.courses import assets, catalog, import_jobs, library
 from coursehost.domain.lrs import reports
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
 from coursehost.web import services, unit
+from coursehost.web.multipart import read_package_upload
 
 
 def query_tags(request: Request, name: str = "tags") -> list[str]:
@@ -62,10 +62,7 @@ async def create_upload_and_import_course_job(
 ) -> StringResultSchema:
     """Import an uploaded zip (or PDF / MP4 / MP3); the job runs in the background.
     (The form fields 'file' and 'contentMetadata' are read by our streaming parser.)"""
-    store = services(request).store
-    spool = getattr(store, "spool_dir", None)  # a filesystem store: the upload lands beside its blobs
-    form = await read_upload(request, file_field="file", temp_dir=spool() if spool else None,
-                             temp_prefix=store.spool_prefix() if spool else "coursehost-upload-")
+    form = await read_package_upload(request, services(request).store)
     try:
         if form.path is None:
             raise ApiError(400, "file is required: send the package as multipart form field 'file'")
@@ -81,17 +78,9 @@ async def create_upload_and_import_course_job(
 
 def _stage_and_start(request: Request, principal: Principal, req: import_jobs.ImportRequest,
                      path) -> StringResultSchema:
-    store = services(request).store
-    if hasattr(store, "adopt"):
-        store.adopt(req.staged_key, path)  # a rename, not a second copy of the package
-    else:
-        with open(path, "rb") as fh:
-            store.put(req.staged_key, fh, req.content_type)
-    try:
+    with import_jobs.staged_upload(services(request).store, key=req.staged_key, path=path,
+                                   content_type=req.content_type):
         return _start(request, principal, req)
-    except BaseException:
-        store.delete(req.staged_key)  # nothing half-written
-        raise
 
 
 def _media_metadata(raw: str | None) -> dict:
@@ -159,8 +148,9 @@ def get_courses(request: Request, response: Response, principal: Principal = Aut
         courses, more = run_list(request, response, session, stmt, catalog.COURSE_LIST, listing, scope="courses")
         latest = catalog.latest_versions(session, courses)
         tag_map = tags_for(session, application_pk=principal.app_pk, kind="course", keys=[c.course_id for c in courses])
+        counts = library.registration_counts(session, [c.pk for c in courses]) if include_regs else {}
         items = [CourseSchema.of(c, latest[c.pk], tags=tag_map[c.course_id], include_metadata=include_meta,
-                                 registration_count=0 if include_regs else None) for c in courses]
+                                 registration_count=counts.get(c.pk, 0) if include_regs else None) for c in courses]
     return CourseListSchema(courses=items, more=more)
 
 
@@ -174,9 +164,11 @@ def get_course(request: Request, courseId: str, principal: Principal = Auth) -> 
 
 def _one(request: Request, session, principal: Principal, course, version, versioned: bool = False) -> CourseSchema:
     tags = get_tags(session, application_pk=principal.app_pk, kind="course", key=course.course_id)
+    count = None
+    if parse_bool(request, "includeRegistrationCount"):
+        count = library.registration_counts(session, [course.pk]).get(course.pk, 0)
     return CourseSchema.of(course, version, tags=tags, include_metadata=parse_bool(request, "includeCourseMetadata"),
-                           registration_count=0 if parse_bool(request, "includeRegistrationCount") else None,
-                           versioned=versioned)
+                           registration_count=count, versioned=versioned)
 
 
 @operation("DeleteCourse", status_code=204)

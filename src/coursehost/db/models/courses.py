@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from coursehost.db.base import Base, UTCDateTime, utcnow
 
@@ -28,6 +28,8 @@ class Course(Base):
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Not a column: filled by queries that order by it (domain/courses/library.py), None otherwise.
+    registration_count: Mapped[int | None] = query_expression()
 
     versions: Mapped[list[CourseVersion]] = relationship(
         back_populates="course", cascade="all, delete-orphan", passive_deletes=True,

@@ -19,8 +19,8 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -84,6 +84,23 @@ class ImportRequest:
     media_metadata: dict | None = None
     postback_url: str | None = None
     tags: list | None = None
+
+
+@contextmanager
+def staged_upload(store: BlobStore, *, key: str, path: Path, content_type: str | None) -> Iterator[None]:
+    """The uploaded file PATH becomes the blob KEY its import job reads (a rename on a filesystem
+    store, not a second copy); when the block fails (the job refused, its transaction not committed)
+    the blob is removed again, so nothing is left half-written."""
+    if hasattr(store, "adopt"):
+        store.adopt(key, path)
+    else:
+        with open(path, "rb") as fh:
+            store.put(key, fh, content_type)
+    try:
+        yield
+    except BaseException:
+        store.delete(key)
+        raise
 
 
 def create_import_job(session: Session, *, application_pk: int, request: ImportRequest,

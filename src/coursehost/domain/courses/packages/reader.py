@@ -221,5 +221,8 @@ def _not_a_zip_message(path: Path) -> str:
         head = fh.read(8)
     if not head:
         return "The uploaded file is empty (0 bytes)"
+    if head.startswith(b"PK"):  # a zip's local header, but no readable central directory
+        return ("The zip file is damaged or incomplete: its table of contents (central directory) cannot "
+                "be read. Export or download the package again")
     return ("The file is not a zip package, a PDF, an MP4 or an MP3; a course must be one of these "
             f"(it starts with {head[:4]!r})")

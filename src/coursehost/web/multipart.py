@@ -1,5 +1,5 @@
-"""Streaming multipart/form-data for package uploads: the file part goes straight to a temporary
-file as it arrives (python-multipart's parser, no per-chunk thread hop); other fields are kept in
+"""Streaming multipart/form-data for package uploads (the API's and the console's): the file part
+goes straight to a temporary file as it arrives (python-multipart's parser, no per-chunk thread hop); other fields are kept in
 memory up to a small bound. Starlette's form parser hands every 64 KB chunk to a thread when the
 spool rolls to disk, which made a 200 MB upload cost a second more (bench/import_package.py)."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from coursehost.api.v2.errors import ApiError
+from coursehost.domain.errors import InvalidInput
 
 MAX_FIELD_BYTES = 1_048_576
 MAX_PARTS = 32
@@ -61,7 +61,7 @@ class _Collector:
     def part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise ApiError(400, f"the form has more than {MAX_PARTS} parts")
+            raise InvalidInput(f"the form has more than {MAX_PARTS} parts")
         self._headers = {}
 
     def header_field(self, data: bytes, start: int, end: int) -> None:
@@ -80,7 +80,7 @@ class _Collector:
         self._name = name
         if name == self.file_field and "filename" in {k.decode() for k in options}:
             if self.form.path is not None:
-                raise ApiError(400, f"the form has more than one '{self.file_field}' file")
+                raise InvalidInput(f"the form has more than one '{self.file_field}' file")
             fd, path = tempfile.mkstemp(prefix=self.temp_prefix, dir=self.temp_dir)
             self._out = os.fdopen(fd, "wb")
             self.form.path = Path(path)
@@ -98,7 +98,7 @@ class _Collector:
         assert self._buffer is not None
         self._buffer += data[start:end]
         if len(self._buffer) > MAX_FIELD_BYTES:
-            raise ApiError(400, f"form field '{self._name}' is larger than {MAX_FIELD_BYTES} bytes")
+            raise InvalidInput(f"form field '{self._name}' is larger than {MAX_FIELD_BYTES} bytes")
 
     def part_end(self) -> None:
         if self._out is not None:
@@ -108,7 +108,7 @@ class _Collector:
             try:
                 self.form.fields[self._name] = self._buffer.decode("utf-8")
             except UnicodeDecodeError:
-                raise ApiError(400, f"form field '{self._name}' is not UTF-8 text") from None
+                raise InvalidInput(f"form field '{self._name}' is not UTF-8 text") from None
         self._buffer = None
 
     def close(self) -> None:
@@ -123,7 +123,7 @@ async def read_upload(request: Request, *, file_field: str = "file", temp_dir: s
     discard() on the result when done (a file it has moved elsewhere is simply gone by then)."""
     ctype, options = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or not options.get(b"boundary"):
-        raise ApiError(400, f"send the package as multipart/form-data with a '{file_field}' field")
+        raise InvalidInput(f"send the package as multipart/form-data with a '{file_field}' field")
     collector = _Collector(file_field, str(temp_dir) if temp_dir else None, temp_prefix)
     parser = MultipartParser(options[b"boundary"], callbacks=collector.callbacks())
     try:
@@ -132,14 +132,22 @@ async def read_upload(request: Request, *, file_field: str = "file", temp_dir: s
                 parser.write(chunk)
         parser.finalize()
         if not collector.ended:
-            raise ApiError(400, "the multipart/form-data body is malformed: it ends before its closing boundary")
-    except ApiError:
+            raise InvalidInput("the multipart/form-data body is malformed: it ends before its closing boundary")
+    except InvalidInput:
         collector.close()
         collector.form.discard()
         raise
     except Exception as exc:  # a malformed body: python-multipart's own errors
         collector.close()
         collector.form.discard()
-        raise ApiError(400, f"the multipart/form-data body is malformed: {exc}") from None
+        raise InvalidInput(f"the multipart/form-data body is malformed: {exc}") from None
     collector.close()
     return collector.form
+
+
+async def read_package_upload(request: Request, store, *, file_field: str = "file") -> UploadedForm:
+    """read_upload for a course package: on a filesystem store the file lands beside its blobs, so
+    staging it for the import (import_jobs.staged_upload) is a rename, not a second copy."""
+    spool = getattr(store, "spool_dir", None)
+    return await read_upload(request, file_field=file_field, temp_dir=spool() if spool else None,
+                             temp_prefix=store.spool_prefix() if spool else "coursehost-upload-")
