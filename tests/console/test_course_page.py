@@ -170,7 +170,7 @@ def test_a_version_and_then_the_course_are_deleted_after_confirmation(live_serve
     page.get_by_role("button", name="Delete course").click()
     page.wait_for_url(re.compile(r"/console/library\?app="))
     assert page.url.startswith(f"{live_server.service_url}/console/library?app={live_server.default_app.app_id}")
-    expect(page.get_by_role("status")).to_contain_text("The course was deleted")
+    expect(page.locator(".notice")).to_contain_text("The course was deleted")
     assert _status(lambda: courses.get_course(course_id)) == 404
 
 
