@@ -441,7 +441,7 @@ def test_every_sandbox_route_needs_a_session(live_server, method, template):
     assert answer.headers["location"].startswith("/console/signin")
 
 
-def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, page, tmp_path):
+def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, page, tmp_path, browser):
     """The course page (console/courses.py) and the sandbox together: "Test in sandbox" opens the course
     in the player on the content origin, as the signed-in user, and the run lands in their sandbox."""
     realm = new_realm(live_server)
@@ -460,3 +460,22 @@ def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, p
     while time.time() < deadline and sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion != "COMPLETED":
         time.sleep(0.2)
     assert sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion == "COMPLETED"
+
+    # That launch's debug log, in the console and through a support link opened while signed out.
+    registration_id = rows[0].registration_id
+    page.wait_for_url(f"{live_server.service_url}/console/sandbox?app={realm.creds.app_id}", timeout=15000)
+    page.goto(f"{live_server.service_url}/console/registrations/{realm.creds.app_id}/{registration_id}")
+    page.get_by_role("link", name="Debug log").first.click()
+    expect(page.locator("table.log")).to_contain_text("cmi.core.lesson_status")
+    page.get_by_role("button", name="Create link").click()
+    url = page.locator("li.share.new").get_by_label("Link").input_value()
+    outsider = browser.new_context()
+    try:
+        shared = outsider.new_page()
+        assert shared.goto(url).status == 200
+        expect(shared.get_by_role("heading", name="Debug log of a launch")).to_be_visible()
+        expect(shared.locator("table.log")).to_contain_text("LMSSetValue")
+        expect(shared.locator("table.log")).to_contain_text("cmi.core.lesson_status")
+        assert admin.email not in shared.content()
+    finally:
+        outsider.close()
