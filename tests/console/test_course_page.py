@@ -1,4 +1,4 @@
-"""The course pages in Chromium (console/courses.py, course_settings.py, course_assets.py): the course with
+"""The course pages in Chromium (console/courses.py, settings_editor.py, course_assets.py): the course with
 its versions, parser warnings, outline, tags, package download and deletion; the configuration settings
 editor with the cascade; the course's files under the reject / strict / lax policies; creating a
 registration for a learner and copying its launch link. Each action is checked through the official

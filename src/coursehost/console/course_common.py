@@ -1,4 +1,4 @@
-"""What the course pages share (console/courses.py, course_settings.py, course_assets.py): the course
+"""What the course pages share (console/courses.py, settings_editor.py, course_assets.py): the course
 of the signed-in user's realm or a 404 page, redirects, forms, confirmation pages and downloads."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The course pages (administrators and owners) under /console/courses/{app_id}/{course_id}: the course
 with its versions (parser warnings, a sandbox launch, delete), its outline, tags, the original package,
 deleting it, and creating a registration for a learner with its launch link. The configuration editor
-is console/course_settings.py, the files console/course_assets.py. Every action calls the domain
+is console/settings_editor.py, the files console/course_assets.py. Every action calls the domain
 function the matching CourseApi / RegistrationApi operation calls."""
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from coursehost.console.course_common import (
     see_other,
     version_or_404,
 )
-from coursehost.console.course_settings import build_course_settings_router
 from coursehost.console.pages import ConsolePageError, render
+from coursehost.console.settings_editor import build_course_settings_router
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.courses import assets, catalog, import_jobs
 from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound

@@ -26,6 +26,7 @@ from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
 from coursehost.console.realms import build_realms_router
 from coursehost.console.sandbox import build_sandbox_router
+from coursehost.console.settings_editor import build_registration_settings_router
 from coursehost.domain.accounts import sessions, signin
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.applications.throttle import TooManyFailures
@@ -150,4 +151,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_courses_router())  # the course page, its settings, files and registrations
     router.include_router(build_lrs_router())  # the LRS tab: endpoints, activity providers, viewer, pipes
     router.include_router(build_library_router())  # the Library, Add Content, import jobs
+    router.include_router(build_registration_settings_router())  # a registration's configuration settings
     return router
