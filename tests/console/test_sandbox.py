@@ -447,6 +447,7 @@ def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, p
     realm = new_realm(live_server)
     course_id = course_in(live_server, tmp_path, realm, "Course page sandbox")
     admin = make_user(live_server, "administrator", realm_id=realm.id)
+    before = usage_now(live_server, realm.id)
     sign_in(page, live_server, admin)
     page.goto(f"{live_server.service_url}/console/courses/{realm.creds.app_id}/{course_id}")
     page.get_by_role("button", name="Test in sandbox").click()
@@ -460,6 +461,7 @@ def test_the_course_pages_test_in_sandbox_button_plays_the_course(live_server, p
     while time.time() < deadline and sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion != "COMPLETED":
         time.sleep(0.2)
     assert sandbox_rows(live_server, realm.creds.app_id, admin.email)[0].completion == "COMPLETED"
+    assert usage_now(live_server, realm.id) == before  # a preview: no registration or launch counted
 
     # That launch's debug log, in the console and through a support link opened while signed out.
     registration_id = rows[0].registration_id
