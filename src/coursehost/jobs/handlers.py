@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.lms import configurations as lms_configurations
 from coursehost.domain.lms import delivery as lms_delivery
 from coursehost.domain.lms import results as lms_results
 from coursehost.domain.lrs import forwarding as pipe_forwarding
@@ -89,6 +90,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_attempts=statement_pipes.MAX_JOB_ATTEMPTS)
     registry.register(mail_messages.JOB_KIND, _send_mail, base_delay=mail_messages.BASE_DELAY,
                       max_delay=mail_messages.MAX_DELAY, max_attempts=mail_messages.MAX_ATTEMPTS)
-    registry.register(lms_results.JOB_KIND, _deliver_lms_results, base_delay=lms_results.BASE_DELAY,
+    registry.register(lms_configurations.JOB_KIND, _deliver_lms_results, base_delay=lms_results.BASE_DELAY,
                       max_delay=lms_results.MAX_DELAY, max_attempts=lms_results.MAX_JOB_ATTEMPTS)
     return registry

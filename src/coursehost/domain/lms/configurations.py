@@ -8,17 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course
+from coursehost.db.models.jobs import QUEUED, Job
 from coursehost.db.models.lms import LmsConfiguration, LmsCourseLink, LmsResult
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.crypto import SecretBox, random_id
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.types import PropertyInput, lms_type
 from coursehost.domain.mail.messages import check_address
+from coursehost.domain.outbox import ENQUEUED_FLAG
 
+#: The job kind the worker runs (registered in coursehost.jobs.handlers).
+JOB_KIND = "lms.deliver"
 OK = "OK"
 PENDING = "PENDING"
 DELIVERED = "DELIVERED"
@@ -65,6 +70,21 @@ def _contact(value: str | None) -> str:
         return check_address(value or "", field="contactEmail")
     except InvalidInput as exc:
         raise InvalidInput(str(exc)) from None
+
+
+def job_key(configuration_pk: int, registration_pk: int) -> str:
+    """One delivery job per (configuration, registration): it sends that registration's waiting
+    results in order, so a later result waits behind an earlier one that failed."""
+    return f"lms:{configuration_pk}:{registration_pk}"
+
+
+def rerun_waiting(session: Session, *, configuration_pk: int, now: datetime | None = None) -> None:
+    """Run the configuration's waiting deliveries now instead of at their backed-off times."""
+    now = now or utcnow()
+    session.execute(update(Job).where(Job.kind == JOB_KIND, Job.status == QUEUED,
+                                      Job.dedupe_key.like(f"lms:{configuration_pk}:%"), Job.run_after > now)
+                    .values(run_after=now).execution_options(synchronize_session=False))
+    session.info[ENQUEUED_FLAG] = True  # wake an in-process worker after commit
 
 
 def pending_count(session: Session, configuration_pk: int) -> int:
@@ -122,6 +142,7 @@ def update_configuration(session: Session, *, realm_id: int, config_id: str, giv
     properties = lms_type(config.type).stored_properties(
         given.properties, previous=config.properties, box=box, allow_private_urls=allow_private_urls)
     config.name, config.contact_email, config.properties = name, contact, properties
+    rerun_waiting(session, configuration_pk=config.pk)  # new URL or key: try the waiting results with it
     session.flush()
     return config
 

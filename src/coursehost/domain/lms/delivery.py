@@ -18,20 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course
-from coursehost.db.models.jobs import QUEUED, Job
 from coursehost.db.models.lms import LmsConfiguration, LmsResult
 from coursehost.db.models.registrations import Registration
 from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
 from coursehost.domain.crypto import SecretBox
-from coursehost.domain.lms.configurations import DELIVERED, OK, PENDING, pending_count
-from coursehost.domain.lms.results import (
-    JOB_KIND,
-    build_statement,
-    job_key_prefix,
-    learner_email,
-    retry_delay,
-)
+from coursehost.domain.lms.configurations import DELIVERED, OK, PENDING, pending_count, rerun_waiting
+from coursehost.domain.lms.results import build_statement, learner_email, retry_delay
 from coursehost.domain.lms.types import CANT_CONNECT, DeliveryFailed, lms_type
 from coursehost.domain.mail.messages import enqueue_template
 from coursehost.domain.outbox import RetryJob
@@ -116,11 +109,9 @@ def record_outcome(session: Session, *, configuration_pk: int, delivered: list[i
     elif delivered:
         if config.status != OK:
             _mail(session, config, RECOVERY_TEMPLATE, status=OK, error=config.last_error or "")
-            config.status, config.error_since = OK, None
+            config.status, config.error_since, config.last_error = OK, None, None
         # The LMS takes results again: what waits for it goes now, not at its backed-off time.
-        session.execute(update(Job).where(Job.kind == JOB_KIND, Job.status == QUEUED,
-                                          Job.dedupe_key.like(job_key_prefix(config.pk) + "%"),
-                                          Job.run_after > now).values(run_after=now))
+        rerun_waiting(session, configuration_pk=config.pk, now=now)
     session.flush()
     return failures
 

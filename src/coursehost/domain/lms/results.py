@@ -22,12 +22,10 @@ from coursehost.db.models.lms import LmsConfiguration, LmsResult
 from coursehost.db.models.registrations import Registration
 from coursehost.domain import outbox
 from coursehost.domain.errors import InvalidInput
-from coursehost.domain.lms.configurations import NOT_SENT, PENDING, attached_configuration
+from coursehost.domain.lms.configurations import JOB_KIND, NOT_SENT, PENDING, attached_configuration, job_key
 from coursehost.domain.mail.messages import check_address
 from coursehost.domain.scorm.durations import format_iso
 
-#: The job kind the worker runs (registered in coursehost.jobs.handlers).
-JOB_KIND = "lms.deliver"
 #: The results are kept until delivered whatever the job's count says; the count only bounds a
 #: job that fails for an unexpected reason (a new change enqueues a fresh job anyway).
 MAX_JOB_ATTEMPTS = 100_000
@@ -48,16 +46,6 @@ def retry_delay(failures: int, rng: random.Random | None = None) -> float:
     r = rng or random
     ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, min(failures - 1, 30))))
     return r.uniform(ceiling / 2, ceiling)
-
-
-def job_key(configuration_pk: int, registration_pk: int) -> str:
-    """One delivery job per (configuration, registration): it sends that registration's waiting
-    results in order, so a later result waits behind an earlier one that failed."""
-    return f"lms:{configuration_pk}:{registration_pk}"
-
-
-def job_key_prefix(configuration_pk: int) -> str:
-    return f"lms:{configuration_pk}:"
 
 
 def statement_id(config_id: str, xapi_registration: str, seq: int, verb: str) -> str:
@@ -161,8 +149,8 @@ def build_statement(result: LmsResult, *, registration: Registration, email: str
     }
 
 
-def registration_results(session: Session, *, registration_pk: int) -> list[tuple[LmsResult, LmsConfiguration]]:
+def registration_results(session: Session, *, registration_pk: int) -> list:
     """The registration's result changes for LMSs, oldest first, with their configurations."""
     return list(session.execute(
         select(LmsResult, LmsConfiguration).join(LmsConfiguration, LmsConfiguration.pk == LmsResult.configuration_pk)
-        .where(LmsResult.registration_pk == registration_pk).order_by(LmsResult.pk)).tuples())
+        .where(LmsResult.registration_pk == registration_pk).order_by(LmsResult.pk)).all())
