@@ -11,6 +11,7 @@ with a recovery e-mail."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import pytest
 import rustici_software_cloud_v2 as cloud
@@ -168,7 +169,7 @@ def test_an_outage_alerts_once_keeps_the_results_and_delivers_each_once_in_order
     handler, _ = inbox
     endpoint, key = lrs_endpoint(receiver)
     closed = f"http://127.0.0.1:{free_port()}/lrs/x/"  # nothing listens there: connection refused
-    contact = "outage-contact@example.com"
+    contact = f"outage-{uuid.uuid4().hex[:8]}@example.com"  # the inbox outlives one backend's run
     config = _configuration(api, name="Down LRS", contact=contact, url=closed, key=key,
                             secret="lms-delivery-secret-long-enough")
     client = sender.client()
