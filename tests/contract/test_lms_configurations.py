@@ -9,12 +9,15 @@ import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 
 from coursehost.app import create_app
 from coursehost.db.migrate import upgrade
+from coursehost.db.models.courses import Course
 from coursehost.db.models.lms import LmsConfiguration
+from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
 from coursehost.domain.lms.configurations import attached_configuration
@@ -123,8 +126,6 @@ def test_attach_to_a_course_replace_and_detach(live_server, api, tmp_path):
 
     def attached():
         with unit_of_work(live_server.services.session_factory) as session:
-            from coursehost.db.models.courses import Course
-
             course = session.query(Course).filter_by(course_id=course_id).one()
             config = attached_configuration(session, course_pk=course.pk)
             return config.config_id if config else None
@@ -155,8 +156,6 @@ def other_realm_app(live_server) -> AppCreds:
     """A normal application of the second realm."""
     svc = live_server.services
     with unit_of_work(svc.session_factory) as session:
-        from coursehost.db.models.tenancy import Application
-
         realm_id = session.query(Application).filter_by(app_id=live_server.other_management_app.app_id).one().realm_id
         app, secret = apps.create_application(session, box=svc.box, realm_id=realm_id, name="Other realm app")
         return AppCreds(app.app_id, secret)
@@ -200,8 +199,6 @@ def test_credentials_and_scopes(live_server, api):
 
 
 def test_the_routes_are_in_the_served_openapi_outside_the_v2_namespace(live_server):
-    import httpx
-
     paths = httpx.get(live_server.service_url + "/api/openapi.json").json()["paths"]
     ops = {(path, method): spec["operationId"] for path, methods in paths.items() for method, spec in methods.items()
            if path.startswith("/api/ext/v1/")}

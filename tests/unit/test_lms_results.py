@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from coursehost.db.models.courses import Course
 from coursehost.db.models.jobs import QUEUED, Job
 from coursehost.db.models.lms import LmsCourseLink, LmsResult
 from coursehost.db.models.mail import MailMessage
+from coursehost.db.models.tenancy import Application
 from coursehost.domain.lms import results as lms_results
 from coursehost.domain.lms.configurations import (
     JOB_KIND,
@@ -31,9 +33,6 @@ DAY = 24 * 3600.0
 
 
 def _setup(session, learner_id="ada@example.com"):
-    from coursehost.db.models.courses import Course
-    from coursehost.db.models.tenancy import Application
-
     app_pk, course_id = make_course(session)
     realm_id = session.get(Application, app_pk).realm_id
     contact = f"contact-{uuid.uuid4().hex[:8]}@example.com"

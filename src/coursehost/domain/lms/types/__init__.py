@@ -1,56 +1,25 @@
-"""The LMS types: one module per type behind LmsType, looked up by its wire name."""
+"""The LMS types: one module per type behind LmsType (base.py), looked up by its wire name."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
-from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput
-from coursehost.outbound import OutboundClient
+from coursehost.domain.lms.types import xapi
+from coursehost.domain.lms.types.base import (
+    CANT_CONNECT,
+    SERVER_ERROR,
+    DeliveryFailed,
+    LmsType,
+    PropertyInput,
+)
 
-CANT_CONNECT = "CANT_CONNECT"
-SERVER_ERROR = "SERVER_ERROR"
+__all__ = ["CANT_CONNECT", "SERVER_ERROR", "DeliveryFailed", "LmsType", "PropertyInput", "lms_type"]
 
-
-class DeliveryFailed(Exception):
-    """The LMS did not take the statement. STATUS is CANT_CONNECT (no answer: DNS, refused,
-    timeout, TLS) or SERVER_ERROR (it answered, but refused); the message is safe to show."""
-
-    def __init__(self, status: str, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class PropertyInput:
-    """A type's properties as a caller gives them; None = not given (keep the stored value)."""
-
-    url: str | None = None
-    key: str | None = None
-    secret: str | None = None
-
-
-class LmsType(Protocol):  # pragma: no cover - structural type
-    name: str
-
-    def stored_properties(self, given: PropertyInput, *, previous: dict | None, box: SecretBox,
-                          allow_private_urls: bool) -> dict:
-        """The properties to store (secrets encrypted), or InvalidInput naming the bad field."""
-
-    def public_properties(self, stored: dict) -> dict:
-        """What may be shown of the stored properties (never a secret)."""
-
-    def send_statement(self, stored: dict, statement: dict, *, box: SecretBox, client: OutboundClient) -> None:
-        """Deliver one statement; DeliveryFailed when the LMS did not take it."""
+TYPES: dict[str, LmsType] = {xapi.TYPE.name: xapi.TYPE}
 
 
 def lms_type(name: str) -> LmsType:
     """The type called NAME, or InvalidInput listing the known ones."""
-    from coursehost.domain.lms.types import xapi  # one module per type
-
-    types = {xapi.TYPE.name: xapi.TYPE}
-    found = types.get((name or "").strip().lower())
+    found = TYPES.get((name or "").strip().lower())
     if found is None:
-        raise InvalidInput(f"type must be one of: {', '.join(sorted(types))}")
+        raise InvalidInput(f"type must be one of: {', '.join(sorted(TYPES))}")
     return found

@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import InvalidInput
-from coursehost.domain.lms.types import CANT_CONNECT, SERVER_ERROR, DeliveryFailed, PropertyInput
+from coursehost.domain.lms.types.base import CANT_CONNECT, SERVER_ERROR, DeliveryFailed, PropertyInput
 from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError
 
 XAPI_VERSION = "1.0.3"
