@@ -5,6 +5,7 @@ of waiting deliveries after a success, and the retry schedule under a controllab
 from __future__ import annotations
 
 import random
+import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -25,8 +26,10 @@ from coursehost.domain.lms.configurations import (
     pending_count,
 )
 from coursehost.domain.lms.delivery import record_outcome
-from coursehost.domain.lms.types import CANT_CONNECT, SERVER_ERROR, DeliveryFailed, PropertyInput
+from coursehost.domain.lms.types import CANT_CONNECT, SERVER_ERROR, DeliveryFailed, PropertyInput, xapi
 from coursehost.domain.registrations.core import create_registration
+from coursehost.outbound import AddressPolicy, OutboundClient, Timeouts
+from tests.contract.receiver import Receiver
 from tests.unit.test_postback_delivery import BOX, make_course
 
 DAY = 24 * 3600.0
@@ -155,3 +158,49 @@ def test_the_retry_schedule_under_a_controllable_clock_never_leaves_a_result_wai
     assert config.status == "OK"
     if outage_hours >= 1:
         assert tries < 10 + outage_hours * 2 / (lms_results.MAX_DELAY / 3600)  # backed off, not hammering
+
+
+@pytest.fixture
+def lrs():
+    receiver = Receiver(path="/xapi/").start()
+    yield receiver
+    receiver.stop()
+
+
+def _xapi_send(url: str, statement: dict, *, timeout: float = 5.0) -> None:
+    stored = xapi.TYPE.stored_properties(PropertyInput(url=url, key="the-key", secret="the-secret"), previous=None,
+                                         box=BOX, allow_private_urls=True)
+    with OutboundClient(timeouts=Timeouts(connect=timeout, read=timeout, write=timeout, pool=timeout),
+                        policy=AddressPolicy(allow_private=True)) as client:
+        xapi.TYPE.send_statement(stored, statement, box=BOX, client=client)
+
+
+def test_the_xapi_type_puts_each_statement_by_its_id_and_sorts_the_answers(lrs):
+    statement = {"id": str(uuid.uuid4()), "actor": {"mbox": "mailto:a@example.com"}}
+    lrs.answer(204, 200, 409, 500, 401, 400)
+    for _ in range(3):  # 204, 200 and 409 (that id is stored already): delivered
+        _xapi_send(lrs.url, statement)
+    first = lrs.requests[0]
+    assert (first.method, first.path) == ("PUT", f"/xapi/statements?statementId={statement['id']}")
+    assert first.basic_auth() == ("the-key", "the-secret")
+    assert first.headers["x-experience-api-version"] == "1.0.3"
+    for status in (500, 401, 400):  # it answers, but does not take it: Server Error
+        with pytest.raises(DeliveryFailed) as err:
+            _xapi_send(lrs.url, statement)
+        assert err.value.status == SERVER_ERROR and f"HTTP {status}" in str(err.value)
+        assert "the-secret" not in str(err.value)
+
+
+def test_the_xapi_type_says_cant_connect_for_refused_dns_and_timeouts(lrs):
+    port = lrs.port
+    lrs.stop()
+    for url in (f"http://127.0.0.1:{port}/xapi/", "http://no-such-host.invalid/xapi/"):
+        with pytest.raises(DeliveryFailed) as err:
+            _xapi_send(url, {"id": str(uuid.uuid4())})
+        assert err.value.status == CANT_CONNECT and "cannot connect" in str(err.value)
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        with pytest.raises(DeliveryFailed) as err:
+            _xapi_send(f"http://127.0.0.1:{silent.getsockname()[1]}/xapi/", {"id": str(uuid.uuid4())}, timeout=0.5)
+    assert err.value.status == CANT_CONNECT
