@@ -56,11 +56,11 @@ def test_waiting_results_survive_kill_9_and_arrive_once_in_order(tmp_path, backe
 
         sender.kill9()
         sender.start()
-        lms.start()  # the LMS is back, on the same port, with the same key
         client = sender.client()
         with ext_api(sender, sender.creds) as api:
             health = api.get(f"/lmsConfigurations/{config['id']}").json()
             assert health["status"] == "CANT_CONNECT" and health["pendingResults"] == 3  # kept across kill -9
+            lms.start()  # the LMS is back, on the same port, with the same key
             # Another learner's result goes out at once; its success re-runs Grace's if it is backed off.
             _register(client, "r-linus", "linus@example.com")
             token = open_launch(sender.content_url, client, "r-linus")
