@@ -208,6 +208,7 @@ def test_the_routes_are_in_the_served_openapi_outside_the_v2_namespace(live_serv
         ("/api/ext/v1/lmsConfigurations/{configurationId}", "get"): "GetLmsConfiguration",
         ("/api/ext/v1/lmsConfigurations/{configurationId}", "put"): "UpdateLmsConfiguration",
         ("/api/ext/v1/lmsConfigurations/{configurationId}", "delete"): "DeleteLmsConfiguration",
+        ("/api/ext/v1/lmsConfigurations/{configurationId}/test", "post"): "TestLmsConfiguration",
         ("/api/ext/v1/courses/{courseId}/lmsConfiguration", "put"): "SetCourseLmsConfiguration",
         ("/api/ext/v1/courses/{courseId}/lmsConfiguration", "delete"): "DeleteCourseLmsConfiguration",
         ("/api/ext/v1/registrations/{registrationId}/lmsResults", "get"): "GetRegistrationLmsResults",

@@ -13,13 +13,14 @@ from __future__ import annotations
 import time
 import uuid
 
+import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 from aiosmtpd.controller import Controller
 
 from coursehost.db.migrate import upgrade
 from tests.builders.scorm import scorm12_zip
-from tests.contract.lms import Inbox, agent, ext_api, lrs_endpoint, statements, wait_until
+from tests.contract.lms import LRS_SECRET, Inbox, agent, ext_api, lrs_endpoint, statements, wait_until
 from tests.contract.player_http import commit, import_one_sco, open_launch
 from tests.databases import create_pg_database, drop_pg_database
 from tests.e2e.support import create_registration, import_course, launch_link
@@ -124,6 +125,11 @@ def test_a_course_played_in_chromium_sends_its_results_to_the_lms(sender, receiv
     endpoint, key = lrs_endpoint(receiver)
     config = _configuration(api, name="Campus LRS", contact="lms-admin@example.com", url=endpoint, key=key,
                             secret="lms-delivery-secret-long-enough")
+    tested = api.post(f"/lmsConfigurations/{config['id']}/test")  # the configuration page's test button
+    assert tested.status_code == 200, tested.text
+    got = httpx.get(endpoint + "statements", params={"statementId": tested.json()["statementId"]},
+                    headers={"X-Experience-API-Version": "1.0.3"}, auth=(key, LRS_SECRET))
+    assert got.status_code == 200 and got.json()["actor"]["mbox"] == "mailto:lms-admin@example.com"
     course = import_course(sender, tmp_path, scorm12_zip("Fire safety basics", masteryscore=80))
     _attach(api, course, config["id"])
 
@@ -172,6 +178,8 @@ def test_an_outage_alerts_once_keeps_the_results_and_delivers_each_once_in_order
     contact = f"outage-{uuid.uuid4().hex[:8]}@example.com"  # the inbox outlives one backend's run
     config = _configuration(api, name="Down LRS", contact=contact, url=closed, key=key,
                             secret="lms-delivery-secret-long-enough")
+    tested = api.post(f"/lmsConfigurations/{config['id']}/test")
+    assert tested.status_code == 400 and "Can't Connect" in tested.json()["message"]
     client = sender.client()
     import_one_sco(client, tmp_path, "lms-outage-course")
     _attach(api, "lms-outage-course", config["id"])

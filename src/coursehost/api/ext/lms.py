@@ -4,6 +4,7 @@ course's results go to. Authenticated like API v2; scopes read:lms and write:lms
     GET/POST          /lmsConfigurations
     GET/PUT/DELETE    /lmsConfigurations/{configurationId}
     PUT/DELETE        /courses/{courseId}/lmsConfiguration          {"configurationId": ...}
+    POST              /lmsConfigurations/{configurationId}/test     one test statement, sent now
     GET               /registrations/{registrationId}/lmsResults    what was sent, waits, or why not
 """
 
@@ -18,6 +19,7 @@ from pydantic.alias_generators import to_camel
 from coursehost.api.v2.auth import Auth, require
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lms import configurations as lms
+from coursehost.domain.lms import delivery as lms_delivery
 from coursehost.domain.lms.results import registration_results
 from coursehost.domain.lms.types import PropertyInput
 from coursehost.domain.registrations import core
@@ -152,6 +154,24 @@ def detach_course_lms_configuration(request: Request, courseId: str, principal: 
     return Response(status_code=204)
 
 
+class TestStatementOut(_Out):
+    statement_id: str
+
+
+def test_lms_configuration(request: Request, configurationId: str, principal: Principal = Auth) -> TestStatementOut:
+    """Send one test statement to the configuration now (400 saying why, when it is not taken)."""
+    svc = services(request)
+    with read_unit(request) as session:
+        statement_id = lms_delivery.send_test_statement(
+            session, realm_id=principal.realm_id, config_id=configurationId, box=svc.box,
+            home_page=svc.settings.public_url or svc.settings.base_url or "",
+            allow_private_urls=svc.settings.allow_private_urls)
+    return TestStatementOut(statement_id=statement_id)
+
+
+test_lms_configuration.__test__ = False  # not a pytest test, whatever the name says
+
+
 def get_registration_lms_results(request: Request, registrationId: str, principal: Principal = Auth) -> LmsResultList:
     """The registration's result changes for LMSs: delivered, waiting, or why they were not sent."""
     with read_unit(request) as session:
@@ -171,6 +191,8 @@ _ROUTES = [
      LmsConfigurationOut, 200),
     ("/lmsConfigurations/{configurationId}", "DELETE", delete_lms_configuration, "DeleteLmsConfiguration", WRITE,
      None, 204),
+    ("/lmsConfigurations/{configurationId}/test", "POST", test_lms_configuration, "TestLmsConfiguration", WRITE,
+     TestStatementOut, 200),
     ("/courses/{courseId}/lmsConfiguration", "PUT", attach_course_lms_configuration, "SetCourseLmsConfiguration",
      WRITE, None, 204),
     ("/courses/{courseId}/lmsConfiguration", "DELETE", detach_course_lms_configuration,

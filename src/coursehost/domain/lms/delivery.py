@@ -10,6 +10,7 @@ RetryJob with the retry schedule's delay (results.retry_delay)."""
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,15 @@ from coursehost.db.models.registrations import Registration
 from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
 from coursehost.domain.crypto import SecretBox
-from coursehost.domain.lms.configurations import DELIVERED, OK, PENDING, pending_count, rerun_waiting
+from coursehost.domain.errors import InvalidInput
+from coursehost.domain.lms.configurations import (
+    DELIVERED,
+    OK,
+    PENDING,
+    get_configuration,
+    pending_count,
+    rerun_waiting,
+)
 from coursehost.domain.lms.results import build_statement, learner_email, retry_delay
 from coursehost.domain.lms.types import CANT_CONNECT, DeliveryFailed, lms_type
 from coursehost.domain.mail.messages import enqueue_template
@@ -152,3 +161,30 @@ def deliver_results(*, session_factory: sessionmaker[Session], read_session_fact
     log.info("lms configuration pk %s: %s result(s) of registration pk %s delivered", configuration_pk,
              len(delivered), registration_pk)
     return {"delivered": len(delivered)}
+
+
+def send_test_statement(session: Session, *, realm_id: int, config_id: str, box: SecretBox, home_page: str,
+                        allow_private_urls: bool = False, client: OutboundClient | None = None) -> str:
+    """Send one test statement (actor: the contact address) to the configuration now; its id, or
+    InvalidInput saying in words why the LMS did not take it. The health is left as it is."""
+    config = get_configuration(session, realm_id=realm_id, config_id=config_id)
+    statement = {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "mbox": f"mailto:{config.contact_email}", "name": config.name},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/experienced", "display": {"en-US": "experienced"}},
+        "object": {"objectType": "Activity", "id": f"{home_page.rstrip('/')}/xapi/lms-configurations/test",
+                   "definition": {"name": {"en-US": "Coursehost LMS configuration test"}}},
+        "timestamp": utcnow().isoformat(),
+    }
+    own = client is None
+    client = client or OutboundClient(
+        timeouts=Timeouts(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT, write=READ_TIMEOUT, pool=CONNECT_TIMEOUT),
+        follow_redirects=False, policy=AddressPolicy(allow_private=allow_private_urls))
+    try:
+        lms_type(config.type).send_statement(dict(config.properties or {}), statement, box=box, client=client)
+    except DeliveryFailed as exc:
+        raise InvalidInput(f"{STATUS_WORDS.get(exc.status, exc.status)} ({exc})") from None
+    finally:
+        if own:
+            client.close()
+    return statement["id"]
