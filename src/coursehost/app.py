@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from coursehost import __version__
+from coursehost.api.ext import build_ext_router
 from coursehost.api.limits import BodyLimitMiddleware
 from coursehost.api.v2 import build_router
 from coursehost.api.v2.errors import install_error_handlers
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.job_registry = registry
     install_error_handlers(app)
     app.include_router(build_router())
+    app.include_router(build_ext_router())
     app.include_router(build_lrs_router())
     app.add_api_route("/api/docs", lambda: docs_page(openapi_url=app.openapi_url, title=f"{app.title} API"),
                       include_in_schema=False)

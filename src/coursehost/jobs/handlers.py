@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.lms import configurations as lms_configurations
+from coursehost.domain.lms import delivery as lms_delivery
+from coursehost.domain.lms import results as lms_results
 from coursehost.domain.lrs import forwarding as pipe_forwarding
 from coursehost.domain.lrs import pipes as statement_pipes
 from coursehost.domain.mail import delivery as mail_delivery
@@ -51,6 +54,15 @@ def _forward_statement_pipe(session, payload, ctx):
         allow_private_urls=ctx.services.settings.allow_private_urls)
 
 
+def _deliver_lms_results(session, payload, ctx):
+    # SESSION is left untouched (as for postbacks): the outcome commits in a transaction of its own.
+    s = ctx.services.settings
+    return lms_delivery.deliver_results(
+        session_factory=ctx.services.session_factory, read_session_factory=ctx.services.read_session_factory,
+        box=ctx.services.box, configuration_pk=payload["configuration_pk"], registration_pk=payload["registration_pk"],
+        home_page=(s.public_url or s.base_url).rstrip("/"), allow_private_urls=s.allow_private_urls)
+
+
 def mail_env(services) -> mail_delivery.MailEnv:
     s = services.settings
     public = origin(s.public_url or s.base_url)
@@ -78,4 +90,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_attempts=statement_pipes.MAX_JOB_ATTEMPTS)
     registry.register(mail_messages.JOB_KIND, _send_mail, base_delay=mail_messages.BASE_DELAY,
                       max_delay=mail_messages.MAX_DELAY, max_attempts=mail_messages.MAX_ATTEMPTS)
+    registry.register(lms_configurations.JOB_KIND, _deliver_lms_results, base_delay=lms_results.BASE_DELAY,
+                      max_delay=lms_results.MAX_DELAY, max_attempts=lms_results.MAX_JOB_ATTEMPTS)
     return registry

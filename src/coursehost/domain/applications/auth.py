@@ -20,7 +20,7 @@ from coursehost.domain.errors import Forbidden, InvalidInput, NotFound
 ACTIONS = ("read", "write", "delete")
 RESOURCES = (
     "course", "registration", "dispatch", "invitation", "xapicredential", "xapipipe",
-    "appmgmt", "learner", "xapi",
+    "appmgmt", "learner", "xapi", "lms",
 )
 EXTRA_SCOPES = ("read:ping", "read:about", "read:reporting")
 KNOWN_SCOPES = frozenset(

@@ -22,6 +22,7 @@ from coursehost.domain.cmi5.launch import (
     lms_statement,
     lms_writer,
 )
+from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
@@ -181,6 +182,7 @@ def summarize(session: Session, instance: RegistrationInstance, registration: Re
             obj.completed_date = obj.completed_date or now
     if summary != before:
         enqueue_postback(session, registration=registration)
+        enqueue_results(session, registration=registration)
     return summary
 
 

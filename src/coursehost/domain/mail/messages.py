@@ -7,6 +7,7 @@ sends it (coursehost.domain.mail.delivery), retrying temporary failures with bac
 from __future__ import annotations
 
 import secrets
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.utils import parseaddr
 
@@ -37,7 +38,7 @@ def check_address(value: str, *, field: str = "address") -> str:
         raise InvalidInput(f"the {field} {value[:80]!r} is not an e-mail address")
     try:
         address = Address(addr_spec=value)
-    except (ValueError, IndexError):  # HeaderParseError and the header defects are ValueErrors
+    except (ValueError, IndexError, HeaderParseError):  # HeaderParseError is no ValueError ("a@@b.com")
         raise InvalidInput(f"the {field} {value!r} is not an e-mail address (name@example.com)") from None
     if not address.username or not address.domain:
         raise InvalidInput(f"the {field} {value!r} is not an e-mail address (name@example.com)")

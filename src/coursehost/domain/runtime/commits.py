@@ -12,6 +12,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.domain.courses import aicc_script
 from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.runtime import navigation, rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
@@ -96,6 +97,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         launch.exit_time = now
     if changed:
         enqueue_postback(session, registration=ctx.registration, settings=settings)
+        enqueue_results(session, registration=ctx.registration)
     session.flush()
     return {"applied": True, "lastSeq": seq}
 

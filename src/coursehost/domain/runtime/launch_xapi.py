@@ -14,6 +14,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
+from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations.core import registration_uuid
 from coursehost.domain.registrations.launch_credentials import issue, learner_actor
@@ -72,3 +73,4 @@ def exchange_done(session: Session, *, launch_id: str, instance_pk: int, entry: 
     if statements_stored and record_results(session, instance_pk=instance_pk):
         instance = session.get(RegistrationInstance, instance_pk)
         enqueue_postback(session, registration=instance.registration)
+        enqueue_results(session, registration=instance.registration)
