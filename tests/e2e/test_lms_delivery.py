@@ -17,9 +17,11 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 from aiosmtpd.controller import Controller
+from playwright.sync_api import expect
 
 from coursehost.db.migrate import upgrade
 from tests.builders.scorm import scorm12_zip
+from tests.console.support import check_page, make_user, sign_in
 from tests.contract.lms import LRS_SECRET, Inbox, agent, ext_api, lrs_endpoint, statements, wait_until
 from tests.contract.player_http import commit, import_one_sco, open_launch
 from tests.databases import create_pg_database, drop_pg_database
@@ -164,6 +166,22 @@ def test_a_course_played_in_chromium_sends_its_results_to_the_lms(sender, receiv
     time.sleep(2)
     assert len(statements(endpoint, key)) == before
     assert api.get(f"/lmsConfigurations/{config['id']}").json()["pendingResults"] == 0
+
+    # The console's registration pages say the same in words.
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, sender, make_user(sender, "administrator"))
+    app_id = sender.default_app.app_id
+    page.goto(f"{sender.service_url}/console/registrations/{app_id}/{other}")
+    rows = page.locator("#lms-results tbody tr")
+    expect(rows).to_have_count(len(results))
+    expect(rows.first).to_contain_text("Campus LRS")
+    expect(rows.first).to_contain_text("Not sent: the learner id is not an e-mail address.")
+    check_page(page, "people-registration-lms-not-sent")
+    page.goto(f"{sender.service_url}/console/registrations/{app_id}/{reg}")
+    expect(page.locator("#lms-results tbody tr")).to_have_count(2)
+    expect(page.locator("#lms-results tbody tr").nth(1)).to_contain_text("Passed")
+    expect(page.locator("#lms-results tbody tr").nth(1)).to_contain_text("Sent")
 
 
 def _health(api, config_id: str) -> dict:

@@ -22,6 +22,7 @@ from coursehost.console.people_support import (
 )
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.errors import NotFound
+from coursehost.domain.lms.results import registration_results
 from coursehost.domain.registrations import lifecycle, listing
 from coursehost.domain.reporting.progress import registration_progress
 from coursehost.domain.runtime.launches import launch_history
@@ -46,9 +47,13 @@ def build_registrations_router() -> APIRouter:
                     "learner_id": reg.learner_id, "sandbox": reg.sandbox, "created": reg.created,
                     "current": reg.instance}
             app_name = app.name
+            lms_results = [{"configuration": config.name, "verb": result.verb, "status": result.status,
+                            "reason": result.reason, "last_error": result.last_error, "occurred": result.occurred,
+                            "delivered": result.delivered, "attempts": result.attempts}
+                           for result, config in registration_results(session, registration_pk=reg.pk)]
         return render(request, "people/registration.html", me=me, title=f"Registration {registration_id}",
                       app_id=app_id, app_name=app_name, reg=info, progress=progress, instances=instances,
-                      launches=launches, notice=notice_of(request),
+                      launches=launches, notice=notice_of(request), lms_results=lms_results,
                       learner_href=learner_url(app_id, info["learner_id"]), self_href=registration_url(app_id, registration_id))
 
     @router.get("/registrations/{app_id}/{registration_id}/reset")
