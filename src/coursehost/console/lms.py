@@ -48,8 +48,7 @@ def _field_errors(exc: InvalidInput) -> dict[str, str]:
     word = text.split(" ", 1)[0].rstrip(":")
     if word in DOMAIN_FIELDS:
         key, label = DOMAIN_FIELDS[word]
-        text = label + text[len(word):]
-        return {key: text[0].upper() + text[1:].rstrip(".") + "."}
+        return {key: (label + text[len(word):]).rstrip(".") + "."}
     return {"form": text.rstrip(".") + "."}
 
 
