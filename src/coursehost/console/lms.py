@@ -161,7 +161,8 @@ def build_lms_router() -> APIRouter:
                     allow_private_urls=svc.settings.allow_private_urls)
                 outcome = {"ok": True, "text": f"The LMS accepted the test statement (statement id {statement_id})."}
             except InvalidInput as exc:
-                outcome = {"ok": False, "text": f"The LMS did not take the test statement. {exc}."}
+                outcome = {"ok": False, "text": f"The LMS did not take the test statement. {exc}. The status "
+                                                 "below is set by the deliveries of results, not by this test."}
         return _details_page(request, me, config_id, outcome=outcome)
 
     @router.get("/lms/{config_id}/delete")
