@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from coursehost.db.models.lms import LmsConfiguration
 from coursehost.db.models.registrations import Registration
 from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
@@ -51,6 +52,12 @@ def _configs(api) -> dict[str, dict]:
     answer = api.get("/lmsConfigurations")
     assert answer.status_code == 200, answer.text
     return {c["name"]: c for c in answer.json()["configurations"]}
+
+
+def _stored_secret(live_server, config_id: str) -> str:
+    with unit_of_work(live_server.services.session_factory) as session:
+        config = session.scalars(select(LmsConfiguration).where(LmsConfiguration.config_id == config_id)).one()
+        return config.properties["secretEncrypted"]
 
 
 def _create_by_api(api, name: str, url: str | None = None) -> dict:
@@ -108,8 +115,9 @@ def test_create_edit_test_attach_detach_and_delete(live_server, page, api, tmp_p
         "We can connect to the LMS, but it isn't accepting the activity results.")
     check_page(page, "lms-details")
 
-    # Edit with the secret left empty: the secret is kept (the test statement still authenticates
-    # with it would need a live LRS; here the API shows the other fields changed and nothing else).
+    # Edit with the secret left empty: a missing key is refused on its field, then the edit is saved
+    # and the stored (encrypted) secret is still the one given at creation.
+    secret_before = _stored_secret(live_server, created["id"])
     page.get_by_label("Configuration name").fill(name + " renamed")
     page.get_by_label("xAPI key", exact=True).fill("")
     page.get_by_role("button", name="Save LMS configuration").click()
@@ -122,6 +130,8 @@ def test_create_edit_test_attach_detach_and_delete(live_server, page, api, tmp_p
     name += " renamed"
     assert _configs(api)[name]["xapiKey"] == "campus-key-2"
     expect(page.locator("#edit")).to_contain_text("Set")
+    assert _stored_secret(live_server, created["id"]) == secret_before
+    assert live_server.services.box.decrypt(secret_before) == "campus-secret"
 
     # Send test statement to the closed port: Can't Connect, in words.
     page.get_by_role("button", name="Send test statement").click()
