@@ -25,6 +25,7 @@ from coursehost.console.course_common import (
     see_other,
     version_or_404,
 )
+from coursehost.console.lms import course_panel
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.settings_editor import build_course_settings_router
 from coursehost.domain.accounts.sessions import SignedIn
@@ -39,6 +40,8 @@ NOTICES = {
     "tag-removed": "The tag was removed.",
     "version-deleted": "The version was deleted.",
     "registration-created": "The registration was created.",
+    "lms-attached": "The LMS configuration was attached: this course's results are sent to it from now on.",
+    "lms-detached": "The LMS configuration was detached: this course's results are no longer sent.",
 }
 LEARNER_FIELDS = (("learner_id", "Learner ID"), ("first_name", "First name"), ("last_name", "Last name"),
                   ("email", "E-mail"), ("registration_id", "Registration ID"))
@@ -71,8 +74,9 @@ def _course_page(request: Request, me: SignedIn, app_id: str, course_id: str, *,
         info = _course_info(session, app, course)
         versions = _versions(session, course)
         tags = get_tags(session, application_pk=app.pk, kind="course", key=course.course_id)
+        lms_panel = course_panel(session, realm_id=me.realm_id, course_pk=course.pk)
     return render(request, "courses/course.html", me=me, status=status, title=info["title"], course=info,
-                  versions=versions, tags=tags, errors=errors or {}, values=values or {},
+                  versions=versions, tags=tags, lms=lms_panel, errors=errors or {}, values=values or {},
                   learner_fields=LEARNER_FIELDS, notice=NOTICES.get(notice or ""))
 
 

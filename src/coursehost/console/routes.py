@@ -21,6 +21,7 @@ from coursehost.console.auth import (
 )
 from coursehost.console.courses import build_courses_router
 from coursehost.console.library import build_library_router
+from coursehost.console.lms import build_lms_router
 from coursehost.console.lrs import build_lrs_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
@@ -152,4 +153,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_lrs_router())  # the LRS tab: endpoints, activity providers, viewer, pipes
     router.include_router(build_library_router())  # the Library, Add Content, import jobs
     router.include_router(build_registration_settings_router())  # a registration's configuration settings
+    router.include_router(build_lms_router())  # LMS connections (issue 17) and a course's LMS configuration
     return router

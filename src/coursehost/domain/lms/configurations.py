@@ -195,3 +195,19 @@ def attached_configuration(session: Session, *, course_pk: int) -> LmsConfigurat
     return session.scalars(select(LmsConfiguration).join(LmsCourseLink, LmsCourseLink.configuration_pk
                                                          == LmsConfiguration.pk)
                            .where(LmsCourseLink.course_pk == course_pk)).first()
+
+
+def attached_courses(session: Session, *, configuration_pk: int) -> list[tuple[Course, Application]]:
+    """The courses (with their applications) that send their results to CONFIGURATION_PK, by title."""
+    return [(c, a) for c, a in session.execute(
+        select(Course, Application).join(LmsCourseLink, LmsCourseLink.course_pk == Course.pk)
+        .join(Application, Application.pk == Course.application_pk)
+        .where(LmsCourseLink.configuration_pk == configuration_pk).order_by(Course.title, Course.pk)).all()]
+
+
+def attached_course_counts(session: Session, *, realm_id: int) -> dict[int, int]:
+    """How many courses send their results to each of the realm's configurations (pk -> count)."""
+    return {pk: n for pk, n in session.execute(
+        select(LmsCourseLink.configuration_pk, func.count()).join(
+            LmsConfiguration, LmsConfiguration.pk == LmsCourseLink.configuration_pk)
+        .where(LmsConfiguration.realm_id == realm_id).group_by(LmsCourseLink.configuration_pk)).all()}

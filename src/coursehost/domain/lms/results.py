@@ -154,3 +154,12 @@ def registration_results(session: Session, *, registration_pk: int) -> list:
     return list(session.execute(
         select(LmsResult, LmsConfiguration).join(LmsConfiguration, LmsConfiguration.pk == LmsResult.configuration_pk)
         .where(LmsResult.registration_pk == registration_pk).order_by(LmsResult.pk)).all())
+
+
+def not_sent_results(session: Session, *, configuration_pk: int, limit: int = 100) -> list:
+    """The configuration's result changes that were not sent (newest first, at most LIMIT), each
+    with its registration: (LmsResult, Registration) rows; the reason is on the result."""
+    return list(session.execute(
+        select(LmsResult, Registration).join(Registration, Registration.pk == LmsResult.registration_pk)
+        .where(LmsResult.configuration_pk == configuration_pk, LmsResult.status == NOT_SENT)
+        .order_by(LmsResult.pk.desc()).limit(limit)).all())
