@@ -81,6 +81,10 @@ class Settings(BaseSettings):
         100, ge=1, description="failed authentications from one client address in a minute before it is "
         "refused with 429 until the minute ends"
     )
+    invite_signups_per_address_per_minute: int = Field(
+        30, ge=1, description="sign-ups on public invitation pages from one client address in a minute before "
+        "the page refuses more until the minute ends (against bots; no CAPTCHA service)"
+    )
     smtp_url: SecretStr | None = Field(
         None, description="where e-mail goes: smtp://user:password@host:port (STARTTLS when the server offers "
         "it) or smtps://... (implicit TLS), user and password URL-encoded; unset, each message is written as "

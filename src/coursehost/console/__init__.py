@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
+from coursehost.console.invite import build_invite_router
 from coursehost.console.pages import ConsolePageError, error_page
 from coursehost.console.routes import build_console_router
 
@@ -16,6 +17,7 @@ PREFIX = "/console"
 def install_console(app: FastAPI, *, static_dir) -> None:
     """Mount the console on APP: pages, /console/static (its CSS), /console/vendor/htmx and /console/vendor/chartjs."""
     app.include_router(build_console_router(), prefix=PREFIX)
+    app.include_router(build_invite_router())  # public invitation pages: /invite/{id}
     app.mount(f"{PREFIX}/static", StaticFiles(directory=static_dir / "console", check_dir=False))
     app.mount(f"{PREFIX}/vendor/htmx", StaticFiles(directory=static_dir / "vendor" / "htmx", check_dir=False))
     app.mount(f"{PREFIX}/vendor/chartjs", StaticFiles(directory=static_dir / "vendor" / "chartjs", check_dir=False))

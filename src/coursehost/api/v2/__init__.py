@@ -12,6 +12,7 @@ from coursehost.api.v2 import (
     cmi5,
     course,
     course_assets,
+    invitations,
     launch,
     learner,
     pending,
@@ -25,7 +26,7 @@ from coursehost.web import json_input
 
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
-           course, course_assets, launch, postback, registration, learner, xapi)
+           course, course_assets, launch, postback, registration, learner, xapi, invitations)
 
 
 def build_router() -> APIRouter:

@@ -16,6 +16,7 @@ from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
 from coursehost.api.v2.schemas.registrations import (
     CreateRegistrationIn,
     LaunchHistoryListSchema,
+    PostBackIn,
     RegistrationListSchema,
     RegistrationSchema,
 )
@@ -43,7 +44,11 @@ def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str
 
 def _postback(request: Request, body: CreateRegistrationIn) -> dict:
     """The stored postback dict; the password encrypted with the instance key."""
-    pb = body.postBack
+    return stored_postback(request, body.postBack)
+
+
+def stored_postback(request: Request, pb: PostBackIn | None) -> dict:
+    """A wire PostBackSchema as stored (registrations, invitations); the password encrypted."""
     if pb is None or not pb.url:
         return {}
     stored = {"url": pb.url, "authType": _choice(pb.authType, AUTH_TYPES, "form", "authType"),

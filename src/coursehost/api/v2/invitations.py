@@ -1,0 +1,205 @@
+"""InvitationsApi: public invitations (links anyone may use to register on a course), the people
+who registered through them, every invitation of the application, and invitation tags."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from coursehost.api.v2.auth import Auth
+from coursehost.api.v2.course import query_tags
+from coursehost.api.v2.errors import ApiError
+from coursehost.api.v2.operations import operation
+from coursehost.api.v2.paging import parse_bool, parse_list_request, run_list
+from coursehost.api.v2.registration import stored_postback
+from coursehost.api.v2.schemas.common import TagListSchema
+from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
+from coursehost.api.v2.schemas.invitations import (
+    CreatePublicInvitationIn,
+    InvitationSummaryList,
+    InvitationSummarySchema,
+    PostBackOut,
+    PublicInvitationList,
+    PublicInvitationSchema,
+    PublicInvitationUpdateIn,
+    UserInvitationList,
+    UserInvitationRegistrationReport,
+    UserInvitationSchema,
+)
+from coursehost.api.v2.schemas.registrations import ScoreSchema
+from coursehost.domain.applications.auth import Principal
+from coursehost.domain.errors import NotFound
+from coursehost.domain.invitations import public
+from coursehost.domain.reporting.progress import registration_progress
+from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
+from coursehost.web import services, unit
+
+TAGS = public.TAG_KIND
+
+
+def invitation_url(request: Request, invitation_id: str) -> str:
+    """The public page of an invitation, on the service origin (COURSEHOST_PUBLIC_URL)."""
+    s = services(request).settings
+    return f"{(s.public_url or s.base_url or '').rstrip('/')}/invite/{invitation_id}"
+
+
+def _public_schema(request: Request, inv, *, title: str, count: int | None) -> PublicInvitationSchema:
+    return PublicInvitationSchema(
+        id=inv.invitation_id, course_id=inv.course_id, course_title=title, allow_launch=inv.allow_launch,
+        allow_new_registrations=inv.allow_new_registrations, url=invitation_url(request, inv.invitation_id),
+        create_date=inv.created, updated=inv.updated, post_back=PostBackOut.of(inv.postback),
+        expiration_date=inv.expiration_date, registration_cap=inv.registration_cap, registration_count=count)
+
+
+def _one_public(request: Request, session, inv) -> PublicInvitationSchema:
+    title = public.course_titles(session, [inv]).get(inv.course_pk, inv.course_id)
+    count = public.registration_counts(session, [inv]).get(inv.pk, 0)
+    return _public_schema(request, inv, title=title, count=count)
+
+
+@operation("CreatePublicInvitation", response_model=PublicInvitationSchema)
+def create_public_invitation(request: Request, body: CreatePublicInvitationIn,
+                             principal: Principal = Auth) -> PublicInvitationSchema:
+    """A public link to the course; anyone with it may register (up to registrationCap, 0: no cap)."""
+    new = public.NewInvitation(
+        course_id=body.courseId, creating_user_email=body.creatingUserEmail, registration_cap=body.registrationCap,
+        expiration_date=body.expirationDate, postback=stored_postback(request, body.postBack), tags=body.tags or [])
+    with unit(request) as session:
+        try:
+            inv = public.create_public_invitation(session, application_pk=principal.app_pk, new=new)
+        except NotFound as exc:  # the body names the course: a bad request, not a missing resource
+            raise ApiError(400, f"courseId: {exc}") from None
+        return _one_public(request, session, inv)
+
+
+def _list_extra(request: Request, *, with_tags: bool = True) -> dict:
+    extra = {}
+    if request.query_params.get("courseId"):
+        extra["courseId"] = request.query_params["courseId"]
+    tags = query_tags(request) if with_tags else []
+    if tags:
+        extra["tags"] = tags
+    return extra
+
+
+@operation("GetPublicInvitations", response_model=PublicInvitationList)
+def get_public_invitations(request: Request, response: Response, principal: Principal = Auth) -> PublicInvitationList:
+    """The application's public invitations, newest first by default, with paging and filters."""
+    listing = parse_list_request(request, public.INVITATION_LIST, scope="publicInvitations",
+                                 extra=_list_extra(request))
+    parse_bool(request, "includeRegistrationCount")  # the count is always given (and never stale)
+    with unit(request) as session:
+        x = listing.query.extra
+        stmt = public.invitation_list_query(principal.app_pk, public=True, course_id=x.get("courseId"),
+                                            tags=x.get("tags"))
+        invs, more = run_list(request, response, session, stmt, public.INVITATION_LIST, listing,
+                              scope="publicInvitations")
+        titles, counts = public.course_titles(session, invs), public.registration_counts(session, invs)
+        items = [_public_schema(request, i, title=titles.get(i.course_pk, i.course_id), count=counts.get(i.pk, 0))
+                 for i in invs]
+    return PublicInvitationList(invitations=items, more=more)
+
+
+@operation("GetPublicInvitation", response_model=PublicInvitationSchema)
+def get_public_invitation(request: Request, invitationId: str, principal: Principal = Auth) -> PublicInvitationSchema:
+    parse_bool(request, "includeRegistrationCount")
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=True)
+        return _one_public(request, session, inv)
+
+
+@operation("UpdatePublicInvitation", response_model=PublicInvitationSchema)
+def update_public_invitation(request: Request, invitationId: str, body: PublicInvitationUpdateIn,
+                             principal: Principal = Auth) -> PublicInvitationSchema:
+    """Open or close the invitation, move its expiry, change its cap or postback; other fields kept."""
+    changes = public.InvitationChanges(
+        allow_launch=body.allowLaunch, allow_new_registrations=body.allowNewRegistrations,
+        expiration_date=body.expirationDate, registration_cap=body.registrationCap,
+        postback=stored_postback(request, body.postBack) if body.postBack is not None else None)
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=True)
+        public.update_public_invitation(session, invitation=inv, changes=changes)
+        return _one_public(request, session, inv)
+
+
+def _report(progress) -> UserInvitationRegistrationReport:
+    return UserInvitationRegistrationReport(
+        complete=progress.registration_completion, success=progress.registration_success,
+        total_seconds_tracked=progress.total_seconds_tracked,
+        score=ScoreSchema(scaled=progress.score.scaled) if progress.score else None)
+
+
+@operation("GetPublicUserInvitations", response_model=UserInvitationList)
+def get_public_user_invitations(request: Request, response: Response, invitationId: str,
+                                principal: Principal = Auth) -> UserInvitationList:
+    """The people who registered through the invitation, with their registration's progress on request."""
+    listing = parse_list_request(request, public.USER_INVITATION_LIST, scope=f"userInvitations:{invitationId}")
+    include_report = parse_bool(request, "includeRegistrationReport")
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=True)
+        rows, more = run_list(request, response, session, public.user_invitation_query(inv),
+                              public.USER_INVITATION_LIST, listing, scope=f"userInvitations:{invitationId}")
+        regs = public.registrations_of(session, invitation=inv, rows=rows)
+        items = []
+        for row in rows:
+            reg = regs.get(row.registration_id)
+            progress = registration_progress(session, registration=reg) if reg is not None else None
+            items.append(UserInvitationSchema(
+                email=row.email, url=invitation_url(request, inv.invitation_id),
+                is_started=bool(progress and progress.first_access_date), updated=row.updated,
+                registration_id=reg.registration_id if reg is not None else None,
+                registration_report=_report(progress) if progress is not None and include_report else None))
+    return UserInvitationList(user_invitations=items, more=more)
+
+
+@operation("GetAllInvitations", response_model=InvitationSummaryList)
+def get_all_invitations(request: Request, response: Response, principal: Principal = Auth) -> InvitationSummaryList:
+    """Every invitation of the application, public and private, with paging and filters."""
+    listing = parse_list_request(request, public.INVITATION_LIST, scope="allInvitations", extra=_list_extra(request))
+    with unit(request) as session:
+        x = listing.query.extra
+        stmt = public.invitation_list_query(principal.app_pk, public=None, course_id=x.get("courseId"),
+                                            tags=x.get("tags"))
+        invs, more = run_list(request, response, session, stmt, public.INVITATION_LIST, listing,
+                              scope="allInvitations")
+        items = [InvitationSummarySchema(id=i.invitation_id, course_id=i.course_id, is_public=i.is_public,
+                                         create_date=i.created, updated=i.updated) for i in invs]
+    return InvitationSummaryList(invitations=items, more=more)
+
+
+@operation("PutInvitationTagsBatch", status_code=204)
+def put_invitation_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
+    """Set the tags of every listed invitation; all or nothing (an unknown id is a 404)."""
+    tags = clean_tags(body.tags)
+    if not body.ids:
+        raise ApiError(400, "ids must name at least one invitation")
+    with unit(request) as session:
+        for invitation_id in dict.fromkeys(body.ids):
+            public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitation_id)
+            set_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitation_id, tags=tags)
+    return Response(status_code=204)
+
+
+@operation("GetInvitationTags", response_model=TagListSchema)
+def get_invitation_tags(request: Request, invitationId: str, principal: Principal = Auth) -> TagListSchema:
+    with unit(request) as session:
+        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
+        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId))
+
+
+@operation("PutInvitationTags", status_code=204)
+def put_invitation_tags(request: Request, invitationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
+        set_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId, tags=tags)
+    return Response(status_code=204)
+
+
+@operation("DeleteInvitationTags", status_code=204)
+def delete_invitation_tags(request: Request, invitationId: str, body: TagsBody,
+                           principal: Principal = Auth) -> Response:
+    tags = clean_tags(body.tags)
+    with unit(request) as session:
+        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
+        remove_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId, tags=tags)
+    return Response(status_code=204)
