@@ -19,16 +19,23 @@ from tests.builders.scorm import scorm12_zip
 from tests.contract.courses import upload
 from tests.contract.helpers import message, new_child_app
 from tests.contract.registrations import reg_app
+from tests.databases import create_pg_database, drop_pg_database
 from tests.servers import running_live_server
 
 
 @pytest.fixture(scope="module")
 def live_server(database_url, tmp_path_factory):
-    """A service of its own over this backend's database, whose per-address sign-up limit lets one
-    test make 50 sign-ups from 127.0.0.1 (the limit itself is tested on a server allowing 3)."""
-    with running_live_server(database_url, tmp_path_factory.mktemp("invdata"),
-                             invite_signups_per_address_per_minute=10_000) as server:
-        yield server
+    """A service of its own, on a database of its own of this backend, whose per-address sign-up limit
+    lets one test make 50 sign-ups from 127.0.0.1 (the limit itself is tested on a server allowing 3)."""
+    folder = tmp_path_factory.mktemp("invdata")
+    url = f"sqlite:///{folder / 'inv.db'}" if database_url.startswith("sqlite") else create_pg_database()
+    upgrade(url)
+    try:
+        with running_live_server(url, folder / "data", invite_signups_per_address_per_minute=10_000) as server:
+            yield server
+    finally:
+        if not url.startswith("sqlite"):
+            drop_pg_database(url)
 
 
 @pytest.fixture
