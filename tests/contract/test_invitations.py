@@ -1,9 +1,11 @@
-"""InvitationsApi through the official client (public invitations, the people who registered through
+"""InvitationsApi through the official client (public and private invitations, the people who registered through
 them, every invitation, tags), and the public page's sign-up over HTTP: refusals in words, resume by
 e-mail, the honeypot, the per-address limit, and the cap under 50 concurrent sign-ups."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,27 +13,45 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
+from aiosmtpd.controller import Controller
 from rustici_software_cloud_v2.rest import ApiException
+from sqlalchemy import select
 
 from coursehost.api.v2.schemas import invitations as wire
 from coursehost.db.migrate import upgrade
+from coursehost.db.models.invitations import Invitation
+from coursehost.db.session import unit_of_work
+from coursehost.domain.invitations import private
 from tests.builders.scorm import scorm12_zip
 from tests.contract.courses import upload
 from tests.contract.helpers import message, new_child_app
+from tests.contract.lms import Inbox, wait_until
 from tests.contract.registrations import reg_app
 from tests.databases import create_pg_database, drop_pg_database
-from tests.servers import running_live_server
+from tests.servers import free_port, running_live_server
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url, tmp_path_factory):
-    """A service of its own, on a database of its own of this backend, whose per-address sign-up limit
-    lets one test make 50 sign-ups from 127.0.0.1 (the limit itself is tested on a server allowing 3)."""
+def inbox():
+    """A real SMTP server (aiosmtpd) keeping every message."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url, tmp_path_factory, inbox):
+    """A service of its own, on a database of its own of this backend, sending e-mail to INBOX, whose
+    per-address sign-up limit lets one test make 50 sign-ups from 127.0.0.1 (the limit itself is
+    tested on a server allowing 3)."""
     folder = tmp_path_factory.mktemp("invdata")
     url = f"sqlite:///{folder / 'inv.db'}" if database_url.startswith("sqlite") else create_pg_database()
     upgrade(url)
     try:
-        with running_live_server(url, folder / "data", invite_signups_per_address_per_minute=10_000) as server:
+        with running_live_server(url, folder / "data", invite_signups_per_address_per_minute=10_000,
+                                 smtp_url=f"smtp://127.0.0.1:{inbox[1]}") as server:
             yield server
     finally:
         if not url.startswith("sqlite"):
@@ -283,3 +303,165 @@ def test_sign_ups_from_one_address_are_limited(limited_server, tmp_path):
     assert codes == [303, 303, 303, 429]
     assert "Too many sign-ups" in _sign_up(limited_server, inv.id, "r9@example.org").text
     assert len(invitations.get_public_user_invitations(inv.id).user_invitations) == 3
+
+
+# --- private invitations -------------------------------------------------------------------------
+
+def _create_private(app, addresses, **kw) -> cloud.InvitationSummarySchema:
+    email = cloud.InvitationEmailSchema(subject=kw.pop("subject", "Your training"),
+                                        body=kw.pop("body", "Please take this course this week."),
+                                        addresses=addresses)
+    kw.setdefault("course_id", app.course12)
+    return app.invitations.create_private_invitation(cloud.CreatePrivateInvitationSchema(
+        creating_user_email="owner@example.org", invitation_email=email, **kw))
+
+
+def _finished(app, invitation_id: str) -> cloud.InvitationJobStatusSchema:
+    status = None
+
+    def done():
+        nonlocal status
+        status = app.invitations.get_private_invitation_job_status(invitation_id)
+        return status.status != "STARTED"
+    wait_until(done, what=f"the sending job of {invitation_id}")
+    return status
+
+
+def _link_in(message) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"(http://\S+/invite/\S+/learner/[A-Za-z0-9_-]+)", text).group(1)
+
+
+def test_a_private_invitation_sends_each_address_one_email_with_its_own_link(app, live_server, inbox):
+    handler = inbox[0]
+    tag = uuid.uuid4().hex[:6]
+    addresses = [f"{n}-{tag}@example.org" for n in ("ann", "bob", "cy")]
+    expires = datetime.now(UTC) + timedelta(days=3)
+    created = _create_private(app, [*addresses, addresses[0].upper()], expiration_date=expires, tags=["q3"],
+                              body="Please take this course this week.\n<b>Thanks</b>")
+    assert (created.course_id, created.is_public) == (app.course12, False)
+    status = _finished(app, created.id)
+    assert (status.status, status.errors, status.total, status.processed) == ("COMPLETE", [], 3, 3)
+
+    wait_until(lambda: all(handler.to(a) for a in addresses), what="three e-mails")
+    links = {}
+    for address in addresses:
+        (mail,) = handler.to(address)  # exactly one each
+        assert mail["Subject"] == "Your training"
+        text = mail.get_body(preferencelist=("plain",)).get_content()
+        assert "Please take this course this week." in text and "Registration course" in text
+        assert "&lt;b&gt;Thanks&lt;/b&gt;" in mail.get_body(preferencelist=("html",)).get_content()
+        links[address] = _link_in(mail)
+    assert len(set(links.values())) == 3
+
+    users = app.invitations.get_private_user_invitations(created.id, include_registration_report=True)
+    by_email = {u.email: u for u in users.user_invitations}
+    assert set(by_email) == set(addresses)
+    assert len({u.registration_id for u in by_email.values()}) == 3
+    for address, user in by_email.items():
+        assert user.url == links[address] and user.is_started is False
+        assert user.registration_report.complete == "UNKNOWN"
+        assert app.regs.get_registration_progress(user.registration_id).learner.id == address
+        resp = httpx.get(user.url)
+        assert resp.status_code == 303 and resp.headers["location"].startswith(live_server.content_url)
+        assert httpx.get(resp.headers["location"]).status_code == 200  # the player page opens
+
+    # each link launched its own registration
+    assert all(u.is_started for u in app.invitations.get_private_user_invitations(created.id).user_invitations)
+    inv = app.invitations.get_private_invitation(created.id, include_registration_count=True)
+    assert (inv.course_title, inv.allow_launch, inv.registration_count, inv.launched_registration_count) == \
+        ("Registration course", True, 3, 3)
+    assert inv.invitation_email.addresses == addresses and inv.invitation_email.subject == "Your training"
+    assert abs((inv.expiration_date - expires).total_seconds()) < 1
+    raw = app.http().get(f"/invitations/private/{created.id}").json()
+    assert set(raw) - {"postBack"} == set(cloud.PrivateInvitationSchema.attribute_map.values()) - {"postBack"}
+    assert [i.id for i in app.invitations.get_private_invitations(tags=["q3"]).invitations] == [created.id]
+    assert app.invitations.get_public_invitations(course_id=app.course12).invitations == []
+    assert [(s.id, s.is_public) for s in app.invitations.get_all_invitations().invitations] == [(created.id, False)]
+
+    updated = app.invitations.update_private_invitation(created.id, cloud.PrivateInvitationUpdateSchema(
+        allow_launch=False, invitation_email=cloud.InvitationEmailUpdateSchema(subject="Reminder")))
+    assert (updated.allow_launch, updated.invitation_email.subject, updated.invitation_email.body) == \
+        (False, "Reminder", inv.invitation_email.body)
+    refused = httpx.get(links[addresses[0]])
+    assert refused.status_code == 403 and "cannot be started" in refused.text
+    app.invitations.update_private_invitation(created.id, cloud.PrivateInvitationUpdateSchema(
+        allow_launch=True, expiration_date=datetime.now(UTC) - timedelta(seconds=1)))
+    expired = httpx.get(links[addresses[1]])
+    assert expired.status_code == 403 and "expired" in expired.text
+    assert httpx.get(links[addresses[2]][:-4] + "AAAA").status_code == 404
+    assert len(handler.to(addresses[0])) == 1  # updates send nothing
+
+
+def test_private_invitation_bad_input_creates_nothing(app, inbox):
+    before, mails = app.invitations.get_all_invitations().invitations, len(inbox[0].messages)
+    cases = [
+        (dict(addresses=["fine@example.org", "not an address"]), "not an address"),
+        (dict(addresses=[]), "at least one"),
+        (dict(addresses=["a@example.org"], subject="S" * 501), "subject"),
+        (dict(addresses=["a@example.org"], subject="two\nlines"), "subject"),
+        (dict(addresses=["a@example.org"], body="B" * 20_001), "body"),
+        (dict(addresses=["a@example.org"], course_id="no-such-course"), "no-such-course"),
+    ]
+    for kw, words in cases:
+        with pytest.raises(ApiException) as err:
+            _create_private(app, kw.pop("addresses"), **kw)
+        assert err.value.status == 400 and words in message(err.value), message(err.value)
+    resp = app.http().post("/invitations/private", json={
+        "courseId": app.course12, "creatingUserEmail": "o@example.org", "duplicateRegistrationOption": "MAYBE",
+        "invitationEmail": {"addresses": ["a@example.org"]}})
+    assert resp.status_code == 400 and "duplicateRegistrationOption" in resp.text
+    assert app.invitations.get_all_invitations().invitations == before
+    assert _registration_ids(app) == [] and len(inbox[0].messages) == mails
+    for call in (lambda: app.invitations.get_private_invitation("missing"),
+                 lambda: app.invitations.get_private_invitation_job_status("missing"),
+                 lambda: app.invitations.get_private_user_invitations("missing"),
+                 lambda: app.invitations.update_private_invitation("missing", cloud.PrivateInvitationUpdateSchema(
+                     allow_launch=False))):
+        with pytest.raises(ApiException) as err:
+            call()
+        assert err.value.status == 404
+    public_one = _create(app).id  # a public invitation is not a private one
+    with pytest.raises(ApiException) as err:
+        app.invitations.get_private_invitation(public_one)
+    assert err.value.status == 404
+
+
+def test_duplicate_registration_options(app):
+    existing = app.create(learner_id="old@example.org")
+    sent = _create_private(app, ["old@example.org"])  # SEND_EXISTING: the official client's default
+    _finished(app, sent.id)
+    (user,) = app.invitations.get_private_user_invitations(sent.id).user_invitations
+    assert user.registration_id == existing
+    failing = _create_private(app, ["old@example.org", "new@example.org"], duplicate_registration_option="FAIL")
+    status = _finished(app, failing.id)
+    assert status.processed == 2 and len(status.errors) == 1 and status.errors[0].startswith("old@example.org")
+    assert [u.email for u in app.invitations.get_private_user_invitations(failing.id).user_invitations] == \
+        ["new@example.org"]
+    fresh = _create_private(app, ["old@example.org"], duplicate_registration_option="CREATE_NEW")
+    _finished(app, fresh.id)
+    (user,) = app.invitations.get_private_user_invitations(fresh.id).user_invitations
+    assert user.registration_id != existing
+    again = _create_private(app, ["old@example.org"], duplicate_registration_option="INSTANCE_EXISTING")
+    _finished(app, again.id)
+    (user,) = app.invitations.get_private_user_invitations(again.id).user_invitations
+    assert app.regs.get_registration_progress(user.registration_id).instance == 1  # a new instance of it
+
+
+def test_a_batch_that_dies_before_its_commit_sends_nothing_and_every_address_gets_one_email(app, live_server, inbox):
+    """The sending job's batches are transactions: one that dies (here: rolled back, as a killed worker's
+    would be) leaves no registration, row or e-mail, and the job still gives each address one e-mail."""
+    tag = uuid.uuid4().hex[:6]
+    addresses = [f"p{i}-{tag}@example.org" for i in range(private.BATCH + 10)]  # two batches
+    created = _create_private(app, addresses)
+    with contextlib.suppress(RuntimeError), unit_of_work(live_server.services.session_factory) as session:
+        inv_pk = session.scalar(select(Invitation.pk).where(Invitation.invitation_id == created.id))
+        private.send_batch(session, invitation_pk=inv_pk, base_url=live_server.service_url)
+        raise RuntimeError("the worker died before its commit")
+    status = _finished(app, created.id)
+    assert (status.status, status.processed, status.errors) == ("COMPLETE", len(addresses), [])
+    wait_until(lambda: all(inbox[0].to(a) for a in addresses), what="every e-mail", timeout=60)
+    assert all(len(inbox[0].to(a)) == 1 for a in addresses)
+    assert len(app.invitations.get_private_user_invitations(created.id, include_total_count=True)
+               .user_invitations) == 10  # the first page
+    assert app.invitations.get_private_invitation(created.id).registration_count == len(addresses)

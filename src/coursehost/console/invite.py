@@ -1,4 +1,4 @@
-"""The public page of a public invitation, /invite/{id} on the service origin: the course title and
+"""The public page of a public invitation (and the learner links of private ones), /invite/{id} on the service origin: the course title and
 description and a form (first name, last name, e-mail, "Start course") that creates the learner's
 registration through the invitation, or resumes the one made before with the same e-mail, and sends
 the browser to the player. Nobody signs in. Against bots: a honeypot field people never see and a
@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from coursehost.console.pages import render
 from coursehost.domain.applications.throttle import FailureThrottle, TooManyFailures
 from coursehost.domain.errors import NotFound
-from coursehost.domain.invitations import public
+from coursehost.domain.invitations import private, public
 from coursehost.domain.registrations import launch_links
 from coursehost.web import read_unit, services, unit
 
@@ -58,6 +58,10 @@ def build_invite_router() -> APIRouter:
     def invitation_page(request: Request, invitation_id: str):
         return _page(request, invitation_id)
 
+    @router.get("/invite/{invitation_id}/learner/{token}")
+    def private_link(request: Request, invitation_id: str, token: str):
+        return _open_learner_link(request, invitation_id, token)
+
     @router.post("/invite/{invitation_id}")
     async def start_course(request: Request, invitation_id: str):
         form = await request.form()
@@ -93,4 +97,19 @@ def _start_course(request: Request, invitation_id: str, values: dict, honeypot_f
         return _page(request, invitation_id, status=403, values=values, refusal=str(exc))
     except NotFound:
         return _page(request, invitation_id)
+    return RedirectResponse(url, status_code=303)
+
+
+def _open_learner_link(request: Request, invitation_id: str, token: str) -> Response:
+    """A private invitation's link from the learner's e-mail: straight into their own registration."""
+    svc = services(request)
+    try:
+        with unit(request) as session:
+            reg = private.open_learner_link(session, invitation_id=invitation_id, token=token)
+            url = launch_links.registration_launch_link(
+                session, instance_key=svc.instance_key, content_url=svc.settings.content_url, registration=reg,
+                request=launch_links.LinkRequest())
+    except (NotFound, public.InvitationRefused) as exc:
+        status = 404 if isinstance(exc, NotFound) else 403
+        return render(request, "invite/missing.html", me=None, status=status, title="Invitation", message=str(exc))
     return RedirectResponse(url, status_code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.invitations import private as private_invitations
 from coursehost.domain.lms import configurations as lms_configurations
 from coursehost.domain.lms import delivery as lms_delivery
 from coursehost.domain.lms import results as lms_results
@@ -63,6 +64,12 @@ def _deliver_lms_results(session, payload, ctx):
         home_page=(s.public_url or s.base_url).rstrip("/"), allow_private_urls=s.allow_private_urls)
 
 
+def _send_private_invitation(session, payload, ctx):
+    s = ctx.services.settings
+    return private_invitations.send_batch(session, invitation_pk=payload["invitation_pk"],
+                                          base_url=s.public_url or s.base_url or "")
+
+
 def mail_env(services) -> mail_delivery.MailEnv:
     s = services.settings
     public = origin(s.public_url or s.base_url)
@@ -92,4 +99,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_delay=mail_messages.MAX_DELAY, max_attempts=mail_messages.MAX_ATTEMPTS)
     registry.register(lms_configurations.JOB_KIND, _deliver_lms_results, base_delay=lms_results.BASE_DELAY,
                       max_delay=lms_results.MAX_DELAY, max_attempts=lms_results.MAX_JOB_ATTEMPTS)
+    registry.register(private_invitations.JOB_KIND, _send_private_invitation, base_delay=5.0, max_delay=300.0,
+                      max_attempts=20)
     return registry

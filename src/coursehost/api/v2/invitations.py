@@ -1,5 +1,6 @@
-"""InvitationsApi: public invitations (links anyone may use to register on a course), the people
-who registered through them, every invitation of the application, and invitation tags."""
+"""InvitationsApi: public invitations (links anyone may use to register on a course), private ones
+(sent by e-mail to a list of addresses by a background job), the people who registered through
+them, every invitation of the application, and invitation tags."""
 
 from __future__ import annotations
 
@@ -14,10 +15,16 @@ from coursehost.api.v2.registration import stored_postback
 from coursehost.api.v2.schemas.common import TagListSchema
 from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
 from coursehost.api.v2.schemas.invitations import (
+    CreatePrivateInvitationIn,
     CreatePublicInvitationIn,
+    InvitationEmailSchema,
+    InvitationJobStatusSchema,
     InvitationSummaryList,
     InvitationSummarySchema,
     PostBackOut,
+    PrivateInvitationList,
+    PrivateInvitationSchema,
+    PrivateInvitationUpdateIn,
     PublicInvitationList,
     PublicInvitationSchema,
     PublicInvitationUpdateIn,
@@ -28,7 +35,7 @@ from coursehost.api.v2.schemas.invitations import (
 from coursehost.api.v2.schemas.registrations import ScoreSchema
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.errors import NotFound
-from coursehost.domain.invitations import public
+from coursehost.domain.invitations import private, public
 from coursehost.domain.reporting.progress import registration_progress
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import services, unit
@@ -36,10 +43,14 @@ from coursehost.web import services, unit
 TAGS = public.TAG_KIND
 
 
+def _base_url(request: Request) -> str:
+    s = services(request).settings
+    return (s.public_url or s.base_url or "").rstrip("/")
+
+
 def invitation_url(request: Request, invitation_id: str) -> str:
     """The public page of an invitation, on the service origin (COURSEHOST_PUBLIC_URL)."""
-    s = services(request).settings
-    return f"{(s.public_url or s.base_url or '').rstrip('/')}/invite/{invitation_id}"
+    return f"{_base_url(request)}/invite/{invitation_id}"
 
 
 def _public_schema(request: Request, inv, *, title: str, count: int | None) -> PublicInvitationSchema:
@@ -128,27 +139,36 @@ def _report(progress) -> UserInvitationRegistrationReport:
         score=ScoreSchema(scaled=progress.score.scaled) if progress.score else None)
 
 
-@operation("GetPublicUserInvitations", response_model=UserInvitationList)
-def get_public_user_invitations(request: Request, response: Response, invitationId: str,
-                                principal: Principal = Auth) -> UserInvitationList:
-    """The people who registered through the invitation, with their registration's progress on request."""
-    listing = parse_list_request(request, public.USER_INVITATION_LIST, scope=f"userInvitations:{invitationId}")
+def _user_invitations(request: Request, response: Response, principal: Principal, invitation_id: str,
+                      *, is_public: bool) -> UserInvitationList:
+    scope = f"userInvitations:{invitation_id}"
+    listing = parse_list_request(request, public.USER_INVITATION_LIST, scope=scope)
     include_report = parse_bool(request, "includeRegistrationReport")
+    base = _base_url(request)
     with unit(request) as session:
-        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=True)
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitation_id,
+                                    public=is_public)
         rows, more = run_list(request, response, session, public.user_invitation_query(inv),
-                              public.USER_INVITATION_LIST, listing, scope=f"userInvitations:{invitationId}")
+                              public.USER_INVITATION_LIST, listing, scope=scope)
         regs = public.registrations_of(session, invitation=inv, rows=rows)
         items = []
         for row in rows:
             reg = regs.get(row.registration_id)
             progress = registration_progress(session, registration=reg) if reg is not None else None
+            url = (invitation_url(request, inv.invitation_id) if is_public
+                   else private.learner_link(base, inv.invitation_id, row.token or ""))
             items.append(UserInvitationSchema(
-                email=row.email, url=invitation_url(request, inv.invitation_id),
-                is_started=bool(progress and progress.first_access_date), updated=row.updated,
-                registration_id=reg.registration_id if reg is not None else None,
+                email=row.email, url=url, is_started=bool(progress and progress.first_access_date),
+                updated=row.updated, registration_id=reg.registration_id if reg is not None else None,
                 registration_report=_report(progress) if progress is not None and include_report else None))
     return UserInvitationList(user_invitations=items, more=more)
+
+
+@operation("GetPublicUserInvitations", response_model=UserInvitationList)
+def get_public_user_invitations(request: Request, response: Response, invitationId: str,
+                                principal: Principal = Auth) -> UserInvitationList:
+    """The people who registered through the invitation, with their registration's progress on request."""
+    return _user_invitations(request, response, principal, invitationId, is_public=True)
 
 
 @operation("GetAllInvitations", response_model=InvitationSummaryList)
@@ -203,3 +223,95 @@ def delete_invitation_tags(request: Request, invitationId: str, body: TagsBody,
         public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
         remove_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId, tags=tags)
     return Response(status_code=204)
+
+
+# --- private invitations -----------------------------------------------------------------------------
+
+def _private_schema(inv, *, title: str, count: int, launched: int) -> PrivateInvitationSchema:
+    return PrivateInvitationSchema(
+        id=inv.invitation_id, course_id=inv.course_id, course_title=title, allow_launch=inv.allow_launch,
+        invitation_email=InvitationEmailSchema(subject=inv.email_subject, body=inv.email_body,
+                                               addresses=list(inv.addresses or [])),
+        create_date=inv.created, updated=inv.updated, post_back=PostBackOut.of(inv.postback),
+        expiration_date=inv.expiration_date, registration_count=count, launched_registration_count=launched)
+
+
+def _private_items(session, invs) -> list[PrivateInvitationSchema]:
+    titles, counts = public.course_titles(session, invs), public.registration_counts(session, invs)
+    launched = private.launched_counts(session, invs)
+    return [_private_schema(i, title=titles.get(i.course_pk, i.course_id), count=counts.get(i.pk, 0),
+                            launched=launched.get(i.pk, 0)) for i in invs]
+
+
+@operation("CreatePrivateInvitation", response_model=InvitationSummarySchema)
+def create_private_invitation(request: Request, body: CreatePrivateInvitationIn,
+                              principal: Principal = Auth) -> InvitationSummarySchema:
+    """Send the course to a list of addresses: one registration and one e-mail each, by a background
+    job (GetPrivateInvitationJobStatus). Everything is checked first; a bad request creates nothing."""
+    new = private.NewPrivateInvitation(
+        course_id=body.courseId, creating_user_email=body.creatingUserEmail, subject=body.invitationEmail.subject,
+        body=body.invitationEmail.body, addresses=body.invitationEmail.addresses,
+        expiration_date=body.expirationDate, postback=stored_postback(request, body.postBack), tags=body.tags or [],
+        duplicate_option=body.duplicateRegistrationOption)
+    with unit(request) as session:
+        try:
+            inv = private.create_private_invitation(session, application_pk=principal.app_pk, new=new)
+        except NotFound as exc:
+            raise ApiError(400, f"courseId: {exc}") from None
+        return InvitationSummarySchema(id=inv.invitation_id, course_id=inv.course_id, is_public=False,
+                                       create_date=inv.created, updated=inv.updated)
+
+
+@operation("GetPrivateInvitationJobStatus", response_model=InvitationJobStatusSchema)
+def get_private_invitation_job_status(request: Request, invitationId: str,
+                                      principal: Principal = Auth) -> InvitationJobStatusSchema:
+    """STARTED while the e-mails go out, then COMPLETE; errors name the addresses that failed."""
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=False)
+        return InvitationJobStatusSchema(status=inv.job_status or private.COMPLETE, errors=list(inv.job_errors or []),
+                                         total=len(inv.addresses or []), processed=inv.job_processed)
+
+
+@operation("GetPrivateInvitations", response_model=PrivateInvitationList)
+def get_private_invitations(request: Request, response: Response, principal: Principal = Auth) -> PrivateInvitationList:
+    """The application's private invitations, newest first by default, with paging and filters."""
+    listing = parse_list_request(request, public.INVITATION_LIST, scope="privateInvitations",
+                                 extra=_list_extra(request))
+    parse_bool(request, "includeRegistrationCount")
+    with unit(request) as session:
+        x = listing.query.extra
+        stmt = public.invitation_list_query(principal.app_pk, public=False, course_id=x.get("courseId"),
+                                            tags=x.get("tags"))
+        invs, more = run_list(request, response, session, stmt, public.INVITATION_LIST, listing,
+                              scope="privateInvitations")
+        return PrivateInvitationList(invitations=_private_items(session, invs), more=more)
+
+
+@operation("GetPrivateInvitation", response_model=PrivateInvitationSchema)
+def get_private_invitation(request: Request, invitationId: str, principal: Principal = Auth) -> PrivateInvitationSchema:
+    parse_bool(request, "includeRegistrationCount")
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=False)
+        return _private_items(session, [inv])[0]
+
+
+@operation("UpdatePrivateInvitation", response_model=PrivateInvitationSchema)
+def update_private_invitation(request: Request, invitationId: str, body: PrivateInvitationUpdateIn,
+                              principal: Principal = Auth) -> PrivateInvitationSchema:
+    """Allow or stop launches, move the expiry, change the postback or the e-mail text."""
+    mail = body.invitationEmail
+    changes = private.PrivateChanges(
+        allow_launch=body.allowLaunch, subject=mail.subject if mail else None, body=mail.body if mail else None,
+        expiration_date=body.expirationDate,
+        postback=stored_postback(request, body.postBack) if body.postBack is not None else None)
+    with unit(request) as session:
+        inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=False)
+        private.update_private_invitation(session, invitation=inv, changes=changes)
+        return _private_items(session, [inv])[0]
+
+
+@operation("GetPrivateUserInvitations", response_model=UserInvitationList)
+def get_private_user_invitations(request: Request, response: Response, invitationId: str,
+                                 principal: Principal = Auth) -> UserInvitationList:
+    """The invited learners, each with their own link and, on request, their registration's progress."""
+    return _user_invitations(request, response, principal, invitationId, is_public=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursehost.db.base import Base, UTCDateTime, utcnow
@@ -34,6 +34,14 @@ class Invitation(Base):
     expiration_date: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # the stored postback dict of the registrations made through it (password encrypted)
     postback: Mapped[dict] = mapped_column(JSON, default=dict)
+    # private invitations: the e-mail, who gets it, and the sending job's progress
+    email_subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    addresses: Mapped[list] = mapped_column(JSON, default=list)
+    duplicate_option: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    job_status: Mapped[str | None] = mapped_column(String(16), nullable=True)  # STARTED | COMPLETE | ERROR
+    job_processed: Mapped[int] = mapped_column(Integer, default=0)
+    job_errors: Mapped[list] = mapped_column(JSON, default=list)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -51,5 +59,7 @@ class UserInvitation(Base):
     invitation_pk: Mapped[int] = mapped_column(ForeignKey("invitation.pk", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
     registration_id: Mapped[str] = mapped_column(String(255))
+    # a private invitation's learner link: /invite/{invitation id}/learner/{token}
+    token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -94,7 +94,7 @@ def _cap(value: int | None) -> int:
     return value
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
@@ -108,7 +108,7 @@ def create_public_invitation(session: Session, *, application_pk: int, new: NewI
     inv = Invitation(invitation_id=str(uuid.uuid4()), application_pk=application_pk, course_pk=course.pk,
                      course_id=course.course_id, is_public=True, creating_user_email=email, allow_launch=True,
                      allow_new_registrations=True, registration_cap=cap,
-                     expiration_date=_aware(new.expiration_date), postback=new.postback or {},
+                     expiration_date=aware(new.expiration_date), postback=new.postback or {},
                      created=now, updated=now)
     session.add(inv)
     session.flush()
@@ -147,7 +147,7 @@ def update_public_invitation(session: Session, *, invitation: Invitation, change
     if c.allow_new_registrations is not None:
         invitation.allow_new_registrations = c.allow_new_registrations
     if c.expiration_date is not None:
-        invitation.expiration_date = _aware(c.expiration_date)
+        invitation.expiration_date = aware(c.expiration_date)
     if c.registration_cap is not None:
         invitation.registration_cap = _cap(c.registration_cap)
     if c.postback is not None:
@@ -213,9 +213,9 @@ class InvitationPage:
     refusal: str | None  # why nobody may start the course now, or None
 
 
-def _refusal(invitation: Invitation, now: datetime, *, new: bool) -> str | None:
+def refusal_of(invitation: Invitation, now: datetime, *, new: bool) -> str | None:
     expires = invitation.expiration_date
-    if expires is not None and _aware(expires) <= now:
+    if expires is not None and aware(expires) <= now:
         return "This invitation has expired. Ask whoever sent you the link for a new one."
     if not invitation.allow_launch:
         return "This course cannot be started through this invitation at the moment."
@@ -234,7 +234,7 @@ def public_page(session: Session, *, invitation_id: str, now: datetime | None = 
     meta = (version.course_metadata if version is not None else None) or {}
     title = version.title if version is not None else inv.course_id
     description = meta.get("description") if isinstance(meta.get("description"), str) else ""
-    return InvitationPage(inv.invitation_id, title, description or "", _refusal(inv, now or utcnow(), new=False))
+    return InvitationPage(inv.invitation_id, title, description or "", refusal_of(inv, now or utcnow(), new=False))
 
 
 @dataclass
@@ -269,7 +269,7 @@ def sign_up(session: Session, *, invitation_id: str, person: SignUp, now: dateti
     inv = find_invitation(session, invitation_id=invitation_id, public=True, lock=True)
     if inv is None:
         raise NotFound("There is no invitation at this address. Check the link you were given.")
-    refusal = _refusal(inv, now, new=False)
+    refusal = refusal_of(inv, now, new=False)
     if refusal:
         raise InvitationRefused(refusal)
     email = person.email.lower()
@@ -281,7 +281,7 @@ def sign_up(session: Session, *, invitation_id: str, person: SignUp, now: dateti
             row.updated = now
             return reg
     else:
-        refusal = _refusal(inv, now, new=True)
+        refusal = refusal_of(inv, now, new=True)
         if refusal:
             raise InvitationRefused(refusal)
         taken = session.scalar(select(func.count()).select_from(UserInvitation).where(

@@ -104,3 +104,71 @@ class UserInvitationSchema(Wire):
 class UserInvitationList(Wire):
     user_invitations: list[UserInvitationSchema]
     more: str | None = None
+
+
+class InvitationEmailIn(WireIn):
+    """InvitationEmailSchema (lengths and addresses are checked by the domain, with clear messages)."""
+
+    subject: str | None = None
+    body: str | None = None
+    addresses: list[str]
+
+
+class InvitationEmailUpdateIn(WireIn):
+    """InvitationEmailUpdateSchema."""
+
+    subject: str | None = None
+    body: str | None = None
+
+
+class CreatePrivateInvitationIn(WireIn):
+    """CreatePrivateInvitationSchema."""
+
+    courseId: str = Field(max_length=255)
+    creatingUserEmail: str = Field(max_length=320)
+    invitationEmail: InvitationEmailIn
+    postBack: PostBackIn | None = None
+    expirationDate: datetime | None = Field(None, strict=False)
+    tags: list[str] | None = None
+    duplicateRegistrationOption: str | None = None
+
+
+class PrivateInvitationUpdateIn(WireIn):
+    """PrivateInvitationUpdateSchema."""
+
+    allowLaunch: bool | None = None
+    invitationEmail: InvitationEmailUpdateIn | None = None
+    postBack: PostBackIn | None = None
+    expirationDate: datetime | None = Field(None, strict=False)
+
+
+class InvitationEmailSchema(Wire):
+    subject: str | None = None
+    body: str | None = None
+    addresses: list[str]
+
+
+class PrivateInvitationSchema(Wire):
+    id: str
+    course_id: str
+    course_title: str
+    allow_launch: bool
+    invitation_email: InvitationEmailSchema
+    create_date: datetime
+    updated: datetime
+    post_back: PostBackOut | None = None
+    expiration_date: datetime | None = None
+    registration_count: int | None = None
+    launched_registration_count: int | None = None
+
+
+class PrivateInvitationList(Wire):
+    invitations: list[PrivateInvitationSchema]
+    more: str | None = None
+
+
+class InvitationJobStatusSchema(Wire):
+    status: str
+    errors: list[str]
+    total: int
+    processed: int

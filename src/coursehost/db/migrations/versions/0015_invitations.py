@@ -1,4 +1,4 @@
-"""invitations (public links) and the people who registered through them
+"""invitations (public links) private ones sent by e-mail, and the people who registered through them
 
 Revision ID: 0015
 Revises: 0014
@@ -33,6 +33,13 @@ def upgrade() -> None:
     sa.Column('registration_cap', sa.Integer(), nullable=False),
     _when('expiration_date', True),
     sa.Column('postback', sa.JSON(), nullable=False),
+    sa.Column('email_subject', sa.Text(), nullable=True),
+    sa.Column('email_body', sa.Text(), nullable=True),
+    sa.Column('addresses', sa.JSON(), nullable=False),
+    sa.Column('duplicate_option', sa.String(length=32), nullable=True),
+    sa.Column('job_status', sa.String(length=16), nullable=True),
+    sa.Column('job_processed', sa.Integer(), nullable=False),
+    sa.Column('job_errors', sa.JSON(), nullable=False),
     _when('created', False), _when('updated', False),
     sa.ForeignKeyConstraint(['application_pk'], ['application.pk'],
                             name=op.f('fk_invitation_application_pk_application'), ondelete='CASCADE'),
@@ -51,11 +58,13 @@ def upgrade() -> None:
     sa.Column('invitation_pk', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('registration_id', sa.String(length=255), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=True),
     _when('created', False), _when('updated', False),
     sa.ForeignKeyConstraint(['invitation_pk'], ['invitation.pk'],
                             name=op.f('fk_user_invitation_invitation_pk_invitation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('pk', name=op.f('pk_user_invitation')),
-    sa.UniqueConstraint('invitation_pk', 'email', name=op.f('uq_user_invitation_invitation_pk'))
+    sa.UniqueConstraint('invitation_pk', 'email', name=op.f('uq_user_invitation_invitation_pk')),
+    sa.UniqueConstraint('token', name=op.f('uq_user_invitation_token'))
     )
     with op.batch_alter_table('user_invitation', schema=None) as batch_op:
         batch_op.create_index('ix_user_invitation_inv_created', ['invitation_pk', 'created', 'pk'], unique=False)
