@@ -102,3 +102,25 @@ def test_a_closed_invitation_says_so(live_server, course, context):
     assert page.get_by_role("alert").inner_text().startswith("This course cannot be started")
     assert page.get_by_role("button", name="Start course").count() == 0
     check_page(page, "invite-closed")
+
+
+def test_pages_for_a_wrong_address_and_a_refused_private_link(live_server, course, context):
+    page = context.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.goto(f"{live_server.service_url}/invite/no-such-invitation").status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Invitation not found"
+    check_page(page, "invite-missing")
+
+    api = _invitations(live_server)
+    created = api.create_private_invitation(cloud.CreatePrivateInvitationSchema(
+        course_id=course, creating_user_email="owner@example.org",
+        invitation_email=cloud.InvitationEmailSchema(addresses=["pat@example.org"])))
+    deadline = time.time() + 30
+    while api.get_private_invitation_job_status(created.id).status == "STARTED" and time.time() < deadline:
+        time.sleep(0.1)
+    (user,) = api.get_private_user_invitations(created.id).user_invitations
+    api.update_private_invitation(created.id, cloud.PrivateInvitationUpdateSchema(allow_launch=False))
+    assert page.goto(user.url).status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "Invitation closed"
+    assert "cannot be started" in page.inner_text("main")
+    check_page(page, "invite-link-refused")

@@ -110,6 +110,7 @@ def _open_learner_link(request: Request, invitation_id: str, token: str) -> Resp
                 session, instance_key=svc.instance_key, content_url=svc.settings.content_url, registration=reg,
                 request=launch_links.LinkRequest())
     except (NotFound, public.InvitationRefused) as exc:
-        status = 404 if isinstance(exc, NotFound) else 403
-        return render(request, "invite/missing.html", me=None, status=status, title="Invitation", message=str(exc))
+        missing = isinstance(exc, NotFound)
+        return render(request, "invite/missing.html", me=None, status=404 if missing else 403,
+                      title="Invitation not found" if missing else "Invitation closed", message=str(exc))
     return RedirectResponse(url, status_code=303)
