@@ -130,7 +130,7 @@ def test_a_registration_shows_with_its_progress_and_the_list_filters(live_server
     stranger.get_by_label("First name").fill("Ada")
     stranger.get_by_label("Last name").fill("Lovelace")
     address = f"ada-{uuid.uuid4().hex[:6]}@example.com"
-    stranger.get_by_label("E-mail").fill(address)
+    stranger.get_by_label("Email").fill(address)
     stranger.get_by_role("button", name="Start course").click()
     stranger.wait_for_load_state()
     stranger.context.close()
