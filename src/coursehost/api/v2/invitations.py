@@ -50,7 +50,7 @@ def _base_url(request: Request) -> str:
 
 def invitation_url(request: Request, invitation_id: str) -> str:
     """The public page of an invitation, on the service origin (COURSEHOST_PUBLIC_URL)."""
-    return f"{_base_url(request)}/invite/{invitation_id}"
+    return public.invitation_url(_base_url(request), invitation_id)
 
 
 def _public_schema(request: Request, inv, *, title: str, count: int | None) -> PublicInvitationSchema:

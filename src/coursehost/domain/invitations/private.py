@@ -24,6 +24,8 @@ from coursehost.domain.courses import catalog
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.invitations.public import TAG_KIND, InvitationRefused, aware, find_invitation, refusal_of
 from coursehost.domain.mail.messages import MAX_SUBJECT, check_address, enqueue_template
+from coursehost.domain.mail.templates import RenderedMail
+from coursehost.domain.mail.templates import render as render_template
 from coursehost.domain.registrations import core, lifecycle
 from coursehost.domain.tags import add_tags, clean_tags
 
@@ -154,6 +156,25 @@ def launched_counts(session: Session, invitations: list[Invitation]) -> dict[int
     return dict(rows.all())
 
 
+def email_values(*, subject: str | None, body: str | None, course_title: str, link: str,
+                 expires: datetime | None) -> dict:
+    """The values of the private_invitation e-mail template for one learner."""
+    return {"subject": subject or f"You are invited to {course_title}", "body": body or "",
+            "course_title": course_title, "link": link,
+            "expires": expires.strftime("%Y-%m-%d %H:%M UTC") if expires else None}
+
+
+def preview_email(session: Session, *, application_pk: int, course_id: str, subject: str | None, body: str | None,
+                  expiration_date: datetime | None, base_url: str) -> RenderedMail:
+    """The e-mail a learner would receive (with a sample link), rendered by the template the job sends;
+    InvalidInput for a subject or body CreatePrivateInvitation would refuse, NotFound for an unknown course."""
+    subject, body = check_subject(subject), check_body(body)
+    course = catalog.get_course(session, application_pk=application_pk, course_id=course_id)
+    link = learner_link(base_url, "INVITATION-ID", "YOUR-OWN-LINK")
+    return render_template(TEMPLATE, email_values(subject=subject, body=body, course_title=course.title,
+                                                  link=link, expires=aware(expiration_date)))
+
+
 # --- the sending job -------------------------------------------------------------------------------
 
 def _registration_for(session: Session, inv: Invitation, address: str) -> Registration:
@@ -193,11 +214,9 @@ def send_batch(session: Session, *, invitation_pk: int, base_url: str, course_ti
                 token = secrets.token_urlsafe(32)
                 session.add(UserInvitation(invitation_pk=inv.pk, email=address, registration_id=reg.registration_id,
                                            token=token))
-                enqueue_template(session, to=address, template=TEMPLATE, values={
-                    "subject": inv.email_subject or f"You are invited to {title}",
-                    "body": inv.email_body or "", "course_title": title,
-                    "link": learner_link(base_url, inv.invitation_id, token),
-                    "expires": inv.expiration_date.strftime("%Y-%m-%d %H:%M UTC") if inv.expiration_date else None})
+                enqueue_template(session, to=address, template=TEMPLATE, values=email_values(
+                    subject=inv.email_subject, body=inv.email_body, course_title=title,
+                    link=learner_link(base_url, inv.invitation_id, token), expires=inv.expiration_date))
         except DomainError as exc:
             errors.append(f"{address}: {exc}")
     inv.job_errors = errors

@@ -117,6 +117,11 @@ def create_public_invitation(session: Session, *, application_pk: int, new: NewI
     return inv
 
 
+def invitation_url(base_url: str, invitation_id: str) -> str:
+    """A public invitation's page (on the service origin)."""
+    return f"{base_url.rstrip('/')}/invite/{invitation_id}"
+
+
 def find_invitation(session: Session, *, invitation_id: str, application_pk: int | None = None,
                     public: bool | None = None, lock: bool = False) -> Invitation | None:
     stmt = select(Invitation).where(Invitation.invitation_id == invitation_id)
@@ -170,6 +175,11 @@ def invitation_list_query(application_pk: int, *, public: bool | None, course_id
     return stmt
 
 
+def newest(session: Session, stmt: Select, *, limit: int) -> list[Invitation]:
+    """The LIMIT newest invitations of STMT (an invitation_list_query)."""
+    return list(session.scalars(stmt.order_by(Invitation.created.desc(), Invitation.pk.desc()).limit(limit)))
+
+
 def registration_counts(session: Session, invitations: list[Invitation]) -> dict[int, int]:
     """{invitation pk: the people registered through it} in one query."""
     if not invitations:
@@ -189,6 +199,12 @@ def course_titles(session: Session, invitations: list[Invitation]) -> dict[int, 
 
 def user_invitation_query(invitation: Invitation) -> Select:
     return select(UserInvitation).where(UserInvitation.invitation_pk == invitation.pk)
+
+
+def newest_user_invitations(session: Session, invitation: Invitation, *, limit: int) -> list[UserInvitation]:
+    """The LIMIT people who registered through INVITATION most recently."""
+    return list(session.scalars(user_invitation_query(invitation).order_by(
+        UserInvitation.created.desc(), UserInvitation.pk.desc()).limit(limit)))
 
 
 def registrations_of(session: Session, *, invitation: Invitation, rows: list[UserInvitation]) -> dict[str, Registration]:

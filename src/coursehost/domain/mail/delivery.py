@@ -12,6 +12,7 @@ import logging
 import os
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -97,9 +98,15 @@ def _hand_over(env: MailEnv, message: EmailMessage, message_pk: int) -> str:
 
 
 def write_eml(directory: Path, message: EmailMessage, message_pk: int) -> Path:
-    """Write MESSAGE as DIRECTORY/<time>-<pk>.eml (whole or not at all); its path."""
+    """Write MESSAGE as DIRECTORY/<time>-<pk>.eml (whole or not at all); its path. A message written
+    already (the same Message-ID: a worker killed after writing it, before the job committed) is not
+    written again, so each message is one file however often its job runs."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        for written in directory.glob(f"*-{message_pk}.eml"):
+            with written.open("rb") as f:
+                if BytesHeaderParser().parse(f)["Message-ID"] == message["Message-ID"]:
+                    return written
         path = directory / f"{utcnow():%Y%m%dT%H%M%S}-{message_pk}.eml"
         tmp = path.with_suffix(".eml.tmp")
         tmp.write_bytes(message.as_bytes())
