@@ -3,6 +3,7 @@
 from coursehost.db.models import (  # noqa: F401
     accounts,
     courses,
+    dispatch,
     invitations,
     jobs,
     lms,
