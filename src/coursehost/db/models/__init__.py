@@ -8,6 +8,7 @@ from coursehost.db.models import (  # noqa: F401
     jobs,
     lms,
     lrs,
+    lti,
     mail,
     registrations,
     settings,
