@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.dispatch import outcomes as dispatch_outcomes
 from coursehost.domain.invitations import private as private_invitations
 from coursehost.domain.lms import configurations as lms_configurations
 from coursehost.domain.lms import delivery as lms_delivery
@@ -64,6 +65,15 @@ def _deliver_lms_results(session, payload, ctx):
         home_page=(s.public_url or s.base_url).rstrip("/"), allow_private_urls=s.allow_private_urls)
 
 
+def _dispatch_senders(ctx) -> dict:
+    """via -> sender of a dispatch registration's results to the platform that launched it."""
+    return {}
+
+
+def _send_dispatch_outcome(session, payload, ctx):
+    dispatch_outcomes.deliver(session, registration_pk=payload["registration_pk"], senders=_dispatch_senders(ctx))
+
+
 def _send_private_invitation(session, payload, ctx):
     s = ctx.services.settings
     return private_invitations.send_batch(session, invitation_pk=payload["invitation_pk"],
@@ -101,4 +111,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_delay=lms_results.MAX_DELAY, max_attempts=lms_results.MAX_JOB_ATTEMPTS)
     registry.register(private_invitations.JOB_KIND, _send_private_invitation, base_delay=5.0, max_delay=300.0,
                       max_attempts=20)
+    registry.register(dispatch_outcomes.JOB_KIND, _send_dispatch_outcome, base_delay=10.0, max_delay=3600.0,
+                      max_attempts=30)
     return registry

@@ -22,6 +22,7 @@ from coursehost.domain.cmi5.launch import (
     lms_statement,
     lms_writer,
 )
+from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
@@ -183,6 +184,7 @@ def summarize(session: Session, instance: RegistrationInstance, registration: Re
     if summary != before:
         enqueue_postback(session, registration=registration)
         enqueue_results(session, registration=registration)
+        enqueue_outcomes(session, registration=registration)
     return summary
 
 

@@ -28,6 +28,8 @@ from coursehost.db.models.registrations import Registration
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.registrations import core, lifecycle
 
+#: every registration made through a dispatch has an id that starts so (outcomes.py relies on it)
+ID_PREFIX = "dispatch-"
 VIAS = ("scorm12", "scorm2004", "aicc", "lti11", "lti13")
 MAX_LEARNER_ID = 255
 
@@ -136,7 +138,7 @@ def registration_for(session: Session, *, instance_key: str, dispatch: Dispatch,
     if why:
         raise DispatchRefused(why)
     reg = lifecycle.enrol(session, application_pk=dispatch.application_pk, enrolment=lifecycle.Enrolment(
-        registration_id=f"dispatch-{uuid.uuid4()}", course_id=dispatch.course_id,
+        registration_id=f"{ID_PREFIX}{uuid.uuid4()}", course_id=dispatch.course_id,
         postback=dict(dispatch.postback or {}),
         learner=_learner_record(key, learner, dispatch.hash_user_info)))
     dispatch.registration_count += 1

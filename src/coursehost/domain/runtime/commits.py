@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.domain.courses import aicc_script
+from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
@@ -98,6 +99,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     if changed:
         enqueue_postback(session, registration=ctx.registration, settings=settings)
         enqueue_results(session, registration=ctx.registration)
+        enqueue_outcomes(session, registration=ctx.registration)
     session.flush()
     return {"applied": True, "lastSeq": seq}
 

@@ -14,6 +14,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
+from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations.core import registration_uuid
@@ -74,3 +75,4 @@ def exchange_done(session: Session, *, launch_id: str, instance_pk: int, entry: 
         instance = session.get(RegistrationInstance, instance_pk)
         enqueue_postback(session, registration=instance.registration)
         enqueue_results(session, registration=instance.registration)
+        enqueue_outcomes(session, registration=instance.registration)
