@@ -136,19 +136,21 @@ def _details_page(request: Request, me: SignedIn, app_id: str, invitation_id: st
         # the people, as GetPublicUserInvitations / GetPrivateUserInvitations give them
         rows = public.newest_user_invitations(session, inv, limit=PEOPLE_LIMIT)
         regs = public.registrations_of(session, invitation=inv, rows=rows)
+        sent = {} if inv.is_public else private.deliveries(session, rows)
         people = []
         for row in rows:
             reg = regs.get(row.registration_id)
             progress = registration_progress(session, registration=reg) if reg is not None else None
             people.append({"email": row.email, "registration_id": reg.registration_id if reg is not None else None,
-                           "progress": progress, "updated": row.updated})
+                           "progress": progress, "updated": row.updated, "delivery": sent.get(row.pk)})
+        mails = None if inv.is_public else private.delivery_counts(session, inv)
         info = {"id": inv.invitation_id, "public": inv.is_public, "course_id": inv.course_id, "course_title": title,
                 "created": inv.created, "expires": inv.expiration_date, "count": count, "cap": inv.registration_cap,
                 "allow_launch": inv.allow_launch, "allow_new": inv.allow_new_registrations,
                 "closed": _closed_reason(inv, count, now), "subject": inv.email_subject,
                 "url": public.invitation_url(base, inv.invitation_id) if inv.is_public else None,
                 "job_status": inv.job_status, "job_total": len(inv.addresses or []),
-                "job_processed": inv.job_processed or 0, "job_errors": list(inv.job_errors or []),
+                "job_processed": inv.job_processed or 0, "job_errors": list(inv.job_errors or []), "mails": mails,
                 "here": invitation_page_url(app.app_id, inv.invitation_id)}
     reopenable = (not info["allow_new"] or not info["allow_launch"]) if info["public"] else not info["allow_launch"]
     return render(request, "invitations/invitation.html", me=me, status=status,
