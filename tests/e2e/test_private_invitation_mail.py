@@ -2,7 +2,8 @@
 
 Per-address delivery: the SMTP server refuses one recipient for good (550) and another for now (451);
 the other addresses are sent, the refused one is reported Failed with the server's 550 answer by
-GetPrivateInvitationJobStatus and on the console's invitation page, the 451 one waits for its retry.
+GetPrivateInvitationJobStatus and on the console's invitation page, the 451 one waits for its retry
+and is reported Failed when its last attempt is refused too.
 The links: a private invitation to 3 addresses delivers 3 e-mails; each link, opened in a browser of
 its own, launches that learner's own registration, the SCORM 1.2 course plays, and
 GetRegistrationProgress shows each learner's result."""
@@ -12,13 +13,19 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import rustici_software_cloud_v2 as cloud
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from coursehost.db.migrate import upgrade
+from coursehost.db.models.invitations import UserInvitation
+from coursehost.db.models.jobs import Job
+from coursehost.db.session import unit_of_work
+from coursehost.domain.mail.messages import JOB_KIND, MAX_ATTEMPTS
 from tests.browser import close_context
 from tests.builders.scorm import scorm12_zip
 from tests.console.support import check_page, make_user, sign_in
@@ -150,6 +157,26 @@ def test_a_refused_address_is_reported_failed_with_the_servers_answer(live_serve
     expect(delivery(gone)).to_contain_text("User unknown")
     expect(delivery(later)).to_contain_text("Waiting to retry (recipient refused for now: 451 4.7.1")
     check_page(page, "invitations-private-delivery")
+
+    # hours later, the greylisting server still says 451 on the last attempt: given up, and reported
+    _skip_to_last_attempt(live_server, later)
+    wait_until(lambda: len(reported()) == 2, what="the given-up address in the job's errors")
+    last = reported()[1]
+    assert last.startswith(f"{later}: e-mail not delivered: gave up after {MAX_ATTEMPTS} attempts: ")
+    assert "451 4.7.1" in last
+    page.reload()
+    expect(page.get_by_role("status").first).to_contain_text("E-mails: 2 sent, 0 waiting, 2 failed.")
+    expect(delivery(later)).to_contain_text(f"Failed: gave up after {MAX_ATTEMPTS} attempts")
+    assert handler.to(later) == []
+
+
+def _skip_to_last_attempt(live_server, address: str) -> None:
+    """Make the retry of ADDRESS's e-mail its last attempt, due now (the hours of backoff skipped)."""
+    with unit_of_work(live_server.services.session_factory) as session:
+        (message_pk,) = session.scalars(select(UserInvitation.mail_message_pk).where(UserInvitation.email == address))
+        (job,) = [j for j in session.scalars(select(Job).where(Job.kind == JOB_KIND, Job.status == "queued"))
+                  if j.payload.get("message_pk") == message_pk]
+        job.attempts, job.run_after = MAX_ATTEMPTS - 1, datetime.now(UTC)
 
 
 def test_each_emailed_link_launches_that_learners_own_registration(live_server, inbox, course, api, browser):
