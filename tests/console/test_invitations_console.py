@@ -221,8 +221,9 @@ def test_private_invitation_previewed_then_sent_to_two_addresses(live_server, co
         assert messages[0]["Subject"] == f"Please take Safety basics {tag}"
         assert f"/invite/{invitation_id}/learner/" in messages[0].get_body(("plain",)).get_content()
     page.reload()
-    expect(page.get_by_text("Sent to all 2 addresses.")).to_be_visible()
+    expect(page.get_by_text("All 2 addresses done. E-mails: 2 sent, 0 waiting, 0 failed.")).to_be_visible()
     expect(page.locator("table.invitation-people tbody tr")).to_have_count(2)
+    expect(page.locator("table.invitation-people td.delivery")).to_have_text(["Sent", "Sent"])
     check_page(page, "invitations-private")
 
     page.get_by_role("link", name="Close invitation").click()

@@ -1,5 +1,5 @@
 """The Invitations tab (administrators and owners): an application's public and private invitations with
-filters, one invitation's page (its public URL to copy, the people registered through it and their
+filters, newest first, paged by "Newer" / "Older" links, one invitation's page (its public URL to copy, the people registered through it and their
 progress, close, reopen or extend it), and the page that creates a public invitation or sends a private
 one (the e-mail previewed first). Every action calls the domain function of the matching InvitationsApi
 operation (domain/invitations/public.py and private.py)."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from urllib.parse import quote
+from functools import partial
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
@@ -21,13 +22,11 @@ from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import Role
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.invitations import private, public
+from coursehost.domain.invitations import browse, private, public
 from coursehost.domain.reporting.progress import registration_progress
 from coursehost.web import services, unit
 
 ADMIN = Depends(signed_in(Role.ADMINISTRATOR))
-LIST_LIMIT = 500
-PEOPLE_LIMIT = 500
 KINDS = {"public": "Public", "private": "Private"}
 STATES = {"open": "Open", "closed": "Closed"}
 NOTICES = {
@@ -92,6 +91,32 @@ def _invitation_or_404(session, me: SignedIn, app, invitation_id: str):
 
 # --- the list ------------------------------------------------------------------------------------------
 
+def _page_size(request: Request) -> int:
+    return services(request).settings.page_size
+
+
+def _keyset_page(fetch, request: Request, me: SignedIn, *, prefix: str = "") -> browse.KeysetPage:
+    """FETCH(limit=, older_than=, newer_than=): the page the query's PREFIX+older / PREFIX+newer link asks
+    for (the newest without one)."""
+    q = request.query_params
+    try:
+        older, newer = browse.parse_key(q.get(prefix + "older")), browse.parse_key(q.get(prefix + "newer"))
+    except InvalidInput as exc:
+        raise ConsolePageError(400, "This list cannot be shown", str(exc), me=me) from None
+    return fetch(limit=_page_size(request), older_than=older, newer_than=None if older else newer)
+
+
+def _page_links(path: str, kept: dict[str, str], page: browse.KeysetPage, *, prefix: str = "",
+                anchor: str = "") -> dict[str, str]:
+    """{"newer" | "older": the URL of that page} for the sides PAGE has rows on."""
+    links = {}
+    for side in ("newer", "older"):
+        key = getattr(page, side)
+        if key is not None:
+            links[side] = f"{path}?{urlencode({**kept, prefix + side: browse.key_text(key)})}{anchor}"
+    return links
+
+
 def _list_page(request: Request, me: SignedIn) -> Response:
     q = request.query_params
     course_id, kind, state = q.get("course") or "", q.get("kind") or "", q.get("state") or ""
@@ -103,23 +128,23 @@ def _list_page(request: Request, me: SignedIn) -> Response:
         app = picker.app
         stmt = public.invitation_list_query(app.pk, public={"public": True, "private": False}.get(kind),
                                             course_id=course_id or None)
-        invs = public.newest(session, stmt, limit=LIST_LIMIT)
+        page = _keyset_page(partial(browse.invitations_page, session, browse.with_state(stmt, state or None, now)),
+                            request, me)
+        invs = page.rows
         titles, counts = public.course_titles(session, invs), public.registration_counts(session, invs)
         rows = []
         for inv in invs:
             count = counts.get(inv.pk, 0)
-            closed = _closed_reason(inv, count, now)
-            if (state == "open" and closed) or (state == "closed" and not closed):
-                continue
             rows.append({"id": inv.invitation_id, "public": inv.is_public, "course_id": inv.course_id,
                          "course_title": titles.get(inv.course_pk, inv.course_id), "created": inv.created,
                          "expires": inv.expiration_date, "count": count, "cap": inv.registration_cap,
-                         "closed": closed, "url": invitation_page_url(app.app_id, inv.invitation_id)})
+                         "closed": _closed_reason(inv, count, now), "url": invitation_page_url(app.app_id, inv.invitation_id)})
         courses = _courses(session, app)
     filtered = bool(course_id or kind or state)
+    kept = {k: v for k, v in {"app": app.app_id, "course": course_id, "kind": kind, "state": state}.items() if v}
     return render(request, "invitations/list.html", me=me, title="Invitations", picker=picker, app_id=app.app_id,
                   app_name=app.name, rows=rows, courses=courses, course=course_id, kind=kind, state=state,
-                  kinds=KINDS, states=STATES, filtered=filtered, limit=LIST_LIMIT,
+                  kinds=KINDS, states=STATES, filtered=filtered, pages=_page_links("/console/invitations", kept, page),
                   notice=NOTICES.get(q.get("notice") or ""))
 
 
@@ -134,26 +159,30 @@ def _details_page(request: Request, me: SignedIn, app_id: str, invitation_id: st
         count = public.registration_counts(session, [inv]).get(inv.pk, 0)
         title = public.course_titles(session, [inv]).get(inv.course_pk, inv.course_id)
         # the people, as GetPublicUserInvitations / GetPrivateUserInvitations give them
-        rows = public.newest_user_invitations(session, inv, limit=PEOPLE_LIMIT)
+        page = _keyset_page(partial(browse.people_page, session, inv), request, me, prefix="people-")
+        rows = page.rows
         regs = public.registrations_of(session, invitation=inv, rows=rows)
+        sent = {} if inv.is_public else private.deliveries(session, rows)
         people = []
         for row in rows:
             reg = regs.get(row.registration_id)
             progress = registration_progress(session, registration=reg) if reg is not None else None
             people.append({"email": row.email, "registration_id": reg.registration_id if reg is not None else None,
-                           "progress": progress, "updated": row.updated})
+                           "progress": progress, "updated": row.updated, "delivery": sent.get(row.pk)})
+        mails = None if inv.is_public else private.delivery_counts(session, inv)
         info = {"id": inv.invitation_id, "public": inv.is_public, "course_id": inv.course_id, "course_title": title,
                 "created": inv.created, "expires": inv.expiration_date, "count": count, "cap": inv.registration_cap,
                 "allow_launch": inv.allow_launch, "allow_new": inv.allow_new_registrations,
                 "closed": _closed_reason(inv, count, now), "subject": inv.email_subject,
                 "url": public.invitation_url(base, inv.invitation_id) if inv.is_public else None,
                 "job_status": inv.job_status, "job_total": len(inv.addresses or []),
-                "job_processed": inv.job_processed or 0, "job_errors": list(inv.job_errors or []),
+                "job_processed": inv.job_processed or 0, "job_errors": list(inv.job_errors or []), "mails": mails,
                 "here": invitation_page_url(app.app_id, inv.invitation_id)}
     reopenable = (not info["allow_new"] or not info["allow_launch"]) if info["public"] else not info["allow_launch"]
     return render(request, "invitations/invitation.html", me=me, status=status,
                   title=f"Invitation to {info['course_title']}", app_id=app_id, inv=info, people=people,
-                  more=count > len(people), reopenable=reopenable, errors=errors or {}, values=values or {},
+                  pages=_page_links(info["here"], {}, page, prefix="people-", anchor="#people-heading"),
+                  reopenable=reopenable, errors=errors or {}, values=values or {},
                   notice=NOTICES.get(request.query_params.get("notice") or ""))
 
 

@@ -265,10 +265,12 @@ def create_private_invitation(request: Request, body: CreatePrivateInvitationIn,
 @operation("GetPrivateInvitationJobStatus", response_model=InvitationJobStatusSchema)
 def get_private_invitation_job_status(request: Request, invitationId: str,
                                       principal: Principal = Auth) -> InvitationJobStatusSchema:
-    """STARTED while the e-mails go out, then COMPLETE; errors name the addresses that failed."""
+    """STARTED while the e-mails go out, then COMPLETE; errors name the addresses that failed: those
+    the job could not register, then those whose e-mail the SMTP server refused (its answer quoted)."""
     with unit(request) as session:
         inv = public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId, public=False)
-        return InvitationJobStatusSchema(status=inv.job_status or private.COMPLETE, errors=list(inv.job_errors or []),
+        errors = [*(inv.job_errors or []), *private.failed_deliveries(session, inv)]
+        return InvitationJobStatusSchema(status=inv.job_status or private.COMPLETE, errors=errors,
                                          total=len(inv.addresses or []), processed=inv.job_processed)
 
 

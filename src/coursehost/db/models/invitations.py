@@ -61,5 +61,9 @@ class UserInvitation(Base):
     registration_id: Mapped[str] = mapped_column(String(255))
     # a private invitation's learner link: /invite/{invitation id}/learner/{token}
     token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # a private invitation's e-mail to this address: its outbox row says queued, sent or failed (with the
+    # SMTP server's answer), so a refused address shows beside the others (null: public, or sent before 0017)
+    mail_message_pk: Mapped[int | None] = mapped_column(ForeignKey("mail_message.pk", ondelete="SET NULL"),
+                                                        nullable=True, index=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

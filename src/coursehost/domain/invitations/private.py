@@ -16,7 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
+from coursehost.db.models import mail as mail_model
 from coursehost.db.models.invitations import Invitation, UserInvitation
+from coursehost.db.models.mail import MailMessage
 from coursehost.db.models.registrations import Registration
 from coursehost.domain import outbox
 from coursehost.domain.accounts.users import check_email
@@ -212,11 +214,11 @@ def send_batch(session: Session, *, invitation_pk: int, base_url: str, course_ti
             with session.begin_nested():
                 reg = _registration_for(session, inv, address)
                 token = secrets.token_urlsafe(32)
-                session.add(UserInvitation(invitation_pk=inv.pk, email=address, registration_id=reg.registration_id,
-                                           token=token))
-                enqueue_template(session, to=address, template=TEMPLATE, values=email_values(
+                mail = enqueue_template(session, to=address, template=TEMPLATE, values=email_values(
                     subject=inv.email_subject, body=inv.email_body, course_title=title,
                     link=learner_link(base_url, inv.invitation_id, token), expires=inv.expiration_date))
+                session.add(UserInvitation(invitation_pk=inv.pk, email=address, registration_id=reg.registration_id,
+                                           token=token, mail_message_pk=mail.pk))
         except DomainError as exc:
             errors.append(f"{address}: {exc}")
     inv.job_errors = errors
@@ -228,6 +230,57 @@ def send_batch(session: Session, *, invitation_pk: int, base_url: str, course_ti
         outbox.enqueue(session, kind=JOB_KIND, payload={"invitation_pk": inv.pk})
     session.flush()
     return finished
+
+
+# --- what became of each e-mail ----------------------------------------------------------------------
+
+#: An address's e-mail: waiting in the outbox (first attempt, or a retry after a temporary failure),
+#: accepted by the SMTP server (or written as an .eml file), or given up on.
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+_STATES = {mail_model.PENDING: QUEUED, mail_model.SENT: SENT, mail_model.FAILED: FAILED}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The state of the e-mail to one address; ERROR is the SMTP server's answer (for a queued message,
+    the temporary failure it will be retried after)."""
+
+    state: str
+    error: str | None = None
+
+
+def deliveries(session: Session, rows: list[UserInvitation]) -> dict[int, Delivery]:
+    """{user_invitation pk: its e-mail's delivery} for the ROWS of a private invitation, in one query
+    (a row whose message is gone is missing)."""
+    pks = {r.mail_message_pk: r.pk for r in rows if r.mail_message_pk is not None}
+    if not pks:
+        return {}
+    found = session.execute(select(MailMessage.pk, MailMessage.status, MailMessage.last_error)
+                            .where(MailMessage.pk.in_(pks)))
+    return {pks[pk]: Delivery(_STATES.get(status, QUEUED), error) for pk, status, error in found}
+
+
+def failed_deliveries(session: Session, invitation: Invitation) -> list[str]:
+    """"address: the server's answer" for each of INVITATION's e-mails that were given up on, in the
+    order of its addresses (what GetPrivateInvitationJobStatus adds to the job's errors)."""
+    rows = session.execute(select(UserInvitation.email, MailMessage.last_error)
+                           .join(MailMessage, MailMessage.pk == UserInvitation.mail_message_pk)
+                           .where(UserInvitation.invitation_pk == invitation.pk,
+                                  MailMessage.status == mail_model.FAILED)).all()
+    order = {a: i for i, a in enumerate(invitation.addresses or [])}
+    return [f"{email}: e-mail not delivered: {error or 'refused'}"
+            for email, error in sorted(rows, key=lambda r: order.get(r[0], len(order)))]
+
+
+def delivery_counts(session: Session, invitation: Invitation) -> dict[str, int]:
+    """{queued | sent | failed: how many of INVITATION's e-mails} (the console's summary line)."""
+    rows = session.execute(select(MailMessage.status, func.count())
+                           .join(UserInvitation, MailMessage.pk == UserInvitation.mail_message_pk)
+                           .where(UserInvitation.invitation_pk == invitation.pk).group_by(MailMessage.status))
+    counts = {QUEUED: 0, SENT: 0, FAILED: 0}
+    for status, n in rows:
+        counts[_STATES.get(status, QUEUED)] += n
+    return counts
 
 
 # --- the learner's link ----------------------------------------------------------------------------

@@ -175,11 +175,6 @@ def invitation_list_query(application_pk: int, *, public: bool | None, course_id
     return stmt
 
 
-def newest(session: Session, stmt: Select, *, limit: int) -> list[Invitation]:
-    """The LIMIT newest invitations of STMT (an invitation_list_query)."""
-    return list(session.scalars(stmt.order_by(Invitation.created.desc(), Invitation.pk.desc()).limit(limit)))
-
-
 def registration_counts(session: Session, invitations: list[Invitation]) -> dict[int, int]:
     """{invitation pk: the people registered through it} in one query."""
     if not invitations:
@@ -199,12 +194,6 @@ def course_titles(session: Session, invitations: list[Invitation]) -> dict[int, 
 
 def user_invitation_query(invitation: Invitation) -> Select:
     return select(UserInvitation).where(UserInvitation.invitation_pk == invitation.pk)
-
-
-def newest_user_invitations(session: Session, invitation: Invitation, *, limit: int) -> list[UserInvitation]:
-    """The LIMIT people who registered through INVITATION most recently."""
-    return list(session.scalars(user_invitation_query(invitation).order_by(
-        UserInvitation.created.desc(), UserInvitation.pk.desc()).limit(limit)))
 
 
 def registrations_of(session: Session, *, invitation: Invitation, rows: list[UserInvitation]) -> dict[str, Registration]:
