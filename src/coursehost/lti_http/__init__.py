@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coursehost.lti_http import lti11
+from coursehost.lti_http import lti11, pens
 
 
 def build_lti_router() -> APIRouter:
     """Every route of the LTI adapter (one router per module, included here)."""
     router = APIRouter(include_in_schema=False)
     router.include_router(lti11.router)
+    router.include_router(pens.router)
     return router
