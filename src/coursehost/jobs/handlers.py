@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.dispatch import lti11_outcomes
 from coursehost.domain.dispatch import outcomes as dispatch_outcomes
+from coursehost.domain.dispatch import pens as dispatch_pens
 from coursehost.domain.invitations import private as private_invitations
 from coursehost.domain.lms import configurations as lms_configurations
 from coursehost.domain.lms import delivery as lms_delivery
@@ -67,11 +71,21 @@ def _deliver_lms_results(session, payload, ctx):
 
 def _dispatch_senders(ctx) -> dict:
     """via -> sender of a dispatch registration's results to the platform that launched it."""
-    return {}
+    svc = ctx.services
+    return {
+        "lti11": partial(lti11_outcomes.send_outcome, box=svc.box, allow_private_urls=svc.settings.allow_private_urls),
+    }
 
 
 def _send_dispatch_outcome(session, payload, ctx):
     dispatch_outcomes.deliver(session, registration_pk=payload["registration_pk"], senders=_dispatch_senders(ctx))
+
+
+def _send_pens_collect(session, payload, ctx):
+    s = ctx.services.settings
+    return dispatch_pens.send_collect(session, publication_pk=payload["publication_pk"], box=ctx.services.box,
+                                      public_url=s.public_url or s.base_url or "", instance_key=ctx.services.instance_key,
+                                      allow_private_urls=s.allow_private_urls)
 
 
 def _send_private_invitation(session, payload, ctx):
@@ -113,4 +127,6 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_attempts=20)
     registry.register(dispatch_outcomes.JOB_KIND, _send_dispatch_outcome, base_delay=10.0, max_delay=3600.0,
                       max_attempts=30)
+    registry.register(dispatch_pens.JOB_KIND, _send_pens_collect, base_delay=10.0, max_delay=1800.0,
+                      max_attempts=dispatch_pens.MAX_ATTEMPTS)
     return registry

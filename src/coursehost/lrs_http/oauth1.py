@@ -5,17 +5,16 @@ no request / access tokens are issued, so the token secret is empty."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import threading
 import time
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote
 
-#: A signed request older or newer than this (seconds) is refused: RFC 5849 §3.3 lets the server
-#: bound the timestamps it accepts, so the nonces it must remember are bounded too.
-TIMESTAMP_WINDOW = 600
-_HASHES = {"HMAC-SHA1": hashlib.sha1, "HMAC-SHA256": hashlib.sha256}
+# The base string and the signature are shared with LTI 1.1 (domain/lti/oauth1.py).
+from coursehost.domain.lti import oauth1 as shared
+from coursehost.domain.lti.oauth1 import TIMESTAMP_WINDOW, base_string
+
+__all__ = ["TIMESTAMP_WINDOW", "NONCES", "NonceCache", "base_string", "parse_authorization", "verify"]
 
 
 def parse_authorization(value: str) -> dict[str, str] | None:
@@ -33,22 +32,6 @@ def parse_authorization(value: str) -> dict[str, str] | None:
             return None
         params[unquote(name.strip())] = unquote(raw[1:-1])
     return params
-
-
-def _encode(text: str) -> str:
-    return quote(text, safe="~-._")
-
-
-def base_string(method: str, url: str, params: list[tuple[str, str]]) -> str:
-    """The signature base string (RFC 5849 §3.4.1): method, base string URI, normalized parameters."""
-    parts = urlsplit(url)
-    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    uri = f"{scheme}://{netloc}{parts.path or '/'}"
-    pairs = sorted((_encode(k), _encode(v)) for k, v in params if k not in ("oauth_signature", "realm"))
-    normalized = "&".join(f"{k}={v}" for k, v in pairs)
-    return "&".join((method.upper(), _encode(uri), _encode(normalized)))
 
 
 class NonceCache:
@@ -76,7 +59,7 @@ def verify(*, method: str, url: str, oauth: dict[str, str], other_params: list[t
            consumer_secret: str, now: float | None = None, nonces: NonceCache = NONCES) -> bool:
     """Is OAUTH (from the header) a valid signature of this request by the holder of CONSUMER_SECRET?
     OTHER_PARAMS are the query parameters and, for a form-encoded body, its fields (§3.4.1.3)."""
-    digest = _HASHES.get(oauth.get("oauth_signature_method", ""))
+    digest = shared.HASHES.get(oauth.get("oauth_signature_method", ""))
     signature, timestamp, nonce = oauth.get("oauth_signature"), oauth.get("oauth_timestamp"), oauth.get("oauth_nonce")
     if digest is None or not signature or not nonce or not (timestamp or "").isdigit():
         return False
@@ -85,9 +68,8 @@ def verify(*, method: str, url: str, oauth: dict[str, str], other_params: list[t
     now = time.time() if now is None else now
     if abs(now - int(timestamp)) > TIMESTAMP_WINDOW:
         return False
-    base = base_string(method, url, [*other_params, *oauth.items()])
-    key = f"{_encode(consumer_secret)}&".encode()  # two-legged: no token, so an empty token secret
-    expected = base64.b64encode(hmac.new(key, base.encode(), digest).digest()).decode()
+    expected = shared.signature(method, url, [*other_params, *oauth.items()], consumer_secret=consumer_secret,
+                         signature_method=oauth["oauth_signature_method"])
     if not hmac.compare_digest(expected, signature):
         return False
     return nonces.first_use(oauth.get("oauth_consumer_key", ""), timestamp, nonce, now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coursehost.api.ext import lms
+from coursehost.api.ext import lms, pens
 from coursehost.web import json_input
 
 PREFIX = "/api/ext/v1"
@@ -15,4 +15,5 @@ def build_ext_router() -> APIRouter:
     """Every /api/ext/v1 route."""
     router = APIRouter(route_class=json_input.StrictJsonRoute)
     lms.add_routes(router, prefix=PREFIX)
+    pens.add_routes(router, prefix=PREFIX)
     return router
