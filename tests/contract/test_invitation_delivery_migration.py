@@ -1,4 +1,4 @@
-"""Migration 0017_inv_delivery links the e-mails of private invitations sent before it to their
+"""Migration 0018 (inv_delivery) links the e-mails of private invitations sent before it to their
 addresses: a database whose invitation was sent, taken back to 0016 (the link column dropped) and
 upgraded again, shows each address's delivery as before (SQLite and PostgreSQL)."""
 
@@ -48,7 +48,7 @@ def test_upgrade_links_the_messages_sent_before_it(database_url, tmp_path):
                 time.sleep(0.2)
         assert _links(url) == {a: (a, "sent") for a in addresses}
 
-        command.downgrade(alembic_config(url), "0016")
+        command.downgrade(alembic_config(url), "0017")
         upgrade(url)
         assert _links(url) == {a: (a, "sent") for a in addresses}
     finally:

@@ -1,7 +1,7 @@
 """lti 1.1 nonces and pens publications
 
-Revision ID: 0018_lti11
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-06 10:21:54.924444
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import coursehost.db.base
 
-revision = '0018_lti11'
-down_revision = '0017'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -3,15 +3,15 @@
 Rows written before this revision are linked to their message by the learner's link token, which is
 in the message's text (so invitations sent before the upgrade show their delivery too).
 
-Revision ID: 0017_inv_delivery
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 10:18:57.606373
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0017_inv_delivery'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
