@@ -39,14 +39,6 @@
     return `PT${h}H${m}M${rest}S`;
   }
 
-  // "Lovelace, Ada" (SCORM 1.2 / 2004 learner name) -> {first, last}.
-  function splitName(name) {
-    const text = String(name || "").trim();
-    const comma = text.indexOf(",");
-    if (comma < 0) return { first: "", last: text };
-    return { first: text.slice(comma + 1).trim(), last: text.slice(0, comma).trim() };
-  }
-
   // The values a result gives each run-time family: [element, value] pairs, in writing order.
   function values(family, result) {
     const score = result.score || null;
@@ -97,7 +89,7 @@
     return out;
   }
 
-  const exported = { lessonStatus, timespan12, duration2004, splitName, values, findApi, parseHacp };
+  const exported = { lessonStatus, timespan12, duration2004, values, findApi, parseHacp };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = exported;
     return;
