@@ -1,57 +1,75 @@
-"""Dispatch rows made straight through the models, for tests of the launch paths until the dispatch
-API (DispatchApi's create operations) is on main. Tiny on purpose."""
+"""Destinations and dispatches made directly with the models, for tests of the parts that use them
+(until the DispatchApi create operations land): make_dispatch(live_server.services, ...)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from coursehost.db.models.courses import Course
 from coursehost.db.models.dispatch import Destination, Dispatch, DispatchRegistration
+from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
 from coursehost.domain.crypto import random_secret
 
 
-@dataclass
+@dataclass(frozen=True)
 class MadeDispatch:
     dispatch_id: str
     dispatch_key: str
-    secret: str  # the plain shared secret
+    destination_id: str
+    secret: str  # the plain shared secret (LTI 1.1, signatures)
 
 
-def make_dispatch(live_server, course_id: str, *, app_id: str | None = None, **fields) -> MadeDispatch:
-    """A destination and a dispatch of COURSE_ID in the default application (or APP_ID); FIELDS are
-    further Dispatch columns (enabled=False, registration_cap=1, instanced=True, ...)."""
-    svc = live_server.services
-    secret = random_secret()
+def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | None = None, **fields) -> MadeDispatch:
+    """A dispatch of COURSE_ID to DESTINATION_ID (created when new) in the application APP_ID."""
     with unit_of_work(svc.session_factory) as session:
-        course = session.scalars(select(Course).where(Course.course_id == course_id)).one()
-        dest = Destination(application_pk=course.application_pk, destination_id=f"dest-{uuid.uuid4().hex[:8]}",
-                           name="Acme LMS")
-        session.add(dest)
-        session.flush()
-        d = Dispatch(application_pk=course.application_pk, dispatch_id=f"dispatch-{uuid.uuid4().hex[:8]}",
-                     destination_pk=dest.pk, course_pk=course.pk, course_id=course_id,
-                     dispatch_key=uuid.uuid4().hex, secret=svc.box.encrypt(secret), **fields)
+        app_pk = session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
+        course_pk = session.scalars(select(Course.pk).where(Course.application_pk == app_pk,
+                                                            Course.course_id == course_id)).one()
+        destination_id = destination_id or f"dest-{uuid.uuid4().hex[:8]}"
+        dest = session.scalars(select(Destination).where(Destination.application_pk == app_pk,
+                                                         Destination.destination_id == destination_id)).first()
+        if dest is None:
+            dest = Destination(application_pk=app_pk, destination_id=destination_id, name="Receiving LMS")
+            session.add(dest)
+            session.flush()
+        secret = random_secret()
+        d = Dispatch(application_pk=app_pk, dispatch_id=f"dispatch-{uuid.uuid4().hex[:8]}", destination_pk=dest.pk,
+                     course_pk=course_pk, course_id=course_id, dispatch_key=uuid.uuid4().hex,
+                     secret=svc.box.encrypt(secret), **fields)
         session.add(d)
         session.flush()
-        return MadeDispatch(d.dispatch_id, d.dispatch_key, secret)
+        return MadeDispatch(d.dispatch_id, d.dispatch_key, destination_id, secret)
 
 
-def dispatch_registrations(live_server, dispatch_key: str) -> tuple[int, int]:
-    """(registrationCount, rows of dispatch_registration) of the dispatch: what launches created."""
-    with unit_of_work(live_server.services.session_factory) as session:
+def update_dispatch(svc, dispatch_key: str, **fields) -> None:
+    with unit_of_work(svc.session_factory) as session:
         d = session.scalars(select(Dispatch).where(Dispatch.dispatch_key == dispatch_key)).one()
-        rows = session.scalar(select(func.count()).select_from(DispatchRegistration)
-                              .where(DispatchRegistration.dispatch_pk == d.pk))
-        return d.registration_count, rows
+        for name, value in fields.items():
+            setattr(d, name, value)
 
 
-def dispatch_registration(live_server, dispatch_key: str) -> DispatchRegistration:
+def dispatch_registrations(svc, dispatch_key: str) -> tuple[int, list[str]]:
+    """(registrationCount, the registration ids made through the dispatch)."""
+    with unit_of_work(svc.session_factory) as session:
+        d = session.scalars(select(Dispatch).where(Dispatch.dispatch_key == dispatch_key)).one()
+        ids = session.scalars(select(DispatchRegistration.registration_id)
+                              .where(DispatchRegistration.dispatch_pk == d.pk).order_by(DispatchRegistration.pk))
+        return d.registration_count, list(ids)
+
+
+def dispatch_counts(svc, dispatch_key: str) -> tuple[int, int]:
+    """(registrationCount, rows of dispatch_registration) of the dispatch: what launches created."""
+    count, ids = dispatch_registrations(svc, dispatch_key)
+    return count, len(ids)
+
+
+def dispatch_registration(svc, dispatch_key: str) -> DispatchRegistration:
     """The one far-side row of the dispatch (detached)."""
-    with unit_of_work(live_server.services.session_factory) as session:
+    with unit_of_work(svc.session_factory) as session:
         d = session.scalars(select(Dispatch).where(Dispatch.dispatch_key == dispatch_key)).one()
         row = session.scalars(select(DispatchRegistration).where(DispatchRegistration.dispatch_pk == d.pk)).one()
         session.expunge(row)

@@ -24,7 +24,7 @@ from rustici_software_cloud_v2.rest import ApiException
 from tests.builders.scorm import scorm12_zip
 from tests.contract.helpers import new_child_app
 from tests.contract.receiver import Received, Receiver
-from tests.dispatch_support import dispatch_registration, dispatch_registrations, make_dispatch
+from tests.dispatch_support import dispatch_counts, dispatch_registration, make_dispatch
 from tests.e2e.support import import_course
 
 SCO = """() => {
@@ -68,7 +68,7 @@ def _post(request) -> httpx.Response:
 
 
 def test_get_lti_dispatch_gives_the_launch_url_key_and_secret(live_server, course_id):
-    made = make_dispatch(live_server, course_id)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     assert info.url == f"{live_server.base_url}/dispatch/lti11/{made.dispatch_key}"
     assert (info.consumer_key, info.shared_secret) == (made.dispatch_key, made.secret)
@@ -97,7 +97,7 @@ def _verify_outcome_signature(item: Received, *, uri: str, key: str, secret: str
 
 
 def test_a_launch_opens_the_course_and_the_score_goes_back_to_the_consumer(live_server, course_id, context):
-    made = make_dispatch(live_server, course_id)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     with Receiver(path="/outcomes") as outcomes:
         data = _consumer(info, outcome_url=outcomes.url).generate_launch_data()
@@ -123,7 +123,7 @@ def test_a_launch_opens_the_course_and_the_score_goes_back_to_the_consumer(live_
         assert str(request.lis_result_sourcedid) == "sourcedid-lms-user-1"
         assert float(request.score) == pytest.approx(0.85)
 
-    row = dispatch_registration(live_server, made.dispatch_key)
+    row = dispatch_registration(live_server.services, made.dispatch_key)
     assert row.via == "lti11" and row.learner_key == "lms-user-1" and row.context_key == ""
     reg = cloud.RegistrationApi(live_server.client()).get_registration_progress(row.registration_id)
     assert reg.learner.first_name == "Ada" and reg.learner.last_name == "Lovelace"
@@ -131,23 +131,23 @@ def test_a_launch_opens_the_course_and_the_score_goes_back_to_the_consumer(live_
 
 
 def test_the_same_learner_resumes_and_instanced_dispatches_split_by_resource_link(live_server, course_id):
-    made = make_dispatch(live_server, course_id)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     for _ in range(2):
         response = _post(_consumer(info).generate_launch_request())
         assert response.status_code == 303, response.text
         assert response.headers["location"].startswith(f"{live_server.content_url}/player/launch?token=")
-    assert dispatch_registrations(live_server, made.dispatch_key) == (1, 1)
+    assert dispatch_counts(live_server.services, made.dispatch_key) == (1, 1)
 
-    instanced = make_dispatch(live_server, course_id, instanced=True)
+    instanced = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, instanced=True)
     info = _lti_info(live_server, instanced.dispatch_id)
     for link in ("link-1", "link-2", "link-1"):
         assert _post(_consumer(info, resource_link_id=link).generate_launch_request()).status_code == 303
-    assert dispatch_registrations(live_server, instanced.dispatch_key) == (2, 2)
+    assert dispatch_counts(live_server.services, instanced.dispatch_key) == (2, 2)
 
 
 def test_bad_signature_replay_and_stale_timestamp_are_refused_with_nothing_created(live_server, course_id):
-    made = make_dispatch(live_server, course_id)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
 
     bad = _post(_consumer(info, secret="not-the-secret").generate_launch_request())
@@ -158,29 +158,29 @@ def test_bad_signature_replay_and_stale_timestamp_are_refused_with_nothing_creat
     other_key.consumer_key = uuid.uuid4().hex
     wrong = _post(other_key.generate_launch_request())
     assert wrong.status_code == 401 and "consumer key" in wrong.text
-    assert dispatch_registrations(live_server, made.dispatch_key) == (0, 0)
+    assert dispatch_counts(live_server.services, made.dispatch_key) == (0, 0)
 
     signed = _consumer(info, user_id="replayer").generate_launch_request()
     assert _post(signed).status_code == 303
     replay = _post(signed)
     assert replay.status_code == 401 and "already used" in replay.text
-    assert dispatch_registrations(live_server, made.dispatch_key) == (1, 1)
+    assert dispatch_counts(live_server.services, made.dispatch_key) == (1, 1)
 
 
 def test_a_refused_dispatch_shows_why_and_unknown_keys_are_404(live_server, course_id):
-    made = make_dispatch(live_server, course_id, enabled=False)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, enabled=False)
     info = _lti_info(live_server, made.dispatch_id)
     refused = _post(_consumer(info).generate_launch_request())
     assert refused.status_code == 403 and "disabled by its provider" in refused.text
-    assert dispatch_registrations(live_server, made.dispatch_key) == (0, 0)
+    assert dispatch_counts(live_server.services, made.dispatch_key) == (0, 0)
     # the nonce of a refused launch was not kept either: nothing at all was written
     missing = httpx.post(f"{live_server.base_url}/dispatch/lti11/{uuid.uuid4().hex}", data={"a": "b"})
     assert missing.status_code == 404 and "no dispatch with this key" in missing.text
 
 
 def test_a_launch_without_a_learner_is_a_clear_400(live_server, course_id):
-    made = make_dispatch(live_server, course_id)
+    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     response = _post(_consumer(info, user_id="").generate_launch_request())
     assert response.status_code == 400 and "user_id" in response.text
-    assert dispatch_registrations(live_server, made.dispatch_key) == (0, 0)
+    assert dispatch_counts(live_server.services, made.dispatch_key) == (0, 0)

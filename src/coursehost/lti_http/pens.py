@@ -5,15 +5,13 @@ answered in PENS's name=value form (AICC CMI010 §4.3)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response
 
 from coursehost.domain.dispatch import pens
 from coursehost.domain.errors import NotFound
-from coursehost.storage import BlobNotFound
 from coursehost.web import read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
-CHUNK = 64 * 1024
 
 
 @router.get("/dispatch/pens/package/{token}")
@@ -22,19 +20,11 @@ def pens_package(request: Request, token: str) -> Response:
     svc = services(request)
     try:
         with read_unit(request) as session:
-            key, name = pens.package_for(session, instance_key=svc.instance_key, token=token)
-        stream = svc.store.open(key)
+            data, name = pens.package_for(session, instance_key=svc.instance_key, box=svc.box,
+                                          content_url=svc.settings.content_url or "", token=token)
     except NotFound as exc:
         return PlainTextResponse(str(exc), status_code=404)
-    except BlobNotFound:
-        return PlainTextResponse("The package is no longer available.", status_code=404)
-
-    def chunks():
-        with stream:
-            while block := stream.read(CHUNK):
-                yield block
-
-    return StreamingResponse(chunks(), media_type="application/zip", headers={
+    return Response(data, media_type="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 

@@ -27,7 +27,7 @@ from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.domain.standards import LearningStandard
-from coursehost.player import cmi5, content, hacp, page
+from coursehost.player import cmi5, content, dispatch, hacp, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
@@ -37,6 +37,7 @@ router.routes.append(Mount("/static", app=StaticFiles(directory=STATIC_DIR, chec
 router.include_router(cmi5.router)
 MAX_COMMIT_BYTES = 4 * 1024 * 1024
 router.include_router(hacp.router)  # AICC HACP (player/hacp.py)
+router.include_router(dispatch.router)  # the dispatch shell's launch (player/dispatch.py)
 
 
 # ---------------------------------------------------------------- launch
@@ -107,6 +108,9 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
                     "lastName": launched.learner.get("lastName")},
         "redirect": page.redirect_target(options), "culture": options.get("culture"),
         "cssUrl": options.get("cssUrl"), "settings": launched.settings,
+        # a dispatch launch: the shell's origin (the one window results are posted to) and the
+        # registration's time before this launch (player/dispatch.py)
+        "shell": options.get(dispatch.SHELL_OPTION),
     }
 
 
@@ -197,7 +201,10 @@ async def runtime_commit(request: Request) -> Response:
     args = _commit_args(await _json_body(request))
     result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request),
                             public_url=services(request).settings.public_url, **args)
-    return JSONResponse({"lastSeq": result.get("lastSeq"), "applied": result.get("applied")})
+    answer = {"lastSeq": result.get("lastSeq"), "applied": result.get("applied")}
+    if result.get("result"):  # the registration's rollup after this commit (a dispatch shell reports it)
+        answer["result"] = result["result"]
+    return JSONResponse(answer)
 
 
 @router.post("/player/runtime/navigate")

@@ -13,6 +13,7 @@ from coursehost.api.v2 import (
     course,
     course_assets,
     dispatch_lti,
+    dispatch_zip,
     invitations,
     launch,
     learner,
@@ -28,7 +29,7 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations,
-           dispatch_lti)
+           dispatch_lti, dispatch_zip)
 
 
 def build_router() -> APIRouter:

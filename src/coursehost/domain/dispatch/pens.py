@@ -23,12 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
-from coursehost.db.models.courses import Course
 from coursehost.db.models.dispatch import Dispatch
 from coursehost.db.models.pens import PensPublication
 from coursehost.domain import outbox
-from coursehost.domain.courses import catalog
 from coursehost.domain.crypto import SecretBox
+from coursehost.domain.dispatch import package
 from coursehost.domain.dispatch.lti11 import dispatch_by_id
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations.launch_tokens import TokenExpired, TokenInvalid, sign, verify
@@ -37,6 +36,8 @@ from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError, Ta
 JOB_KIND = "dispatch.pens"
 MAX_ATTEMPTS = 10
 PURPOSE = "pens-package"
+#: what is published: the dispatch's shell package, SCORM 1.2 (the type every LMS imports)
+SHELL_TYPE_VERSION = "1.2"
 PENS_VERSION = "1.0.0"
 PACKAGE_LIFETIME = timedelta(days=7)
 TIMEOUTS = Timeouts(connect=10.0, read=30.0, write=30.0, pool=10.0)
@@ -110,27 +111,15 @@ def _iso(value: datetime) -> str:
 def collect_request(session: Session, pub: PensPublication, *, box: SecretBox, public_url: str,
                     instance_key: str) -> list[tuple[str, str]]:
     """The collect request's fields (CMI010 §4.1: command collect, the package and where to answer)."""
-    version = catalog.get_version(session, course=session.get(Course, _course_pk(session, pub)))
     return [
         ("command", "collect"), ("pens-version", PENS_VERSION), ("package-type", "scorm-pif"),
-        ("package-type-version", _type_version(version.learning_standard)), ("package-format", "zip"),
+        ("package-type-version", SHELL_TYPE_VERSION), ("package-format", "zip"),
         ("package-id", pub.package_id), ("package-url", package_url(public_url, instance_key, pub)),
         ("package-url-expiry", _iso(pub.package_expires)), ("client", "Coursehost"),
         ("system-user-id", pub.system_user_id),
         ("system-password", box.decrypt(pub.system_password) if pub.system_password else ""),
         ("receipt", callback_url(public_url, "receipt", pub)), ("alert", callback_url(public_url, "alert", pub)),
     ]
-
-
-def _type_version(standard: str) -> str:
-    s = standard.upper()
-    if "2004" in s:
-        return "2004"
-    return "1.2" if "12" in s or "1.2" in s else s.lower()[:40]
-
-
-def _course_pk(session: Session, pub: PensPublication) -> int:
-    return session.get(Dispatch, pub.dispatch_pk).course_pk
 
 
 def parse_response(text: str) -> dict[str, str]:
@@ -222,8 +211,10 @@ def record_callback(session: Session, *, publication_id: str, kind: str, form: l
     return pub
 
 
-def package_for(session: Session, *, instance_key: str, token: str, now: float | None = None) -> tuple[str, str]:
-    """(blob key, file name) of the package a token names; NotFound for a bad or expired token."""
+def package_for(session: Session, *, instance_key: str, box: SecretBox, content_url: str, token: str,
+                now: float | None = None) -> tuple[bytes, str]:
+    """(zip bytes, file name) of the package a token names: the dispatch's SCORM 1.2 shell package
+    (the target imports the shell; the course stays here). NotFound for a bad or expired token."""
     try:
         payload = verify(instance_key, PURPOSE, token, now=now if now is not None else time.time())
     except TokenExpired:
@@ -233,10 +224,9 @@ def package_for(session: Session, *, instance_key: str, token: str, now: float |
     pub = session.scalars(select(PensPublication).where(PensPublication.publication_id == payload.get("p"))).first()
     if pub is None:
         raise NotFound("There is no package at this link.")
-    version = catalog.get_version(session, course=session.get(Course, _course_pk(session, pub)))
-    if not version.package_key:
-        raise NotFound("The course's package is not kept; it cannot be published.")
-    return version.package_key, f"{pub.package_id.rsplit(':', 1)[-1]}.zip"
+    dispatch = session.get(Dispatch, pub.dispatch_pk)
+    data = package.dispatch_zip(session, box=box, content_url=content_url, dispatches=[dispatch], kind="SCORM_12")
+    return data, f"{pub.package_id.rsplit(':', 1)[-1]}.zip"
 
 
 def callback_form(raw: str) -> list[tuple[str, str]]:

@@ -101,7 +101,9 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_results(session, registration=ctx.registration)
         enqueue_outcomes(session, registration=ctx.registration)
     session.flush()
-    return {"applied": True, "lastSeq": seq}
+    return {"applied": True, "lastSeq": seq, "result": {
+        "completion": inst.completion, "success": inst.success, "scoreScaled": inst.score_scaled,
+        "totalSeconds": inst.total_seconds}}
 
 
 def _stale(session: Session, launch: Launch, log: list[dict] | None, *, fresh: bool) -> dict:

@@ -5,12 +5,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class CommitChannel {
   // WAIT (ms) => Promise: the pause between retries and drain's bound (tests pass their own).
-  constructor({ base, token, debug, maxFailures = 2, onWarning = () => {}, wait = sleep }) {
+  // ONANSWER: each acknowledged commit's answer (with the registration's rollup, dispatch-bridge.js).
+  constructor({ base, token, debug, maxFailures = 2, onWarning = () => {}, onAnswer = () => {}, wait = sleep }) {
     this.base = base;
     this.token = token;
     this.debug = debug;
     this.maxFailures = Math.max(1, maxFailures);
     this.onWarning = onWarning;
+    this.onAnswer = onAnswer;
     this.wait = wait;
     this.seq = 0;
     this.dirty = false;
@@ -124,6 +126,7 @@ export class CommitChannel {
       try {
         const answer = await this._post("/commit", body);
         this.lastSeq = answer && answer.lastSeq;
+        if (answer) this.onAnswer(answer);
         if (this.failures >= this.maxFailures) this.onWarning("");
         this.failures = 0;
       } catch (err) {

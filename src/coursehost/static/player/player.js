@@ -6,6 +6,7 @@ import { DebugLog, recordCalls } from "./debuglog.js";
 import { acceptAnyResponse, conform, conform12, loadSharedData, setRequestValid } from "./scorm-again-adapter.js";
 import { afterCalls, auditedMethods, listen } from "./api-events.js";
 import { openAuSession, somethingLeft, watchAuExit } from "./aicc.js";
+import { shellBridge } from "./dispatch-bridge.js";
 
 const cfg = JSON.parse(document.getElementById("player-config").textContent);
 const S = cfg.settings || {};
@@ -19,10 +20,13 @@ const debug = new DebugLog({
   rte: flag("PlayerDebugRteAudit", true), rteDetailed: flag("PlayerDebugRteDetailed", false),
   control: flag("PlayerDebugControlAudit", true), timestamps: flag("PlayerDebugIncludeTimestamps", true),
 });
+// A dispatch launch: results go to the shell that framed us (another LMS's page).
+const shell = window.parent !== window ? shellBridge(cfg.shell, window.parent) : null;
 const channel = new CommitChannel({
   base: cfg.runtimeBase, token: cfg.runtimeToken, debug,
   maxFailures: num("PlayerCommMaxFailedSubmissions", 2),
   onWarning: (text) => warn(text),
+  onAnswer: (answer) => { if (shell) shell.result(answer.result); },
 });
 
 const state = {
@@ -387,6 +391,12 @@ async function exitCourse() {
     // Our own window, opened by the launcher page: it goes on to the exit target; we close.
     window.opener.postMessage({ type: "coursehost:exit", redirect: target }, window.location.origin);
     window.close();
+    return;
+  }
+  if (shell) {
+    // The shell finishes the LMS session; this frame shows our exit page (the LMS keeps its page).
+    shell.exit();
+    window.location.href = target;
     return;
   }
   window.top.location.href = target;
