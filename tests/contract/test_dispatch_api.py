@@ -331,5 +331,11 @@ def test_bad_input_is_a_clear_400_and_writes_nothing(app, live_server):
     assert r.status_code == 400 and "launchAuth" in r.json()["message"]
     r = http.put(f"/dispatch/dispatches/{x1}/enabled", json={"enabled": "yes"})
     assert r.status_code == 400 and "enabled" in r.json()["message"]
+    r = http.post("/dispatch/dispatches", json={"dispatches": [{"id": x2, "data": {
+        "destinationId": dest + "\u0000", "courseId": app.course2004}}]})
+    assert r.status_code == 400 and "destinationId" in r.json()["message"]
+    r = http.put(f"/dispatch/destinations/{dest}", json={"notes": "a\u0000b"})
+    assert r.status_code == 400 and "notes" in r.json()["message"]
+    assert http.get("/dispatch/destinations/a%00b").status_code == 404
     assert _row(live_server, Dispatch, dispatch_id=x2) is None
     assert app.dispatch.get_dispatch(x1).registration_cap == 0

@@ -41,7 +41,7 @@ from coursehost.domain.dispatch import destinations as dest_domain
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.paging import ListQuery
-from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
+from coursehost.domain.tags import get_tags, remove_tags, set_tags, tags_for
 from coursehost.web import services, unit
 
 DEST_TAGS = dest_domain.TAG_KIND
@@ -127,11 +127,19 @@ def _optional_bool(request: Request, name: str) -> bool | None:
     return parse_bool(request, name) if request.query_params.get(name) not in (None, "") else None
 
 
+def _query_filters(request: Request) -> tuple[str | None, list[str]]:
+    """courseId and tags from the query string (text PostgreSQL can hold, or a 400 naming them)."""
+    params = request.query_params
+    dest_domain.check_text(params.get("courseId"), "courseId", dest_domain.MAX_ID)
+    dest_domain.check_text(params.get("filter"), "filter", 1000)
+    return params.get("courseId") or None, dest_domain.check_tags(query_tags(request))
+
+
 def _list_extra(request: Request, *, with_enabled: bool) -> dict:
     extra: dict = {}
-    if request.query_params.get("courseId"):
-        extra["courseId"] = request.query_params["courseId"]
-    tags = query_tags(request)
+    course_id, tags = _query_filters(request)
+    if course_id:
+        extra["courseId"] = course_id
     if tags:
         extra["tags"] = tags
     if with_enabled:
@@ -173,7 +181,7 @@ def get_destinations(request: Request, response: Response, principal: Principal 
 @operation("PutDestinationTagsBatch", status_code=204)
 def put_destination_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed destination; all or nothing (an unknown id is a 404)."""
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     if not body.ids:
         raise InvalidInput("ids must name at least one destination")
     with unit(request) as session:
@@ -218,7 +226,7 @@ def get_destination_tags(request: Request, destinationId: str, principal: Princi
 
 @operation("PutDestinationTags", status_code=204)
 def put_destination_tags(request: Request, destinationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     with unit(request) as session:
         dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
         set_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=destinationId, tags=tags)
@@ -228,7 +236,7 @@ def put_destination_tags(request: Request, destinationId: str, body: TagsBody, p
 @operation("DeleteDestinationTags", status_code=204)
 def delete_destination_tags(request: Request, destinationId: str, body: TagsBody,
                             principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     with unit(request) as session:
         dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
         remove_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=destinationId, tags=tags)
@@ -351,7 +359,7 @@ def _filter_query(request: Request) -> tuple[ListQuery, str | None, list[str]]:
         since=parse_datetime("since", params.get("since")), until=parse_datetime("until", params.get("until")),
         datetime_filter=params.get("datetimeFilter") or None, filter=params.get("filter") or None,
         filter_by=params.get("filterBy") or None).validated(disp_domain.DISPATCH_LIST)
-    return query, params.get("courseId") or None, query_tags(request)
+    return query, *_query_filters(request)
 
 
 @operation("UpdateDispatches", status_code=204)
@@ -383,7 +391,7 @@ def delete_dispatches(request: Request, principal: Principal = Auth) -> Response
 @operation("PutDispatchTagsBatch", status_code=204)
 def put_dispatch_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed dispatch; all or nothing (an unknown id is a 404)."""
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     if not body.ids:
         raise InvalidInput("ids must name at least one dispatch")
     with unit(request) as session:
@@ -490,7 +498,7 @@ def get_dispatch_tags(request: Request, dispatchId: str, principal: Principal = 
 
 @operation("PutDispatchTags", status_code=204)
 def put_dispatch_tags(request: Request, dispatchId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     with unit(request) as session:
         disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
         set_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatchId, tags=tags)
@@ -499,7 +507,7 @@ def put_dispatch_tags(request: Request, dispatchId: str, body: TagsBody, princip
 
 @operation("DeleteDispatchTags", status_code=204)
 def delete_dispatch_tags(request: Request, dispatchId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
+    tags = dest_domain.check_tags(body.tags)
     with unit(request) as session:
         disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
         remove_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatchId, tags=tags)

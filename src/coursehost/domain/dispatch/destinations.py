@@ -58,18 +58,38 @@ class NewDestination:
 
 
 def check_id(value: str | None, field_name: str = "id") -> str:
-    """An id the caller chose: non-empty, at most 255 characters, no surrounding blanks."""
+    """An id the caller chose: non-empty, at most 255 characters, no surrounding blanks, no control
+    characters (it ends up in URLs, packages and LTI consumer settings)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field_name} is required")
     if value != value.strip() or len(value) > MAX_ID:
         raise InvalidInput(f"{field_name} must be 1 to {MAX_ID} characters without surrounding blanks")
+    if any(ord(c) < 0x20 for c in value):
+        raise InvalidInput(f"{field_name} must not contain control characters")
     return value
 
 
 def check_text(value: str | None, field_name: str, limit: int) -> str | None:
+    """Free text up to LIMIT characters; NUL is refused (PostgreSQL text cannot hold it)."""
     if value is not None and len(value) > limit:
         raise InvalidInput(f"{field_name} is longer than {limit} characters")
+    if value is not None and "\x00" in value:
+        raise InvalidInput(f"{field_name} must not contain NUL characters")
     return value
+
+
+def storable(value: str | None) -> bool:
+    """Whether VALUE can be looked up at all (an id holding NUL names nothing stored)."""
+    return value is None or "\x00" not in value
+
+
+def _check_strings(values: dict | None, where: str) -> dict | None:
+    for key, value in (values or {}).items():
+        if isinstance(value, str):
+            check_text(value, f"{where}{key}", 2000)
+        elif isinstance(value, dict):
+            _check_strings(value, f"{where}{key}.")
+    return values
 
 
 def _checked(data: DestinationData, *, where: str) -> DestinationData:
@@ -79,11 +99,22 @@ def _checked(data: DestinationData, *, where: str) -> DestinationData:
     return DestinationData(
         name=name, email=check_text(data.email, f"{where}email", MAX_EMAIL),
         notes=check_text(data.notes, f"{where}notes", MAX_NOTES),
-        tags=clean_tags(data.tags, f"{where}tags") if data.tags is not None else None,
-        launch_auth=data.launch_auth, lti13=data.lti13)
+        tags=check_tags(data.tags, f"{where}tags") if data.tags is not None else None,
+        launch_auth=_check_strings(data.launch_auth, f"{where}launchAuth."),
+        lti13=_check_strings(data.lti13, f"{where}lti13Data."))
+
+
+def check_tags(tags: list | None, field_name: str = "tags") -> list[str]:
+    """clean_tags, and no NUL in any (PostgreSQL text cannot hold it)."""
+    out = clean_tags(tags, field_name)
+    for tag in out:
+        check_text(tag, field_name, 255)
+    return out
 
 
 def find_destination(session: Session, *, application_pk: int, destination_id: str) -> Destination | None:
+    if not storable(destination_id):
+        return None
     return session.scalars(select(Destination).where(
         Destination.application_pk == application_pk, Destination.destination_id == destination_id)).first()
 

@@ -21,12 +21,14 @@ from coursehost.domain.dispatch.destinations import (
     MAX_EMAIL,
     MAX_NOTES,
     check_id,
+    check_tags,
     check_text,
     find_destination,
+    storable,
 )
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.paging import ListQuery, ListSpec, apply_filters
-from coursehost.domain.tags import add_tags, clean_tags, keys_with_any_tag
+from coursehost.domain.tags import add_tags, keys_with_any_tag
 
 TAG_KIND = DISPATCH_TAG_KIND
 MAX_CAP = 1_000_000_000
@@ -83,6 +85,8 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def find_dispatch(session: Session, *, application_pk: int, dispatch_id: str) -> Dispatch | None:
+    if not storable(dispatch_id):
+        return None
     return session.scalars(select(Dispatch).where(
         Dispatch.application_pk == application_pk, Dispatch.dispatch_id == dispatch_id)).first()
 
@@ -109,12 +113,13 @@ def _check_new(session: Session, application_pk: int, n: int, item: NewDispatch,
     where = f"dispatches[{n}]."
     dispatch_id = check_id(item.dispatch_id, f"{where}id")
     options = item.options.checked(where)
-    tags = clean_tags(item.tags, f"{where}tags")
+    tags = check_tags(item.tags, f"{where}tags")
     dest = find_destination(session, application_pk=application_pk, destination_id=item.destination_id or "")
     if dest is None:
         raise InvalidInput(f"{where}destinationId: Destination [{item.destination_id}] not found")
     course = session.scalars(select(Course).where(Course.application_pk == application_pk,
-                                                  Course.course_id == (item.course_id or ""))).first()
+                                                  Course.course_id == (item.course_id or ""))).first() \
+        if storable(item.course_id) else None
     if course is None:
         raise InvalidInput(f"{where}courseId: Course [{item.course_id}] not found")
     if dispatch_id in seen or find_dispatch(session, application_pk=application_pk, dispatch_id=dispatch_id):
