@@ -244,6 +244,7 @@ def test_a_destinations_dispatches(app, live_server):
     app.dispatch.update_destination_hash_user_info(dest, cloud.EnabledSchema(enabled=True))
     assert app.dispatch.get_destination_hash_user_info(dest).enabled is True
     assert app.dispatch.get_dispatch_hash_user_info(x3).enabled is False
+    assert app.dispatch.get_destination_hash_user_info(other).enabled is False
 
     assert app.dispatch.get_dispatch(x1).instanced is False
     app.dispatch.enable_registration_instancing(dest, cloud.EnabledSchema(enabled=True))
@@ -253,6 +254,17 @@ def test_a_destinations_dispatches(app, live_server):
     assert app.dispatch.get_destination_dispatches(dest).dispatches == []
     assert app.dispatch.get_destination(dest).name == "Acme LMS"  # the destination stays
     assert app.dispatch.get_dispatch(x3).course_id == app.course12
+
+
+def test_a_destination_that_hashes_learner_ids_gives_its_new_dispatches_the_setting(app, live_server):
+    dest, x1 = _uid("dest"), _uid("x")
+    _destinations(app, dest)
+    app.dispatch.update_destination_hash_user_info(dest, cloud.EnabledSchema(enabled=True))
+    assert app.dispatch.get_destination_hash_user_info(dest).enabled is True
+    _dispatches(app, dest, (x1, app.course12))
+    assert app.dispatch.get_dispatch_hash_user_info(x1).enabled is True
+    learner = stored_registration(app, _launch(live_server, app, x1, "jane@lms.example"))["learner"]
+    assert "jane" not in str(learner) and len(learner["id"]) == 64  # stored as a keyed hash, no name kept
 
 
 def test_update_and_delete_dispatches_by_filter(app):

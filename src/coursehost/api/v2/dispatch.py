@@ -295,16 +295,20 @@ def enable_registration_instancing(request: Request, destinationId: str, body: E
 
 @operation("GetDestinationHashUserInfo", response_model=EnabledSchema)
 def get_destination_hash_user_info(request: Request, destinationId: str, principal: Principal = Auth) -> EnabledSchema:
-    """True when the destination has dispatches and all of them hash learner ids."""
     with unit(request) as session:
         dest = dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
-        return EnabledSchema(enabled=disp_domain.destination_hashes(session, dest))
+        return EnabledSchema(enabled=dest.hash_user_info)
 
 
 @operation("UpdateDestinationHashUserInfo", status_code=204)
 def update_destination_hash_user_info(request: Request, destinationId: str, body: EnabledIn,
                                       principal: Principal = Auth) -> Response:
-    return _set_on_destination(request, principal, destinationId, hash_user_info=body.enabled)
+    """The destination's setting (dispatches created later start with it) and every dispatch it has."""
+    with unit(request) as session:
+        dest = dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
+        dest.hash_user_info = body.enabled
+        disp_domain.set_on_destination(session, destination=dest, hash_user_info=body.enabled)
+    return _no_content()
 
 
 @operation("GetDestinationDispatchRegistrationCount", response_model=IntegerResultSchema)

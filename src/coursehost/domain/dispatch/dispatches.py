@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -99,15 +99,6 @@ def get_dispatch(session: Session, *, application_pk: int, dispatch_id: str) -> 
     return found
 
 
-def destination_hashes(session: Session, destination: Destination) -> bool:
-    """A destination hashes learner ids when it has dispatches and every one of them does (the flag
-    is kept on the dispatches; UpdateDestinationHashUserInfo sets it on all of them)."""
-    total, hashing = session.execute(
-        select(func.count(), func.count().filter(Dispatch.hash_user_info.is_(True)))
-        .where(Dispatch.destination_pk == destination.pk)).one()
-    return bool(total) and total == hashing
-
-
 def _check_new(session: Session, application_pk: int, n: int, item: NewDispatch,
                seen: set[str], pairs: set[tuple[int, int]]) -> tuple[Destination, Course, list[str], DispatchChanges]:
     where = f"dispatches[{n}]."
@@ -153,7 +144,7 @@ def create_dispatches(session: Session, *, application_pk: int, items: list[NewD
             instanced=True if o.instanced is None else o.instanced,  # instancing is the official default
             registration_cap=o.registration_cap or 0, registration_count=0,
             expiration_date=aware(o.expiration_date), email=o.email, notes=o.notes, postback=o.postback or {},
-            hash_user_info=destination_hashes(session, dest),
+            hash_user_info=dest.hash_user_info,  # the destination's setting at creation
             dispatch_key=uuid.uuid4().hex, secret=box.encrypt(random_secret()), created=now, updated=now)
         session.add(row)
         session.flush()
