@@ -225,6 +225,33 @@ def test_registrations_through_a_dispatch_count_and_get_its_postback(app, live_s
     app.dispatch.reset_destination_dispatch_registration_count(dest)
     assert app.dispatch.get_dispatch(x1).registration_count == 0
     assert app.regs.get_registration_progress(reg_id).id == reg_id  # the registrations stay
+    app.dispatch.set_dispatch_enabled(x1, cloud.EnabledSchema(enabled=False))
+    with pytest.raises(Exception, match="disabled"):
+        _launch(live_server, app, x1, "lms-learner-1")
+    app.dispatch.update_dispatch(x1, cloud.UpdateDispatchSchema(
+        enabled=True, expiration_date=datetime.now(UTC) - timedelta(minutes=1)))
+    with pytest.raises(Exception, match="expired"):
+        _launch(live_server, app, x1, "lms-learner-1")
+
+
+def test_dispatch_list_pages_and_filters(app):
+    courses = [app.course12, app.course2004]
+    for n in range(6):  # six destinations, two courses each: twelve dispatches
+        other = _uid("dest")
+        _destinations(app, other)
+        _dispatches(app, other, *[(f"{other}-c{i}", c) for i, c in enumerate(courses)], tags=[f"n{n}"])
+    page, _, headers = app.dispatch.get_dispatches_with_http_info(include_total_count=True, order_by="created_asc")
+    assert headers["X-Total-Count"] == "12" and len(page.dispatches) == 10 and page.more
+    rest = app.dispatch.get_dispatches(more=page.more)
+    ids = [d.id for d in page.dispatches + rest.dispatches]
+    assert len(set(ids)) == 12 and rest.more is None and ids[0].endswith("-c0")
+    assert len(app.dispatch.get_dispatches(course_id=app.course2004).dispatches) == 6
+    assert len(app.dispatch.get_dispatches(tags=["n0", "n5"]).dispatches) == 4
+    assert len(app.dispatch.get_dispatches(filter="-c1", filter_by="dispatch_id").dispatches) == 6
+    status, msg = _status(lambda: app.dispatch.get_dispatches(more=page.more, course_id=app.course12))
+    assert status == 400 and "more" in msg
+    r = app.http().get("/dispatch/dispatches", params={"isEnabled": "maybe"})
+    assert r.status_code == 400 and "isEnabled" in r.json()["message"]
 
 
 def test_a_destinations_dispatches(app, live_server):
