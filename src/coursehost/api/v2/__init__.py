@@ -12,6 +12,7 @@ from coursehost.api.v2 import (
     cmi5,
     course,
     course_assets,
+    dispatch,
     dispatch_lti,
     dispatch_zip,
     invitations,
@@ -29,7 +30,7 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations,
-           dispatch_lti, dispatch_zip)
+           dispatch, dispatch_lti, dispatch_zip)
 
 
 def build_router() -> APIRouter:

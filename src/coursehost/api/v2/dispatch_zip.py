@@ -12,7 +12,7 @@ from coursehost.api.v2.auth import Auth
 from coursehost.api.v2.course import query_tags
 from coursehost.api.v2.operations import operation
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.dispatch import package
+from coursehost.domain.dispatch import dispatches, package
 from coursehost.web import read_unit, services
 
 
@@ -29,7 +29,7 @@ def get_dispatch_zip(request: Request, dispatchId: str, type: str | None = None,
     svc = services(request)
     kind = package.check_kind(type)
     with read_unit(request) as session:
-        dispatch = package.dispatch_of(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
+        dispatch = dispatches.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
         data = package.dispatch_zip(session, box=svc.box, content_url=svc.settings.content_url or "",
                                     dispatches=[dispatch], kind=kind, css_url=cssUrl)
     return _zip_response(data, f"dispatch-{dispatchId}-{kind}")

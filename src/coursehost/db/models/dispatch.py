@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursehost.db.base import Base, UTCDateTime, utcnow
@@ -36,6 +36,8 @@ class Destination(Base):
     # clientId, platformIssuerIdentifier, deploymentId, oidcAuthorizationEndpoint, jsonWebKeySetUrl,
     # accessTokenUrl
     lti13: Mapped[dict] = mapped_column(JSON, default=dict)
+    # UpdateDestinationHashUserInfo: dispatches created for this destination start with it (migration 0018)
+    hash_user_info: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,8 @@ from coursehost.db.models.dispatch import Dispatch
 from coursehost.db.models.lti11 import LtiNonce
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.dispatch.access import FarLearner, find_by_key, registration_for
-from coursehost.domain.errors import DomainError, InvalidInput, NotFound
+from coursehost.domain.dispatch.dispatches import get_dispatch
+from coursehost.domain.errors import DomainError, InvalidInput
 from coursehost.domain.lti import oauth1
 from coursehost.domain.registrations.launch_links import EXPIRY_DEFAULT, build_launch_link, launch_options
 
@@ -54,19 +55,10 @@ def launch_url(public_url: str, dispatch_key: str) -> str:
     return f"{public_url.rstrip('/')}{PATH}{dispatch_key}"
 
 
-def dispatch_by_id(session: Session, *, application_pk: int, dispatch_id: str) -> Dispatch:
-    """The application's dispatch DISPATCH_ID, or NotFound."""
-    found = session.scalars(select(Dispatch).where(
-        Dispatch.application_pk == application_pk, Dispatch.dispatch_id == dispatch_id)).first()
-    if found is None:
-        raise NotFound(f"dispatch [{dispatch_id}] was not found")
-    return found
-
-
 def credentials(session: Session, *, box: SecretBox, public_url: str, application_pk: int,
                 dispatch_id: str) -> Credentials:
     """The launch URL, consumer key and shared secret of the application's dispatch DISPATCH_ID."""
-    dispatch = dispatch_by_id(session, application_pk=application_pk, dispatch_id=dispatch_id)
+    dispatch = get_dispatch(session, application_pk=application_pk, dispatch_id=dispatch_id)
     return Credentials(url=launch_url(public_url, dispatch.dispatch_key), consumer_key=dispatch.dispatch_key,
                        shared_secret=box.decrypt(dispatch.secret))
 

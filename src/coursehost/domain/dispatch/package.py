@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.courses import Course
-from coursehost.db.models.dispatch import Destination, Dispatch
+from coursehost.db.models.dispatch import Dispatch
 from coursehost.domain.crypto import SecretBox
-from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.dispatch.destinations import get_destination
+from coursehost.domain.errors import InvalidInput
 from coursehost.domain.registrations.launch_links import check_url
 from coursehost.domain.tags import keys_with_any_tag
 
@@ -163,23 +164,11 @@ def aicc_files(title: str, scos: list[ShellSco]) -> dict[str, str]:
     return {"course.crs": crs, "course.au": _csv(au), "course.des": _csv(des), "course.cst": _csv(cst)}
 
 
-def dispatch_of(session: Session, *, application_pk: int, dispatch_id: str) -> Dispatch:
-    """The application's dispatch DISPATCH_ID, or NotFound."""
-    found = session.scalars(select(Dispatch).where(Dispatch.application_pk == application_pk,
-                                                   Dispatch.dispatch_id == dispatch_id)).first()
-    if found is None:
-        raise NotFound(f"There is no dispatch with id [{dispatch_id}]")
-    return found
-
-
 def destination_dispatches(session: Session, *, application_pk: int, destination_id: str,
                            tags: list[str] | None = None) -> list[Dispatch]:
     """The dispatches of the application's destination DESTINATION_ID (those with any of TAGS when
     given), oldest first; NotFound for an unknown destination."""
-    destination = session.scalars(select(Destination).where(Destination.application_pk == application_pk,
-                                                            Destination.destination_id == destination_id)).first()
-    if destination is None:
-        raise NotFound(f"There is no destination with id [{destination_id}]")
+    destination = get_destination(session, application_pk=application_pk, destination_id=destination_id)
     stmt = select(Dispatch).where(Dispatch.destination_pk == destination.pk)
     if tags:
         stmt = stmt.where(Dispatch.dispatch_id.in_(keys_with_any_tag(application_pk, TAG_KIND, tags)))

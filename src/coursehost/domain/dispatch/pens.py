@@ -28,7 +28,7 @@ from coursehost.db.models.pens import PensPublication
 from coursehost.domain import outbox
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.dispatch import package
-from coursehost.domain.dispatch.lti11 import dispatch_by_id
+from coursehost.domain.dispatch.dispatches import get_dispatch
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations.launch_tokens import TokenExpired, TokenInvalid, sign, verify
 from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError, TargetRefused, Timeouts
@@ -70,7 +70,7 @@ def publish(session: Session, *, box: SecretBox, application_pk: int, dispatch_i
     """Record a publication of the application's dispatch to TARGET and queue its collect request."""
     _check_target(target)
     now = now or utcnow()
-    dispatch = dispatch_by_id(session, application_pk=application_pk, dispatch_id=dispatch_id)
+    dispatch = get_dispatch(session, application_pk=application_pk, dispatch_id=dispatch_id)
     pub = PensPublication(
         publication_id=secrets.token_hex(16), application_pk=application_pk, dispatch_pk=dispatch.pk,
         target_url=target.url.strip(), system_user_id=target.system_user_id,
@@ -85,7 +85,7 @@ def publish(session: Session, *, box: SecretBox, application_pk: int, dispatch_i
 
 def history(session: Session, *, application_pk: int, dispatch_id: str) -> list[PensPublication]:
     """Every publication of the dispatch, newest first."""
-    dispatch = dispatch_by_id(session, application_pk=application_pk, dispatch_id=dispatch_id)
+    dispatch = get_dispatch(session, application_pk=application_pk, dispatch_id=dispatch_id)
     return list(session.scalars(select(PensPublication).where(PensPublication.dispatch_pk == dispatch.pk)
                                 .order_by(PensPublication.created.desc(), PensPublication.pk.desc())))
 
