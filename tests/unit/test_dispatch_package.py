@@ -17,7 +17,7 @@ from coursehost.db.models.dispatch import Destination, Dispatch
 from coursehost.domain.courses import model
 from coursehost.domain.courses.packages.detect import parse_package
 from coursehost.domain.courses.packages.reader import PackageReader
-from coursehost.domain.dispatch import package
+from coursehost.domain.dispatch import dispatches, package
 from coursehost.domain.errors import InvalidInput, NotFound
 from tests.unit.test_postback_delivery import BOX, make_course
 
@@ -112,8 +112,8 @@ def test_bad_requests_name_the_field(db_session):
     with pytest.raises(InvalidInput, match="no dispatch"):
         package.dispatch_zip(db_session, box=BOX, content_url=CONTENT, dispatches=[])
     with pytest.raises(NotFound):
-        package.dispatch_of(db_session, application_pk=d.application_pk, dispatch_id="nope")
+        dispatches.get_dispatch(db_session, application_pk=d.application_pk, dispatch_id="nope")
     with pytest.raises(NotFound):  # another application's dispatch is not found
-        package.dispatch_of(db_session, application_pk=d.application_pk + 999, dispatch_id=d.dispatch_id)
+        dispatches.get_dispatch(db_session, application_pk=d.application_pk + 999, dispatch_id=d.dispatch_id)
     with pytest.raises(NotFound):
         package.destination_dispatches(db_session, application_pk=d.application_pk, destination_id="nope")
