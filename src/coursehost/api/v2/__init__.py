@@ -10,6 +10,7 @@ from coursehost.api.v2 import (
     application_management,
     authentication,
     cmi5,
+    connectors,
     course,
     course_assets,
     invitations,
@@ -27,6 +28,7 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations)
+MODULES += (connectors,)  # issue 19: ContentConnectorsApi
 
 
 def build_router() -> APIRouter:
