@@ -5,6 +5,7 @@ and what our token and score endpoints refuse."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -18,6 +19,7 @@ from tests.browser import close_context
 from tests.contract.courses import course_api, wait_for_job
 from tests.contract.helpers import message, new_child_app
 from tests.contract.lti_tool import _key_pair, running_tool
+from tests.contract.receiver import Receiver
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +38,14 @@ def _create(live_server, tool, creds=None, **config) -> str:
         cloud.CreateConnectorSchema(content_connector_type="LTI13", configuration=configuration)).result
 
 
-def _import(live_server, connector_id: str, creds=None, title: str = "Tool quiz") -> cloud.ImportJobResultSchema:
+def _import(live_server, connector_id: str, creds=None, title: str = "Tool quiz",
+            **metadata) -> cloud.ImportJobResultSchema:
     api = course_api(live_server, creds)
     course_id = f"lti-{uuid.uuid4().hex[:8]}"
     job = api.create_no_upload_and_import_course_job(course_id, cloud.ImportRequestSchema(
         connector_reference_request=cloud.ImportConnectorRequestSchema(
             connector_id=connector_id, connector_id_for_content="quiz-7",
-            metadata_for_connector={"title": title, "description": "A quiz in another tool"})))
+            metadata_for_connector={"title": title, "description": "A quiz in another tool", **metadata})))
     return wait_for_job(api, job.result)
 
 
@@ -111,11 +114,13 @@ def test_connector_import_makes_an_lti13_course_and_refuses_another_applications
     assert err.value.status == 400 and "connectorId" in message(err.value)
 
 
-def _registration(live_server, course_id: str) -> tuple[str, str]:
+def _registration(live_server, course_id: str, postback_url: str | None = None) -> tuple[str, str]:
     regs = cloud.RegistrationApi(live_server.client())
     reg_id = f"reg-{uuid.uuid4().hex[:8]}"
+    postback = cloud.PostBackSchema(url=postback_url, auth_type="FORM", results_format="COURSE") if postback_url \
+        else None
     regs.create_registration(cloud.CreateRegistrationSchema(
-        course_id=course_id, registration_id=reg_id,
+        course_id=course_id, registration_id=reg_id, post_back=postback,
         learner=cloud.LearnerSchema(id=f"learner-{uuid.uuid4().hex[:6]}", first_name="Ada", last_name="Lovelace")))
     link = regs.build_registration_launch_link(
         reg_id, cloud.LaunchLinkRequestSchema(redirect_on_exit_url="blank")).launch_link
@@ -126,8 +131,16 @@ def test_a_connector_course_launches_the_tool_which_posts_its_score(live_server,
     cid = _create(live_server, tool)
     tool.configure(_entry(live_server, cid).additional_instance_information)
     job = _import(live_server, cid)
-    reg_id, link = _registration(live_server, job.import_result.course.id)
+    receiver = Receiver()
+    with receiver:
+        reg_id, link = _registration(live_server, job.import_result.course.id, postback_url=receiver.url)
+        _launch_in_chromium(context, tool, link)
+        posted = receiver.wait_for(1)[0].text  # the registration's postback, as after a SCORM commit
+    assert "COMPLETED" in posted.upper() and reg_id in posted
+    _check_launch_and_score(live_server, tool, reg_id)
 
+
+def _launch_in_chromium(context, tool, link: str) -> None:
     page = context.new_page()
     try:
         page.goto(link)
@@ -138,14 +151,19 @@ def test_a_connector_course_launches_the_tool_which_posts_its_score(live_server,
     finally:
         close_context(context)
     assert not tool.errors, tool.errors
+
+
+def _check_launch_and_score(live_server, tool, reg_id: str) -> None:
     claims = tool.launches[-1]
     assert claims["iss"] == live_server.base_url and claims["aud"] == tool.client_id
     assert claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"] == "quiz-7"
     assert claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] == "dep-1"
 
-    progress = cloud.RegistrationApi(live_server.client()).get_registration_progress(reg_id)
+    progress = cloud.RegistrationApi(live_server.client()).get_registration_progress(reg_id, include_child_results=True)
     assert (progress.registration_completion, progress.registration_success) == ("COMPLETED", "PASSED")
     assert progress.score.scaled == 80
+    quiz = progress.activity_details.children[0]
+    assert (quiz.id, quiz.activity_completion, quiz.activity_success) == ("quiz-7", "COMPLETED", "PASSED")
 
     # Our AGS endpoints refuse what the tool's library did not get from us.
     scores = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"] + "/scores"
@@ -185,3 +203,146 @@ def test_token_endpoint_refuses_assertions_not_signed_by_the_tools_key(live_serv
     good = ask(_assertion(tool.private_pem, tool.client_id, token_url))
     assert good.status_code == 200, good.text
     assert good.json()["token_type"] == "Bearer" and good.json()["scope"] == scope
+
+
+def _login(link: str) -> dict:
+    """The launch link opened without a browser: the tool's OIDC login initiation parameters."""
+    answer = httpx.get(link, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    url = httpx.URL(answer.headers["location"])
+    return dict(url.params)
+
+
+def _auth_request(login: dict, tool, **over) -> dict:
+    params = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
+              "client_id": login["client_id"], "redirect_uri": tool.base_url + "/launch",
+              "login_hint": login["login_hint"], "lti_message_hint": login["lti_message_hint"],
+              "state": "s-1", "nonce": uuid.uuid4().hex}
+    params.update(over)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _id_token(live_server, page: str) -> dict:
+    token = re.search(r'name="id_token" value="([^"]+)"', page).group(1)
+    keys = jwt.PyJWKClient(live_server.base_url + "/lti/jwks")
+    return jwt.decode(token, keys.get_signing_key_from_jwt(token).key, algorithms=["RS256"],
+                      audience="tool-client-1")
+
+
+@pytest.fixture
+def lti_course(live_server, tool) -> tuple[str, str]:
+    """A connector of the default application and a course imported through it: (connector id, course id)."""
+    cid = _create(live_server, tool)
+    return cid, _import(live_server, cid).import_result.course.id
+
+
+def test_the_authentication_request_is_checked_and_answered_with_a_signed_id_token(live_server, tool, lti_course):
+    _, course_id = lti_course
+    _, link = _registration(live_server, course_id)
+    login = _login(link)
+    assert login["iss"] == live_server.base_url and login["target_link_uri"] == tool.base_url + "/launch"
+    assert login["client_id"] == tool.client_id and login["lti_deployment_id"] == "dep-1"
+    auth = live_server.base_url + "/lti/platform/auth"
+
+    for over, words in [({"redirect_uri": "http://127.0.0.1:1/steal"}, "redirect_uri"),
+                        ({"client_id": "someone-else"}, "client_id"), ({"nonce": None}, "nonce"),
+                        ({"response_type": "code"}, "response_type"), ({"scope": "profile"}, "openid"),
+                        ({"lti_message_hint": login["lti_message_hint"][:-2] + "xx"}, "lti_message_hint"),
+                        ({"login_hint": "another-launch"}, "login_hint")]:
+        answer = httpx.post(auth, data=_auth_request(login, tool, **over))
+        assert answer.status_code == 400 and words in answer.text and 'name="id_token"' not in answer.text, over
+
+    answer = httpx.post(auth, data=_auth_request(login, tool, nonce="n-42"))
+    assert answer.status_code == 200
+    assert f'action="{tool.base_url}/launch"' in answer.text and 'name="state" value="s-1"' in answer.text
+    claims = _id_token(live_server, answer.text)
+    assert claims["nonce"] == "n-42" and claims["given_name"] == "Ada"
+    assert claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiResourceLinkRequest"
+    assert claims["https://purl.imsglobal.org/spec/lti/claim/roles"] == [
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
+    # GET works as well (the request may come either way), and the learner's sub is stable.
+    again = httpx.get(auth, params=_auth_request(login, tool))
+    assert again.status_code == 200 and _id_token(live_server, again.text)["sub"] == claims["sub"]
+
+
+def test_a_deleted_connector_s_course_says_it_cannot_launch(live_server, tool, lti_course):
+    cid, course_id = lti_course
+    _, link = _registration(live_server, course_id)
+    _connectors(live_server).delete_connector(cid)
+    answer = httpx.get(link, follow_redirects=False)
+    assert answer.status_code == 404 and "deleted" in answer.text
+
+
+def _access_token(live_server, tool, scope: str) -> str:
+    token_url = live_server.base_url + "/lti/platform/token"
+    answer = httpx.post(token_url, data={
+        "grant_type": "client_credentials", "scope": scope,
+        "client_assertion": _assertion(tool.private_pem, tool.client_id, token_url),
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+    assert answer.status_code == 200, answer.text
+    return answer.json()["access_token"]
+
+
+def test_scores_are_checked_and_follow_the_documented_rule(live_server, tool, lti_course):
+    _, course_id = lti_course
+    reg_id, link = _registration(live_server, course_id)
+    login = _login(link)
+    claims = _id_token(live_server, httpx.post(live_server.base_url + "/lti/platform/auth",
+                                               data=_auth_request(login, tool)).text)
+    lineitem = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    score_token = _access_token(live_server, tool, "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    read_token = _access_token(live_server, tool, "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly")
+
+    item = httpx.get(lineitem, headers={"Authorization": f"Bearer {read_token}"})
+    assert item.status_code == 200 and item.json()["resourceLinkId"] == "quiz-7"
+
+    def post(body: dict, token: str = score_token) -> httpx.Response:
+        return httpx.post(lineitem + "/scores", json=body, headers={"Authorization": f"Bearer {token}"})
+
+    base = {"userId": claims["sub"], "activityProgress": "InProgress", "gradingProgress": "Pending",
+            "timestamp": "2026-01-01T00:00:00Z"}
+    assert post(base, read_token).status_code == 403  # not granted the score scope
+    for bad, words in [({"userId": "someone-else"}, "userId"), ({"activityProgress": "Done"}, "activityProgress"),
+                       ({"scoreGiven": 3}, "scoreMaximum"), ({"scoreGiven": "3", "scoreMaximum": 10}, "scoreGiven")]:
+        answer = post({**base, **bad})
+        assert answer.status_code == 400 and words in answer.text, bad
+
+    progress = cloud.RegistrationApi(live_server.client())
+    assert post({**base, "scoreGiven": 3, "scoreMaximum": 10}).status_code == 204  # not yet graded
+    now = progress.get_registration_progress(reg_id)
+    assert (now.registration_completion, now.registration_success, now.score.scaled) == ("INCOMPLETE", "UNKNOWN", 30)
+    assert post({**base, "scoreGiven": 6, "scoreMaximum": 10, "activityProgress": "Completed",
+                 "gradingProgress": "FullyGraded"}).status_code == 204
+    now = progress.get_registration_progress(reg_id)
+    assert (now.registration_completion, now.registration_success, now.score.scaled) == ("COMPLETED", "PASSED", 60)
+
+
+def test_a_mastery_score_given_at_import_decides_success(live_server, tool):
+    course_id = _import(live_server, _create(live_server, tool), masteryScore=0.7).import_result.course.id
+    reg_id, link = _registration(live_server, course_id)
+    claims = _id_token(live_server, httpx.post(live_server.base_url + "/lti/platform/auth",
+                                               data=_auth_request(_login(link), tool)).text)
+    lineitem = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    token = _access_token(live_server, tool, "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    answer = httpx.post(lineitem + "/scores", headers={"Authorization": f"Bearer {token}"}, json={
+        "userId": claims["sub"], "scoreGiven": 6, "scoreMaximum": 10, "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded", "timestamp": "2026-01-01T00:00:00Z"})
+    assert answer.status_code == 204
+    now = cloud.RegistrationApi(live_server.client()).get_registration_progress(reg_id)
+    assert (now.registration_completion, now.registration_success, now.score.scaled) == ("COMPLETED", "FAILED", 60)
+
+
+def test_a_tool_of_another_application_cannot_post_to_this_lineitem(live_server, tool, lti_course):
+    _, course_id = lti_course
+    _, link = _registration(live_server, course_id)
+    claims = _id_token(live_server, httpx.post(live_server.base_url + "/lti/platform/auth",
+                                               data=_auth_request(_login(link), tool)).text)
+    lineitem = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]["lineitem"]
+    with running_tool("other-tool") as other:
+        _, creds = new_child_app(live_server)
+        _create(live_server, other, creds)
+        token = _access_token(live_server, other, "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+        answer = httpx.post(lineitem + "/scores", headers={"Authorization": f"Bearer {token}"}, json={
+            "userId": claims["sub"], "scoreGiven": 10, "scoreMaximum": 10, "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded", "timestamp": "2026-01-01T00:00:00Z"})
+    assert answer.status_code == 403 and "another tool" in answer.text

@@ -1,7 +1,7 @@
 """Scores an LTI 1.3 tool (a content connector's) posts to our AGS lineitem become the
 registration's results, with a postback as a SCORM commit would send (LTI AGS 2.0 §3.4).
 
-The rule (documented in docs/LTI.md's words here):
+The rule (docs/ARCHITECTURE.md points here):
 - completion: activityProgress Completed or Submitted -> COMPLETED; Started or InProgress ->
   INCOMPLETE (never back from COMPLETED); Initialized leaves it.
 - score: scoreGiven / scoreMaximum as a percent (0..100), when both are given.
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
-from coursehost.db.models.registrations import RegistrationInstance
+from coursehost.db.models.registrations import ActivityState, RegistrationInstance
 from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.lti.platform import (
@@ -29,7 +29,8 @@ from coursehost.domain.lti.platform import (
 )
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations import core
-from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED
+from coursehost.domain.runtime.navigation import leaves
+from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN
 
 ACTIVITY_PROGRESS = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING_PROGRESS = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
@@ -94,12 +95,25 @@ def post_score(session: Session, *, grant: AccessGrant, item: Lineitem, score: o
     percent = max(0.0, min(100.0, given / maximum * 100.0)) if given is not None and maximum else None
     before = (registration.completion, registration.success, registration.score_scaled)
     now = utcnow()
-    for obj in (instance, registration):
+    for obj in (instance, registration, _activity(session, instance, version.structure or {})):
         _apply(obj, score, percent, mastery, now)
     if (registration.completion, registration.success, registration.score_scaled) != before:
         enqueue_postback(session, registration=registration)
         enqueue_results(session, registration=registration)
         enqueue_outcomes(session, registration=registration)
+
+
+def _activity(session: Session, instance: RegistrationInstance, structure: dict) -> ActivityState:
+    """The course's one activity's state (the tool's resource link), so activity details agree."""
+    activity_id = next((leaf["id"] for leaf in leaves(structure)), structure.get("id") or "lti13")
+    state = session.scalars(select(ActivityState).where(ActivityState.instance_pk == instance.pk,
+                                                        ActivityState.activity_id == activity_id)).first()
+    if state is None:
+        state = ActivityState(instance_pk=instance.pk, activity_id=activity_id, attempts=1, runtime={},
+                              base_seconds=0.0, total_seconds=0.0, completion=UNKNOWN, success=UNKNOWN,
+                              attempt_completion=UNKNOWN)
+        session.add(state)
+    return state
 
 
 def _apply(obj, score: dict, percent: float | None, mastery: float | None, now) -> None:
