@@ -264,6 +264,12 @@ def test_the_authentication_request_is_checked_and_answered_with_a_signed_id_tok
     again = httpx.get(auth, params=_auth_request(login, tool))
     assert again.status_code == 200 and _id_token(live_server, again.text)["sub"] == claims["sub"]
 
+    # A connector configured not to share the learner's identity: the opaque sub only.
+    configuration = {**_entry(live_server, lti_course[0]).configuration, "shareLearnerIdentity": False}
+    _connectors(live_server).update_connector(lti_course[0], cloud.UpdateConnectorSchema(configuration=configuration))
+    private = _id_token(live_server, httpx.post(auth, data=_auth_request(login, tool)).text)
+    assert private["sub"] == claims["sub"] and not {"name", "given_name", "family_name", "email"} & set(private)
+
 
 def test_a_deleted_connector_s_course_says_it_cannot_launch(live_server, tool, lti_course):
     cid, course_id = lti_course

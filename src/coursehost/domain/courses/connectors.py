@@ -27,6 +27,9 @@ _FIELDS = {
     "clientId": (True, False, False), "loginUrl": (True, True, False), "launchUrl": (True, True, False),
     "jwksUrl": (True, True, True), "deploymentId": (False, False, False), "name": (False, False, False),
 }
+# Whether id_tokens carry the learner's name and e-mail (LTI 1.3 core §5.3.6.1, optional claims);
+# without them the tool knows the learner only by an opaque sub. Default true.
+SHARE_IDENTITY = "shareLearnerIdentity"
 DEFAULT_DEPLOYMENT = "1"
 # Where the tool finds us (additionalInstanceInformation), under the service origin.
 AUTH_PATH, TOKEN_PATH, JWKS_PATH = "/lti/platform/auth", "/lti/platform/token", "/lti/jwks"
@@ -42,13 +45,14 @@ class Lti13Tool:
     jwks_url: str
     deployment_id: str
     name: str | None
+    share_identity: bool = True
 
 
 def tool_of(connector: ContentConnector) -> Lti13Tool:
     c = connector.configuration or {}
     return Lti13Tool(client_id=c["clientId"], login_url=c["loginUrl"], launch_url=c["launchUrl"],
                      jwks_url=c["jwksUrl"], deployment_id=c.get("deploymentId") or DEFAULT_DEPLOYMENT,
-                     name=c.get("name"))
+                     name=c.get("name"), share_identity=c.get(SHARE_IDENTITY, True) is not False)
 
 
 def check_type(value: str | None) -> str:
@@ -63,10 +67,14 @@ def check_configuration(raw: object, *, allow_private_urls: bool) -> dict:
     """An LTI 1.3 tool's configuration, cleaned; InvalidInput naming the field at fault."""
     if not isinstance(raw, dict):
         raise InvalidInput("configuration must be an object with clientId, loginUrl, launchUrl and jwksUrl")
-    unknown = sorted(set(raw) - set(_FIELDS))
+    unknown = sorted(set(raw) - set(_FIELDS) - {SHARE_IDENTITY})
     if unknown:
         raise InvalidInput(f"configuration.{unknown[0]} is not a known field (known: {', '.join(_FIELDS)})")
-    clean = {}
+    clean: dict = {}
+    if raw.get(SHARE_IDENTITY) is not None:
+        if not isinstance(raw[SHARE_IDENTITY], bool):
+            raise InvalidInput(f"configuration.{SHARE_IDENTITY} must be true or false")
+        clean[SHARE_IDENTITY] = raw[SHARE_IDENTITY]
     for name, (required, is_url, fetched) in _FIELDS.items():
         value = raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):

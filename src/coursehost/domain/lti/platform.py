@@ -148,8 +148,7 @@ def learner_sub(instance_key: str, *, application_pk: int, learner_id: str) -> s
     return mac.hexdigest()[:32]
 
 
-def authorize(session: Session, box: SecretBox, *, params: dict, instance_key: str, issuer: str,
-              share_names: bool = True) -> FormPost:
+def authorize(session: Session, box: SecretBox, *, params: dict, instance_key: str, issuer: str) -> FormPost:
     """The id_token of a resource link launch (LTI 1.3 core §5.3-5.4) for the tool's authentication
     request PARAMS; LtiRefused with the reason otherwise."""
     launch_id = _launch_of_hint(instance_key, params)
@@ -157,13 +156,13 @@ def authorize(session: Session, box: SecretBox, *, params: dict, instance_key: s
     _check_auth_request(params, target.tool)
     if target.launch.exit_time is not None:
         raise LtiRefused("This launch has ended; launch the course again")
-    claims = _claims(target, params=params, instance_key=instance_key, issuer=issuer, share_names=share_names)
+    claims = _claims(target, params=params, instance_key=instance_key, issuer=issuer)
     kid, private = keys.signing_key(session, box)
     token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": kid})
     return FormPost(redirect_uri=target.tool.launch_url, id_token=token, state=params.get("state"))
 
 
-def _claims(target: LaunchTarget, *, params: dict, instance_key: str, issuer: str, share_names: bool) -> dict:
+def _claims(target: LaunchTarget, *, params: dict, instance_key: str, issuer: str) -> dict:
     now = int(time.time())
     registration, tool = target.registration, target.tool
     link_id = target.version_extra.get("connectorIdForContent") or target.course_id
@@ -185,10 +184,11 @@ def _claims(target: LaunchTarget, *, params: dict, instance_key: str, issuer: st
                                              connector_pk=target.connector.pk)},
     }
     learner = registration.learner or {}
-    if share_names:  # core §5.3.6.1: optional user identity claims
+    if tool.share_identity:  # core §5.3.6.1: optional user identity claims (connector configuration)
         given, family = learner.get("firstName"), learner.get("lastName")
         claims.update({k: v for k, v in (("given_name", given), ("family_name", family),
-                                         ("name", " ".join(x for x in (given, family) if x) or None)) if v})
+                                         ("name", " ".join(x for x in (given, family) if x) or None),
+                                         ("email", learner.get("email"))) if v})
     return claims
 
 
