@@ -260,14 +260,17 @@ def test_the_authentication_request_is_checked_and_answered_with_a_signed_id_tok
     assert claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] == "LtiResourceLinkRequest"
     assert claims["https://purl.imsglobal.org/spec/lti/claim/roles"] == [
         "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]
-    # GET works as well (the request may come either way), and the learner's sub is stable.
-    again = httpx.get(auth, params=_auth_request(login, tool))
+    # One id_token per launch: the same hints again open nothing.
+    replay = httpx.post(auth, data=_auth_request(login, tool))
+    assert replay.status_code == 400 and "already" in replay.text and 'name="id_token"' not in replay.text
+    # The next launch (GET works as well: the request may come either way) has the same stable sub.
+    again = httpx.get(auth, params=_auth_request(_login(link), tool))
     assert again.status_code == 200 and _id_token(live_server, again.text)["sub"] == claims["sub"]
 
     # A connector configured not to share the learner's identity: the opaque sub only.
     configuration = {**_entry(live_server, lti_course[0]).configuration, "shareLearnerIdentity": False}
     _connectors(live_server).update_connector(lti_course[0], cloud.UpdateConnectorSchema(configuration=configuration))
-    private = _id_token(live_server, httpx.post(auth, data=_auth_request(login, tool)).text)
+    private = _id_token(live_server, httpx.post(auth, data=_auth_request(_login(link), tool)).text)
     assert private["sub"] == claims["sub"] and not {"name", "given_name", "family_name", "email"} & set(private)
 
 

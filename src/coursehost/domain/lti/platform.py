@@ -48,6 +48,7 @@ ID_TOKEN_TTL = 5 * 60
 ACCESS_TOKEN_TTL = 60 * 60
 LINEITEM_TTL = 10 * 365 * 24 * 3600  # a lineitem URL lives as long as its registration
 _JWKS_MAX_BYTES = 256 * 1024
+_ISSUED = "lti13IdTokenIssued"  # in Launch.options once the launch's id_token was issued
 _LOGIN, _ACCESS, _LINEITEM = "lti13-platform-login", "lti13-platform-access", "lti13-platform-lineitem"
 
 
@@ -82,9 +83,11 @@ class LaunchTarget:
     title: str
 
 
-def launch_target(session: Session, *, launch_id: str) -> LaunchTarget:
-    """The connector a launch of an LTI13 course launches; LtiRefused when it is gone or disabled."""
-    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).first()
+def launch_target(session: Session, *, launch_id: str, lock: bool = False) -> LaunchTarget:
+    """The connector a launch of an LTI13 course launches; LtiRefused when it is gone or disabled.
+    LOCK: the launch row is held until the transaction ends (authorize marks it)."""
+    stmt = select(Launch).where(Launch.launch_id == launch_id)
+    launch = session.scalars(stmt.with_for_update().execution_options(populate_existing=True) if lock else stmt).first()
     if launch is None:
         raise LtiRefused("This launch no longer exists; launch the course again", 404)
     instance = session.get(RegistrationInstance, launch.instance_pk)
@@ -152,10 +155,15 @@ def authorize(session: Session, box: SecretBox, *, params: dict, instance_key: s
     """The id_token of a resource link launch (LTI 1.3 core §5.3-5.4) for the tool's authentication
     request PARAMS; LtiRefused with the reason otherwise."""
     launch_id = _launch_of_hint(instance_key, params)
-    target = launch_target(session, launch_id=launch_id)
+    target = launch_target(session, launch_id=launch_id, lock=True)
     _check_auth_request(params, target.tool)
     if target.launch.exit_time is not None:
         raise LtiRefused("This launch has ended; launch the course again")
+    # One id_token per launch: a hint seen by someone else (a log, a shared screen) opens nothing
+    # once the learner's own browser has used it. The mark lives in the launch's options.
+    if (target.launch.options or {}).get(_ISSUED):
+        raise LtiRefused("This launch has already been opened in the tool; launch the course again")
+    target.launch.options = {**(target.launch.options or {}), _ISSUED: True}
     claims = _claims(target, params=params, instance_key=instance_key, issuer=issuer)
     kid, private = keys.signing_key(session, box)
     token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": kid})
