@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coursehost.lti_http import lti11, pens
+from coursehost.lti_http import lti11, pens, platform
 
 
 def build_lti_router() -> APIRouter:
@@ -14,4 +14,5 @@ def build_lti_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
     router.include_router(lti11.router)
     router.include_router(pens.router)
+    router.include_router(platform.build_platform_router())  # Coursehost as an LTI 1.3 platform
     return router
