@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
+from coursehost.domain.dispatch import lti13 as dispatch_lti13
 from coursehost.domain.dispatch import outcomes as dispatch_outcomes
 from coursehost.domain.invitations import private as private_invitations
 from coursehost.domain.lms import configurations as lms_configurations
@@ -67,7 +70,10 @@ def _deliver_lms_results(session, payload, ctx):
 
 def _dispatch_senders(ctx) -> dict:
     """via -> sender of a dispatch registration's results to the platform that launched it."""
-    return {}
+    svc = ctx.services
+    return {
+        "lti13": partial(dispatch_lti13.send_score, box=svc.box, allow_private_urls=svc.settings.allow_private_urls),
+    }
 
 
 def _send_dispatch_outcome(session, payload, ctx):

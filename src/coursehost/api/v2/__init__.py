@@ -12,6 +12,7 @@ from coursehost.api.v2 import (
     cmi5,
     course,
     course_assets,
+    dispatch_lti13,
     invitations,
     launch,
     learner,
@@ -26,7 +27,8 @@ from coursehost.web import json_input
 
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
-           course, course_assets, launch, postback, registration, learner, xapi, invitations)
+           course, course_assets, launch, postback, registration, learner, xapi, invitations,
+           dispatch_lti13)
 
 
 def build_router() -> APIRouter:
