@@ -1,10 +1,12 @@
 """A real LTI 1.3 platform for tests: the PyPI package lti1p3platform (its registration, OIDC login,
 message launch, access token and AGS score service), served by a small HTTP server in a thread:
-GET /jwks (its key set), POST /token (client credentials with our signed assertion, verified by the
+GET /jwks (its key set), GET /auth (its authorization endpoint: the launch as an auto-posting form),
+POST /token (client credentials with our signed assertion, verified by the
 library against our /lti/jwks), POST /lineitems/{id}/scores (the scores it receives)."""
 
 from __future__ import annotations
 
+import html
 import json
 import threading
 import uuid
@@ -105,6 +107,7 @@ class Platform:
     scores: list = field(default_factory=list)
     assertions: list = field(default_factory=list)  # the client assertions our server sent, decoded unverified
     errors: list = field(default_factory=list)  # why the library refused a token request
+    token_outages: int = 0  # the next N token requests are answered 503
 
     def lti13_config(self) -> dict:
         """Lti13PlatformConfigurationSchema of this platform, as a destination stores it."""
@@ -154,11 +157,27 @@ def _handler(platform: Platform):
         def do_GET(self):
             if self.path == "/jwks":
                 return self._answer(200, {"keys": platform.registration.get_jwks()})
+            if self.path.startswith("/auth?"):  # our authorization request: the launch as an auto-posting form
+                params = dict(parse_qsl(urlsplit(self.path).query))
+                data = platform.launch(params, user=params["login_hint"])
+                page = (f'<!doctype html><form method="post" action="{html.escape(data["launch_url"])}">'
+                        f'<input type="hidden" name="id_token" value="{html.escape(data["id_token"])}">'
+                        f'<input type="hidden" name="state" value="{html.escape(data["state"])}"></form>'
+                        "<script>document.forms[0].submit()</script>").encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return None
             return self._answer(404, {})
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             path = urlsplit(self.path).path
+            if path == "/token" and platform.token_outages > 0:
+                platform.token_outages -= 1
+                return self._answer(503, {"error": "temporarily_unavailable"})
             if path == "/token":
                 form = dict(parse_qsl(body.decode()))
                 platform.assertions.append(jwt.decode(form.get("client_assertion", ""),

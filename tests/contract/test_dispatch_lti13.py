@@ -17,7 +17,9 @@ import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 from sqlalchemy import func, select
 
+from coursehost.db.base import utcnow
 from coursehost.db.models.dispatch import Dispatch, DispatchRegistration
+from coursehost.db.models.jobs import Job
 from coursehost.db.models.registrations import Registration
 from coursehost.db.session import unit_of_work
 from tests.console.test_cli_users import coursehost
@@ -115,6 +117,35 @@ def test_a_platform_launch_opens_the_course_and_the_score_reaches_the_platform(l
     again = post_launch(platform.launch(authorize(live_server, platform, dispatch, "learner-1"), user="learner-1"))
     assert again.status_code == 303  # the same learner resumes: still one registration
     assert counts(live_server, dispatch) == (1, 1)
+
+
+def _open_course(live_server, platform, dispatch, user: str) -> str:
+    """Launch as USER from the platform; the player's runtime token."""
+    launched = post_launch(platform.launch(authorize(live_server, platform, dispatch, user), user=user))
+    assert launched.status_code == 303, launched.text
+    page = httpx.get(launched.headers["location"])
+    return page.text.split('"runtimeToken":', 1)[1].split('"')[1]
+
+
+def test_a_platform_that_cannot_take_the_score_now_gets_it_on_a_later_attempt(live_server, platform, dispatch):
+    token = _open_course(live_server, platform, dispatch, "learner-retry")
+    platform.token_outages = 1
+    commit(live_server.content_url, token, 1, {"lesson_status": "failed", "score": {"raw": "35"}})
+    deadline = time.monotonic() + 30
+    with unit_of_work(live_server.services.session_factory) as session:
+        while (job := session.scalars(select(Job).where(Job.kind == "dispatch.outcome", Job.attempts >= 1)
+                                      .order_by(Job.id.desc())).first()) is None or job.last_error is None:
+            assert time.monotonic() < deadline, "the outcome job never ran"
+            session.rollback()
+            time.sleep(0.2)
+        assert job.status == "queued" and "HTTP 503" in job.last_error  # to be retried, not dropped
+        job.run_after = utcnow()  # the retry now rather than after its backoff
+    while not any(s.get("userId") == "learner-retry" for s in platform.scores):
+        assert time.monotonic() < deadline + 30, f"the retry never delivered: {platform.errors}"
+        time.sleep(0.2)
+    score = next(s for s in platform.scores if s.get("userId") == "learner-retry")
+    assert (score["scoreGiven"], score["activityProgress"], score["gradingProgress"]) == (35, "Completed",
+                                                                                          "FullyGraded")
 
 
 def _claims(platform, auth: dict, **launch) -> tuple[dict, dict]:
