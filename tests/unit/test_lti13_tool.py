@@ -1,14 +1,16 @@
-"""The platforms' key sets as the LTI 1.3 tool side caches them (domain/lti/tool.py KeySetCache):
-a platform that rotates its key is refetched on the unknown kid, refetches are rate limited, the
-cache holds a bounded number of sets, and a token signed with an unpublished key is refused."""
+"""The LTI 1.3 tool side's checks (domain/lti/tool.py): the platforms' key sets as they are cached (a
+platform that rotates its key is refetched on the unknown kid, refetches are rate limited, the cache
+holds a bounded number of sets) and the id_token checks the live launch tests do not reach."""
 
 from __future__ import annotations
+
+import time
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from coursehost.domain.lti.tool import KeySetCache, LtiRefused
+from coursehost.domain.lti.tool import CLAIM, KeySetCache, LtiRefused, PlatformConfig, verify_id_token
 
 
 def _key_set(*kids: str) -> tuple[dict, dict]:
@@ -65,3 +67,38 @@ def test_the_cache_holds_a_bounded_number_of_sets_and_needs_a_kid_when_a_set_has
     assert len(cache._sets) == KeySetCache.MAX_URLS
     with pytest.raises(LtiRefused):  # no kid and two keys: which one signed is not ours to guess
         cache.key("https://lms0/jwks", None)
+
+
+CFG = PlatformConfig(client_id="tool-1", issuer="https://lms", deployment_id="dep-1", auth_endpoint="https://lms/auth",
+                     jwks_url="https://lms/jwks", token_url="https://lms/token")
+
+
+def _token(private, **changes) -> str:
+    now = int(time.time())
+    claims = {"iss": "https://lms", "aud": "tool-1", "sub": "u1", "iat": now, "exp": now + 300, "nonce": "n1",
+              CLAIM + "deployment_id": "dep-1", CLAIM + "message_type": "LtiResourceLinkRequest",
+              CLAIM + "version": "1.3.0", CLAIM + "resource_link": {"id": "rl-1"}}
+    claims.update(changes)
+    return jwt.encode({k: v for k, v in claims.items() if v is not None}, private, algorithm="RS256",
+                      headers={"kid": "k1"})
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"aud": ["tool-1", "other"]}, "authorized party"),  # several audiences: azp must name us
+    ({"aud": ["tool-1", "other"], "azp": "other"}, "authorized party"),
+    ({"iat": int(time.time()) - 7200, "exp": int(time.time()) + 300}, "too long ago"),
+    ({CLAIM + "message_type": "LtiDeepLinkingRequest"}, "resource link launches"),
+    ({CLAIM + "version": "1.1"}, "1.3.0"),
+    ({CLAIM + "resource_link": None}, "resource link id"),
+    ({"nonce": None}, "nonce claim"),
+    ({"nonce": "n2"}, "not the one this login sent"),
+    ({"iss": "https://elsewhere"}, "wrong issuer"),
+])
+def test_an_id_token_failing_a_check_is_refused_in_words(changes, words):
+    keys, privates = _key_set("k1")
+    cache = KeySetCache(Platform(keys).fetch)
+    assert verify_id_token(_token(privates["k1"]), platform=CFG, key_sets=cache, nonce="n1")["sub"] == "u1"
+    assert verify_id_token(_token(privates["k1"], aud=["tool-1", "x"], azp="tool-1"), platform=CFG, key_sets=cache,
+                           nonce="n1")["sub"] == "u1"
+    with pytest.raises(LtiRefused, match=words):
+        verify_id_token(_token(privates["k1"], **changes), platform=CFG, key_sets=cache, nonce="n1")
