@@ -193,6 +193,8 @@ def test_a_login_for_a_dispatch_of_another_destination_is_refused(live_server, c
     unknown = httpx.get(platform.login_url(target_of(live_server, dispatch), user="u").replace(
         "iss=", "iss=x", 1))
     assert unknown.status_code == 403 and "No destination" in unknown.text
+    bare = httpx.post(live_server.base_url + "/dispatch/lti13/login", data={"login_hint": "u"})
+    assert bare.status_code == 400 and "iss is required" in bare.text
 
 
 def test_dispatch_lti13_operations_through_the_official_client(live_server, platform, dispatch):
