@@ -4,8 +4,8 @@
     POST     /lti/platform/token                client_credentials with a JWT client assertion
     GET      /lti/platform/lineitems/{key}      the lineitem of one registration instance (AGS)
     POST     /lti/platform/lineitems/{key}/scores   a score -> the registration's results
-    GET      /lti/jwks                          our key set (until lti_http/jwks.py of the LTI 1.3
-                                                tool part lands; the same keys either way)
+
+Tools check our id_tokens with our key set at /lti/jwks (lti_http/jwks.py).
 
 The launch starts on the content origin (player/lti13.py), which sends the browser to the tool's
 login URL; the tool sends it here.
@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from coursehost.domain.lti import keys, platform
+from coursehost.domain.lti import platform
 from coursehost.domain.runtime import launch_lti
 from coursehost.web import services, unit
 from coursehost.web.json_input import JsonInputError, loads
@@ -119,14 +119,6 @@ async def post_score(request: Request, key: str) -> Response:
     except (JsonInputError, ValueError) as exc:
         return _refused(platform.LtiRefused(f"The score is not valid JSON: {exc}"))
     return Response(status_code=204)
-
-
-@router.get("/lti/jwks")
-def jwks(request: Request) -> JSONResponse:
-    """Our public keys (RFC 7517), for tools to check our id_tokens."""
-    svc = services(request)
-    with unit(request) as session:
-        return JSONResponse(keys.jwks(session, svc.box), headers={"Cache-Control": "max-age=300"})
 
 
 def build_platform_router() -> APIRouter:

@@ -15,6 +15,7 @@ from coursehost.api.v2 import (
     course_assets,
     dispatch,
     dispatch_lti,
+    dispatch_lti13,
     dispatch_zip,
     invitations,
     launch,
@@ -31,7 +32,7 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations,
-           dispatch, dispatch_lti, dispatch_zip, connectors)
+           dispatch, dispatch_lti, dispatch_zip, connectors, dispatch_lti13)
 
 
 def build_router() -> APIRouter:
