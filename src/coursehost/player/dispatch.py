@@ -21,7 +21,7 @@ from coursehost.web import http_status, services, unit
 
 router = APIRouter(include_in_schema=False)
 #: the launch option the player reads to talk to a dispatch shell (player/routes.py _player_config)
-SHELL_OPTION = "dispatchShell"
+SHELL_OPTION = access.SHELL_LAUNCH_OPTION
 
 
 def shell_origin(value: str | None) -> str | None:

@@ -30,6 +30,9 @@ from coursehost.domain.registrations import core, lifecycle
 
 #: every registration made through a dispatch has an id that starts so (outcomes.py relies on it)
 ID_PREFIX = "dispatch-"
+#: the launch option of a dispatch shell's launch ({"origin": the shell's origin, "startSeconds": ...}):
+#: its commits answer with the registration's rollup, which the player posts to the shell
+SHELL_LAUNCH_OPTION = "dispatchShell"
 VIAS = ("scorm12", "scorm2004", "aicc", "lti11", "lti13")
 MAX_LEARNER_ID = 255
 

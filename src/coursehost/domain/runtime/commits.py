@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch
 from coursehost.domain.courses import aicc_script
+from coursehost.domain.dispatch.access import SHELL_LAUNCH_OPTION
 from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.results import enqueue_results
@@ -101,9 +102,11 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_results(session, registration=ctx.registration)
         enqueue_outcomes(session, registration=ctx.registration)
     session.flush()
-    return {"applied": True, "lastSeq": seq, "result": {
-        "completion": inst.completion, "success": inst.success, "scoreScaled": inst.score_scaled,
-        "totalSeconds": inst.total_seconds}}
+    answer = {"applied": True, "lastSeq": seq}
+    if (launch.options or {}).get(SHELL_LAUNCH_OPTION):  # a dispatch shell reports the rollup to its LMS
+        answer["result"] = {"completion": inst.completion, "success": inst.success,
+                            "scoreScaled": inst.score_scaled, "totalSeconds": inst.total_seconds}
+    return answer
 
 
 def _stale(session: Session, launch: Launch, log: list[dict] | None, *, fresh: bool) -> dict:
