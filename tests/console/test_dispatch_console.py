@@ -121,6 +121,28 @@ def test_destination_created_after_field_errors_then_listed_filtered_and_edited(
     assert api.get_destination(dest_id).name == name + " EU"
 
 
+def test_the_destinations_list_pages_newest_first_with_newer_and_older(live_server, api, admin_page):
+    assert live_server.services.settings.page_size == 10
+    tag = f"batch-{uuid.uuid4().hex[:6]}"
+    ids = [f"{tag}-{n:02d}" for n in range(12)]
+    api.create_destinations(cloud.DestinationListSchema(destinations=[
+        cloud.DestinationIdSchema(id=i, data=cloud.DestinationSchema(name=f"Branch {i[-2:]}", tags=[tag]))
+        for i in ids]))
+    page = admin_page
+    page.goto(f"{live_server.service_url}/console/dispatch?app={_app(live_server)}&tag={tag}")
+    shown = page.locator("table.destinations tbody tr td:nth-child(2)")
+    expect(shown).to_have_count(10)
+    assert shown.all_inner_texts() == ids[::-1][:10]
+    expect(page.get_by_role("link", name="Newer destinations")).to_have_count(0)
+    page.get_by_role("link", name="Older destinations").click()
+    assert shown.all_inner_texts() == ids[1::-1]
+    page.get_by_role("link", name="Newer destinations").click()
+    expect(shown).to_have_count(10)
+    assert shown.all_inner_texts() == ids[::-1][:10]
+    page.goto(f"{live_server.service_url}/console/dispatch?app={_app(live_server)}&older=garbage")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This list cannot be shown")
+
+
 def test_courses_dispatched_from_the_course_page_and_from_the_library(live_server, api, courses, admin_page):
     page = admin_page
     dest_id = _destination(api, f"Initech {uuid.uuid4().hex[:6]}")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from sqlalchemy import select
 from starlette.responses import Response
 
 from coursehost.console.app_picker import choose_application
@@ -22,15 +21,13 @@ from coursehost.console.auth import signed_in
 from coursehost.console.course_common import app_or_404, confirm_page, form_of, see_other
 from coursehost.console.dispatch_pages import add_dispatch_routes, dispatch_url
 from coursehost.console.pages import ConsolePageError, render
-from coursehost.db.models.courses import Course
-from coursehost.db.models.dispatch import Destination
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import Role
+from coursehost.domain.dispatch import browse as dispatch_browse
 from coursehost.domain.dispatch import destinations as dest_domain
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.invitations import browse
-from coursehost.domain.paging import contains_text
 from coursehost.domain.tags import get_tags, tags_for
 from coursehost.web import services, unit
 
@@ -67,7 +64,7 @@ def destination_url(app_id: str, destination_id: str, tail: str = "") -> str:
     return f"/console/dispatch/{quote(app_id, safe='')}/destinations/{quote(destination_id, safe='')}{tail}"
 
 
-def destination_or_404(session, me: SignedIn, app, destination_id: str) -> Destination:
+def destination_or_404(session, me: SignedIn, app, destination_id: str):
     try:
         return dest_domain.get_destination(session, application_pk=app.pk, destination_id=destination_id)
     except NotFound:
@@ -87,15 +84,13 @@ def _list_page(request: Request, me: SignedIn) -> Response:
     with unit(request) as session:
         picker = choose_application(session, me, q.get("app"))
         app = picker.app
-        stmt = dest_domain.destination_list_query(app.pk, tags=[tag] if tag else None)
-        if name:  # GetDestinations' filter=...&filterBy=name
-            stmt = stmt.where(contains_text(Destination.name, name))
         try:
             older, newer = browse.parse_key(q.get("older")), browse.parse_key(q.get("newer"))
         except InvalidInput as exc:
             raise ConsolePageError(400, "This list cannot be shown", str(exc), me=me) from None
-        page = browse.keyset_page(session, stmt, Destination, limit=services(request).settings.page_size,
-                                  older_than=older, newer_than=None if older else newer)
+        page = dispatch_browse.destinations_page(session, application_pk=app.pk, name=name, tag=tag,
+                                                 limit=services(request).settings.page_size, older_than=older,
+                                                 newer_than=None if older else newer)
         dests = page.rows
         counts = dest_domain.dispatch_counts(session, dests)
         tags = tags_for(session, application_pk=app.pk, kind=dest_domain.TAG_KIND,
@@ -251,12 +246,9 @@ class DispatchChoice:
 
 
 def _choice(session, app, course_ids: list[str]) -> DispatchChoice:
-    ids = list(dict.fromkeys(c for c in course_ids if c and dest_domain.storable(c)))
-    found = dict(session.execute(select(Course.course_id, Course.title).where(
-        Course.application_pk == app.pk, Course.course_id.in_(ids))).all()) if ids else {}
-    dests = session.scalars(dest_domain.destination_list_query(app.pk).order_by(Destination.name, Destination.pk))
-    return DispatchChoice(courses=[(c, found[c] or c) for c in ids if c in found],
-                          destinations=[(d.destination_id, d.name) for d in dests])
+    return DispatchChoice(
+        courses=dispatch_browse.courses_named(session, application_pk=app.pk, course_ids=course_ids),
+        destinations=dispatch_browse.destination_choices(session, application_pk=app.pk))
 
 
 def _new_dispatch_page(request: Request, me: SignedIn, app_id: str, course_ids: list[str], *, status: int = 200,

@@ -18,8 +18,8 @@ from starlette.responses import Response
 
 from coursehost.console.course_common import app_or_404, confirm_page, download, form_of, see_other
 from coursehost.console.pages import ConsolePageError, render
-from coursehost.db.models.dispatch import Destination
 from coursehost.domain.accounts.sessions import SignedIn
+from coursehost.domain.dispatch import browse as dispatch_browse
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.dispatch import lti11, package, pens
 from coursehost.domain.errors import InvalidInput, NotFound
@@ -75,7 +75,7 @@ def dispatch_page(request: Request, me: SignedIn, app_id: str, dispatch_id: str,
     with unit(request) as session:
         app = app_or_404(session, me, app_id)
         d = _dispatch_or_404(session, me, app, dispatch_id)
-        dest = session.get(Destination, d.destination_pk)
+        dest = dispatch_browse.destination_of(session, d)
         _, titles = disp_domain.describe(session, [d])
         info = {"id": d.dispatch_id, "course_id": d.course_id, "title": titles.get(d.course_pk) or d.course_id,
                 "dest_id": dest.destination_id, "dest_name": dest.name, "count": d.registration_count,
