@@ -21,10 +21,13 @@ class MadeDispatch:
     dispatch_key: str
     destination_id: str
     secret: str  # the plain shared secret (LTI 1.1, signatures)
+    pk: int
 
 
-def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | None = None, **fields) -> MadeDispatch:
-    """A dispatch of COURSE_ID to DESTINATION_ID (created when new) in the application APP_ID."""
+def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | None = None, lti13: dict | None = None,
+                  **fields) -> MadeDispatch:
+    """A dispatch of COURSE_ID to DESTINATION_ID (created when new, with LTI13 platform settings) in the
+    application APP_ID; FIELDS are further Dispatch columns (enabled=False, registration_cap=1, ...)."""
     with unit_of_work(svc.session_factory) as session:
         app_pk = session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
         course_pk = session.scalars(select(Course.pk).where(Course.application_pk == app_pk,
@@ -33,7 +36,8 @@ def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | Non
         dest = session.scalars(select(Destination).where(Destination.application_pk == app_pk,
                                                          Destination.destination_id == destination_id)).first()
         if dest is None:
-            dest = Destination(application_pk=app_pk, destination_id=destination_id, name="Receiving LMS")
+            dest = Destination(application_pk=app_pk, destination_id=destination_id, name="Receiving LMS",
+                               lti13=dict(lti13 or {}))
             session.add(dest)
             session.flush()
         secret = random_secret()
@@ -42,7 +46,7 @@ def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | Non
                      secret=svc.box.encrypt(secret), **fields)
         session.add(d)
         session.flush()
-        return MadeDispatch(d.dispatch_id, d.dispatch_key, destination_id, secret)
+        return MadeDispatch(d.dispatch_id, d.dispatch_key, destination_id, secret, d.pk)
 
 
 def update_dispatch(svc, dispatch_key: str, **fields) -> None:

@@ -21,7 +21,7 @@ from coursehost.jobs.handlers import register_all
 from coursehost.jobs.registry import JobRegistry
 from coursehost.jobs.worker import start_worker_thread
 from coursehost.lrs_http import build_lrs_router
-from coursehost.lti_http import build_lti_router
+from coursehost.lti_http import install_lti
 from coursehost.player import build_player_router
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings
@@ -84,11 +84,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(build_router())
     app.include_router(build_ext_router())
     app.include_router(build_lrs_router())
-    app.include_router(build_lti_router())
     app.add_api_route("/api/docs", lambda: docs_page(openapi_url=app.openapi_url, title=f"{app.title} API"),
                       include_in_schema=False)
     app.mount(DOCS_ASSETS, StaticFiles(directory=STATIC_DIR / "vendor" / "swagger-ui", check_dir=False))
     install_console(app, static_dir=STATIC_DIR)
+    install_lti(app)
     uploads = services.settings.import_max_package_bytes
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes, limits={
         r"/api/v2/courses/importJobs/upload$": uploads,

@@ -19,4 +19,4 @@ def test_each_standard_is_delivered_the_way_its_specification_says():
 
 
 def test_standards_the_player_does_not_play_have_none():
-    assert LearningStandard.LTI13.delivery is None and LearningStandard.parse("nonsense").delivery is None
+    assert LearningStandard.LTI13.delivery is Delivery.LTI and LearningStandard.parse("nonsense").delivery is None

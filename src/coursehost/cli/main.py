@@ -1,4 +1,5 @@
-"""The `coursehost` command: serve, worker, db upgrade, app create, app list, realm limits, user create."""
+"""The `coursehost` command: serve, worker, db upgrade, app create, app list, realm limits, user create,
+lti rotate-keys."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from coursehost.domain.accounts import sessions as console_sessions
 from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
+from coursehost.domain.lti import keys as lti_keys
 from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings, UnsafeSettings
@@ -240,6 +242,27 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lti_rotate_keys(args: argparse.Namespace) -> int:
+    """A new LTI 1.3 signing key; the old ones stay published at /lti/jwks for the grace period, so
+    tokens and assertions they signed still verify while platforms refetch the key set."""
+    if args.grace_days < 0:
+        print("coursehost: --grace-days must be 0 or more", file=sys.stderr)
+        return 2
+    svc = _services()
+    with unit_of_work(svc.session_factory) as session:
+        kid = lti_keys.rotate(session, svc.box, grace=timedelta(days=args.grace_days))
+    print(f"New LTI signing key {kid}; the previous keys stay published for {args.grace_days} days.")
+    return 0
+
+
+def _lti_parser(sub) -> None:
+    lti = sub.add_parser("lti", help="LTI 1.3 keys").add_subparsers(dest="lti_command", required=True)
+    rotate = lti.add_parser("rotate-keys", help="make a new signing key; the old one stays published for a while")
+    rotate.add_argument("--grace-days", type=int, default=lti_keys.DEFAULT_GRACE.days,
+                        help="days the replaced keys stay published (default %(default)s)")
+    rotate.set_defaults(func=cmd_lti_rotate_keys)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -274,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.add_argument("--operator", action="store_true",
                          help="the installation's operator: may set any realm's limits from the console")
     ucreate.set_defaults(func=cmd_user_create)
+    _lti_parser(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ class Delivery(StrEnum):
     RUNTIME_API = "runtime-api"
     HACP = "hacp"
     LRS = "lrs"
+    LTI = "lti"  # an LTI 1.3 tool launched with Coursehost as the platform (domain/lti/platform.py)
 
 
 class LearningStandard(StrEnum):
@@ -51,8 +52,8 @@ class LearningStandard(StrEnum):
 
     @property
     def delivery(self) -> Delivery | None:
-        """How the player delivers this standard's content; None where it plays none (LTI 1.3 tools
-        are launched by the dispatch issue's LTI code, not the player; UNKNOWN is never imported)."""
+        """How the player delivers this standard's content; None where it plays none (UNKNOWN is
+        never imported; an LTI13 course's launch hands over to its connector's tool)."""
         return _DELIVERIES.get(self)
 
     @property
@@ -81,6 +82,7 @@ _DELIVERIES = {
     LearningStandard.AICC: Delivery.HACP,
     LearningStandard.XAPI: Delivery.LRS,
     LearningStandard.CMI5: Delivery.LRS,
+    LearningStandard.LTI13: Delivery.LTI,
 }
 
 LEARNING_STANDARDS: tuple[str, ...] = tuple(s.value for s in LearningStandard)

@@ -7,6 +7,7 @@ from functools import partial
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
 from coursehost.domain.dispatch import lti11_outcomes
+from coursehost.domain.dispatch import lti13 as dispatch_lti13
 from coursehost.domain.dispatch import outcomes as dispatch_outcomes
 from coursehost.domain.dispatch import pens as dispatch_pens
 from coursehost.domain.invitations import private as private_invitations
@@ -74,6 +75,7 @@ def _dispatch_senders(ctx) -> dict:
     svc = ctx.services
     return {
         "lti11": partial(lti11_outcomes.send_outcome, box=svc.box, allow_private_urls=svc.settings.allow_private_urls),
+        "lti13": partial(dispatch_lti13.send_score, box=svc.box, allow_private_urls=svc.settings.allow_private_urls),
     }
 
 

@@ -1,17 +1,19 @@
 """LTI and other launch protocols on the service origin (issue 19): dispatch launches from far-side
-LMSs (LTI 1.1, LTI 1.3), our JWKS, the platform side of content connectors, PENS. An HTTP adapter
-beside api, player and console: each module parses, calls the domain, answers."""
+LMSs (LTI 1.1, LTI 1.3 tool side), our key set, the platform side of content connectors, PENS. An HTTP
+adapter beside api, player and console: each module parses, calls the domain (domain/dispatch,
+domain/lti), and answers; each protocol part is its own module with its own router."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
-from coursehost.lti_http import lti11, pens
+from coursehost.lti_http import jwks, lti11, lti13_tool, pens, platform
 
 
-def build_lti_router() -> APIRouter:
-    """Every route of the LTI adapter (one router per module, included here)."""
-    router = APIRouter(include_in_schema=False)
-    router.include_router(lti11.router)
-    router.include_router(pens.router)
-    return router
+def install_lti(app: FastAPI) -> None:
+    """Route the LTI endpoints on the service app APP (called by create_app)."""
+    app.include_router(jwks.build_router())
+    app.include_router(lti13_tool.build_router(app.state.services))
+    app.include_router(lti11.router)
+    app.include_router(pens.router)
+    app.include_router(platform.build_platform_router())  # Coursehost as an LTI 1.3 platform

@@ -27,7 +27,7 @@ from coursehost.domain.runtime import launch_xapi, navigation, player_launch
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.domain.standards import LearningStandard
-from coursehost.player import cmi5, content, dispatch, hacp, page
+from coursehost.player import cmi5, content, dispatch, hacp, lti13, page
 from coursehost.services import Services
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
@@ -63,6 +63,8 @@ def launch(request: Request, token: str | None = None) -> Response:
         return page.message_page(exc.title, str(exc), http_status(exc))
     if started.standard == LearningStandard.CMI5:  # the AU talks to the LRS: hand the launch to it
         return cmi5.launch_au(request, started)
+    if started.standard == LearningStandard.LTI13:  # a content connector's tool: the LTI 1.3 platform flow
+        return lti13.launch_tool(request, started)
     mode = str(started.settings.get("PlayerLaunchType") or "FRAMESET").upper()
     if mode in page.NEW_WINDOW_MODES:
         # PlayerLaunchType: this page opens the player in a window of its own (settings.md).

@@ -10,10 +10,12 @@ from coursehost.api.v2 import (
     application_management,
     authentication,
     cmi5,
+    connectors,
     course,
     course_assets,
     dispatch,
     dispatch_lti,
+    dispatch_lti13,
     dispatch_zip,
     invitations,
     launch,
@@ -30,7 +32,7 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations,
-           dispatch, dispatch_lti, dispatch_zip)
+           dispatch, dispatch_lti, dispatch_zip, connectors, dispatch_lti13)
 
 
 def build_router() -> APIRouter:

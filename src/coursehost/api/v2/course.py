@@ -13,6 +13,7 @@ from coursehost.api.v2.errors import ApiError
 from coursehost.api.v2.operations import operation
 from coursehost.api.v2.paging import parse_bool, parse_datetime, parse_list_request, run_list, statement_result
 from coursehost.api.v2.schemas.common import StringResultSchema, TagListSchema
+from coursehost.api.v2.schemas.connectors import ImportConnectorRequest, ImportRequestIn
 from coursehost.api.v2.schemas.courses import (
     BatchTagsBody,
     CourseListNonPagedSchema,
@@ -27,7 +28,8 @@ from coursehost.api.v2.schemas.courses import (
 )
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
 from coursehost.domain.applications.auth import Principal
-from coursehost.domain.courses import assets, catalog, import_jobs, library
+from coursehost.domain.courses import assets, catalog, connectors, import_jobs, library
+from coursehost.domain.errors import NotFound
 from coursehost.domain.lrs import reports
 from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
 from coursehost.web import services, unit
@@ -106,12 +108,39 @@ def create_fetch_and_import_course_job(
 
 @operation("CreateNoUploadAndImportCourseJob", response_model=StringResultSchema)
 def create_no_upload_and_import_course_job(
-    request: Request, body: ImportFetchRequest, principal: Principal = Auth,
+    request: Request, body: ImportFetchRequest | ImportRequestIn, principal: Principal = Auth,
 ) -> StringResultSchema:
-    """A course around a media file that stays at its URL (PDF, MP4, MP3)."""
+    """A course around a media file that stays at its URL (PDF, MP4, MP3), or an LTI 1.3 tool of a
+    content connector (ImportRequestSchema.connectorReferenceRequest). The body is the official
+    ImportRequestSchema, or a media file reference at its top level (this API's first shape)."""
+    if isinstance(body, ImportRequestIn):
+        given = [r for r in (body.fetch_request, body.media_file_reference_request) if r is not None]
+        if body.connector_reference_request is not None and not given:
+            return _start_connector_import(request, principal, body.connector_reference_request)
+        if len(given) != 1 or body.connector_reference_request is not None:
+            raise ApiError(400, "Give exactly one of fetchRequest, mediaFileReferenceRequest, "
+                                "connectorReferenceRequest")
+        body = given[0]
     meta = body.media_file_metadata.model_dump(by_alias=True, exclude_none=True) if body.media_file_metadata else {}
     req = _import_request(request, "reference", job_id=import_jobs.new_job_id(), source_url=body.url,
                           content_type=body.content_type, media_metadata=meta)
+    return _start(request, principal, req)
+
+
+def _start_connector_import(request: Request, principal: Principal,
+                            ref: ImportConnectorRequest) -> StringResultSchema:
+    """The connector must be the application's and enabled now; the course keeps what it needs to
+    launch (its connector's id, the tool's id for the content), so the job runs without it."""
+    with unit(request) as session:
+        try:
+            row = connectors.get_connector(session, application_pk=principal.app_pk, connector_id=ref.connector_id)
+        except NotFound as exc:  # the body names it: a bad request, not a missing resource
+            raise ApiError(400, f"connectorReferenceRequest.connectorId: {exc}") from None
+        if not row.enabled:
+            raise ApiError(400, f"connectorReferenceRequest.connectorId: connector [{ref.connector_id}] is disabled")
+    meta = {"connectorId": ref.connector_id, "connectorIdForContent": ref.connector_id_for_content,
+            "metadataForConnector": ref.metadata_for_connector or {}}
+    req = _import_request(request, "connector", job_id=import_jobs.new_job_id(), media_metadata=meta)
     return _start(request, principal, req)
 
 

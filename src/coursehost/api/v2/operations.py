@@ -92,14 +92,18 @@ _ATTRIBUTE = "__api_operation__"
 
 
 def operation(operation_id: str, *, response_model: Any = None, status_code: int | None = None,
-              exclude_none: bool = True) -> Callable[[Callable], Callable]:
+              exclude_none: bool = True, public: bool = False) -> Callable[[Callable], Callable]:
     """Mark a handler as the official operation OPERATION_ID; add_operations() routes it.
 
     The response model is serialized by alias with None fields left out, as SCORM Cloud writes
-    them, unless EXCLUDE_NONE is false (a field the official API sends as null)."""
+    them, unless EXCLUDE_NONE is false (a field the official API sends as null). PUBLIC: the official
+    client sends no credentials (auth_settings = []), e.g. GetLti13DispatchLaunch, which a learner's
+    browser reaches from an LMS: the handler proves the caller itself."""
     rule = operation_rules()[operation_id]  # an unknown id fails at import, not at the first call
     options = {"response_model": response_model, "status_code": status_code,
                "response_model_exclude_none": exclude_none}
+    if public:
+        options["dependencies"] = []
 
     def mark(handler: Callable) -> Callable:
         setattr(handler, _ATTRIBUTE, Operation(rule, options))
@@ -121,7 +125,6 @@ def add_operations(router: APIRouter, module: ModuleType, *, prefix: str) -> Non
         if spec is None or handler.__module__ != module.__name__:
             continue
         rule = spec.rule
-        router.add_api_route(
-            prefix + rule.path, handler, methods=[rule.method], operation_id=rule.operation_id,
-            dependencies=[require(rule.scope, rule.kind)], **spec.options,
-        )
+        options = {"dependencies": [require(rule.scope, rule.kind)], **spec.options}
+        router.add_api_route(prefix + rule.path, handler, methods=[rule.method], operation_id=rule.operation_id,
+                             **options)

@@ -2,6 +2,7 @@
 
 from coursehost.db.models import (  # noqa: F401
     accounts,
+    connectors,
     courses,
     dispatch,
     invitations,

@@ -33,7 +33,7 @@ from coursehost.db.models.courses import Course, CourseFile, CourseVersion, Impo
 from coursehost.db.models.tenancy import Application
 from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.courses.errors import PackageError
-from coursehost.domain.courses.model import ParsedCourse
+from coursehost.domain.courses.model import SCO, Activity, CourseMetadata, ParsedCourse
 from coursehost.domain.courses.packages.detect import parse_package
 from coursehost.domain.courses.packages.fetch import download
 from coursehost.domain.courses.packages.parsers.media import build_media_course, detect_media
@@ -41,6 +41,7 @@ from coursehost.domain.courses.packages.reader import PackageLimits, PackageRead
 from coursehost.domain.errors import Conflict, DomainError, InvalidInput, NotFound
 from coursehost.domain.limits import check_storage
 from coursehost.domain.outbox import PermanentJobError, enqueue
+from coursehost.domain.standards import LearningStandard
 from coursehost.domain.tags import add_tags, clean_tags
 from coursehost.outbound import AddressPolicy, OutboundError
 from coursehost.storage.base import BlobNotFound, BlobStore
@@ -75,7 +76,7 @@ def course_dir(course_id: str) -> str:
 class ImportRequest:
     course_id: str
     may_create_new_version: bool
-    source: str  # upload | fetch | reference
+    source: str  # upload | fetch | reference | connector
     job_id: str
     source_url: str | None = None
     staged_key: str | None = None
@@ -270,6 +271,8 @@ def _import_files(snap: _Snapshot, env: ImportEnv, prefix: str, tmp: Path,
     if snap.source == "reference":
         parsed, files = _reference_course(snap, env, prefix)
         return parsed, files, None
+    if snap.source == "connector":
+        return connector_course(snap.media_metadata), {}, None
     local = tmp / "package"
     content_type, filename = _acquire(snap, env, local, progress)
     package_key = snap.staged_key or staged_key(snap.app_id, snap.job_id)
@@ -386,9 +389,10 @@ def _record(session: Session, snap: _Snapshot, parsed: ParsedCourse, files: dict
     course.updated = utcnow()
     session.flush()
     now = utcnow()
-    session.execute(CourseFile.__table__.insert(), [
-        {"course_version_pk": version.pk, "path": p, "size": s, "modified": now} for p, s in files.items()
-    ])
+    if files:  # a connector's course has none
+        session.execute(CourseFile.__table__.insert(), [
+            {"course_version_pk": version.pk, "path": p, "size": s, "modified": now} for p, s in files.items()
+        ])
     add_tags(session, application_pk=snap.application_pk, kind="course", key=snap.course_id, tags=job.tags or [])
     job.status, job.message, job.warnings = COMPLETE, "Import complete", list(parsed.warnings)
     job.course_version_pk, job.updated = version.pk, now
@@ -456,6 +460,31 @@ def _reference_course(snap: _Snapshot, env: ImportEnv, prefix: str) -> tuple[Par
     )
     files = {path: env.store.put(prefix + path, data, "text/html; charset=utf-8") for path, data in pages.items()}
     return parsed, files
+
+
+# A connector course's one activity: never loaded by the player, which launches the connector's tool.
+LTI13_HREF = "lti13:launch"
+
+
+def connector_course(reference: dict) -> ParsedCourse:
+    """A content connector's course (learning standard LTI13): one activity, the tool's resource
+    link. REFERENCE is what the import was given: connectorId, connectorIdForContent and
+    metadataForConnector (title, description); the launch reads the connector from extra."""
+    meta = reference.get("metadataForConnector") or {}
+    content_id = reference.get("connectorIdForContent") or None
+    title = _text(meta.get("title")) or _text(content_id) or "LTI 1.3 tool"
+    activity = Activity(id=content_id or "lti13-resource", title=title, activity_type=SCO,
+                        href=LTI13_HREF, data={"connectorIdForContent": content_id})
+    root = Activity(id=reference["connectorId"], title=title, children=[activity])
+    extra = {"connectorId": reference["connectorId"], "connectorIdForContent": content_id,
+             "masteryScore": meta.get("masteryScore") if isinstance(meta.get("masteryScore"), (int, float)) else None}
+    return ParsedCourse(learning_standard=LearningStandard.LTI13.value, title=title, root=root,
+                        metadata=CourseMetadata(title=title, description=_text(meta.get("description"))),
+                        activity_id=content_id, extra=extra)
+
+
+def _text(value: object) -> str | None:
+    return value.strip()[:2000] or None if isinstance(value, str) else None
 
 
 def _title_from(name: str) -> str:

@@ -65,9 +65,11 @@ def public_pem(session: Session, box: SecretBox) -> str:
                                              serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def jwks(session: Session, box: SecretBox) -> dict:
-    """The published key set: every key not past its retirement, newest first."""
-    signing_key(session, box)  # there is always one to publish
+def jwks(session: Session, box: SecretBox, *, make: bool = True) -> dict:
+    """The published key set: every key not past its retirement, newest first. MAKE: make the first
+    key if there is none (false: a read-only session; the set may then be empty)."""
+    if make:
+        signing_key(session, box)  # there is always one to publish
     keys = []
     for row in _live(session, utcnow()):
         public = serialization.load_pem_private_key(box.decrypt(row.private_pem).encode(), password=None).public_key()
