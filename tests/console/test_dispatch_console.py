@@ -263,9 +263,15 @@ def test_dispatch_page_settings_count_secret_and_zip(live_server, api, courses, 
     assert key == creds.consumer_key
     expect(page.get_by_label("Shared secret")).to_have_count(0)
     assert creds.shared_secret not in page.content()
-    expect(page.get_by_label("Target link URI")).to_have_value(f"{live_server.base_url.rstrip('/')}"
-                                                              f"/dispatch/lti13/dispatches/{key}")
-    expect(page.get_by_label("Public key set (JWKS) URL")).to_have_value(f"{live_server.base_url.rstrip('/')}/lti/jwks")
+    base = live_server.base_url.rstrip("/")
+    target = api.get_lti13_dispatch(dispatch_id).target_link_uri
+    tool = api.get_lti13_tool_configuration_schema(dest_id)
+    assert target == f"{base}/dispatch/lti13/dispatches/{key}"
+    expect(page.get_by_label("Target link URI")).to_have_value(target)
+    expect(page.get_by_label("OIDC login initiation URL")).to_have_value(tool.oidc_login_initiations_url)
+    expect(page.get_by_label("Redirect URI")).to_have_value(tool.redirect_uri)
+    expect(page.get_by_label("Public key set (JWKS) URL")).to_have_value(tool.json_web_key_set_url)
+    assert tool.json_web_key_set_url == f"{base}/lti/jwks"
     page.get_by_role("button", name="Show secret").click()
     expect(page.get_by_label("Shared secret")).to_have_value(creds.shared_secret)
     expect(page.get_by_role("button", name="Copy the shared secret")).to_be_visible()

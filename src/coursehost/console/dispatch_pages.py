@@ -5,7 +5,8 @@ as the Apps page shows credentials), and publishing with PENS with the publicati
 
 Each action calls the domain function behind the matching operation: UpdateDispatch (apply_changes),
 ResetDispatchRegistrationCount (reset_counts), GetDispatchZip (package.dispatch_zip), GetLtiDispatch
-(lti11.credentials), the /api/ext/v1 PENS route (pens.publish, pens.history)."""
+(lti11.credentials), GetLti13Dispatch and GetLti13ToolConfigurationSchema (lti13.target_link_uri,
+tool_configuration), the /api/ext/v1 PENS route (pens.publish, pens.history)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from coursehost.console.pages import ConsolePageError, render
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.dispatch import browse as dispatch_browse
 from coursehost.domain.dispatch import dispatches as disp_domain
-from coursehost.domain.dispatch import lti11, package, pens
+from coursehost.domain.dispatch import lti11, lti13, package, pens
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.web import services, unit
 
@@ -31,11 +32,9 @@ NOTICES = {
     "published": "The PENS collect request is queued: the history below shows the target's answer.",
 }
 ZIP_TYPES = {"SCORM_12": "SCORM 1.2", "SCORM_2004_3RD": "SCORM 2004 3rd Edition", "AICC": "AICC"}
-#: LTI 1.3 (Coursehost as the tool) addresses on the service origin, fixed by issue 19
-LTI13_PATHS = [("target", "Target link URI", "/dispatch/lti13/dispatches/{key}"),
-               ("login", "OIDC login initiation URL", "/dispatch/lti13/login"),
-               ("redirect", "Redirect URI", "/dispatch/lti13/launch"),
-               ("jwks", "Public key set (JWKS) URL", "/lti/jwks")]
+#: LTI 1.3 (Coursehost as the tool): the fields of GetLti13ToolConfigurationSchema shown, with their labels
+LTI13_FIELDS = [("oidcLoginInitiationsUrl", "login", "OIDC login initiation URL"),
+                ("redirectUri", "redirect", "Redirect URI"), ("jsonWebKeySetUrl", "jwks", "Public key set (JWKS) URL")]
 
 
 def dispatch_url(app_id: str, dispatch_id: str, tail: str = "") -> str:
@@ -83,11 +82,16 @@ def dispatch_page(request: Request, me: SignedIn, app_id: str, dispatch_id: str,
                 "enabled": d.enabled, "hash": d.hash_user_info, "key": d.dispatch_key,
                 "here": dispatch_url(app.app_id, d.dispatch_id)}
         lti11_url = lti11.launch_url(base, d.dispatch_key)
-        lti13 = [(name, label, base + path.format(key=d.dispatch_key)) for name, label, path in LTI13_PATHS]
+        # GetLti13Dispatch's target link URI and GetLti13ToolConfigurationSchema's URLs
+        tool = lti13.tool_configuration(session, application_pk=app.pk, destination_id=dest.destination_id,
+                                        public_url=base, box=services(request).box)
+        lti13_urls = [("target", "Target link URI", lti13.target_link_uri(
+            session, application_pk=app.pk, dispatch_id=d.dispatch_id, public_url=base))]
+        lti13_urls += [(name, label, tool[key]) for key, name, label in LTI13_FIELDS]
         publications = _publications(session, app, dispatch_id)
         shown = values if values is not None else _settings_values(d)
     return render(request, "dispatch/dispatch.html", me=me, status=status, title=f"Dispatch of {info['title']}",
-                  app_id=app_id, d=info, values=shown, errors=errors or {}, lti11_url=lti11_url, lti13=lti13,
+                  app_id=app_id, d=info, values=shown, errors=errors or {}, lti11_url=lti11_url, lti13=lti13_urls,
                   secret=secret, zip_types=ZIP_TYPES, pens_values=pens_values or {}, publications=publications,
                   home=f"/console/dispatch?app={quote(app_id, safe='')}",
                   dest_url=f"/console/dispatch/{quote(app_id, safe='')}/destinations/{quote(info['dest_id'], safe='')}",
