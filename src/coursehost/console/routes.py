@@ -20,6 +20,7 @@ from coursehost.console.auth import (
     signed_in,
 )
 from coursehost.console.courses import build_courses_router
+from coursehost.console.dispatch import build_dispatch_router
 from coursehost.console.invitations import build_invitations_router
 from coursehost.console.library import build_library_router
 from coursehost.console.lms import build_lms_router
@@ -156,4 +157,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_registration_settings_router())  # a registration's configuration settings
     router.include_router(build_lms_router())  # LMS connections (issue 17) and a course's LMS configuration
     router.include_router(build_invitations_router())  # the Invitations tab: public and private invitations
+    router.include_router(build_dispatch_router())  # the Dispatch tab: destinations, dispatches, zips, LTI, PENS
     return router
