@@ -378,3 +378,20 @@ def test_bad_input_is_a_clear_400_and_writes_nothing(app, live_server):
     assert http.get("/dispatch/destinations/a%00b").status_code == 404
     assert _row(live_server, Dispatch, dispatch_id=x2) is None
     assert app.dispatch.get_dispatch(x1).registration_cap == 0
+
+
+def test_partial_or_bad_lti13_settings_are_refused_so_the_destination_stays_readable(app, live_server):
+    import httpx  # the official client cannot even build a partial Lti13PlatformConfigurationSchema
+
+    dest = _uid("lti")
+    _destinations(app, dest)
+    url = f"{live_server.api_url}/dispatch/destinations/{dest}"
+    auth = (app.creds.app_id, app.creds.secret)
+    partial = httpx.put(url, auth=auth, json={"name": "LMS", "lti13Data": {"clientId": "cid"}})
+    assert partial.status_code == 400 and "platformIssuerIdentifier is required" in partial.text
+    not_url = {"clientId": "c", "platformIssuerIdentifier": "https://lms.example", "deploymentId": "1",
+               "oidcAuthorizationEndpoint": "javascript:alert(1)", "jsonWebKeySetUrl": "https://lms.example/jwks"}
+    bad = httpx.put(url, auth=auth, json={"name": "LMS", "lti13Data": not_url})
+    assert bad.status_code == 400 and "oidcAuthorizationEndpoint must be an absolute http(s) URL" in bad.text
+    got = app.dispatch.get_destination(dest)  # still readable by the official client, settings untouched
+    assert got.lti13_data is None and got.name == "Acme LMS"

@@ -21,13 +21,13 @@ from coursehost.console.auth import signed_in
 from coursehost.console.course_common import app_or_404, confirm_page, form_of, see_other
 from coursehost.console.dispatch_pages import add_dispatch_routes, dispatch_url
 from coursehost.console.pages import ConsolePageError, render
+from coursehost.domain import keyset
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import Role
 from coursehost.domain.dispatch import browse as dispatch_browse
 from coursehost.domain.dispatch import destinations as dest_domain
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.invitations import browse
 from coursehost.domain.tags import get_tags, tags_for
 from coursehost.web import services, unit
 
@@ -85,7 +85,7 @@ def _list_page(request: Request, me: SignedIn) -> Response:
         picker = choose_application(session, me, q.get("app"))
         app = picker.app
         try:
-            older, newer = browse.parse_key(q.get("older")), browse.parse_key(q.get("newer"))
+            older, newer = keyset.parse_key(q.get("older")), keyset.parse_key(q.get("newer"))
         except InvalidInput as exc:
             raise ConsolePageError(400, "This list cannot be shown", str(exc), me=me) from None
         page = dispatch_browse.destinations_page(session, application_pk=app.pk, name=name, tag=tag,
@@ -103,7 +103,7 @@ def _list_page(request: Request, me: SignedIn) -> Response:
     for side in ("newer", "older"):
         key = getattr(page, side)
         if key is not None:
-            pages[side] = f"/console/dispatch?{urlencode({**kept, side: browse.key_text(key)})}"
+            pages[side] = f"/console/dispatch?{urlencode({**kept, side: keyset.key_text(key)})}"
     return render(request, "dispatch/list.html", me=me, title="Dispatch", picker=picker, app_id=app.app_id,
                   app_name=app.name, rows=rows, name=name, tag=tag, filtered=bool(name or tag), pages=pages,
                   notice=NOTICES.get(q.get("notice") or ""))
@@ -335,8 +335,7 @@ def build_dispatch_router() -> APIRouter:
         on = (await form_of(request)).get("enabled") == "true"
         with unit(request) as session:  # UpdateDestinationHashUserInfo
             dest = destination_or_404(session, me, app_or_404(session, me, app_id), destination_id)
-            dest.hash_user_info = on
-            disp_domain.set_on_destination(session, destination=dest, hash_user_info=on)
+            disp_domain.set_destination_hash(session, destination=dest, on=on)
         return see_other(destination_url(app_id, destination_id, f"?notice={'hash-on' if on else 'hash-off'}"))
 
     @router.post("/dispatch/{app_id}/destinations/{destination_id}/lti13")

@@ -144,9 +144,8 @@ def add_dispatch_routes(router: APIRouter, admin) -> None:
             return dispatch_page(request, me, app_id, dispatch_id, status=400, errors=errors, values=values)
         with unit(request) as session:  # UpdateDispatch
             d = _dispatch_or_404(session, me, app_or_404(session, me, app_id), dispatch_id)
-            disp_domain.apply_changes(d, changes)
-            if changes.expiration_date is None:  # an emptied date: the dispatch no longer expires
-                d.expiration_date = None
+            # an emptied date: the dispatch no longer expires
+            disp_domain.apply_changes(d, changes, clear_expiration=changes.expiration_date is None)
         return see_other(dispatch_url(app_id, dispatch_id, "?notice=saved"))
 
     @router.get("/dispatch/{app_id}/dispatches/{dispatch_id}/reset")

@@ -18,6 +18,7 @@ from coursehost.console.app_picker import choose_application
 from coursehost.console.auth import signed_in
 from coursehost.console.course_common import app_or_404, form_of, see_other
 from coursehost.console.pages import ConsolePageError, render
+from coursehost.domain import keyset
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import Role
 from coursehost.domain.courses import catalog
@@ -95,25 +96,25 @@ def _page_size(request: Request) -> int:
     return services(request).settings.page_size
 
 
-def _keyset_page(fetch, request: Request, me: SignedIn, *, prefix: str = "") -> browse.KeysetPage:
+def _keyset_page(fetch, request: Request, me: SignedIn, *, prefix: str = "") -> keyset.KeysetPage:
     """FETCH(limit=, older_than=, newer_than=): the page the query's PREFIX+older / PREFIX+newer link asks
     for (the newest without one)."""
     q = request.query_params
     try:
-        older, newer = browse.parse_key(q.get(prefix + "older")), browse.parse_key(q.get(prefix + "newer"))
+        older, newer = keyset.parse_key(q.get(prefix + "older")), keyset.parse_key(q.get(prefix + "newer"))
     except InvalidInput as exc:
         raise ConsolePageError(400, "This list cannot be shown", str(exc), me=me) from None
     return fetch(limit=_page_size(request), older_than=older, newer_than=None if older else newer)
 
 
-def _page_links(path: str, kept: dict[str, str], page: browse.KeysetPage, *, prefix: str = "",
+def _page_links(path: str, kept: dict[str, str], page: keyset.KeysetPage, *, prefix: str = "",
                 anchor: str = "") -> dict[str, str]:
     """{"newer" | "older": the URL of that page} for the sides PAGE has rows on."""
     links = {}
     for side in ("newer", "older"):
         key = getattr(page, side)
         if key is not None:
-            links[side] = f"{path}?{urlencode({**kept, prefix + side: browse.key_text(key)})}{anchor}"
+            links[side] = f"{path}?{urlencode({**kept, prefix + side: keyset.key_text(key)})}{anchor}"
     return links
 
 

@@ -306,8 +306,7 @@ def update_destination_hash_user_info(request: Request, destinationId: str, body
     """The destination's setting (dispatches created later start with it) and every dispatch it has."""
     with unit(request) as session:
         dest = dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
-        dest.hash_user_info = body.enabled
-        disp_domain.set_on_destination(session, destination=dest, hash_user_info=body.enabled)
+        disp_domain.set_destination_hash(session, destination=dest, on=body.enabled)
     return _no_content()
 
 

@@ -14,6 +14,7 @@ from coursehost.db.models.courses import Tag
 from coursehost.db.models.dispatch import Destination, Dispatch
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.paging import ListSpec
+from coursehost.domain.registrations.launch_links import check_url
 from coursehost.domain.tags import add_tags, clean_tags, clear_tags, keys_with_any_tag, set_tags
 
 TAG_KIND = "destination"
@@ -101,7 +102,30 @@ def _checked(data: DestinationData, *, where: str) -> DestinationData:
         notes=check_text(data.notes, f"{where}notes", MAX_NOTES),
         tags=check_tags(data.tags, f"{where}tags") if data.tags is not None else None,
         launch_auth=_check_strings(data.launch_auth, f"{where}launchAuth."),
-        lti13=_check_strings(data.lti13, f"{where}lti13Data."))
+        lti13=_check_lti13(data.lti13, f"{where}lti13Data."))
+
+
+#: Lti13PlatformConfigurationSchema's fields an LTI 1.3 launch needs (the official client refuses to read
+#: a destination without them); accessTokenUrl only for score passback
+LTI13_REQUIRED = ("clientId", "platformIssuerIdentifier", "deploymentId", "oidcAuthorizationEndpoint",
+                  "jsonWebKeySetUrl")
+LTI13_URLS = ("oidcAuthorizationEndpoint", "jsonWebKeySetUrl", "accessTokenUrl")
+
+
+def _check_lti13(values: dict | None, where: str) -> dict | None:
+    """An LMS's LTI 1.3 platform settings: all of LTI13_REQUIRED or nothing (an empty object clears
+    them), the endpoints absolute http(s) URLs."""
+    _check_strings(values, where)
+    if not values:
+        return values
+    missing = [name for name in LTI13_REQUIRED if not str(values.get(name) or "").strip()]
+    if missing:
+        raise InvalidInput(f"{where}{missing[0]} is required when LTI 1.3 settings are given "
+                           f"(needed: {', '.join(LTI13_REQUIRED)})")
+    for name in LTI13_URLS:
+        if values.get(name):
+            check_url(values[name], f"{where}{name}")
+    return values
 
 
 def check_tags(tags: list | None, field_name: str = "tags") -> list[str]:

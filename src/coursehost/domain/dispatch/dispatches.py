@@ -154,9 +154,13 @@ def create_dispatches(session: Session, *, application_pk: int, items: list[NewD
     return out
 
 
-def apply_changes(dispatch: Dispatch, changes: DispatchChanges, *, now: datetime | None = None) -> None:
-    """UpdateDispatch: only the fields given change (a count given is a manual reset, dated)."""
+def apply_changes(dispatch: Dispatch, changes: DispatchChanges, *, now: datetime | None = None,
+                  clear_expiration: bool = False) -> None:
+    """UpdateDispatch: only the fields given change (a count given is a manual reset, dated).
+    CLEAR_EXPIRATION (the console's emptied date field; the API cannot say it): never expires."""
     now = now or utcnow()
+    if clear_expiration:
+        dispatch.expiration_date = None
     for attr in ("allow_new_registrations", "instanced", "registration_cap", "enabled", "email", "notes",
                  "postback"):
         value = getattr(changes, attr)
@@ -194,6 +198,13 @@ def select_by_filter(session: Session, *, application_pk: int, query: ListQuery,
                            "dispatch, set since to a time before the first was created")
     stmt = apply_filters(dispatch_list_query(application_pk, course_id=course_id, tags=tags), DISPATCH_LIST, query)
     return list(session.scalars(stmt.order_by(Dispatch.pk)))
+
+
+def set_destination_hash(session: Session, *, destination: Destination, on: bool) -> int:
+    """UpdateDestinationHashUserInfo: the destination's own setting (dispatches made later start with
+    it) and every dispatch it has now; the number of dispatches changed."""
+    destination.hash_user_info = on
+    return set_on_destination(session, destination=destination, hash_user_info=on)
 
 
 def set_on_destination(session: Session, *, destination: Destination, **values: bool) -> int:
