@@ -15,6 +15,7 @@ from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime import navigation, rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.launches import (
@@ -100,6 +101,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_postback(session, registration=ctx.registration, settings=settings)
         enqueue_results(session, registration=ctx.registration)
         enqueue_outcomes(session, registration=ctx.registration)
+    reports.record(session, registration=ctx.registration, active=now)
     session.flush()
     return {"applied": True, "lastSeq": seq, "result": {
         "completion": inst.completion, "success": inst.success, "scoreScaled": inst.score_scaled,
