@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from coursehost.db.models.courses import Course, CourseVersion
-from coursehost.db.models.reports import ReportActiveDay, ReportRegistration
+from coursehost.db.models.reports import DAY_COUNTS, ReportActiveDay, ReportDay, ReportRegistration
 from coursehost.domain.applications import service as apps
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.crypto import SecretBox
@@ -120,8 +120,21 @@ def test_funnel_and_histograms(db_session, realm):
     assert len(scores) == 10
     assert {(b.low, b.count) for b in scores if b.count} == {(40, 1), (80, 1), (90, 1)}  # 100 in 90-100
     times = queries.time_histogram(db_session, f(realm))
-    assert [(b.low, b.count) for b in times if b.count] == [(300, 2), (900, 1), (1800, 1)]  # 5+10, 20, 30 min
-    assert sum(b.count for b in times) == 4
+    assert [(b.low, b.count) for b in times if b.count] == [(300, 1), (600, 1), (1200, 1), (1800, 1)]
+    assert sum(b.count for b in times) == 4 and times[-1].high is None
+
+
+def test_one_learner_reads_the_slim_rows_and_agrees(db_session, realm):
+    ann = f(realm, learner_id="ann")
+    assert queries.funnel(db_session, ann) == queries.Funnel(2, 2, 2, 2)
+    assert [(b.low, b.count) for b in queries.score_histogram(db_session, ann) if b.count] == [(80, 1), (90, 1)]
+    assert [(b.low, b.count) for b in queries.time_histogram(db_session, ann) if b.count] == [(600, 1), (1200, 1)]
+    assert queries.overview(db_session, ann).median_seconds == 900
+
+
+def test_median_of_an_odd_count_and_of_one(db_session, realm):
+    assert queries.median_seconds(db_session, f(realm, course_id="math")) == 600  # 5, 10, 30 minutes
+    assert queries.median_seconds(db_session, f(realm, course_id="art")) == 1200
 
 
 def test_per_activity_completion_and_launch_timeline(db_session, realm):
@@ -143,6 +156,8 @@ def test_reset_and_delete_update_the_rows_in_the_same_transaction(db_session, re
     db_session.flush()
     assert queries.overview(db_session, f(realm)).registered == 4
     assert db_session.get(ReportRegistration, a.pk) is None
+    math = db_session.get(ReportDay, (realm.pk, "math", TODAY))
+    assert (math.registered, math.passed, math.failed, math.timed) == (3, 0, 1, 2)
 
 
 def test_rebuild_gives_the_rows_the_hooks_wrote(db_session, realm):
@@ -154,9 +169,15 @@ def test_rebuild_gives_the_rows_the_hooks_wrote(db_session, realm):
             ReportRegistration.application_pk == realm.pk).order_by(ReportRegistration.registration_id)).all()
         days = db_session.execute(select(ReportActiveDay.registration_pk, ReportActiveDay.day).where(
             ReportActiveDay.application_pk == realm.pk).order_by(ReportActiveDay.registration_pk)).all()
-        return regs, days
+        aggregates = db_session.execute(select(ReportDay.course_id, ReportDay.day, *(
+            getattr(ReportDay, name) for name in DAY_COUNTS)).where(ReportDay.application_pk == realm.pk)
+            .order_by(ReportDay.course_id)).all()
+        return regs, days, [tuple(row) for row in aggregates]
 
+    lifecycle.reset_progress(db_session, registration=core.get_registration(
+        db_session, application_pk=realm.pk, registration_id="r-b"))  # deltas both ways
     before = snapshot()
+    assert len(before[2]) == 2 and before[2][1][2] == 4  # math: 4 registered today
     assert summary.rebuild_session(db_session, application_pk=realm.pk) == (5, 4)
     assert snapshot() == before
 

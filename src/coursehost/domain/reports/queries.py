@@ -15,14 +15,15 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.db.models.reports import ReportActiveDay, ReportRegistration
+from coursehost.db.models.reports import SCORE_BUCKETS, TIME_EDGES, ReportActiveDay, ReportDay, ReportRegistration
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.reports.filters import ReportFilter
+from coursehost.domain.reports.summary import score_bucket, time_bucket
 
 R = ReportRegistration
-SCORE_BUCKETS = 10  # 0-10, 10-20, ..., 90-100 (100 falls in the last)
-TIME_EDGES = (0, 60, 300, 900, 1800, 3600, 7200)  # seconds: <1 min, 1-5 min, ..., 2 h and more
+D = ReportDay
 TIMELINE_LIMIT = 1000
+_SUMS = ("registered", "started", "completed", "passed", "failed", "scored", "score_sum", "timed", "seconds_sum")
 
 
 @dataclass(frozen=True)
@@ -121,37 +122,85 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def _coarse(f: ReportFilter) -> bool:
+    """A realm or a course: the daily aggregates answer. One learner, invitation or destination
+    matches few registrations: the slim rows answer (their own indexes)."""
+    return f.learner_id is None and f.invitation_id is None and f.destination_id is None
+
+
+def _day_where(f: ReportFilter) -> list:
+    conds = [D.application_pk == f.application_pk, D.day >= f.start, D.day <= f.end]
+    if f.course_id is not None:
+        conds.append(D.course_id == f.course_id)
+    return conds
+
+
+def _sums_by_day(session: Session, f: ReportFilter) -> list[tuple]:
+    """Per registration day: registered, started, completed, passed, failed, scored, score sum,
+    timed, seconds sum (the _SUMS), from the aggregates or the slim rows."""
+    if _coarse(f):
+        q = select(D.day, *(func.sum(getattr(D, name)) for name in _SUMS)).where(*_day_where(f)).group_by(D.day)
+    else:
+        q = (select(R.registered_day, func.count(), func.count(R.first_launch_day),
+                    _count_if(R.completion == "COMPLETED"), _count_if(R.success == "PASSED"),
+                    _count_if(R.success == "FAILED"), func.count(R.score), func.sum(R.score),
+                    _count_if(R.seconds > 0), func.sum(R.seconds))
+             .where(*_where(f)).group_by(R.registered_day))
+    return [(row[0], *(int(v or 0) for v in row[1:7]), float(row[7] or 0), int(row[8] or 0), float(row[9] or 0))
+            for row in session.execute(q)]
+
+
 def overview(session: Session, f: ReportFilter) -> Overview:
     """Registrations created in the range and their results, with one row per day that has any."""
-    rows = session.execute(
-        select(R.registered_day, func.count(), func.count(R.first_launch_day), _count_if(R.completion == "COMPLETED"),
-               _count_if(R.success == "PASSED"), _count_if(R.success == "FAILED"), func.sum(R.score),
-               func.count(R.score), func.sum(R.seconds))
-        .where(*_where(f)).group_by(R.registered_day)).all()
+    rows = [r for r in _sums_by_day(session, f) if r[1]]
     active = active_learners(session, f)
-    days_seen = {row[0] for row in rows} | set(active)
     by_day = {row[0]: row for row in rows}
     days = []
-    for day in sorted(days_seen):
+    for day in sorted({row[0] for row in rows} | set(active)):
         row = by_day.get(day)
-        counts = [int(v or 0) for v in row[1:6]] if row else [0] * 5
+        counts = list(row[1:6]) if row else [0] * 5
         days.append(DayRow(day, *counts, active.get(day, 0)))
-    registered, started, completed, passed, failed = (sum(int(r[i] or 0) for r in rows) for i in range(1, 6))
-    score_sum, score_n = sum(float(r[6] or 0) for r in rows), sum(int(r[7] or 0) for r in rows)
+    total = [sum(r[i] for r in rows) for i in range(1, 10)]
+    registered, started, completed, passed, failed, scored, score_sum, timed, seconds = total
     return Overview(registered, started, completed, passed, failed, _ratio(completed, registered),
-                    _ratio(passed, passed + failed), score_sum / score_n if score_n else None,
-                    sum(float(r[8] or 0) for r in rows), median_seconds(session, f), days)
+                    _ratio(passed, passed + failed), score_sum / scored if scored else None,
+                    seconds, median_seconds(session, f), days)
 
 
 def median_seconds(session: Session, f: ReportFilter) -> float | None:
-    """The exact median time over registrations with time spent (two middle rows when even)."""
+    """The exact median time over registrations with time spent (two middle rows when even).
+
+    For a realm or a course the aggregates' time buckets say which bucket holds the middle and at
+    what rank; the slim rows are then read in order of time from that bucket's lower edge through
+    ix_report_registration_app_seconds (or _app_course_seconds), no sort of the whole range."""
     conds = [*_where(f), R.seconds > 0]
-    n = session.scalar(select(func.count()).select_from(R).where(*conds)) or 0
+    if not _coarse(f):
+        n = session.scalar(select(func.count()).select_from(R).where(*conds)) or 0
+        if not n:
+            return None
+        middle = list(session.scalars(select(R.seconds).where(*conds).order_by(R.seconds)
+                                      .offset((n - 1) // 2).limit(2 - n % 2)))
+        return sum(middle) / len(middle)
+    counts = _time_counts(session, f)
+    n = sum(counts)
     if not n:
         return None
-    middle = list(session.scalars(select(R.seconds).where(*conds).order_by(R.seconds)
-                                  .offset((n - 1) // 2).limit(2 - n % 2)))
+    rank, before, bucket = (n - 1) // 2, 0, 0
+    while before + counts[bucket] <= rank:  # the bucket holding the middle, and the rows before it
+        before += counts[bucket]
+        bucket += 1
+    index = "ix_report_registration_app_course_seconds" if f.course_id is not None else \
+        "ix_report_registration_app_seconds"
+    q = (select(R.seconds).where(*conds, R.seconds >= TIME_EDGES[bucket]).order_by(R.seconds)
+         .offset(rank - before).limit(2 - n % 2).with_hint(R, f"INDEXED BY {index}", "sqlite"))
+    middle = list(session.scalars(q))
     return sum(middle) / len(middle)
+
+
+def _time_counts(session: Session, f: ReportFilter) -> list[int]:
+    row = session.execute(select(*(func.sum(getattr(D, f"t{i}")) for i in range(len(TIME_EDGES))))
+                          .where(*_day_where(f))).one()
+    return [int(v or 0) for v in row]
 
 
 def active_learners(session: Session, f: ReportFilter) -> dict[date, int]:
@@ -174,40 +223,36 @@ def active_learners(session: Session, f: ReportFilter) -> dict[date, int]:
 
 def funnel(session: Session, f: ReportFilter) -> Funnel:
     """Registered -> launched -> completed -> passed, for registrations created in the range."""
-    row = session.execute(select(func.count(), func.count(R.first_launch_day), _count_if(R.completion == "COMPLETED"),
-                                 _count_if(R.success == "PASSED")).where(*_where(f))).one()
-    return Funnel(*(int(v or 0) for v in row))
+    rows = _sums_by_day(session, f)
+    registered, started, completed, passed = (sum(r[i] for r in rows) for i in range(1, 5))
+    return Funnel(registered, started, completed, passed)
 
 
-def _histogram(session: Session, f: ReportFilter, column, edges: list[float], last_closed: bool) -> list[Bucket]:
-    sums = []
-    for i, low in enumerate(edges):
-        high = edges[i + 1] if i + 1 < len(edges) else None
-        if high is None:
-            cond = column >= low
-        elif last_closed and i + 2 == len(edges):
-            cond = and_(column >= low, column <= high)
-        else:
-            cond = and_(column >= low, column < high)
-        sums.append(_count_if(cond))
-    row = session.execute(select(*sums).where(*_where(f), column.is_not(None))).one()
-    return [Bucket(low, edges[i + 1] if i + 1 < len(edges) else None, int(row[i] or 0))
-            for i, low in enumerate(edges)]
+def _buckets(session: Session, f: ReportFilter, prefix: str, n: int, column) -> list[int]:
+    if _coarse(f):
+        row = session.execute(select(*(func.sum(getattr(D, f"{prefix}{i}")) for i in range(n)))
+                              .where(*_day_where(f))).one()
+        return [int(v or 0) for v in row]
+    counts = [0] * n
+    for v in session.scalars(select(column).where(*_where(f), column.is_not(None))):  # few rows: one learner, invitation or destination
+        i = (score_bucket(v) if prefix == "s" else time_bucket(v))
+        if i is not None:
+            counts[i] += 1
+    return counts
 
 
 def score_histogram(session: Session, f: ReportFilter) -> list[Bucket]:
     """Ten score buckets of 10 points (a score of 100 counts in 90-100); unscored registrations left out."""
-    edges = [i * 100 / SCORE_BUCKETS for i in range(SCORE_BUCKETS + 1)]
-    return _histogram(session, f, R.score, edges, last_closed=True)[:-1]
+    width = 100 / SCORE_BUCKETS
+    counts = _buckets(session, f, "s", SCORE_BUCKETS, R.score)
+    return [Bucket(i * width, (i + 1) * width, c) for i, c in enumerate(counts)]
 
 
 def time_histogram(session: Session, f: ReportFilter) -> list[Bucket]:
-    """Time spent by registrations with any time, in buckets of TIME_EDGES (the last open-ended)."""
-    buckets = _histogram(session, f, R.seconds, list(TIME_EDGES), last_closed=False)
-    first = buckets[0]
-    # registrations that never spent time are not part of the distribution
-    zero = session.scalar(select(func.count()).select_from(R).where(*_where(f), R.seconds <= 0)) or 0
-    return [Bucket(first.low, first.high, first.count - zero), *buckets[1:]]
+    """Time spent by registrations with any time, in the buckets of TIME_EDGES (the last open-ended)."""
+    counts = _buckets(session, f, "t", len(TIME_EDGES), R.seconds)
+    return [Bucket(low, TIME_EDGES[i + 1] if i + 1 < len(TIME_EDGES) else None, counts[i])
+            for i, low in enumerate(TIME_EDGES)]
 
 
 def activity_completion(session: Session, f: ReportFilter) -> list[ActivityRow]:

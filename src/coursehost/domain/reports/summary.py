@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.dispatch import Destination
 from coursehost.db.models.registrations import Registration
-from coursehost.db.models.reports import ReportActiveDay, ReportRegistration
+from coursehost.db.models.reports import (
+    DAY_COUNTS,
+    SCORE_BUCKETS,
+    TIME_EDGES,
+    ReportActiveDay,
+    ReportDay,
+    ReportRegistration,
+)
 
 COMPLETED = "COMPLETED"
 
@@ -25,15 +32,63 @@ def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
+def score_bucket(score: float | None) -> int | None:
+    """The SCORE_BUCKETS bucket of a percent score (100 in the last); None when unscored."""
+    if score is None:
+        return None
+    return max(0, min(SCORE_BUCKETS - 1, int(score // (100 / SCORE_BUCKETS))))
+
+
+def time_bucket(seconds: float | None) -> int | None:
+    """The TIME_EDGES bucket of a time spent; None when no time was spent."""
+    if not seconds or seconds <= 0:
+        return None
+    return max(i for i, edge in enumerate(TIME_EDGES) if seconds >= edge)
+
+
+def contribution(row: ReportRegistration | None) -> dict[str, float]:
+    """What one slim row adds to its ReportDay (all zeros for none)."""
+    out: dict[str, float] = dict.fromkeys(DAY_COUNTS, 0)
+    if row is None:
+        return out
+    out["registered"] = 1
+    out["started"] = int(row.first_launch_day is not None)
+    out["completed"] = int(row.completion == COMPLETED)
+    out["passed"], out["failed"] = int(row.success == "PASSED"), int(row.success == "FAILED")
+    if row.score is not None:
+        out["scored"], out["score_sum"] = 1, row.score
+        out[f"s{score_bucket(row.score)}"] = 1
+    bucket = time_bucket(row.seconds)
+    if bucket is not None:
+        out["timed"], out["seconds_sum"] = 1, row.seconds
+        out[f"t{bucket}"] = 1
+    return out
+
+
+def _apply(session: Session, row: ReportRegistration, before: dict[str, float], after: dict[str, float]) -> None:
+    """Add after - before to the row's day (one row per application, course and day)."""
+    delta = {k: after[k] - before[k] for k in DAY_COUNTS if after[k] != before[k]}
+    if not delta:
+        return
+    day = session.get(ReportDay, (row.application_pk, row.course_id, row.registered_day))
+    if day is None:
+        day = ReportDay(application_pk=row.application_pk, course_id=row.course_id, day=row.registered_day,
+                        **dict.fromkeys(DAY_COUNTS, 0))
+        session.add(day)
+    for key, value in delta.items():
+        setattr(day, key, (getattr(day, key) or 0) + value)
+
+
 def record(session: Session, *, registration: Registration, launched: datetime | None = None,
            active: datetime | None = None) -> None:
-    """REGISTRATION's current results into its slim row. LAUNCHED: a launch started then (the first
-    one sets the launch day); ACTIVE: run-time data arrived then. Both mark that day active."""
+    """REGISTRATION's current results into its slim row and its day. LAUNCHED: a launch started then
+    (the first one sets the launch day); ACTIVE: run-time data arrived then. Both mark that day active."""
     if registration.sandbox:
         return
     if registration.pk is None:
         session.flush()
     row = session.get(ReportRegistration, registration.pk)
+    before = contribution(row)
     if row is None:
         row = ReportRegistration(registration_pk=registration.pk, application_pk=registration.application_pk,
                                  registration_id=registration.registration_id, course_id=registration.course_id,
@@ -46,6 +101,7 @@ def record(session: Session, *, registration: Registration, launched: datetime |
     when = launched or active
     if row.first_launch_day is None:
         row.first_launch_day = _day(launched) or _day(registration.first_access)
+    _apply(session, row, before, contribution(row))
     if when is not None:
         _mark_active(session, registration, when.date())
 
@@ -73,7 +129,11 @@ def record_source(session: Session, *, registration: Registration, invitation_id
 
 def forget(session: Session, *, registration: Registration) -> None:
     """A deleted registration leaves the reports (explicit: SQLite may run without cascades)."""
-    for model in (ReportActiveDay, ReportRegistration):
+    row = session.get(ReportRegistration, registration.pk)
+    if row is not None:
+        _apply(session, row, contribution(row), contribution(None))
+        session.expunge(row)
+    for model in (ReportActiveDay, ReportRegistration):  # now, before the registration's own DELETE
         session.execute(delete(model).where(model.registration_pk == registration.pk)
                         .execution_options(synchronize_session=False))
 
@@ -91,7 +151,7 @@ def rebuild(connection: Connection, *, application_pk: int | None = None) -> tup
     app = "AND r.application_pk = :app" if application_pk is not None else ""
     where = "WHERE application_pk = :app" if application_pk is not None else ""
     params = {"app": application_pk} if application_pk is not None else {}
-    for table in ("report_active_day", "report_registration"):
+    for table in ("report_active_day", "report_day", "report_registration"):
         connection.execute(text(f"DELETE FROM {table} {where}"), params)
     first_launch = ("(SELECT min(l.launch_time) FROM launch l JOIN registration_instance ri ON ri.pk = l.instance_pk"
                     " WHERE ri.registration_pk = r.pk AND l.tracking = :yes)")
@@ -121,7 +181,29 @@ def rebuild(connection: Connection, *, application_pk: int | None = None) -> tup
                 JOIN registration_instance ri ON ri.pk = l.instance_pk WHERE l.last_runtime_update IS NOT NULL
              ) a JOIN registration r ON r.pk = a.reg
         WHERE r.sandbox = :no {app}"""), {**params, "no": False, "yes": True}).rowcount
+    connection.execute(text(f"""
+        INSERT INTO report_day (application_pk, course_id, day, {', '.join(DAY_COUNTS)})
+        SELECT application_pk, course_id, registered_day, {', '.join(_day_sums())}
+        FROM report_registration {where} GROUP BY application_pk, course_id, registered_day"""), params)
     return regs, days
+
+
+def _between(column: str, edges: tuple[float, ...], i: int, first: str) -> str:
+    lo = f"{column} {first} {edges[i]}" if i == 0 else f"{column} >= {edges[i]}"
+    return lo if i + 1 == len(edges) else f"{lo} AND {column} < {edges[i + 1]}"
+
+
+def _day_sums() -> list[str]:
+    """ReportDay's columns as SQL aggregates over slim rows: the same buckets as contribution()."""
+    def count(cond: str) -> str:
+        return f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)"
+    score_edges = tuple(i * 100 // SCORE_BUCKETS for i in range(SCORE_BUCKETS))
+    scores = [count(f"score IS NOT NULL AND {_between('score', score_edges, i, '>=')}" if i else
+                    f"score < {score_edges[1]}") for i in range(SCORE_BUCKETS)]
+    times = [count(_between("seconds", TIME_EDGES, i, ">")) for i in range(len(TIME_EDGES))]
+    return ["COUNT(*)", "COUNT(first_launch_day)", count("completion = 'COMPLETED'"), count("success = 'PASSED'"),
+            count("success = 'FAILED'"), "COUNT(score)", "COALESCE(SUM(score), 0)", count("seconds > 0"),
+            f"COALESCE(SUM({'CASE WHEN seconds > 0 THEN seconds ELSE 0 END'}), 0)", *scores, *times]
 
 
 def rebuild_session(session: Session, *, application_pk: int | None = None) -> tuple[int, int]:
