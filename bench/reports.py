@@ -165,8 +165,23 @@ def run(url: str, n: int, runs: int) -> dict:
             raw.rollback()
         finally:
             raw.close()
+    course = {}
+    for name, fn in (("overview, one course", lambda s: queries.overview(s, ReportFilter.last_days(
+                          app_pk, 90, course_id="course-3"))),
+                     ("funnel", lambda s: queries.funnel(s, flt)),
+                     ("score and time histograms", lambda s: (queries.score_histogram(s, flt),
+                                                              queries.time_histogram(s, flt))),
+                     ("one learner's registrations", lambda s: queries.learner_registrations(
+                         s, ReportFilter.last_days(app_pk, 730, learner_id="learner-42")))):
+        times = []
+        for _ in range(runs):
+            with Session(engine) as s:
+                a = time.perf_counter()
+                fn(s)
+                times.append((time.perf_counter() - a) * 1000)
+        course[name] = (statistics.median(times), pct(times, 95))
     engine.dispose()
-    return {"db": engine.dialect.name, "registrations": n, "generate_s": t1 - t0, "backfill_s": t2 - t1,
+    return {"others": course, "db": engine.dialect.name, "registrations": n, "generate_s": t1 - t0, "backfill_s": t2 - t1,
             "summary_rows": regs, "active_days": days, "in_range": result.registered,
             "ours_median": statistics.median(ours), "ours_p95": pct(ours, 95),
             "base_median": statistics.median(base), "base_p95": pct(base, 95), "statements": len(sql)}
@@ -185,6 +200,8 @@ def main() -> None:
     print(f"  reports.queries.overview  median {r['ours_median']:.1f} ms  p95 {r['ours_p95']:.1f} ms")
     print(f"  same SQL on a DBAPI cursor median {r['base_median']:.1f} ms  p95 {r['base_p95']:.1f} ms")
     print(f"  ratio p95 {r['ours_p95'] / r['base_p95']:.2f}  median {r['ours_median'] / r['base_median']:.2f}")
+    for name, (median, p95) in r["others"].items():
+        print(f"  {name:<28} median {median:.1f} ms  p95 {p95:.1f} ms")
     if QUESTIONS_HOOK is None:
         print("question analysis: not on this branch (r/rq); see QUESTIONS_HOOK")
 
