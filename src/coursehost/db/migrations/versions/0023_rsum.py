@@ -69,6 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('report_active_day', schema=None) as batch_op:
         batch_op.create_index('ix_report_active_day_app_day', ['application_pk', 'day', 'learner_id'], unique=False)
+        batch_op.create_index('ix_report_active_day_app_course_day', ['application_pk', 'course_id', 'day', 'learner_id'], unique=False)
 
     op.create_table('report_registration',
     sa.Column('registration_pk', sa.Integer(), autoincrement=False, nullable=False),
@@ -119,6 +120,7 @@ def downgrade() -> None:
     op.drop_table('report_registration')
     with op.batch_alter_table('report_active_day', schema=None) as batch_op:
         batch_op.drop_index('ix_report_active_day_app_day')
+        batch_op.drop_index('ix_report_active_day_app_course_day')
 
     op.drop_table('report_active_day')
     op.drop_table('report_day')
