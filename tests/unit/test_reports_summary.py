@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from coursehost.db.models.courses import Course, CourseVersion
+from coursehost.db.models.dispatch import Destination
 from coursehost.db.models.reports import DAY_COUNTS, ReportActiveDay, ReportDay, ReportRegistration
 from coursehost.domain.applications import service as apps
 from coursehost.domain.courses.model import Activity
@@ -185,3 +186,25 @@ def test_rebuild_gives_the_rows_the_hooks_wrote(db_session, realm):
 def test_a_filter_refuses_an_inverted_range(realm):
     with pytest.raises(InvalidInput, match="end"):
         ReportFilter(realm.pk, TODAY, TODAY - timedelta(days=1))
+
+
+def test_registrations_through_a_dispatch_are_reported_under_its_destination(db_session):
+    from tests.unit.test_dispatch_access import _dispatch, _launch
+
+    d = _dispatch(db_session)
+    _launch(db_session, d, "lms-1")
+    _launch(db_session, d, "lms-2")
+    _launch(db_session, d, "lms-1")  # resumes: still two registrations
+    dest = db_session.get(Destination, d.destination_pk)
+    through = queries.overview(db_session, ReportFilter.last_days(d.application_pk, destination_id=dest.destination_id))
+    assert through.registered == 2
+    assert queries.overview(db_session, ReportFilter.last_days(d.application_pk, destination_id="elsewhere")) \
+        .registered == 0
+    assert queries.overview(db_session, ReportFilter.last_days(d.application_pk)).registered == 2
+
+
+def test_registrations_through_an_invitation_are_reported_under_it(db_session, realm):
+    reg = register(db_session, realm, "art", "ivy", "r-invited")
+    summary.record_source(db_session, registration=reg, invitation_id="inv-1")
+    assert queries.overview(db_session, f(realm, invitation_id="inv-1")).registered == 1
+    assert queries.overview(db_session, f(realm)).registered == 6
