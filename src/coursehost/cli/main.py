@@ -22,6 +22,7 @@ from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.domain.lti import keys as lti_keys
+from coursehost.domain.reports import summary as report_summary
 from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings, UnsafeSettings
@@ -263,6 +264,23 @@ def _lti_parser(sub) -> None:
     rotate.set_defaults(func=cmd_lti_rotate_keys)
 
 
+def cmd_reports_rebuild(_args: argparse.Namespace) -> int:
+    """Refill the report summary tables from the registration tables, in one transaction (after a
+    restore, or to check the hooks: the reports read the same afterwards)."""
+    svc = _services()
+    with unit_of_work(svc.session_factory) as session:
+        regs, days = report_summary.rebuild_session(session)
+    print(f"Report summaries rebuilt: {regs} registrations, {days} active days.")
+    return 0
+
+
+def _reports_parser(sub) -> None:
+    reports = sub.add_parser("reports", help="report summary tables").add_subparsers(dest="reports_command",
+                                                                                    required=True)
+    reports.add_parser("rebuild", help="refill the report summary tables from the registrations") \
+        .set_defaults(func=cmd_reports_rebuild)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the installation's operator: may set any realm's limits from the console")
     ucreate.set_defaults(func=cmd_user_create)
     _lti_parser(sub)
+    _reports_parser(sub)
     return parser
 
 

@@ -28,6 +28,7 @@ from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations import core
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.scorm.status import COMPLETED, FAILED, PASSED, UNKNOWN
@@ -185,6 +186,7 @@ def summarize(session: Session, instance: RegistrationInstance, registration: Re
         enqueue_postback(session, registration=registration)
         enqueue_results(session, registration=registration)
         enqueue_outcomes(session, registration=registration)
+    reports.record(session, registration=registration, active=now)
     return summary
 
 

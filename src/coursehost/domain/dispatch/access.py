@@ -27,6 +27,7 @@ from coursehost.db.models.dispatch import Destination, Dispatch, DispatchRegistr
 from coursehost.db.models.registrations import Registration
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.registrations import core, lifecycle
+from coursehost.domain.reports import summary as reports
 
 #: every registration made through a dispatch has an id that starts so (outcomes.py relies on it)
 ID_PREFIX = "dispatch-"
@@ -145,6 +146,7 @@ def registration_for(session: Session, *, instance_key: str, dispatch: Dispatch,
         postback=dict(dispatch.postback or {}),
         learner=_learner_record(key, learner, dispatch.hash_user_info)))
     dispatch.registration_count += 1
+    reports.record_source(session, registration=reg, destination_pk=dispatch.destination_pk)
     if row is None:
         session.add(DispatchRegistration(dispatch_pk=dispatch.pk, learner_key=key, context_key=context,
                                          registration_id=reg.registration_id, via=via, outcome=dict(outcome or {}),

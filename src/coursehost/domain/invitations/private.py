@@ -29,6 +29,7 @@ from coursehost.domain.mail.messages import MAX_SUBJECT, check_address, enqueue_
 from coursehost.domain.mail.templates import RenderedMail
 from coursehost.domain.mail.templates import render as render_template
 from coursehost.domain.registrations import core, lifecycle
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.tags import add_tags, clean_tags
 
 JOB_KIND = "invitation.private_send"
@@ -213,6 +214,7 @@ def send_batch(session: Session, *, invitation_pk: int, base_url: str, course_ti
         try:
             with session.begin_nested():
                 reg = _registration_for(session, inv, address)
+                reports.record_source(session, registration=reg, invitation_id=inv.invitation_id)
                 token = secrets.token_urlsafe(32)
                 mail = enqueue_template(session, to=address, template=TEMPLATE, values=email_values(
                     subject=inv.email_subject, body=inv.email_body, course_title=title,

@@ -20,6 +20,7 @@ from coursehost.domain.courses import catalog
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.paging import ListSpec
 from coursehost.domain.registrations import core, lifecycle
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.tags import add_tags, clean_tags, keys_with_any_tag
 
 TAG_KIND = "invitation"
@@ -296,6 +297,7 @@ def sign_up(session: Session, *, invitation_id: str, person: SignUp, now: dateti
     reg = lifecycle.enrol(session, application_pk=inv.application_pk, enrolment=lifecycle.Enrolment(
         registration_id=str(uuid.uuid4()), course_id=inv.course_id, postback=dict(inv.postback or {}),
         learner={"id": email, "firstName": person.first_name, "lastName": person.last_name, "email": email}))
+    reports.record_source(session, registration=reg, invitation_id=inv.invitation_id)
     if row is None:
         session.add(UserInvitation(invitation_pk=inv.pk, email=email, registration_id=reg.registration_id,
                                    created=now, updated=now))

@@ -15,6 +15,7 @@ from coursehost.domain.courses import catalog
 from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.limits import count_registration
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.settings_registry import SettingScope, read_settings
 
 MAX_ID = 255
@@ -94,6 +95,7 @@ def create_registration(
     session.add(RegistrationInstance(registration_pk=reg.pk, instance=0, course_version_pk=version.pk,
                                      course_version=version.version, state={}, created=now, updated=now))
     session.flush()
+    reports.record(session, registration=reg)
     return reg
 
 

@@ -14,6 +14,7 @@ from coursehost.db.models.registrations import ActivityState, Launch, Registrati
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations import core
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.scorm.status import COMPLETIONS, SUCCESSES
 from coursehost.domain.settings_registry import delete_all_settings, set_settings
 from coursehost.domain.tags import add_tags, clean_tags, clear_tags
@@ -57,6 +58,7 @@ def enrol(session: Session, *, application_pk: int, enrolment: Enrolment) -> Reg
                      values=e.settings)
     if e.initial_state:
         _apply_initial_state(session, reg, e.initial_state)
+        reports.record(session, registration=reg)
     return reg
 
 
@@ -114,6 +116,7 @@ def reset_progress(session: Session, *, registration: Registration, keep_version
     inst.course_version_pk, inst.course_version, inst.state = version.pk, version.version, {}
     registration.suspended_activity_id = None
     inst.updated = registration.updated = utcnow()
+    reports.record(session, registration=registration)
     session.flush()
     return inst
 
@@ -132,6 +135,7 @@ def new_instance(session: Session, *, registration: Registration) -> Registratio
     _clear_summary(registration)
     registration.suspended_activity_id = None
     registration.updated = now
+    reports.record(session, registration=registration)
     session.flush()
     return inst
 
@@ -179,6 +183,7 @@ def delete_registration(session: Session, *, registration: Registration) -> None
                key=registration.registration_id)
     delete_all_settings(session, application_pk=registration.application_pk,
                         scope=core.registration_scope(registration.registration_id), with_sub_keys=True)
+    reports.forget(session, registration=registration)
     session.delete(registration)
     session.flush()
 

@@ -16,6 +16,7 @@ from coursehost.domain.dispatch.outcomes import enqueue_outcomes
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime import navigation, rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.launches import (
@@ -101,6 +102,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         enqueue_postback(session, registration=ctx.registration, settings=settings)
         enqueue_results(session, registration=ctx.registration)
         enqueue_outcomes(session, registration=ctx.registration)
+    reports.record(session, registration=ctx.registration, active=now)
     session.flush()
     answer = {"applied": True, "lastSeq": seq}
     if (launch.options or {}).get(SHELL_LAUNCH_OPTION):  # a dispatch shell reports the rollup to its LMS

@@ -29,6 +29,7 @@ from coursehost.domain.lti.platform import (
 )
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations import core
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime.navigation import leaves
 from coursehost.domain.scorm.status import COMPLETED, FAILED, INCOMPLETE, PASSED, UNKNOWN
 
@@ -101,6 +102,7 @@ def post_score(session: Session, *, grant: AccessGrant, item: Lineitem, score: o
         enqueue_postback(session, registration=registration)
         enqueue_results(session, registration=registration)
         enqueue_outcomes(session, registration=registration)
+    reports.record(session, registration=registration, active=now)
 
 
 def _activity(session: Session, instance: RegistrationInstance, structure: dict) -> ActivityState:

@@ -20,6 +20,7 @@ from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations.core import registration_uuid
 from coursehost.domain.registrations.launch_credentials import issue, learner_actor
 from coursehost.domain.reporting.xapi_results import record_results
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.standards import LearningStandard
 
@@ -76,3 +77,4 @@ def exchange_done(session: Session, *, launch_id: str, instance_pk: int, entry: 
         enqueue_postback(session, registration=instance.registration)
         enqueue_results(session, registration=instance.registration)
         enqueue_outcomes(session, registration=instance.registration)
+        reports.record(session, registration=instance.registration, active=utcnow())

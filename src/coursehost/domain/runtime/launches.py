@@ -19,6 +19,7 @@ from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.postbacks.config import SETTING_IDS as POSTBACK_SETTING_IDS
 from coursehost.domain.registrations import core
 from coursehost.domain.reporting.models import LaunchHistory, Score
+from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime import rollup, sequenced
 from coursehost.domain.runtime.debuglog import read_log
 from coursehost.domain.scorm.datamodel import API_NAMES, SUSPEND_DATA_LIMITS, exit_value, number
@@ -168,6 +169,7 @@ def start_launch(session: Session, *, registration: Registration, instance: Regi
         for obj in (registration, inst):
             obj.first_access = obj.first_access or now
             obj.last_access = now
+        reports.record(session, registration=registration, launched=now)
     session.flush()
     return row
 

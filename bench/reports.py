@@ -1,0 +1,210 @@
+"""Benchmark: report queries on a realm of 1,000,000 registrations (issue 20), SQLite and PostgreSQL.
+
+Generation goes straight to SQL (set-based INSERT ... SELECT over a generated series, no ORM):
+one application, 20 courses, --registrations rows in `registration` created over the last 730 days
+with deterministic results (about 80 % launched, 50 % completed, 30 % passed, 15 % failed, scores
+and times spread), then `summary.rebuild` fills the report tables exactly as the migration does
+(timed: that is the backfill cost), and each launched registration gets an active day.
+
+Timed, in alternating rounds in the same run:
+- reports: queries.overview(session, ReportFilter(app, last 90 days)) -- the function the console
+  and exports call (ORM session, dataclasses out);
+- baseline: the same SQL statements (compiled with literal values) run directly on a DBAPI cursor.
+Question analysis (r/rq's questions.py and its 5,000,000 interactions) is not on this branch:
+QUESTIONS_HOOK below is where it plugs in once merged (generate interactions, time
+questions.question_analysis the same way).
+
+Run: PYTHONPATH=src .venv/bin/python bench/reports.py --db sqlite [--registrations 1000000 --runs 30]
+     PYTHONPATH=src .venv/bin/python bench/reports.py --db postgresql://postgres@127.0.0.1:5432/bench
+(a PostgreSQL database is dropped and recreated: give it a scratch database). --registrations 20000
+makes a quick run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from coursehost.db.migrate import upgrade
+from coursehost.db.session import make_engine, normalize_url
+from coursehost.domain.reports import queries, summary
+from coursehost.domain.reports.filters import ReportFilter
+
+COURSES = 20
+DAYS = 730
+QUESTIONS_HOOK = None  # r/rq: a callable(session, filter) timed like the overview once questions.py lands
+
+
+def _series(dialect: str, n: int) -> str:
+    if dialect == "sqlite":
+        return (f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {n}) "
+                "SELECT n FROM s")
+    return f"SELECT n FROM generate_series(1, {n}) AS n"
+
+
+def _ts(dialect: str, days_expr: str) -> str:
+    if dialect == "sqlite":
+        return f"datetime('now', '-' || ({days_expr}) || ' days')"
+    return f"(now() - (({days_expr}) * interval '1 day'))"
+
+
+def generate(engine, n: int) -> int:
+    """The realm: returns the application pk. Everything through SQL text (portable columns only)."""
+    d = engine.dialect.name
+    with Session(engine) as session:
+        from coursehost.db.models.courses import Course
+        from coursehost.domain.applications import service as apps
+        from coursehost.domain.crypto import SecretBox
+        realm = apps.ensure_realm(session)
+        app, _ = apps.create_application(session, box=SecretBox("bench-instance-key-" + "b" * 32),
+                                         realm_id=realm.id, name="Bench")
+        for i in range(COURSES):
+            session.add(Course(application_pk=app.pk, course_id=f"course-{i}", title=f"Course {i}",
+                               learning_standard="SCORM12", latest_version=0))
+        session.commit()
+        app_pk = app.pk
+        course_pks = [row[0] for row in session.execute(text(
+            "SELECT pk FROM course WHERE application_pk = :a ORDER BY pk"), {"a": app_pk})]
+    status = ("CASE WHEN n % 10 < 5 THEN 'COMPLETED' WHEN n % 10 < 8 THEN 'INCOMPLETE' ELSE 'UNKNOWN' END")
+    success = "CASE WHEN n % 20 < 6 THEN 'PASSED' WHEN n % 20 < 9 THEN 'FAILED' ELSE 'UNKNOWN' END"
+    with engine.begin() as conn:
+        conn.execute(text(f"""
+            INSERT INTO registration (application_pk, registration_id, course_pk, course_id, learner_id, learner,
+                xapi_registration_id, postback, sandbox, instance, created, updated, completion, success,
+                score_scaled, total_seconds, first_access, completed_date)
+            SELECT :app, 'reg-' || n, {course_pks[0]} + (n % {COURSES}), 'course-' || (n % {COURSES}),
+                'learner-' || (n % {max(n // 3, 1)}), '{{}}', 'x-' || n, '{{}}', :no, 0,
+                {_ts(d, f'n % {DAYS}')}, {_ts(d, f'n % {DAYS}')}, {status}, {success},
+                CASE WHEN n % 20 < 9 THEN (n * 7) % 101 END,
+                CASE WHEN n % 10 < 8 THEN (n * 13) % 7200 + 1 ELSE 0 END,
+                CASE WHEN n % 10 < 8 THEN {_ts(d, f'n % {DAYS}')} END,
+                CASE WHEN n % 10 < 5 THEN {_ts(d, f'n % {DAYS}')} END
+            FROM ({_series(d, n)}) AS gen"""), {"app": app_pk, "no": False})
+    return app_pk
+
+
+def backfill(engine) -> tuple[int, int]:
+    with engine.begin() as conn:
+        regs, _ = summary.rebuild(conn)
+        days = conn.execute(text("""INSERT INTO report_active_day (registration_pk, day, application_pk,
+            course_id, learner_id) SELECT registration_pk, first_launch_day, application_pk, course_id, learner_id
+            FROM report_registration WHERE first_launch_day IS NOT NULL""")).rowcount
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return regs, days
+
+
+class Recorder:
+    """Captures the SQL an overview runs (with literal values) for the baseline."""
+
+    def __init__(self, engine):
+        self.statements: list[str] = []
+        self.engine = engine
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        compiled = context.compiled
+        if compiled is not None:
+            self.statements.append(str(compiled.statement.compile(
+                dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})))
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def run(url: str, n: int, runs: int) -> dict:
+    if url != "sqlite" and "postgresql" in url:
+        base, name = url.rsplit("/", 1)
+        admin = create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-reports-')) / 'bench.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    app_pk = generate(engine, n)
+    t1 = time.perf_counter()
+    regs, days = backfill(engine)
+    t2 = time.perf_counter()
+    flt = ReportFilter.last_days(app_pk, 90)
+    from sqlalchemy import event
+    rec = Recorder(engine)
+    event.listen(engine, "before_cursor_execute", rec)
+    with Session(engine) as s:
+        result = queries.overview(s, flt)
+    event.remove(engine, "before_cursor_execute", rec)
+    sql = [st for st in rec.statements if st.lstrip().upper().startswith("SELECT")]
+    ours, base = [], []
+    for _ in range(runs):
+        with Session(engine) as s:
+            a = time.perf_counter()
+            queries.overview(s, flt)
+            ours.append((time.perf_counter() - a) * 1000)
+        raw = engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            a = time.perf_counter()
+            for st in sql:
+                cur.execute(st)
+                cur.fetchall()
+            base.append((time.perf_counter() - a) * 1000)
+            raw.rollback()
+        finally:
+            raw.close()
+    course = {}
+    for name, fn in (("overview, one course", lambda s: queries.overview(s, ReportFilter.last_days(
+                          app_pk, 90, course_id="course-3"))),
+                     ("funnel", lambda s: queries.funnel(s, flt)),
+                     ("score and time histograms", lambda s: (queries.score_histogram(s, flt),
+                                                              queries.time_histogram(s, flt))),
+                     ("one learner's registrations", lambda s: queries.learner_registrations(
+                         s, ReportFilter.last_days(app_pk, 730, learner_id="learner-42")))):
+        times = []
+        for _ in range(runs):
+            with Session(engine) as s:
+                a = time.perf_counter()
+                fn(s)
+                times.append((time.perf_counter() - a) * 1000)
+        course[name] = (statistics.median(times), pct(times, 95))
+    engine.dispose()
+    return {"others": course, "db": engine.dialect.name, "registrations": n, "generate_s": t1 - t0, "backfill_s": t2 - t1,
+            "summary_rows": regs, "active_days": days, "in_range": result.registered,
+            "ours_median": statistics.median(ours), "ours_p95": pct(ours, 95),
+            "base_median": statistics.median(base), "base_p95": pct(base, 95), "statements": len(sql)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", default="sqlite", help="sqlite, or a scratch PostgreSQL URL (dropped and recreated)")
+    ap.add_argument("--registrations", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    r = run(args.db, args.registrations, args.runs)
+    print(f"{r['db']}: {r['registrations']:,} registrations generated in {r['generate_s']:.1f} s, "
+          f"summaries rebuilt in {r['backfill_s']:.1f} s ({r['summary_rows']:,} rows, {r['active_days']:,} active days)")
+    print(f"overview, last 90 days ({r['in_range']:,} registrations, {r['statements']} statements), {args.runs} runs:")
+    print(f"  reports.queries.overview  median {r['ours_median']:.1f} ms  p95 {r['ours_p95']:.1f} ms")
+    print(f"  same SQL on a DBAPI cursor median {r['base_median']:.1f} ms  p95 {r['base_p95']:.1f} ms")
+    print(f"  ratio p95 {r['ours_p95'] / r['base_p95']:.2f}  median {r['ours_median'] / r['base_median']:.2f}")
+    for name, (median, p95) in r["others"].items():
+        print(f"  {name:<28} median {median:.1f} ms  p95 {p95:.1f} ms")
+    if QUESTIONS_HOOK is None:
+        print("question analysis: not on this branch (r/rq); see QUESTIONS_HOOK")
+
+
+if __name__ == "__main__":
+    main()
