@@ -1,0 +1,86 @@
+"""report facts: interactions and objectives per registration activity (filled from the run-time data)
+
+Revision ID: 0023_rq
+Revises: 0022
+Create Date: 2026-12-06 10:38:50.566107
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0023_rq'
+down_revision = '0022'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('report_interaction',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('application_pk', sa.Integer(), nullable=False),
+    sa.Column('course_pk', sa.Integer(), nullable=False),
+    sa.Column('registration_pk', sa.Integer(), nullable=False),
+    sa.Column('instance_pk', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.String(length=1000), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('interaction_id', sa.String(length=1000), nullable=False),
+    sa.Column('description', sa.String(length=1000), nullable=True),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('result', sa.String(length=64), nullable=True),
+    sa.Column('correct', sa.Boolean(), nullable=True),
+    sa.Column('learner_response', sa.String(length=1000), nullable=True),
+    sa.Column('latency_seconds', sa.Float(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['application_pk'], ['application.pk'], name=op.f('fk_report_interaction_application_pk_application'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['course_pk'], ['course.pk'], name=op.f('fk_report_interaction_course_pk_course'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['instance_pk'], ['registration_instance.pk'], name=op.f('fk_report_interaction_instance_pk_registration_instance'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_pk'], ['registration.pk'], name=op.f('fk_report_interaction_registration_pk_registration'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('pk', name=op.f('pk_report_interaction')),
+    sa.UniqueConstraint('instance_pk', 'activity_id', 'position', name=op.f('uq_report_interaction_instance_pk'))
+    )
+    with op.batch_alter_table('report_interaction', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_interaction_application_pk'), ['application_pk'], unique=False)
+        batch_op.create_index('ix_report_interaction_course', ['course_pk', 'day', 'interaction_id', 'correct', 'latency_seconds'], unique=False)
+        batch_op.create_index('ix_report_interaction_question', ['course_pk', 'interaction_id', 'pk'], unique=False)
+        batch_op.create_index('ix_report_interaction_registration', ['registration_pk'], unique=False)
+
+    op.create_table('report_objective',
+    sa.Column('pk', sa.Integer(), nullable=False),
+    sa.Column('application_pk', sa.Integer(), nullable=False),
+    sa.Column('course_pk', sa.Integer(), nullable=False),
+    sa.Column('registration_pk', sa.Integer(), nullable=False),
+    sa.Column('instance_pk', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.String(length=1000), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('objective_id', sa.String(length=1000), nullable=False),
+    sa.Column('success', sa.String(length=16), nullable=False),
+    sa.Column('completion', sa.String(length=16), nullable=False),
+    sa.Column('score_scaled', sa.Float(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['application_pk'], ['application.pk'], name=op.f('fk_report_objective_application_pk_application'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['course_pk'], ['course.pk'], name=op.f('fk_report_objective_course_pk_course'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['instance_pk'], ['registration_instance.pk'], name=op.f('fk_report_objective_instance_pk_registration_instance'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['registration_pk'], ['registration.pk'], name=op.f('fk_report_objective_registration_pk_registration'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('pk', name=op.f('pk_report_objective')),
+    sa.UniqueConstraint('instance_pk', 'activity_id', 'position', name=op.f('uq_report_objective_instance_pk'))
+    )
+    with op.batch_alter_table('report_objective', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_objective_application_pk'), ['application_pk'], unique=False)
+        batch_op.create_index('ix_report_objective_course', ['course_pk', 'day', 'objective_id', 'success'], unique=False)
+        batch_op.create_index('ix_report_objective_registration', ['registration_pk'], unique=False)
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('report_objective', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_objective_registration')
+        batch_op.drop_index('ix_report_objective_course')
+        batch_op.drop_index(batch_op.f('ix_report_objective_application_pk'))
+
+    op.drop_table('report_objective')
+    with op.batch_alter_table('report_interaction', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_interaction_registration')
+        batch_op.drop_index('ix_report_interaction_question')
+        batch_op.drop_index('ix_report_interaction_course')
+        batch_op.drop_index(batch_op.f('ix_report_interaction_application_pk'))
+
+    op.drop_table('report_interaction')

@@ -1,0 +1,143 @@
+"""Question analysis of a course from its interaction facts, one interaction's learner responses
+(paged, each naming its registration), and objectives met per objective id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.registrations import Registration, RegistrationInstance
+from coursehost.db.models.report_facts import ReportInteraction, ReportObjective
+from coursehost.domain.reports.filters import ReportFilter
+from coursehost.domain.reports.scope import course_pk, registration_conditions
+
+TOP_RESPONSES = 10  # distinct learner responses listed per question; the rest are summed as "other"
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True)
+class ResponseCount:
+    """How many answers gave one learner response, and whether it was judged correct."""
+
+    response: str | None
+    count: int
+    correct: bool | None
+
+
+@dataclass
+class QuestionStats:
+    """One interaction id of a course: Reportage's question analysis row."""
+
+    interaction_id: str
+    description: str | None
+    type: str
+    answered: int
+    correct: int
+    incorrect: int
+    percent_correct: float | None  # correct / answered x 100, None when never answered
+    average_latency_seconds: float | None
+    responses: list[ResponseCount] = field(default_factory=list)
+    other_responses: int = 0  # answers beyond the TOP_RESPONSES listed
+
+
+@dataclass(frozen=True)
+class LearnerResponse:
+    """One learner's answer to one interaction, with what the drill-down to the registration needs."""
+
+    registration_id: str
+    learner_id: str
+    instance: int
+    activity_id: str
+    learner_response: str | None
+    result: str | None
+    correct: bool | None
+    latency_seconds: float | None
+    day: date
+
+
+@dataclass
+class ResponsePage:
+    """A page of learner responses, newest first; pass NEXT_BEFORE back to get the next page."""
+
+    responses: list[LearnerResponse]
+    next_before: int | None
+
+
+@dataclass(frozen=True)
+class ObjectiveStats:
+    """One objective id of a course: how many learners' activities met it, did not, or left it unknown."""
+
+    objective_id: str
+    met: int
+    not_met: int
+    unknown: int
+    average_score: float | None
+
+
+def _facts_where(session: Session, flt: ReportFilter, model, course_id: str | None = None) -> list:
+    return [model.course_pk == course_pk(session, flt, course_id), model.day >= flt.start, model.day <= flt.end,
+            model.application_pk == flt.application_pk, *registration_conditions(flt, model.registration_pk)]
+
+
+def question_analysis(session: Session, flt: ReportFilter, *, course_id: str | None = None) -> list[QuestionStats]:
+    """Every interaction id of the course answered in the range, most answered first: times answered,
+    % correct, average latency and the distribution of learner responses."""
+    f = ReportInteraction
+    where = _facts_where(session, flt, f, course_id)
+    rows = session.execute(
+        select(f.interaction_id, func.count(), func.sum(case((f.correct.is_(True), 1), else_=0)),
+               func.sum(case((f.correct.is_(False), 1), else_=0)), func.avg(f.latency_seconds),
+               func.max(f.description), func.max(f.type))
+        .where(*where).group_by(f.interaction_id)).all()
+    stats = {r[0]: QuestionStats(
+        interaction_id=r[0], description=r[5], type=r[6], answered=r[1], correct=int(r[2] or 0),
+        incorrect=int(r[3] or 0), percent_correct=round(100.0 * int(r[2] or 0) / r[1], 2) if r[1] else None,
+        average_latency_seconds=None if r[4] is None else round(float(r[4]), 3)) for r in rows}
+    listed = {key: 0 for key in stats}
+    counts = (select(f.interaction_id, f.learner_response, func.count(), func.max(case((f.correct.is_(True), 1),
+                                                                                      (f.correct.is_(False), 0))))
+              .where(*where).group_by(f.interaction_id, f.learner_response)
+              .order_by(f.interaction_id, func.count().desc(), f.learner_response))
+    for qid, response, count, correct in session.execute(counts):
+        item = stats[qid]
+        if len(item.responses) < TOP_RESPONSES:
+            item.responses.append(ResponseCount(response, count, None if correct is None else bool(correct)))
+            listed[qid] += count
+    for qid, item in stats.items():
+        item.other_responses = item.answered - listed[qid]
+    return sorted(stats.values(), key=lambda s: (-s.answered, s.interaction_id))
+
+
+def interaction_responses(session: Session, flt: ReportFilter, *, interaction_id: str, course_id: str | None = None,
+                          limit: int = 50, before: int | None = None) -> ResponsePage:
+    """The learner responses to one interaction of the course, newest first, LIMIT a page (keyset on
+    BEFORE, the NEXT_BEFORE of the previous page: stable while new answers arrive)."""
+    f = ReportInteraction
+    limit = max(1, min(limit, MAX_PAGE))
+    query = (select(f.pk, Registration.registration_id, Registration.learner_id, RegistrationInstance.instance,
+                    f.activity_id, f.learner_response, f.result, f.correct, f.latency_seconds, f.day)
+             .join(Registration, Registration.pk == f.registration_pk)
+             .join(RegistrationInstance, RegistrationInstance.pk == f.instance_pk)
+             .where(*_facts_where(session, flt, f, course_id), f.interaction_id == interaction_id)
+             .order_by(f.pk.desc()).limit(limit + 1))
+    if before is not None:
+        query = query.where(f.pk < before)
+    rows = session.execute(query).all()
+    page = [LearnerResponse(*r[1:]) for r in rows[:limit]]
+    return ResponsePage(page, rows[limit - 1][0] if len(rows) > limit else None)
+
+
+def objectives_met(session: Session, flt: ReportFilter, *, course_id: str | None = None) -> list[ObjectiveStats]:
+    """Per objective id of the course: activities (of registrations in range) that met it (success
+    PASSED), did not (FAILED), or left it unknown, and the average scaled score (percent)."""
+    f = ReportObjective
+    rows = session.execute(
+        select(f.objective_id, func.sum(case((f.success == "PASSED", 1), else_=0)),
+               func.sum(case((f.success == "FAILED", 1), else_=0)), func.count(), func.avg(f.score_scaled))
+        .where(*_facts_where(session, flt, f, course_id)).group_by(f.objective_id).order_by(f.objective_id)).all()
+    return [ObjectiveStats(oid, int(met or 0), int(failed or 0), total - int(met or 0) - int(failed or 0),
+                           None if avg is None else round(float(avg), 2))
+            for oid, met, failed, total, avg in rows]
