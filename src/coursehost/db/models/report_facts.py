@@ -13,7 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from coursehost.db.base import Base
 
-MAX_TEXT = 1000  # description and learner response are kept up to this many characters
+MAX_TEXT = 1000  # activity ids and descriptions are kept up to this many characters
+# interaction ids and learner responses are index keys: bounded so that a PostgreSQL index entry
+# stays under its 2,704-byte limit even in 4-byte UTF-8 (the whole answer stays in the run-time data)
+MAX_KEY = 255
 
 
 class ReportInteraction(Base):
@@ -23,9 +26,10 @@ class ReportInteraction(Base):
     __table_args__ = (
         UniqueConstraint("instance_pk", "activity_id", "position"),
         Index("ix_report_interaction_registration", "registration_pk"),
-        # question analysis of a course over a date range: a range scan on one index, covering the
-        # grouped columns, so 50,000 answers of a course aggregate without touching the table
-        Index("ix_report_interaction_course", "course_pk", "day", "interaction_id", "correct", "latency_seconds"),
+        # question analysis of a course over a date range: a range scan on one index that covers every
+        # column the aggregate reads, so 50,000 answers of a course group without touching the table
+        Index("ix_report_interaction_course", "course_pk", "day", "interaction_id", "learner_response", "correct",
+              "latency_seconds"),
         # one interaction's learner responses, newest first (keyset paging on pk)
         Index("ix_report_interaction_question", "course_pk", "interaction_id", "pk"),
     )
@@ -38,12 +42,12 @@ class ReportInteraction(Base):
     instance_pk: Mapped[int] = mapped_column(ForeignKey("registration_instance.pk", ondelete="CASCADE"))
     activity_id: Mapped[str] = mapped_column(String(MAX_TEXT))
     position: Mapped[int] = mapped_column(Integer)  # n of cmi.interactions.n
-    interaction_id: Mapped[str] = mapped_column(String(MAX_TEXT))
+    interaction_id: Mapped[str] = mapped_column(String(MAX_KEY))
     description: Mapped[str | None] = mapped_column(String(MAX_TEXT), nullable=True)
     type: Mapped[str] = mapped_column(String(16))  # RuntimeInteractionSchema.type words
     result: Mapped[str | None] = mapped_column(String(64), nullable=True)  # 2004 words (1.2 "wrong" -> incorrect)
     correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)  # None: neither correct nor incorrect
-    learner_response: Mapped[str | None] = mapped_column(String(MAX_TEXT), nullable=True)
+    learner_response: Mapped[str | None] = mapped_column(String(MAX_KEY), nullable=True)
     latency_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     day: Mapped[date] = mapped_column(Date)  # UTC day of the commit that last wrote it
 
@@ -66,7 +70,7 @@ class ReportObjective(Base):
     instance_pk: Mapped[int] = mapped_column(ForeignKey("registration_instance.pk", ondelete="CASCADE"))
     activity_id: Mapped[str] = mapped_column(String(MAX_TEXT))
     position: Mapped[int] = mapped_column(Integer)
-    objective_id: Mapped[str] = mapped_column(String(MAX_TEXT))
+    objective_id: Mapped[str] = mapped_column(String(MAX_KEY))
     success: Mapped[str] = mapped_column(String(16))  # PASSED | FAILED | UNKNOWN
     completion: Mapped[str] = mapped_column(String(16))  # COMPLETED | INCOMPLETE | ... | UNKNOWN
     score_scaled: Mapped[float | None] = mapped_column(Float, nullable=True)  # percent 0..100

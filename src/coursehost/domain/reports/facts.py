@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
-from coursehost.db.models.report_facts import MAX_TEXT, ReportInteraction, ReportObjective
+from coursehost.db.models.report_facts import MAX_KEY, MAX_TEXT, ReportInteraction, ReportObjective
 from coursehost.domain.reporting.runtime_detail import interaction, runtime_objective
 from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.standards import RuntimeFamily, family
@@ -50,8 +50,8 @@ def _items(runtime: dict | None, key: str) -> list:
     return value if isinstance(value, list) else []
 
 
-def _bounded(text: str | None) -> str | None:
-    return None if text is None else text[:MAX_TEXT]
+def _bounded(text: str | None, size: int = MAX_TEXT) -> str | None:
+    return None if text is None else text[:size]
 
 
 def interaction_fact(position: int, item: Any, scorm12: bool) -> InteractionFact | None:
@@ -63,9 +63,9 @@ def interaction_fact(position: int, item: Any, scorm12: bool) -> InteractionFact
         return None
     # SCORM 2004 RTE 4.2.9.1 result may also be a real number: neither correct nor incorrect here
     correct = {"correct": True, "incorrect": False}.get(wire.result or "")
-    return InteractionFact(position, wire.id[:MAX_TEXT], _bounded(wire.description), wire.type,
+    return InteractionFact(position, wire.id[:MAX_KEY], _bounded(wire.description), wire.type,
                            (wire.result or None) and wire.result[:64], correct,
-                           _bounded(wire.learner_response), parse_duration(wire.latency))
+                           _bounded(wire.learner_response, MAX_KEY), parse_duration(wire.latency))
 
 
 def objective_fact(position: int, item: Any, scorm12: bool) -> ObjectiveFact | None:
@@ -81,7 +81,7 @@ def objective_fact(position: int, item: Any, scorm12: bool) -> ObjectiveFact | N
             score = round(float(wire.score_scaled) * 100, 4)
         except ValueError:
             score = None
-    return ObjectiveFact(position, wire.id[:MAX_TEXT], wire.runtime_objective_success_status,
+    return ObjectiveFact(position, wire.id[:MAX_KEY], wire.runtime_objective_success_status,
                          wire.runtime_objective_completion_status, score)
 
 

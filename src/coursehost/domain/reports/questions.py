@@ -77,37 +77,48 @@ class ObjectiveStats:
     average_score: float | None
 
 
-def _facts_where(session: Session, flt: ReportFilter, model, course_id: str | None = None) -> list:
-    return [model.course_pk == course_pk(session, flt, course_id), model.day >= flt.start, model.day <= flt.end,
-            model.application_pk == flt.application_pk, *registration_conditions(flt, model.registration_pk)]
+def _facts_where(flt: ReportFilter, model, course: int) -> list:
+    # COURSE was looked up in the filter's application, so its pk alone keeps tenants apart (and the
+    # condition stays inside the covering index)
+    return [model.course_pk == course, model.day >= flt.start, model.day <= flt.end,
+            *registration_conditions(flt, model.registration_pk)]
+
+
+def _judged(correct: int, incorrect: int) -> bool | None:
+    return True if correct else (False if incorrect else None)
 
 
 def question_analysis(session: Session, flt: ReportFilter, *, course_id: str | None = None) -> list[QuestionStats]:
     """Every interaction id of the course answered in the range, most answered first: times answered,
-    % correct, average latency and the distribution of learner responses."""
-    f = ReportInteraction
-    where = _facts_where(session, flt, f, course_id)
+    % correct, average latency and the distribution of learner responses (one grouped scan of the
+    covering index; descriptions and types from each question's newest answer)."""
+    f, course = ReportInteraction, course_pk(session, flt, course_id)
+    where = _facts_where(flt, f, course)
     rows = session.execute(
-        select(f.interaction_id, func.count(), func.sum(case((f.correct.is_(True), 1), else_=0)),
-               func.sum(case((f.correct.is_(False), 1), else_=0)), func.avg(f.latency_seconds),
-               func.max(f.description), func.max(f.type))
-        .where(*where).group_by(f.interaction_id)).all()
-    stats = {r[0]: QuestionStats(
-        interaction_id=r[0], description=r[5], type=r[6], answered=r[1], correct=int(r[2] or 0),
-        incorrect=int(r[3] or 0), percent_correct=round(100.0 * int(r[2] or 0) / r[1], 2) if r[1] else None,
-        average_latency_seconds=None if r[4] is None else round(float(r[4]), 3)) for r in rows}
-    listed = {key: 0 for key in stats}
-    counts = (select(f.interaction_id, f.learner_response, func.count(), func.max(case((f.correct.is_(True), 1),
-                                                                                      (f.correct.is_(False), 0))))
-              .where(*where).group_by(f.interaction_id, f.learner_response)
-              .order_by(f.interaction_id, func.count().desc(), f.learner_response))
-    for qid, response, count, correct in session.execute(counts):
-        item = stats[qid]
-        if len(item.responses) < TOP_RESPONSES:
-            item.responses.append(ResponseCount(response, count, None if correct is None else bool(correct)))
-            listed[qid] += count
+        select(f.interaction_id, f.learner_response, func.count(), func.sum(case((f.correct.is_(True), 1), else_=0)),
+               func.sum(case((f.correct.is_(False), 1), else_=0)), func.sum(f.latency_seconds),
+               func.count(f.latency_seconds))
+        .where(*where).group_by(f.interaction_id, f.learner_response)).all()
+    stats: dict[str, QuestionStats] = {}
+    latency: dict[str, tuple[float, int]] = {}
+    for qid, response, count, correct, incorrect, lat_sum, lat_count in rows:
+        item = stats.setdefault(qid, QuestionStats(qid, None, "Other", 0, 0, 0, None, None))
+        item.answered += count
+        item.correct += int(correct or 0)
+        item.incorrect += int(incorrect or 0)
+        item.responses.append(ResponseCount(response, count, _judged(int(correct or 0), int(incorrect or 0))))
+        total, n = latency.get(qid, (0.0, 0))
+        latency[qid] = (total + float(lat_sum or 0.0), n + int(lat_count or 0))
     for qid, item in stats.items():
-        item.other_responses = item.answered - listed[qid]
+        item.percent_correct = round(100.0 * item.correct / item.answered, 2) if item.answered else None
+        total, n = latency[qid]
+        item.average_latency_seconds = round(total / n, 3) if n else None
+        item.responses.sort(key=lambda r: (-r.count, r.response is None, r.response or ""))
+        item.other_responses = sum(r.count for r in item.responses[TOP_RESPONSES:])
+        del item.responses[TOP_RESPONSES:]
+        item.description, item.type = session.execute(
+            select(f.description, f.type).where(f.course_pk == course, f.interaction_id == qid)
+            .order_by(f.pk.desc()).limit(1)).one()
     return sorted(stats.values(), key=lambda s: (-s.answered, s.interaction_id))
 
 
@@ -121,7 +132,7 @@ def interaction_responses(session: Session, flt: ReportFilter, *, interaction_id
                     f.activity_id, f.learner_response, f.result, f.correct, f.latency_seconds, f.day)
              .join(Registration, Registration.pk == f.registration_pk)
              .join(RegistrationInstance, RegistrationInstance.pk == f.instance_pk)
-             .where(*_facts_where(session, flt, f, course_id), f.interaction_id == interaction_id)
+             .where(*_facts_where(flt, f, course_pk(session, flt, course_id)), f.interaction_id == interaction_id)
              .order_by(f.pk.desc()).limit(limit + 1))
     if before is not None:
         query = query.where(f.pk < before)
@@ -137,7 +148,7 @@ def objectives_met(session: Session, flt: ReportFilter, *, course_id: str | None
     rows = session.execute(
         select(f.objective_id, func.sum(case((f.success == "PASSED", 1), else_=0)),
                func.sum(case((f.success == "FAILED", 1), else_=0)), func.count(), func.avg(f.score_scaled))
-        .where(*_facts_where(session, flt, f, course_id)).group_by(f.objective_id).order_by(f.objective_id)).all()
+        .where(*_facts_where(flt, f, course_pk(session, flt, course_id))).group_by(f.objective_id).order_by(f.objective_id)).all()
     return [ObjectiveStats(oid, int(met or 0), int(failed or 0), total - int(met or 0) - int(failed or 0),
                            None if avg is None else round(float(avg), 2))
             for oid, met, failed, total, avg in rows]

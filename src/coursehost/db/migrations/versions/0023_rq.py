@@ -2,7 +2,7 @@
 
 Revision ID: 0023_rq
 Revises: 0022
-Create Date: 2026-12-06 10:38:50.566107
+Create Date: 2026-12-06 10:43:27.583205
 """
 import sqlalchemy as sa
 from alembic import op
@@ -22,12 +22,12 @@ def upgrade() -> None:
     sa.Column('instance_pk', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.String(length=1000), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('interaction_id', sa.String(length=1000), nullable=False),
+    sa.Column('interaction_id', sa.String(length=255), nullable=False),
     sa.Column('description', sa.String(length=1000), nullable=True),
     sa.Column('type', sa.String(length=16), nullable=False),
     sa.Column('result', sa.String(length=64), nullable=True),
     sa.Column('correct', sa.Boolean(), nullable=True),
-    sa.Column('learner_response', sa.String(length=1000), nullable=True),
+    sa.Column('learner_response', sa.String(length=255), nullable=True),
     sa.Column('latency_seconds', sa.Float(), nullable=True),
     sa.Column('day', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['application_pk'], ['application.pk'], name=op.f('fk_report_interaction_application_pk_application'), ondelete='CASCADE'),
@@ -39,7 +39,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('report_interaction', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_interaction_application_pk'), ['application_pk'], unique=False)
-        batch_op.create_index('ix_report_interaction_course', ['course_pk', 'day', 'interaction_id', 'correct', 'latency_seconds'], unique=False)
+        batch_op.create_index('ix_report_interaction_course', ['course_pk', 'day', 'interaction_id', 'learner_response', 'correct', 'latency_seconds'], unique=False)
         batch_op.create_index('ix_report_interaction_question', ['course_pk', 'interaction_id', 'pk'], unique=False)
         batch_op.create_index('ix_report_interaction_registration', ['registration_pk'], unique=False)
 
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('instance_pk', sa.Integer(), nullable=False),
     sa.Column('activity_id', sa.String(length=1000), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('objective_id', sa.String(length=1000), nullable=False),
+    sa.Column('objective_id', sa.String(length=255), nullable=False),
     sa.Column('success', sa.String(length=16), nullable=False),
     sa.Column('completion', sa.String(length=16), nullable=False),
     sa.Column('score_scaled', sa.Float(), nullable=True),
