@@ -9,10 +9,13 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 
+from coursehost.db.migrate import alembic_config, upgrade
 from coursehost.db.models.courses import Course, CourseVersion
 from coursehost.db.models.report_facts import ReportInteraction
+from coursehost.db.session import make_engine, make_sessionmaker
 from coursehost.domain.applications import service as apps
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.crypto import SecretBox
@@ -31,6 +34,7 @@ from coursehost.domain.reports.questions import (
 from coursehost.domain.reports.xapi_stats import statements_per_activity, statements_per_verb
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.launches import start_launch
+from tests.databases import BACKENDS, create_pg_database, drop_pg_database
 
 KEY = "unit-test-instance-key-" + "q" * 24
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -252,3 +256,38 @@ def test_xapi_statistics_per_verb_per_day_and_per_activity(db_session):
         (answered, 1)]
     assert statements_per_verb(db_session, ReportFilter(application_pk=c.app.pk, start=date(2025, 1, 1),
                                                         end=date(2025, 1, 2))) == []
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_url(request, tmp_path):
+    """A fresh, migrated database of each backend of its own (this test migrates it down and up)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'backfill.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = create_pg_database()
+    upgrade(url)
+    yield url
+    drop_pg_database(url)
+
+
+def test_the_migration_fills_facts_from_the_runtime_data_already_stored(fresh_url):
+    engine = make_engine(fresh_url)
+    with make_sessionmaker(engine)() as session:
+        c = Course_(session, "SCORM12")
+        ada, bob = c.register("ada"), c.register("bob")
+        c.commit(ada, rt12(i12("q1", "a", "correct", "0000:00:05.00"), objectives=[("obj1", "passed")]))
+        c.commit(bob, rt12(i12("q1", "b", "wrong", "0000:00:15.00")))
+        session.commit()
+        flt = c.filter()
+    engine.dispose()  # the migration runs on its own connections
+    command.downgrade(alembic_config(fresh_url), "0022")  # as if the data was there before the facts
+    upgrade(fresh_url)
+    engine = make_engine(fresh_url)
+    with make_sessionmaker(engine)() as session:
+        (q1,) = question_analysis(session, flt)
+        assert (q1.answered, q1.correct, q1.average_latency_seconds) == (2, 1, 10.0)
+        assert q1.responses == [ResponseCount("a", 1, True), ResponseCount("b", 1, False)]
+        assert [(o.objective_id, o.met) for o in objectives_met(session, flt)] == [("obj1", 1)]
+    engine.dispose()

@@ -4,8 +4,15 @@ Revision ID: 0023_rq
 Revises: 0022
 Create Date: 2026-12-06 10:43:27.583205
 """
+import json
+from datetime import date
+
 import sqlalchemy as sa
 from alembic import op
+
+# pure functions (no ORM models): they read the run-time JSON the way every later commit will
+from coursehost.domain.reports.facts import interaction_fact, objective_fact
+from coursehost.domain.standards import RuntimeFamily, family
 
 revision = '0023_rq'
 down_revision = '0022'
@@ -67,7 +74,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_report_objective_application_pk'), ['application_pk'], unique=False)
         batch_op.create_index('ix_report_objective_course', ['course_pk', 'day', 'objective_id', 'success'], unique=False)
         batch_op.create_index('ix_report_objective_registration', ['registration_pk'], unique=False)
+    _backfill()
 
+
+_STATES = sa.text("""
+    SELECT s.pk, s.instance_pk, s.activity_id, s.runtime, s.last_access, s.updated,
+           r.pk, r.application_pk, r.course_pk, v.learning_standard
+    FROM activity_state s
+    JOIN registration_instance i ON i.pk = s.instance_pk
+    JOIN registration r ON r.pk = i.registration_pk
+    JOIN course_version v ON v.pk = i.course_version_pk
+    WHERE r.sandbox = :no AND s.pk > :last ORDER BY s.pk LIMIT 500""")
+
+
+def _backfill() -> None:
+    """Facts of every activity state already stored (sandbox registrations never count), in
+    keyset batches; a fact's day is its activity's last access."""
+    conn = op.get_bind()
+    meta = sa.MetaData()
+    tables = {name: sa.Table(name, meta, autoload_with=conn) for name in ("report_interaction", "report_objective")}
+    last = 0
+    while True:
+        rows = conn.execute(_STATES, {"no": False, "last": last}).all()
+        if not rows:
+            return
+        out: dict[str, list[dict]] = {"report_interaction": [], "report_objective": []}
+        for pk, inst_pk, activity_id, runtime, last_access, updated, reg_pk, app_pk, course_pk, standard in rows:
+            last = pk
+            fam = family(standard)
+            runtime = json.loads(runtime) if isinstance(runtime, str) else runtime
+            if fam is None or not isinstance(runtime, dict):
+                continue
+            day = date.fromisoformat(str(last_access or updated)[:10])
+            base = {"application_pk": app_pk, "course_pk": course_pk, "registration_pk": reg_pk,
+                    "instance_pk": inst_pk, "activity_id": activity_id, "day": day}
+            for key, table, make in (("interactions", "report_interaction", interaction_fact),
+                                     ("objectives", "report_objective", objective_fact)):
+                items = runtime.get(key) if isinstance(runtime.get(key), list) else []
+                facts = (make(n, item, fam == RuntimeFamily.SCORM12) for n, item in enumerate(items))
+                out[table] += [{**base, **vars(fact)} for fact in facts if fact is not None]
+        for name, values in out.items():
+            if values:
+                conn.execute(tables[name].insert(), values)
 
 
 def downgrade() -> None:
