@@ -46,6 +46,10 @@ BASELINE_ANALYSIS = [
        FROM report_interaction WHERE course_pk = :course AND day >= :start AND day <= :end
        GROUP BY interaction_id, learner_response""",
 ]
+# each question's description and type from its newest answer, one statement for all of them
+BASELINE_ANALYSIS.append(" UNION ALL ".join(
+    f"SELECT * FROM (SELECT interaction_id, description, type FROM report_interaction WHERE course_pk = :course"
+    f" AND interaction_id = 'q{q}' ORDER BY pk DESC LIMIT 1) AS l{q}" for q in range(QUESTIONS)))
 BASELINE_RESPONSES = """SELECT f.pk, r.registration_id, r.learner_id, i.instance, f.activity_id, f.learner_response,
        f.result, f.correct, f.latency_seconds, f.day FROM report_interaction f
        JOIN registration r ON r.pk = f.registration_pk JOIN registration_instance i ON i.pk = f.instance_pk

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration, RegistrationInstance
@@ -116,10 +116,20 @@ def question_analysis(session: Session, flt: ReportFilter, *, course_id: str | N
         item.responses.sort(key=lambda r: (-r.count, r.response is None, r.response or ""))
         item.other_responses = sum(r.count for r in item.responses[TOP_RESPONSES:])
         del item.responses[TOP_RESPONSES:]
-        item.description, item.type = session.execute(
-            select(f.description, f.type).where(f.course_pk == course, f.interaction_id == qid)
-            .order_by(f.pk.desc()).limit(1)).one()
+    for qid, description, kind in _labels(session, course, list(stats)):
+        stats[qid].description, stats[qid].type = description, kind
     return sorted(stats.values(), key=lambda s: (-s.answered, s.interaction_id))
+
+
+def _labels(session: Session, course: int, ids: list[str], batch: int = 100) -> list[tuple[str, str | None, str]]:
+    """(interaction id, description, type) of each id's newest answer: one statement per BATCH ids,
+    each part a backward step on ix_report_interaction_question."""
+    f, out = ReportInteraction, []
+    for at in range(0, len(ids), batch):
+        parts = [select(f.interaction_id, f.description, f.type).where(f.course_pk == course, f.interaction_id == qid)
+                 .order_by(f.pk.desc()).limit(1).subquery() for qid in ids[at:at + batch]]
+        out += session.execute(union_all(*(select(*p.c) for p in parts))).all()
+    return out
 
 
 def interaction_responses(session: Session, flt: ReportFilter, *, interaction_id: str, course_id: str | None = None,
