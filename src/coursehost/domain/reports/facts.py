@@ -15,7 +15,6 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
 from coursehost.db.models.report_facts import MAX_KEY, MAX_TEXT, ReportInteraction, ReportObjective
-from coursehost.domain.reporting.runtime_detail import interaction, runtime_objective
 from coursehost.domain.scorm.durations import parse_duration
 from coursehost.domain.standards import RuntimeFamily, family
 
@@ -54,35 +53,66 @@ def _bounded(text: str | None, size: int = MAX_TEXT) -> str | None:
     return None if text is None else text[:size]
 
 
+# The words GetRegistrationProgress answers for the same data (domain/reporting/runtime_detail.py;
+# reports sit below reporting, so they keep their own copy, and a test compares the two).
+# SCORM 1.2 RTE 3.4.2.5 cmi.interactions.n.type / SCORM 2004 RTE 4.2.9.1 -> RuntimeInteractionSchema.type
+_TYPES = {
+    "true-false": "TrueFalse", "choice": "Choice", "fill-in": "FillIn", "long-fill-in": "LongFillIn",
+    "likert": "Likert", "matching": "Matching", "performance": "Performance", "sequencing": "Sequencing",
+    "numeric": "Numeric", "other": "Other",
+}
+_RESULTS = {"correct": "correct", "wrong": "incorrect", "incorrect": "incorrect",  # 1.2 says "wrong"
+            "unanticipated": "unanticipated", "neutral": "neutral"}
+_SUCCESS = {"passed": "PASSED", "failed": "FAILED"}
+_COMPLETION = {"completed": "COMPLETED", "incomplete": "INCOMPLETE", "not attempted": "NOT_ATTEMPTED",
+               "not_attempted": "NOT_ATTEMPTED", "browsed": "BROWSED",
+               "passed": "COMPLETED", "failed": "COMPLETED"}  # 1.2 status passed/failed imply completion
+
+
+def _text(value: Any) -> str | None:
+    """A reported string, or None for absent / empty values."""
+    if value is None or value == "" or isinstance(value, (dict, list, bool)):
+        return None
+    return str(value)
+
+
 def interaction_fact(position: int, item: Any, scorm12: bool) -> InteractionFact | None:
     """One interaction as a fact; None when it has no id (nothing to group it by)."""
-    if not isinstance(item, dict):
+    qid = _text(item.get("id")) if isinstance(item, dict) else None
+    if qid is None:
         return None
-    wire = interaction(item, scorm12)
-    if not wire.id:
-        return None
-    # SCORM 2004 RTE 4.2.9.1 result may also be a real number: neither correct nor incorrect here
-    correct = {"correct": True, "incorrect": False}.get(wire.result or "")
-    return InteractionFact(position, wire.id[:MAX_KEY], _bounded(wire.description), wire.type,
-                           (wire.result or None) and wire.result[:64], correct,
-                           _bounded(wire.learner_response, MAX_KEY), parse_duration(wire.latency))
+    result = _text(item.get("result"))
+    if result is not None:  # SCORM 2004 RTE 4.2.9.1: a real number is kept as given, neither right nor wrong
+        result = _RESULTS.get(result.lower(), result)[:64]
+    response = _text(item.get("student_response") if scorm12 else item.get("learner_response"))
+    return InteractionFact(position, qid[:MAX_KEY], _bounded(_text(item.get("description"))),
+                           _TYPES.get(str(item.get("type") or "").lower(), "Other"), result,
+                           {"correct": True, "incorrect": False}.get(result or ""),
+                           _bounded(response, MAX_KEY), parse_duration(_text(item.get("latency"))))
 
 
 def objective_fact(position: int, item: Any, scorm12: bool) -> ObjectiveFact | None:
     """One objective as a fact; None when it has no id."""
-    if not isinstance(item, dict):
+    oid = _text(item.get("id")) if isinstance(item, dict) else None
+    if oid is None:
         return None
-    wire = runtime_objective(item, scorm12)
-    if not wire.id:
+    if scorm12:  # SCORM 1.2 RTE 3.4.2.4: one status vocabulary for both
+        status = str(item.get("status") or "").lower()
+        completion, success, score = _COMPLETION.get(status, "UNKNOWN"), _SUCCESS.get(status, "UNKNOWN"), None
+    else:
+        completion = _COMPLETION.get(str(item.get("completion_status") or "").lower(), "UNKNOWN")
+        success = _SUCCESS.get(str(item.get("success_status") or "").lower(), "UNKNOWN")
+        raw = item.get("score") if isinstance(item.get("score"), dict) else {}
+        score = _percent(raw.get("scaled"))
+    return ObjectiveFact(position, oid[:MAX_KEY], success, completion, score)
+
+
+def _percent(scaled: Any) -> float | None:
+    try:
+        value = float(scaled)
+    except (TypeError, ValueError):
         return None
-    score = None
-    if wire.score_scaled is not None:
-        try:
-            score = round(float(wire.score_scaled) * 100, 4)
-        except ValueError:
-            score = None
-    return ObjectiveFact(position, wire.id[:MAX_KEY], wire.runtime_objective_success_status,
-                         wire.runtime_objective_completion_status, score)
+    return round(value * 100, 4) if value == value and abs(value) != float("inf") else None
 
 
 def _changed(before: list, after: list) -> list[int]:
