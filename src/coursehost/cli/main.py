@@ -22,6 +22,7 @@ from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.domain.lti import keys as lti_keys
+from coursehost.domain.reports import facts as report_facts
 from coursehost.domain.reports import summary as report_summary
 from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
@@ -270,7 +271,9 @@ def cmd_reports_rebuild(_args: argparse.Namespace) -> int:
     svc = _services()
     with unit_of_work(svc.session_factory) as session:
         regs, days = report_summary.rebuild_session(session)
-    print(f"Report summaries rebuilt: {regs} registrations, {days} active days.")
+        activities = report_facts.rebuild_facts(session)
+    print(f"Report summaries rebuilt: {regs} registrations, {days} active days; interactions and objectives "
+          f"of {activities} activities.")
     return 0
 
 

@@ -14,6 +14,7 @@ from coursehost.db.models import (  # noqa: F401
     mail,
     pens,
     registrations,
+    report_facts,
     reports,
     settings,
     tenancy,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.db.models.report_facts import ReportInteraction, ReportObjective
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.registrations import core
@@ -109,8 +110,8 @@ def reset_progress(session: Session, *, registration: Registration, keep_version
     Launch history stays: it is a record of what happened, not progress."""
     inst = core.get_instance(session, registration=registration)
     version = core.instance_version(session, inst) if keep_version else _latest_version(session, registration)
-    session.execute(delete(ActivityState).where(ActivityState.instance_pk == inst.pk)
-                    .execution_options(synchronize_session=False))
+    for model in (ActivityState, ReportInteraction, ReportObjective):  # the report facts go with the state
+        session.execute(delete(model).where(model.instance_pk == inst.pk).execution_options(synchronize_session=False))
     _clear_summary(inst)
     _clear_summary(registration)
     inst.course_version_pk, inst.course_version, inst.state = version.pk, version.version, {}
@@ -157,7 +158,7 @@ def delete_instance(session: Session, *, registration: Registration, instance: i
 def _delete_instance_rows(session: Session, instance_pks: list[int]) -> None:
     # Explicit, so it does not depend on the database enforcing ON DELETE CASCADE.
     if instance_pks:
-        for model in (ActivityState, Launch):
+        for model in (ActivityState, Launch, ReportInteraction, ReportObjective):
             session.execute(delete(model).where(model.instance_pk.in_(instance_pks))
                             .execution_options(synchronize_session=False))
 

@@ -17,6 +17,7 @@ from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.lms.results import enqueue_results
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.reports import summary as reports
+from coursehost.domain.reports.facts import record_facts
 from coursehost.domain.runtime import navigation, rollup, sequenced
 from coursehost.domain.runtime.debuglog import append_log, checked_log
 from coursehost.domain.runtime.launches import (
@@ -89,6 +90,8 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
     record_scorm_statements(session, ctx=ctx, launch=launch, state=state, activity=activity, runtime=clean,
                             settings=settings, seq=seq, public_url=public_url, now=now)  # before state changes
+    record_facts(session, registration=ctx.registration, instance_pk=ctx.instance.pk, activity_id=activity_id,
+                 fam=ctx.fam, before=state.runtime, after=clean, now=now)  # before state.runtime is replaced
     _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
     _track_suspend(ctx, activity_id, clean)
     engine = _report_to_engine(ctx, activity, clean) if sequenced.uses_engine(ctx.version) and not no_credit else None

@@ -1,13 +1,13 @@
 """report summary tables
 
-Revision ID: 0023_rsum
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-06 10:51:59.698653
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023_rsum'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,85 @@
+"""xAPI statistics from the application's LRS: statements per verb per day and per activity, for
+xAPI and cmi5 courses (narrowed to a course's or a learner's registrations through
+context.registration, which every statement our launches provoke carries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from coursehost.db.models.lrs import XapiStatement
+from coursehost.db.models.registrations import Registration
+from coursehost.domain.reports.filters import ReportFilter
+from coursehost.domain.reports.scope import registration_conditions
+
+TOP_ACTIVITIES = 100
+
+
+@dataclass(frozen=True)
+class VerbDay:
+    """Statements with one verb stored on one UTC day."""
+
+    day: date
+    verb_id: str
+    statements: int
+
+
+@dataclass(frozen=True)
+class ActivityStatements:
+    """Statements about one activity (the statement's object) in the range, and by how many actors."""
+
+    activity_id: str
+    statements: int
+    actors: int
+
+
+def _where(flt: ReportFilter) -> list[ColumnElement]:
+    s = XapiStatement
+    start = datetime.combine(flt.start, time.min, tzinfo=UTC)
+    end = datetime.combine(flt.end + timedelta(days=1), time.min, tzinfo=UTC)
+    conds: list[ColumnElement] = [s.application_pk == flt.application_pk, s.stored >= start, s.stored < end,
+                                  s.voided.is_(False)]
+    regs = [Registration.application_pk == flt.application_pk]
+    if flt.course_id is not None:
+        regs.append(Registration.course_id == flt.course_id)
+    narrowed = regs[1:] or registration_conditions(flt, Registration.pk)
+    regs += registration_conditions(flt, Registration.pk)
+    if narrowed:
+        conds.append(s.registration.in_(select(func.lower(Registration.xapi_registration_id))
+                                        .where(*regs, Registration.sandbox.is_(False))))
+    else:  # everything but the statements of sandbox registrations (and those of none stay)
+        sandbox = select(func.lower(Registration.xapi_registration_id)).where(*regs, Registration.sandbox.is_(True))
+        conds.append(or_(s.registration.is_(None), s.registration.not_in(sandbox)))
+    return conds
+
+
+def _day(session: Session) -> ColumnElement:
+    """The UTC day of a statement's stored time, in the database's own words."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", XapiStatement.stored))
+    return func.date(XapiStatement.stored)  # SQLite keeps UTC text
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def statements_per_verb(session: Session, flt: ReportFilter) -> list[VerbDay]:
+    """Statements per verb per UTC day in the filter's range, by day then verb."""
+    day = _day(session)
+    rows = session.execute(select(day, XapiStatement.verb_id, func.count()).where(*_where(flt))
+                           .group_by(day, XapiStatement.verb_id).order_by(day, XapiStatement.verb_id))
+    return [VerbDay(_as_date(d), verb, n) for d, verb, n in rows]
+
+
+def statements_per_activity(session: Session, flt: ReportFilter, *, limit: int = TOP_ACTIVITIES) -> list[ActivityStatements]:
+    """The activities statements were about in the range, the most talked-about first."""
+    s = XapiStatement
+    count = func.count()
+    rows = session.execute(select(s.object_key, count, func.count(distinct(s.actor_key)))
+                           .where(*_where(flt), s.object_type == "Activity")
+                           .group_by(s.object_key).order_by(count.desc(), s.object_key).limit(limit))
+    return [ActivityStatements(key, n, actors) for key, n, actors in rows]
