@@ -19,6 +19,7 @@ import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
 from sqlalchemy import select, update
 
+from coursehost.cli.serving import redact
 from coursehost.db.models.registrations import Registration, RegistrationInstance
 from coursehost.db.models.tenancy import Application
 from coursehost.db.session import unit_of_work
@@ -217,3 +218,10 @@ def test_export_filters_and_bad_dates(live_server, realm):
     bad = httpx.get(url, params={"token": token, "start": "31/01/2026"})
     assert bad.status_code == 400 and "start" in bad.text
     assert httpx.get(url, params={"token": token, "start": "2026-02-01", "end": "2026-01-01"}).status_code == 400
+
+
+def test_report_tokens_stay_out_of_the_access_log():
+    """The access log filter of `coursehost serve` (cli/serving.py) hides both kinds of report token."""
+    assert redact("/api/v2/reporting/reportageLink?auth=SECRET1&reportUrl=%2Fconsole%2Freports") == \
+        "/api/v2/reporting/reportageLink?auth=REDACTED&reportUrl=%2Fconsole%2Freports"
+    assert "SECRET2" not in redact("/console/reports/export/registrations.csv?start=2026-01-01&token=SECRET2")
