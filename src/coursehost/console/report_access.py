@@ -96,7 +96,8 @@ def report_access(request: Request) -> ReportAccess:
                       f"Reports are for administrators and owners of the realm; your role in {me.realm_name} "
                       f"is {me.role.label}.", me=me)
     with read_unit(request) as session:
-        found = apps.list_realm_applications(session, realm_id=me.realm_id)
+        # the management application last: without ?app= a report shows the realm's first normal one
+        found = sorted(apps.list_realm_applications(session, realm_id=me.realm_id), key=lambda a: a.is_management)
     return ReportAccess(realm_id=me.realm_id, applications=tuple((a.pk, a.app_id, a.name) for a in found),
                         allowed_path_prefix=access.REPORTS_ROOT, admin=True, nav=access.NavPermission.FREENAV,
                         me=me)
