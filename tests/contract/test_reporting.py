@@ -32,6 +32,8 @@ from tests.contract.courses import upload
 from tests.contract.helpers import message
 from tests.servers import AppCreds
 
+COURSE = f"rc-{uuid.uuid4().hex[:8]}"  # unique in the session, so another realm's rows cannot look like ours
+
 
 @pytest.fixture(scope="module")
 def realm(live_server, tmp_path_factory):
@@ -44,13 +46,13 @@ def realm(live_server, tmp_path_factory):
     make_user(live_server, "owner", realm_id=realm_id, name="Ada Lovelace")
     app = AppCreds(creds.app_id, creds.secret_key)
     client = live_server.client(app)
-    upload(cloud.CourseApi(client), tmp_path_factory.mktemp("rep"), scorm12_zip("Reported course"), course_id="rc")
+    upload(cloud.CourseApi(client), tmp_path_factory.mktemp("rep"), scorm12_zip("Reported course"), course_id=COURSE)
     regs = cloud.RegistrationApi(client)
     learners = [("r-1", "l-1", "Zoë", "Ørsted"), ("r-2", "l-2", "=cmd|' /C calc'!A0", "Plain"),
                 ("r-3", "l-3", "Ann", "Comma, \"Quoted\"")]
     for reg_id, learner_id, first, last in learners:
         regs.create_registration(cloud.CreateRegistrationSchema(
-            course_id="rc", registration_id=reg_id,
+            course_id=COURSE, registration_id=reg_id,
             learner=cloud.LearnerSchema(id=learner_id, first_name=first, last_name=last)))
     results = {"r-1": ("COMPLETED", "PASSED", 92.5, 600.0), "r-2": ("INCOMPLETE", "FAILED", 40.0, 125.5)}
     with unit_of_work(svc.session_factory) as session:
@@ -225,3 +227,18 @@ def test_report_tokens_stay_out_of_the_access_log():
     assert redact("/api/v2/reporting/reportageLink?auth=SECRET1&reportUrl=%2Fconsole%2Freports") == \
         "/api/v2/reporting/reportageLink?auth=REDACTED&reportUrl=%2Fconsole%2Freports"
     assert "SECRET2" not in redact("/console/reports/export/registrations.csv?start=2026-01-01&token=SECRET2")
+
+
+def test_a_link_never_shows_another_applications_data(live_server, realm):
+    _, app, client = realm
+    base = live_server.service_url
+    token = _token(_link(client, "FREENAV", base + "/console/reports", admin=True))
+    url = f"{base}/console/reports/export/registrations.csv"
+    other = live_server.default_app.app_id  # an application of another realm
+    assert httpx.get(url, params={"token": token, "app": other}).status_code == 404
+    assert httpx.get(url, params={"token": token, "app": app.app_id}).status_code == 200
+    # the default realm's own link, asked for this realm's application: 404 too, never its rows
+    foreign = _token(_link(live_server.client(), "FREENAV", base + "/console/reports", admin=True))
+    assert httpx.get(url, params={"token": foreign, "app": app.app_id}).status_code == 404
+    rows = httpx.get(url, params={"token": foreign}).content.decode("utf-8-sig")
+    assert COURSE not in {r[4] for r in list(csv.reader(io.StringIO(rows)))[1:]}

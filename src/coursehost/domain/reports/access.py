@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.registrations.launch_tokens import TokenExpired, TokenInvalid, sign, verify
@@ -117,7 +117,9 @@ def report_path(report_url: str | None, *, public_url: str) -> str:
     if (parts.scheme or parts.netloc) and (parts.scheme, parts.netloc) != (ours.scheme, ours.netloc):
         raise InvalidInput("reportUrl must be an address of this service's reports (under /console/reports)")
     path = parts.path.rstrip("/") or "/"
-    if path != REPORTS_ROOT and not path.startswith(REPORTS_ROOT + "/") or "/../" in path + "/" or "\\" in path:
+    # Dot segments, even percent-encoded ones, which browsers resolve (WHATWG URL), would leave the reports.
+    dots = any(seg in (".", "..") for seg in unquote(path).split("/"))
+    if path != REPORTS_ROOT and not path.startswith(REPORTS_ROOT + "/") or dots or "\\" in unquote(path):
         raise InvalidInput("reportUrl must be an address of this service's reports (under /console/reports)")
     return path + (f"?{parts.query}" if parts.query else "")
 
