@@ -6,7 +6,8 @@ created and dropped) is migrated, given a realm, an application and a course, th
 INSERT ... SELECT (a recursive CTE on SQLite, generate_series on PostgreSQL). Each measurement runs in
 a fresh child process: it opens the database, reads its resident set (VmRSS, "idle"), consumes the
 whole export (domain/reports/export.py, the bytes counted and dropped, as a slow client would take
-them), then reads its peak resident set (VmHWM); the figure is peak minus idle.
+them), then reads its peak resident set (VmHWM); the figure is peak minus idle. "openpyxl" is the
+same table through openpyxl's write_only workbook, the alternative to XlsxWriter, for comparison.
 Run: .venv/bin/python bench/report_export.py [--scale 1000000] [--postgres postgresql://...]
 """
 
@@ -17,9 +18,10 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -81,6 +83,21 @@ def generate(url: str, count: int) -> int:
     return app_pk
 
 
+def _openpyxl_size(table: export.Table) -> int:
+    """The same table written with openpyxl's write_only workbook (a test dependency); its size."""
+    import openpyxl  # noqa: PLC0415 - only this comparison needs it
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.name)
+    sheet.append(list(table.header))
+    for row in table.rows:
+        sheet.append([v.replace(tzinfo=None) if isinstance(v, datetime) else v for v in row])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.xlsx"
+        workbook.save(path)
+        return path.stat().st_size
+
+
 def measure(url: str, app_pk: int, kind: str) -> dict:
     """In this (fresh) process: peak RSS above idle while consuming one export of every registration."""
     engine = create_engine(url)
@@ -94,6 +111,8 @@ def measure(url: str, app_pk: int, kind: str) -> dict:
             result = session.execute(export._registrations_query(flt).execution_options(yield_per=export.FETCH_ROWS))
             for _ in result:
                 rows += 1
+        elif kind == "openpyxl":  # the alternative XLSX writer, for the record (openpyxl write_only)
+            size = _openpyxl_size(export.registrations_table(session, flt))
         else:
             stream = export.csv_stream if kind == "csv" else export.xlsx_stream
             for chunk in stream(export.registrations_table(session, flt)):
@@ -105,6 +124,7 @@ def measure(url: str, app_pk: int, kind: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=int, default=1_000_000)
+    parser.add_argument("--kinds", default="sql,csv,xlsx,openpyxl", help="which exports to measure")
     parser.add_argument("--postgres", help="a PostgreSQL server URL (a database of its own is created)")
     parser.add_argument("--measure", nargs=3, metavar=("URL", "APP_PK", "KIND"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -124,7 +144,7 @@ def main() -> None:
         url = f"sqlite:///{path}"
     try:
         app_pk = generate(url, args.scale)
-        for kind in ("sql", "csv", "xlsx"):
+        for kind in args.kinds.split(","):
             out = subprocess.run([sys.executable, __file__, "--measure", url, str(app_pk), kind], check=True,
                                  capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
             r = json.loads(out.stdout.strip().splitlines()[-1])
