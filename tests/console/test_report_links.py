@@ -8,13 +8,16 @@ from __future__ import annotations
 import csv
 import io
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import rustici_software_cloud_v2 as cloud
 
 from coursehost.domain.reports import access
-from tests.console.support import check_page, make_user, sign_in
+from tests.builders.scorm import scorm12_zip
+from tests.console.support import check_page, http_session, make_user, sign_in
+from tests.contract.courses import upload
 
 
 def _link(live_server, nav: str, *, admin: bool) -> str:
@@ -65,3 +68,21 @@ def test_administrators_see_reports_learners_do_not(context, live_server):
         assert learner_page.goto(f"{live_server.service_url}/console/reports").status == 403
     finally:
         learner_page.context.close()
+
+
+def test_signed_in_administrator_downloads_the_realms_export(live_server, tmp_path):
+    """With a session (no token) the export is the realm's: the registration made through the API is
+    in it; another realm's application id is a 404."""
+    course_id, reg_id = f"console-export-{uuid.uuid4().hex[:8]}", f"console-export-{uuid.uuid4().hex[:8]}"
+    upload(cloud.CourseApi(live_server.client()), tmp_path, scorm12_zip("Console export"), course_id=course_id)
+    regs = cloud.RegistrationApi(live_server.client())
+    regs.create_registration(cloud.CreateRegistrationSchema(course_id=course_id, registration_id=reg_id,
+                                                            learner=cloud.LearnerSchema(id="console-learner")))
+    with http_session(live_server, make_user(live_server, "administrator")) as client:
+        resp = client.get("/console/reports/export/registrations.csv",
+                          params={"app": live_server.default_app.app_id, "learner": "console-learner"})
+        assert resp.status_code == 200, resp.text
+        rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+        assert reg_id in {r[0] for r in rows[1:]}
+        assert client.get("/console/reports/export/registrations.csv",
+                          params={"app": live_server.other_management_app.app_id}).status_code == 404
