@@ -123,6 +123,14 @@ def test_navigation_permissions_bound_what_a_link_opens(live_server, realm):
     token = _token(_link(client, "NONAV", base + "/console/reports?start=2026-01-01"))
     opened = httpx.get(f"{base}/console/reports/link", params={"token": token}, follow_redirects=True)
     assert opened.status_code == 200 and "2026-01-01" in opened.text
+    # the page offers downloads only where the link allows them
+    home = f"{base}/console/reports/link"
+    nonav = httpx.get(home, params={"token": _token(_link(client, "NONAV", base + "/console/reports", admin=True))},
+                      follow_redirects=True)
+    assert nonav.status_code == 200 and "export-csv" not in nonav.text
+    freenav = httpx.get(home, params={"token": _token(_link(client, "FREENAV", base + "/console/reports", admin=True))},
+                        follow_redirects=True)
+    assert 'id="export-csv"' in freenav.text
     # a token without the admin flag never downloads
     token = _token(_link(client, "FREENAV", base + "/console/reports"))
     assert httpx.get(export, params={"token": token}).status_code == 403

@@ -42,6 +42,11 @@ class ReportAccess:
     nav: access.NavPermission
     token: str | None = None  # the link token, to be carried on by every report link (None: a session)
     me: SignedIn | None = None
+    grant: access.ReportGrant | None = None  # the token's grant (None: a session, which may open every report)
+
+    def may_open(self, path: str) -> bool:
+        """Whether a report page at PATH is open to this access (pages offer only the links that are)."""
+        return self.grant is None or self.grant.allows(path)
 
     @property
     def application_pks(self) -> tuple[int, ...]:
@@ -79,7 +84,7 @@ def _token_access(request: Request, token: str) -> ReportAccess:
     app = found[0]
     return ReportAccess(realm_id=grant.realm_id, applications=((app.pk, app.app_id, app.name),),
                         allowed_path_prefix=grant.allowed_path_prefix, admin=grant.admin, nav=grant.nav,
-                        token=token)
+                        token=token, grant=grant)
 
 
 def report_access(request: Request) -> ReportAccess:

@@ -17,6 +17,7 @@ from coursehost.domain.reports import export
 from coursehost.domain.reports.filters import ReportFilter
 from coursehost.web import read_unit
 
+EXPORT_PATH = "/console/reports/export/registrations"
 FORMATS = {"csv": ("text/csv; charset=utf-8", export.csv_stream),
            "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.xlsx_stream)}
 
@@ -76,10 +77,10 @@ def build_reports_router() -> APIRouter:
     def home(request: Request) -> Response:
         seen = report_access(request)
         flt = report_filter(request, seen)
-        exports = {fmt: seen.href(f"/console/reports/export/registrations.{fmt}", app=request.query_params.get("app"),
+        exports = {fmt: seen.href(f"{EXPORT_PATH}.{fmt}", app=request.query_params.get("app"),
                                   start=flt.start.isoformat(), end=flt.end.isoformat()) for fmt in FORMATS}
         return render(request, "reports/home.html", me=seen.me, headers=REPORT_HEADERS, title="Reports",
-                      seen=seen, flt=flt, exports=exports if seen.admin else {})
+                      seen=seen, flt=flt, exports=exports if seen.admin and seen.may_open(EXPORT_PATH) else {})
 
     @router.get("/reports/export/registrations.{fmt}")
     def export_registrations(request: Request, fmt: str) -> Response:
