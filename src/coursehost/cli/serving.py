@@ -18,7 +18,8 @@ from coursehost.settings import Settings
 # Query parameters that carry a credential: the launch link's token, the player's runtime token (t,
 # for sendBeacon and the player window, which cannot send headers), OAuth-style access tokens, and
 # an AICC AU's session id (AICC_SID in its URL: it authorizes that AU's HACP session).
-_SECRET_PARAMS = re.compile(r"(?i)([?&](?:t|token|access_token|aicc_sid|lti_message_hint)=)[^&#\s]*")
+# auth: a report auth token (ReportingApi GetReportageLink).
+_SECRET_PARAMS = re.compile(r"(?i)([?&](?:t|token|auth|access_token|aicc_sid|lti_message_hint)=)[^&#\s]*")
 REDACTED = "REDACTED"
 
 

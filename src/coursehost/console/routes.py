@@ -28,6 +28,7 @@ from coursehost.console.lrs import build_lrs_router
 from coursehost.console.pages import ConsolePageError, render
 from coursehost.console.people import build_people_router
 from coursehost.console.realms import build_realms_router
+from coursehost.console.reports import build_reports_router
 from coursehost.console.sandbox import build_sandbox_router
 from coursehost.console.settings_editor import build_registration_settings_router
 from coursehost.domain.accounts import sessions, signin
@@ -158,4 +159,5 @@ def build_console_router() -> APIRouter:
     router.include_router(build_lms_router())  # LMS connections (issue 17) and a course's LMS configuration
     router.include_router(build_invitations_router())  # the Invitations tab: public and private invitations
     router.include_router(build_dispatch_router())  # the Dispatch tab: destinations, dispatches, zips, LTI, PENS
+    router.include_router(build_reports_router())  # reports: report links (ReportingApi), exports
     return router

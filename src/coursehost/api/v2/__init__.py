@@ -24,6 +24,7 @@ from coursehost.api.v2 import (
     ping,
     postback,
     registration,
+    reporting,
     xapi,
 )
 from coursehost.api.v2.operations import add_operations
@@ -32,7 +33,8 @@ from coursehost.web import json_input
 PREFIX = "/api/v2"
 MODULES = (ping, about, authentication, application_management, application_configuration,
            course, course_assets, launch, postback, registration, learner, xapi, invitations,
-           dispatch, dispatch_lti, dispatch_zip, connectors, dispatch_lti13)
+           dispatch, dispatch_lti, dispatch_zip, connectors, dispatch_lti13,
+           reporting)
 
 
 def build_router() -> APIRouter:
