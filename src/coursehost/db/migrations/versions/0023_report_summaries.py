@@ -7,6 +7,8 @@ Create Date: 2026-12-06 10:51:59.698653
 import sqlalchemy as sa
 from alembic import op
 
+from coursehost.domain.reports.summary import rebuild
+
 revision = '0023'
 down_revision = '0022'
 branch_labels = None
@@ -102,7 +104,6 @@ def upgrade() -> None:
     # ### end Alembic commands ###
     # Backfill from the rows that exist (the same set-based SQL as `coursehost reports rebuild`).
     # It reads only registration, launch, invitation and dispatch columns present since 0022.
-    from coursehost.domain.reports.summary import rebuild
     rebuild(op.get_bind())
 
 
