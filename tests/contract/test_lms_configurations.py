@@ -212,6 +212,8 @@ def test_the_routes_are_in_the_served_openapi_outside_the_v2_namespace(live_serv
         ("/api/ext/v1/courses/{courseId}/lmsConfiguration", "put"): "SetCourseLmsConfiguration",
         ("/api/ext/v1/courses/{courseId}/lmsConfiguration", "delete"): "DeleteCourseLmsConfiguration",
         ("/api/ext/v1/registrations/{registrationId}/lmsResults", "get"): "GetRegistrationLmsResults",
+        ("/api/ext/v1/dispatches/{dispatchId}/pens", "get"): "GetDispatchPensPublications",  # issue 19
+        ("/api/ext/v1/dispatches/{dispatchId}/pens", "post"): "PublishDispatchPens",
     }
     schema = paths["/api/ext/v1/lmsConfigurations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert schema

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -17,8 +19,14 @@ def test_api_docs_render_every_operation_without_a_policy_violation(live_server,
     page.goto(f"{live_server.base_url}/api/docs")
     page.wait_for_selector(".opblock", timeout=30_000)
     assert page.title() == "Coursehost API"
-    operations = page.locator(".opblock").count()
-    assert operations >= 97, operations  # every routed API v2 operation is listed
+    # Swagger UI renders a long list lazily (only the operations near the viewport are in the DOM), so
+    # the operations it knows are read from its own state and compared with the served document.
+    spec = httpx.get(f"{live_server.base_url}/api/openapi.json").json()
+    served = sum(len(methods) for methods in spec["paths"].values())
+    v2 = sum(len(methods) for path, methods in spec["paths"].items() if path.startswith("/api/v2/"))
+    assert v2 >= 161, v2  # every API v2 operation of the official client is routed and documented
+    assert page.evaluate("ui.specSelectors.operations().size") == served
+    assert page.locator(".opblock").count() >= 1
     assert page.get_by_text("/api/v2/ping").count() >= 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "api-docs.png"))

@@ -86,7 +86,8 @@ def _token(private, **changes) -> str:
 @pytest.mark.parametrize(("changes", "words"), [
     ({"aud": ["tool-1", "other"]}, "authorized party"),  # several audiences: azp must name us
     ({"aud": ["tool-1", "other"], "azp": "other"}, "authorized party"),
-    ({"iat": int(time.time()) - 7200, "exp": int(time.time()) + 300}, "too long ago"),
+    # times relative to when the test runs (parameters are made at collection, maybe long before)
+    (lambda now: {"iat": now - 7200, "exp": now + 300}, "too long ago"),
     ({CLAIM + "message_type": "LtiDeepLinkingRequest"}, "resource link launches"),
     ({CLAIM + "version": "1.1"}, "1.3.0"),
     ({CLAIM + "resource_link": None}, "resource link id"),
@@ -100,5 +101,7 @@ def test_an_id_token_failing_a_check_is_refused_in_words(changes, words):
     assert verify_id_token(_token(privates["k1"]), platform=CFG, key_sets=cache, nonce="n1")["sub"] == "u1"
     assert verify_id_token(_token(privates["k1"], aud=["tool-1", "x"], azp="tool-1"), platform=CFG, key_sets=cache,
                            nonce="n1")["sub"] == "u1"
+    if callable(changes):
+        changes = changes(int(time.time()))
     with pytest.raises(LtiRefused, match=words):
         verify_id_token(_token(privates["k1"], **changes), platform=CFG, key_sets=cache, nonce="n1")
