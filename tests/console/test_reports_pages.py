@@ -262,3 +262,37 @@ def test_report_links_stay_within_their_permission(context, live_server, data):
             for a in page.locator("#table-learner-responses a").all())
     assert context.cookies() == []
     check_page(page, "reports-question-link")
+
+
+def test_an_invitations_report_is_the_overview_of_its_registrations(admin_page, browser, live_server, data):
+    """From the invitation's console page to the overview narrowed to it: the one learner who signed
+    up through it, none of the three registrations made through the API."""
+    api = cloud.InvitationsApi(live_server.client(data.creds))
+    inv = api.create_public_invitation(cloud.CreatePublicInvitationSchema(
+        course_id=data.course_id, creating_user_email="owner@example.org"))
+    stranger = browser.new_context().new_page()
+    try:
+        stranger.goto(inv.url)
+        stranger.get_by_label("First name").fill("Grace")
+        stranger.get_by_label("Last name").fill("Hopper")
+        stranger.get_by_label("Email").fill(f"grace-{uuid.uuid4().hex[:6]}@example.com")
+        stranger.get_by_role("button", name="Start course").click()
+        stranger.wait_for_load_state()
+    finally:
+        stranger.context.close()
+    people = api.get_public_user_invitations(inv.id).user_invitations
+    page = admin_page
+    page.goto(f"{live_server.service_url}/console/invitations/{data.app_id}/{inv.id}")
+    page.locator("#invitation-report").click()
+    assert parse_qs(urlsplit(page.url).query)["invitation"] == [inv.id]
+    assert inv.id in page.locator(".report-subject").inner_text()
+    summary = dict(_table(page, "summary")[1:])
+    assert int(summary["Registered"]) == len(people) == 1
+    assert _table(page, "courses")[1][:3] == [data.course_id, "One SCO", "1"]
+    # the range form keeps the invitation
+    page.locator("#report-start").fill("2020-01-01")
+    page.get_by_role("button", name="Show").click()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["invitation"] == [inv.id] and query["start"] == ["2020-01-01"]
+    assert int(dict(_table(page, "summary")[1:])["Registered"]) == 1
+    check_page(page, "reports-invitation")
