@@ -18,8 +18,11 @@ import openpyxl
 import pytest
 import rustici_software_cloud_v2 as cloud
 
+from coursehost.domain.reports import tables
+from tests.builders.xapi import tincan_zip
 from tests.console.support import check_page, http_session, make_user, sign_in
-from tests.contract.helpers import new_child_app
+from tests.contract.courses import upload
+from tests.contract.helpers import LrsClient, new_child_app
 from tests.contract.player_http import commit, import_one_sco, open_launch
 
 NO_VALUE = "—"
@@ -296,3 +299,57 @@ def test_an_invitations_report_is_the_overview_of_its_registrations(admin_page, 
     assert query["invitation"] == [inv.id] and query["start"] == ["2020-01-01"]
     assert int(dict(_table(page, "summary")[1:])["Registered"]) == 1
     check_page(page, "reports-invitation")
+
+
+def test_an_xapi_courses_report_counts_its_statements_per_verb_and_activity(admin_page, live_server, tmp_path):
+    """Statements sent to the application's LRS under a registration's xAPI registration id show per
+    verb per day (chart = table) and per activity; a statement of no registration of the course does not."""
+    app_id, creds = new_child_app(live_server)
+    client = live_server.client(creds)
+    course_id = f"rp-x-{uuid.uuid4().hex[:6]}"
+    status = upload(cloud.CourseApi(client), tmp_path, tincan_zip(), course_id=course_id)
+    assert status.status == "COMPLETE", status.message
+    xreg = str(uuid.uuid4())
+    cloud.RegistrationApi(client).create_registration(cloud.CreateRegistrationSchema(
+        course_id=course_id, registration_id=f"rp-x-{uuid.uuid4().hex[:6]}", xapi_registration_id=xreg,
+        learner=cloud.LearnerSchema(id="xl", first_name="X", last_name="L")))
+    verb = "http://adlnet.gov/expapi/verbs/"
+
+    def statement(v: str, obj: str, registration: str) -> dict:
+        return {"actor": {"mbox": "mailto:xl@example.com"}, "verb": {"id": verb + v},
+                "object": {"id": obj}, "context": {"registration": registration}}
+
+    with LrsClient(live_server, "1.0.3", creds=creds) as lrs:
+        resp = lrs.post("statements", json=[statement("attempted", "http://example.com/course/1", xreg),
+                                            statement("answered", "http://example.com/course/1/q1", xreg),
+                                            statement("answered", "http://example.com/course/1/q1", xreg),
+                                            statement("answered", "http://example.com/other", str(uuid.uuid4()))])
+        assert resp.status_code == 200, resp.text
+    page = admin_page
+    page.goto(_url(live_server, f"/console/reports/courses/{course_id}", app=app_id))
+    verbs = _table(page, "verbs")
+    assert [r[1:] for r in verbs[1:]] == [[verb + "answered", "2"], [verb + "attempted", "1"]]
+    chart = _chart(page, "verbs-chart")
+    assert chart["labels"] == [verbs[1][0]]
+    assert {d["label"]: d["data"] for d in chart["datasets"]} == {verb + "answered": [2], verb + "attempted": [1]}
+    assert _table(page, "xapi-activities")[1:] == [["http://example.com/course/1/q1", "2", "1"],
+                                                   ["http://example.com/course/1", "1", "1"]]
+    check_page(page, "reports-course-xapi")
+
+
+def test_learner_responses_come_in_pages_and_each_page_exports_as_shown(admin_page, live_server, data, monkeypatch):
+    """One response a page (the server runs in this process; RESPONSES_PAGE is its page size): the
+    newest first, "Older responses" to the next, the page's CSV equal to the page."""
+    monkeypatch.setattr(tables, "RESPONSES_PAGE", 1)
+    page = admin_page
+    page.goto(_url(live_server, f"/console/reports/courses/{data.course_id}/questions/q1", app=data.app_id))
+    first = _table(page, "learner-responses")
+    assert [r[0] for r in first[1:]] == [data.regs["bob"]]  # bob committed last
+    page.locator("#next-responses").click()
+    second = _table(page, "learner-responses")
+    assert [r[0] for r in second[1:]] == [data.regs["ada"]] and page.locator("#next-responses").count() == 0
+    with http_session(live_server, make_user(live_server, "administrator")) as client:
+        resp = client.get(page.locator("#export-learner-responses-csv").get_attribute("href"))
+        assert list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")))) == second
+    page.get_by_role("link", name="Newest responses").click()
+    assert _table(page, "learner-responses") == first
