@@ -190,6 +190,11 @@ def test_learner_page_lists_registrations_and_launches(admin_page, live_server, 
     launches = _table(page, "launches")
     assert [r[2] for r in launches[1:]] == [data.regs["ada"]]
     check_page(page, "reports-learner")
+    # another range: the learner's page, empty; a learner of no registration here: 404
+    page.goto(_url(live_server, f"/console/reports/learners/{learner}", app=data.app_id, start="2020-01-01",
+                   end="2020-01-31"))
+    assert page.locator("#table-learner-registrations-empty").is_visible()
+    assert page.goto(_url(live_server, "/console/reports/learners/nobody", app=data.app_id)).status == 404
 
 
 def test_table_exports_parse_back_equal_to_the_table_shown(admin_page, live_server, data, tmp_path):
@@ -353,3 +358,20 @@ def test_learner_responses_come_in_pages_and_each_page_exports_as_shown(admin_pa
         assert list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")))) == second
     page.get_by_role("link", name="Newest responses").click()
     assert _table(page, "learner-responses") == first
+
+
+def test_a_destinations_report_is_the_overview_narrowed_to_it(admin_page, live_server, data):
+    """The destination's page links to the overview narrowed to its dispatch registrations: none here,
+    although the application has three registrations made through the API."""
+    dest_id = f"rp-dest-{uuid.uuid4().hex[:6]}"
+    cloud.DispatchApi(live_server.client(data.creds)).create_destinations(cloud.DestinationListSchema(destinations=[
+        cloud.DestinationIdSchema(id=dest_id, data=cloud.DestinationSchema(name="Report LMS"))]))
+    page = admin_page
+    page.goto(f"{live_server.service_url}/console/dispatch/{data.app_id}/destinations/{dest_id}")
+    page.locator("#destination-report").click()
+    assert parse_qs(urlsplit(page.url).query)["destination"] == [dest_id]
+    assert dest_id in page.locator(".report-subject").inner_text()
+    assert int(dict(_table(page, "summary")[1:])["Registered"]) == 0
+    assert page.locator("#table-courses-empty").is_visible()
+    page.goto(_url(live_server, "/console/reports", app=data.app_id))
+    assert int(dict(_table(page, "summary")[1:])["Registered"]) >= 3

@@ -209,10 +209,10 @@ def _question(request: Request, course_id: str, interaction_id: str) -> Response
 def _learner(request: Request, learner_id: str) -> Response:
     page = _Page(request, learner=learner_id)
     with read_unit(request) as session:
+        if not tables.learner_known(session, page.flt):
+            raise _missing("Learner not found", f"Learner {learner_id} has no registration in this application.",
+                           page.seen)
         regs, launches = page.table(session, "learner-registrations"), page.table(session, "launches")
-    if not regs.rows and not launches.rows:
-        raise _missing("No such learner here", f"Learner {learner_id} has no registration or launch in this range.",
-                       page.seen)
     context = dict(
         learner_id=learner_id,
         registrations=table_view(regs, page.links, title="Registrations",

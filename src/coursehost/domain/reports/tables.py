@@ -44,6 +44,13 @@ def course_info(session: Session, flt: ReportFilter, course_id: str) -> CourseIn
     return CourseInfo(*row)
 
 
+def learner_known(session: Session, flt: ReportFilter) -> bool:
+    """Whether the filter's learner has any (non-sandbox) registration in its application, whatever the range."""
+    r = ReportRegistration
+    return session.scalar(select(r.registration_pk).where(r.application_pk == flt.application_pk,
+                                                         r.learner_id == flt.learner_id).limit(1)) is not None
+
+
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(100.0 * value, 2)
 
