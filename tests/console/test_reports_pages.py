@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import openpyxl
 import pytest
 import rustici_software_cloud_v2 as cloud
@@ -245,9 +246,9 @@ def test_roles_tenancy_and_bad_filters(context, live_server, data):
         admin.context.close()
 
 
-def _link(live_server, data, nav: str, path: str) -> str:
+def _link(live_server, data, nav: str, path: str, *, admin: bool = False) -> str:
     api = cloud.ReportingApi(live_server.client(data.creds))
-    auth = api.get_reportage_auth_token(nav, admin=False).query_string
+    auth = api.get_reportage_auth_token(nav, admin=admin).query_string
     return api.get_reportage_link(auth, f"{live_server.service_url}{path}").reportage_link
 
 
@@ -270,6 +271,13 @@ def test_report_links_stay_within_their_permission(context, live_server, data):
             for a in page.locator("#table-learner-responses a").all())
     assert context.cookies() == []
     check_page(page, "reports-question-link")
+    # an admin link downloads a table with no session: the export link carries the token
+    page.goto(_link(live_server, data, "FREENAV", course_path, admin=True))
+    href = page.locator("#export-funnel-csv").get_attribute("href")
+    assert "token=" in href
+    resp = httpx.get(live_server.service_url + href)
+    assert resp.status_code == 200
+    assert list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")))) == _table(page, "funnel")
 
 
 def test_an_invitations_report_is_the_overview_of_its_registrations(admin_page, browser, live_server, data):

@@ -126,6 +126,12 @@ class _Page:
                       overview_link=self.links.to(ROOT, course=None, learner=None), **context)
 
 
+def _registration_exports(page: _Page) -> dict[str, str]:
+    """The every-registration export links, when this access may download them (none, or both)."""
+    found = {fmt: page.links.to(f"{EXPORT_PATH}.{fmt}") for fmt in FORMATS} if page.seen.admin else {}
+    return found if all(found.values()) else {}
+
+
 def _overview(request: Request) -> Response:
     page = _Page(request)
     with read_unit(request) as session:
@@ -138,7 +144,7 @@ def _overview(request: Request) -> Response:
                            label="Chart of active learners per day; the numbers are in the Per day table."),
         registrations_chart=chart(days, id="registrations-chart", kind="bar", columns=[1, 3, 4],
                                   label="Chart of registrations per day; the numbers are in the Per day table."),
-        exports={fmt: page.links.to(f"{EXPORT_PATH}.{fmt}") for fmt in FORMATS} if page.seen.admin else {},
+        exports=_registration_exports(page),
     )
     title = "Reports"
     return page.render("reports/overview.html", title, heading=title, **context)
