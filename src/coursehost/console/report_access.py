@@ -1,5 +1,5 @@
 """Who may see a report page, and which data: `report_access(request)`, the one check every page
-under /console/reports makes (the placeholder here; R2's report pages and the exports).
+under /console/reports makes (the report pages of console/reports.py and the exports).
 
 Two ways in, cookie-free for the second:
 - a console session whose role in its realm is Administrator or Owner: every application of that
