@@ -103,7 +103,8 @@ class LaunchRow:
     seconds: float
 
 
-def _where(f: ReportFilter, *, by_day: bool = True) -> list:
+def slim_row_where(f: ReportFilter, *, by_day: bool = True) -> list:
+    """The conditions on report_registration rows of F (its registration days unless BY_DAY is off)."""
     conds = [R.application_pk == f.application_pk]
     if by_day:
         conds += [R.registered_day >= f.start, R.registered_day <= f.end]
@@ -114,7 +115,8 @@ def _where(f: ReportFilter, *, by_day: bool = True) -> list:
     return conds
 
 
-def _count_if(cond) -> object:
+def count_if(cond) -> object:
+    """SQL: how many rows meet COND (portable: SUM of CASE)."""
     return func.sum(case((cond, 1), else_=0))
 
 
@@ -142,10 +144,10 @@ def _sums_by_day(session: Session, f: ReportFilter) -> list[tuple]:
         q = select(D.day, *(func.sum(getattr(D, name)) for name in _SUMS)).where(*_day_where(f)).group_by(D.day)
     else:
         q = (select(R.registered_day, func.count(), func.count(R.first_launch_day),
-                    _count_if(R.completion == "COMPLETED"), _count_if(R.success == "PASSED"),
-                    _count_if(R.success == "FAILED"), func.count(R.score), func.sum(R.score),
-                    _count_if(R.seconds > 0), func.sum(R.seconds))
-             .where(*_where(f)).group_by(R.registered_day))
+                    count_if(R.completion == "COMPLETED"), count_if(R.success == "PASSED"),
+                    count_if(R.success == "FAILED"), func.count(R.score), func.sum(R.score),
+                    count_if(R.seconds > 0), func.sum(R.seconds))
+             .where(*slim_row_where(f)).group_by(R.registered_day))
     return [(row[0], *(int(v or 0) for v in row[1:7]), float(row[7] or 0), int(row[8] or 0), float(row[9] or 0))
             for row in session.execute(q)]
 
@@ -173,7 +175,7 @@ def median_seconds(session: Session, f: ReportFilter) -> float | None:
     For a realm or a course the aggregates' time buckets say which bucket holds the middle and at
     what rank; the slim rows are then read in order of time from that bucket's lower edge through
     ix_report_registration_app_seconds (or _app_course_seconds), no sort of the whole range."""
-    conds = [*_where(f), R.seconds > 0]
+    conds = [*slim_row_where(f), R.seconds > 0]
     if not _coarse(f):
         n = session.scalar(select(func.count()).select_from(R).where(*conds)) or 0
         if not n:
@@ -234,7 +236,7 @@ def _buckets(session: Session, f: ReportFilter, prefix: str, n: int, column) -> 
                               .where(*_day_where(f))).one()
         return [int(v or 0) for v in row]
     counts = [0] * n
-    for v in session.scalars(select(column).where(*_where(f), column.is_not(None))):  # few rows: one learner, invitation or destination
+    for v in session.scalars(select(column).where(*slim_row_where(f), column.is_not(None))):  # few rows: one learner, invitation or destination
         i = (score_bucket(v) if prefix == "s" else time_bucket(v))
         if i is not None:
             counts[i] += 1
@@ -259,14 +261,14 @@ def activity_completion(session: Session, f: ReportFilter) -> list[ActivityRow]:
     """Per SCO / AU (each activity with run-time state in the registrations' current instances):
     how many registrations reached it, completed, passed and failed it, and its average score."""
     A = ActivityState
-    q = (select(A.activity_id, func.count(), _count_if(A.completion == "COMPLETED"), _count_if(A.success == "PASSED"),
-                _count_if(A.success == "FAILED"), func.avg(A.score_scaled))
+    q = (select(A.activity_id, func.count(), count_if(A.completion == "COMPLETED"), count_if(A.success == "PASSED"),
+                count_if(A.success == "FAILED"), func.avg(A.score_scaled))
          .select_from(R)
          .join(Registration, Registration.pk == R.registration_pk)
          .join(RegistrationInstance, and_(RegistrationInstance.registration_pk == Registration.pk,
                                           RegistrationInstance.instance == Registration.instance))
          .join(A, A.instance_pk == RegistrationInstance.pk)
-         .where(*_where(f)).group_by(A.activity_id).order_by(A.activity_id))
+         .where(*slim_row_where(f)).group_by(A.activity_id).order_by(A.activity_id))
     return [ActivityRow(aid, int(n), int(c or 0), int(p or 0), int(x or 0), float(s) if s is not None else None)
             for aid, n, c, p, x, s in session.execute(q)]
 
@@ -275,7 +277,7 @@ def learner_registrations(session: Session, f: ReportFilter) -> list[LearnerRegi
     """All registrations of the filter's learner (across courses) created in the range, newest first."""
     if f.learner_id is None:
         raise InvalidInput("learner_id is required for a learner's registrations")
-    rows = session.scalars(select(R).where(*_where(f)).order_by(R.registered_day.desc(), R.registration_pk.desc()))
+    rows = session.scalars(select(R).where(*slim_row_where(f)).order_by(R.registered_day.desc(), R.registration_pk.desc()))
     return [LearnerRegistration(r.registration_id, r.course_id, r.registered_day, r.first_launch_day,
                                 r.completed_day, r.completion, r.success, r.score, r.seconds) for r in rows]
 
@@ -285,7 +287,7 @@ def launch_timeline(session: Session, f: ReportFilter, *, limit: int = TIMELINE_
     a learner's or a course's timeline of launches."""
     if f.learner_id is None and f.course_id is None:
         raise InvalidInput("learner_id or course_id is required for a launch timeline")
-    conds = _where(f, by_day=False)  # the range applies to the launches here
+    conds = slim_row_where(f, by_day=False)  # the range applies to the launches here
     q = (select(R.registration_id, R.course_id, RegistrationInstance.instance, Launch.launch_time, Launch.exit_time,
                 Launch.completion, Launch.success, Launch.score_scaled, Launch.total_seconds)
          .select_from(R)

@@ -87,9 +87,9 @@ def course_rows(session: Session, flt: ReportFilter) -> list[tuple[str, str, int
              .group_by(d.course_id))
     else:
         r = ReportRegistration
-        q = (select(r.course_id, func.count(), queries._count_if(r.completion == "COMPLETED"),
-                    queries._count_if(r.success == "PASSED"), queries._count_if(r.success == "FAILED"))
-             .where(*queries._where(flt)).group_by(r.course_id))
+        q = (select(r.course_id, func.count(), queries.count_if(r.completion == "COMPLETED"),
+                    queries.count_if(r.success == "PASSED"), queries.count_if(r.success == "FAILED"))
+             .where(*queries.slim_row_where(flt)).group_by(r.course_id))
     counts = [(cid, int(n or 0), int(c or 0), int(p or 0), int(f or 0)) for cid, n, c, p, f in session.execute(q)]
     counts = [row for row in counts if row[1]]
     titles = dict(session.execute(select(Course.course_id, Course.title).where(
