@@ -119,3 +119,11 @@ def csrf_of(client: httpx.Client) -> str:
     """The session's CSRF token, read from a signed-in page's form."""
     page = client.get("/console/")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+
+def signed_in_page(live_server, context, role: str = "administrator", *, width: int = 1280, height: int = 900):
+    """A new page at a desktop size, signed in as a new user of ROLE."""
+    page = context.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    sign_in(page, live_server, make_user(live_server, role))
+    return page

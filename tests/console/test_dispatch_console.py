@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from coursehost.db.session import unit_of_work
 from coursehost.domain.accounts import users
 from tests.builders.scorm import scorm12_zip
-from tests.console.support import check_page, csrf_of, http_session, make_user, sign_in
+from tests.console.support import check_page, csrf_of, http_session, make_user, sign_in, signed_in_page
 from tests.dispatch_support import update_dispatch
 from tests.e2e.support import import_course
 
@@ -40,10 +40,7 @@ def api(live_server) -> cloud.DispatchApi:
 
 @pytest.fixture
 def admin_page(live_server, context):
-    page = context.new_page()
-    page.set_viewport_size({"width": 1280, "height": 900})
-    sign_in(page, live_server, make_user(live_server, "administrator"))
-    return page
+    return signed_in_page(live_server, context)
 
 
 def _app(live_server) -> str:

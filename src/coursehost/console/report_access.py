@@ -64,15 +64,20 @@ def refused(title: str, message: str, me: SignedIn | None = None) -> ConsolePage
     return ConsolePageError(403, title, message, me=me, headers=REPORT_HEADERS)
 
 
-def _token_access(request: Request, token: str) -> ReportAccess:
+def _grant(request: Request, token: str):
+    """What a report link token grants; a 403 page naming why not (expired, altered)."""
     try:
-        grant = access.read_link_token(services(request).instance_key, token)
+        return access.read_link_token(services(request).instance_key, token)
     except access.TokenExpired:
         raise refused("This report link has expired",
                       "Report links last eight hours. Ask whoever sent it for a new one.") from None
     except access.TokenInvalid:
         raise refused("This report link is not valid",
                       "The link was changed or cut short. Use the whole link as you received it.") from None
+
+
+def _token_access(request: Request, token: str) -> ReportAccess:
+    grant = _grant(request, token)
     if not grant.allows(request.url.path):
         raise refused("This report is not open to this link",
                       "The link you were given opens another report; it does not allow moving to this one.")
@@ -111,13 +116,6 @@ def report_access(request: Request) -> ReportAccess:
 def link_target(request: Request) -> str:
     """Where /console/reports/link?token=... leads: the linked report, the token carried on."""
     token = request.query_params.get(TOKEN_PARAM) or ""
-    try:
-        grant = access.read_link_token(services(request).instance_key, token)
-    except access.TokenExpired:
-        raise refused("This report link has expired",
-                      "Report links last eight hours. Ask whoever sent it for a new one.") from None
-    except access.TokenInvalid:
-        raise refused("This report link is not valid",
-                      "The link was changed or cut short. Use the whole link as you received it.") from None
+    grant = _grant(request, token)
     path = grant.path or access.REPORTS_ROOT
     return path + ("&" if "?" in path else "?") + urlencode({TOKEN_PARAM: token})
