@@ -87,7 +87,7 @@ def _send_pens_collect(session, payload, ctx):
     s = ctx.services.settings
     return dispatch_pens.send_collect(session, publication_pk=payload["publication_pk"], box=ctx.services.box,
                                       public_url=s.public_url or s.base_url or "", instance_key=ctx.services.instance_key,
-                                      allow_private_urls=s.allow_private_urls)
+                                      allow_private_urls=s.allow_private_urls, attempt=ctx.attempt)
 
 
 def _send_private_invitation(session, payload, ctx):

@@ -133,7 +133,7 @@ def parse_response(text: str) -> dict[str, str]:
 
 
 def send_collect(session: Session, *, publication_pk: int, box: SecretBox, public_url: str, instance_key: str,
-                 allow_private_urls: bool = False, client: OutboundClient | None = None) -> None:
+                 allow_private_urls: bool = False, client: OutboundClient | None = None, attempt: int = 1) -> None:
     """The job: POST the collect request to the target; its answer is recorded on the publication.
 
     The target may fetch the package and POST its receipt before it answers us, so nothing is held
@@ -145,13 +145,24 @@ def send_collect(session: Session, *, publication_pk: int, box: SecretBox, publi
     target = pub.target_url
     fields = collect_request(session, pub, box=box, public_url=public_url, instance_key=instance_key)
     session.rollback()
-    problem = _post_collect(target, fields, allow_private_urls=allow_private_urls, client=client)
+    try:
+        problem = _post_collect(target, fields, allow_private_urls=allow_private_urls, client=client)
+    except outbox.RetryJob as exc:  # the target is down: say so on the publication, and when giving up
+        pub = session.get(PensPublication, publication_pk)
+        if pub is None or pub.status not in ("queued", "retrying"):
+            raise
+        if attempt >= MAX_ATTEMPTS:
+            pub.status, pub.error = "failed", f"Gave up after {attempt} attempts: {exc}"[:1000]
+            return
+        pub.status, pub.error = "retrying", f"Attempt {attempt} of {MAX_ATTEMPTS}: {exc}"[:1000]
+        session.commit()  # kept although the job's own transaction is rolled back for the retry
+        raise
     pub = session.get(PensPublication, publication_pk)
     if pub is None:
         return
     if problem:
         pub.status, pub.error = "failed", problem[:1000]
-    elif pub.status == "queued":
+    elif pub.status in ("queued", "retrying"):
         pub.status, pub.error = "sent", None
 
 
@@ -205,7 +216,7 @@ def record_callback(session: Session, *, publication_id: str, kind: str, form: l
         pub.status = "received" if event["error"] in ("", "0") else "failed"
         if pub.status == "failed":
             pub.error = f"The target reported error {event['error']}: {event['errorText'][:500]}"
-    elif pub.status in ("queued", "sent"):  # an alert after the receipt leaves "received" as it is
+    elif pub.status in ("queued", "retrying", "sent"):  # an alert after the receipt leaves "received" as it is
         pub.status = "alert"
     pub.updated = now
     return pub
