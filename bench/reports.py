@@ -210,11 +210,11 @@ def time_against_sql(engine, fn, runs: int) -> dict:
 
 def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
     if url != "sqlite" and "postgresql" in url:
-        base, name = url.rsplit("/", 1)
+        base, db_name = url.rsplit("/", 1)
         admin = create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
         admin.dispose()
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-reports-')) / 'bench.db'}"
@@ -259,7 +259,7 @@ def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
     engine.dispose()
     if engine.dialect.name == "postgresql":  # a scratch database: 1M registrations are ~1 GB, do not leave them
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         admin.dispose()
     else:
         shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
