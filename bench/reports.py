@@ -10,19 +10,24 @@ Timed, in alternating rounds in the same run:
 - reports: queries.overview(session, ReportFilter(app, last 90 days)) -- the function the console
   and exports call (ORM session, dataclasses out);
 - baseline: the same SQL statements (compiled with literal values) run directly on a DBAPI cursor.
-Question analysis (r/rq's questions.py and its 5,000,000 interactions) is not on this branch:
-QUESTIONS_HOOK below is where it plugs in once merged (generate interactions, time
-questions.question_analysis the same way).
+Question analysis on the same realm: --interactions rows (default 5,000,000) of
+`report_interaction` for a quarter of the registrations (250,000 of 1,000,000, every course), 20
+questions each, the rows bench/report_questions.py writes (same questions, responses, 70 % correct,
+latencies 2-119 s) but set-based (INSERT ... SELECT, one registration instance each) and dated on
+their registration's day, so the last 90 days hold about an eighth of them. Then
+questions.question_analysis for one course (course-3, last 90 days) is timed like the overview,
+against its own captured SQL run directly.
 
 Run: PYTHONPATH=src .venv/bin/python bench/reports.py --db sqlite [--registrations 1000000 --runs 30]
      PYTHONPATH=src .venv/bin/python bench/reports.py --db postgresql://postgres@127.0.0.1:5432/bench
-(a PostgreSQL database is dropped and recreated: give it a scratch database). --registrations 20000
+(a PostgreSQL database is dropped and recreated, and dropped at the end: give it a scratch database). --registrations 20000
 makes a quick run.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
@@ -38,7 +43,7 @@ from coursehost.domain.reports.filters import ReportFilter
 
 COURSES = 20
 DAYS = 730
-QUESTIONS_HOOK = None  # r/rq: a callable(session, filter) timed like the overview once questions.py lands
+QUESTIONS = 20  # per registration that has answers, as in bench/report_questions.py
 
 
 def _series(dialect: str, n: int) -> str:
@@ -95,13 +100,18 @@ def backfill(engine) -> tuple[int, int]:
         days = conn.execute(text("""INSERT INTO report_active_day (registration_pk, day, application_pk,
             course_id, learner_id) SELECT registration_pk, first_launch_day, application_pk, course_id, learner_id
             FROM report_registration WHERE first_launch_day IS NOT NULL""")).rowcount
+    backfill_stats(engine)
+    return regs, days
+
+
+def backfill_stats(engine) -> None:
+    """Fresh planner statistics (as after a real backfill; a bulk load leaves them stale)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    return regs, days
 
 
 class Recorder:
@@ -123,36 +133,65 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(url: str, n: int, runs: int) -> dict:
-    if url != "sqlite" and "postgresql" in url:
-        base, name = url.rsplit("/", 1)
-        admin = create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-    else:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-reports-')) / 'bench.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    t0 = time.perf_counter()
-    app_pk = generate(engine, n)
-    t1 = time.perf_counter()
-    regs, days = backfill(engine)
-    t2 = time.perf_counter()
-    flt = ReportFilter.last_days(app_pk, 90)
+def _day(dialect: str, column: str) -> str:
+    return f"date({column})" if dialect == "sqlite" else f"CAST({column} AS DATE)"
+
+
+def generate_interactions(engine, app_pk: int, total: int) -> int:
+    """The question analysis data: TOTAL interaction facts over the realm's registrations, QUESTIONS per
+    registration answered (registrations in blocks of 20, one block in total // (QUESTIONS * blocks),
+    so every course gets its share), each with one registration instance; returns the rows written."""
+    from sqlalchemy import insert
+
+    from coursehost.db.models.courses import CourseVersion
+    d = engine.dialect.name
+    with engine.connect() as conn:
+        regs = conn.execute(text("SELECT count(*) FROM registration")).scalar_one()
+    every = max(1, regs * QUESTIONS // max(total, 1))  # 4 for 1M registrations and 5M interactions
+    num = "CAST(substr(r.registration_id, 5) AS INTEGER)"
+    with engine.begin() as conn:
+        course_pk = conn.execute(text("SELECT min(pk) FROM course WHERE application_pk = :a"), {"a": app_pk}).scalar()
+        version_pk = conn.execute(insert(CourseVersion).returning(CourseVersion.pk), {
+            "course_pk": course_pk, "version": 0, "title": "v", "learning_standard": "SCORM12",
+            "structure": {}, "content_prefix": "x/"}).scalar_one()
+        conn.execute(text(f"""
+            INSERT INTO registration_instance (registration_pk, instance, course_version_pk, course_version, state,
+                completion, success, score_scaled, total_seconds, first_access, completed_date, created, updated)
+            SELECT r.pk, 0, :v, 0, '{{}}', r.completion, r.success, r.score_scaled, r.total_seconds,
+                r.first_access, r.completed_date, r.created, r.updated
+            FROM registration r WHERE r.application_pk = :a AND ({num} / 20) % {every} = 0"""),
+            {"v": version_pk, "a": app_pk})
+        correct = "((r.pk * 31 + q.n * 17) % 10 < 7)"
+        written = conn.execute(text(f"""
+            INSERT INTO report_interaction (application_pk, course_pk, registration_pk, instance_pk, activity_id,
+                position, interaction_id, description, type, result, correct, learner_response,
+                latency_seconds, day)
+            SELECT r.application_pk, r.course_pk, r.pk, i.pk, 'sco1', q.n - 1, 'q' || (q.n - 1),
+                'Question ' || (q.n - 1), 'Choice', CASE WHEN {correct} THEN 'correct' ELSE 'incorrect' END,
+                {correct}, CASE WHEN {correct} THEN 'a' WHEN (r.pk + q.n) % 3 = 0 THEN 'b'
+                                WHEN (r.pk + q.n) % 3 = 1 THEN 'c' ELSE 'd' END,
+                CAST((r.pk * 7 + q.n * 13) % 118 + 2 AS FLOAT), {_day(d, 'r.created')}
+            FROM registration r JOIN registration_instance i ON i.registration_pk = r.pk AND i.instance = 0
+            CROSS JOIN ({_series(d, QUESTIONS)}) AS q
+            WHERE r.application_pk = :a"""), {"a": app_pk}).rowcount
+    return written
+
+
+def time_against_sql(engine, fn, runs: int) -> dict:
+    """FN(session) against the SELECTs it sends (captured once, literal values) run on a bare DBAPI
+    cursor, alternating, RUNS times each: medians and p95s in ms."""
     from sqlalchemy import event
     rec = Recorder(engine)
     event.listen(engine, "before_cursor_execute", rec)
     with Session(engine) as s:
-        result = queries.overview(s, flt)
+        result = fn(s)
     event.remove(engine, "before_cursor_execute", rec)
-    sql = [st for st in rec.statements if st.lstrip().upper().startswith("SELECT")]
+    sql = [st for st in rec.statements if st.lstrip().upper().startswith(("SELECT", "WITH"))]
     ours, base = [], []
     for _ in range(runs):
         with Session(engine) as s:
             a = time.perf_counter()
-            queries.overview(s, flt)
+            fn(s)
             ours.append((time.perf_counter() - a) * 1000)
         raw = engine.raw_connection()
         try:
@@ -165,6 +204,43 @@ def run(url: str, n: int, runs: int) -> dict:
             raw.rollback()
         finally:
             raw.close()
+    return {"result": result, "ours_median": statistics.median(ours), "ours_p95": pct(ours, 95),
+            "base_median": statistics.median(base), "base_p95": pct(base, 95), "statements": len(sql)}
+
+
+def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
+    if url != "sqlite" and "postgresql" in url:
+        base, db_name = url.rsplit("/", 1)
+        admin = create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
+        admin.dispose()
+    else:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-reports-')) / 'bench.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    app_pk = generate(engine, n)
+    t1 = time.perf_counter()
+    regs, days = backfill(engine)
+    t2 = time.perf_counter()
+    facts, t3 = 0, t2
+    if interactions:
+        facts = generate_interactions(engine, app_pk, interactions)
+        backfill_stats(engine)
+        t3 = time.perf_counter()
+    flt = ReportFilter.last_days(app_pk, 90)
+    overview = time_against_sql(engine, lambda s: queries.overview(s, flt), runs)
+    result = overview.pop("result")
+    questions = None
+    if interactions:
+        from coursehost.domain.reports.questions import question_analysis
+        qflt = ReportFilter.last_days(app_pk, 90, course_id="course-3")
+        questions = time_against_sql(engine, lambda s: question_analysis(s, qflt), runs)
+        rows = questions.pop("result")
+        questions["questions"] = len(rows)
+        questions["answered"] = sum(r.answered for r in rows)
     course = {}
     for name, fn in (("overview, one course", lambda s: queries.overview(s, ReportFilter.last_days(
                           app_pk, 90, course_id="course-3"))),
@@ -181,10 +257,15 @@ def run(url: str, n: int, runs: int) -> dict:
                 times.append((time.perf_counter() - a) * 1000)
         course[name] = (statistics.median(times), pct(times, 95))
     engine.dispose()
+    if engine.dialect.name == "postgresql":  # a scratch database: 1M registrations are ~1 GB, do not leave them
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        admin.dispose()
+    else:
+        shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     return {"others": course, "db": engine.dialect.name, "registrations": n, "generate_s": t1 - t0, "backfill_s": t2 - t1,
-            "summary_rows": regs, "active_days": days, "in_range": result.registered,
-            "ours_median": statistics.median(ours), "ours_p95": pct(ours, 95),
-            "base_median": statistics.median(base), "base_p95": pct(base, 95), "statements": len(sql)}
+            "summary_rows": regs, "active_days": days, "in_range": result.registered, "interactions": facts,
+            "interactions_s": t3 - t2, "questions": questions, **overview}
 
 
 def main() -> None:
@@ -192,8 +273,9 @@ def main() -> None:
     ap.add_argument("--db", default="sqlite", help="sqlite, or a scratch PostgreSQL URL (dropped and recreated)")
     ap.add_argument("--registrations", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--interactions", type=int, default=5_000_000, help="interaction facts (0: no question analysis)")
     args = ap.parse_args()
-    r = run(args.db, args.registrations, args.runs)
+    r = run(args.db, args.registrations, args.runs, args.interactions)
     print(f"{r['db']}: {r['registrations']:,} registrations generated in {r['generate_s']:.1f} s, "
           f"summaries rebuilt in {r['backfill_s']:.1f} s ({r['summary_rows']:,} rows, {r['active_days']:,} active days)")
     print(f"overview, last 90 days ({r['in_range']:,} registrations, {r['statements']} statements), {args.runs} runs:")
@@ -202,8 +284,14 @@ def main() -> None:
     print(f"  ratio p95 {r['ours_p95'] / r['base_p95']:.2f}  median {r['ours_median'] / r['base_median']:.2f}")
     for name, (median, p95) in r["others"].items():
         print(f"  {name:<28} median {median:.1f} ms  p95 {p95:.1f} ms")
-    if QUESTIONS_HOOK is None:
-        print("question analysis: not on this branch (r/rq); see QUESTIONS_HOOK")
+    q = r["questions"]
+    if q is not None:
+        print(f"{r['interactions']:,} interactions generated in {r['interactions_s']:.1f} s")
+        print(f"question analysis, course-3, last 90 days ({q['questions']} questions, {q['answered']:,} answers, "
+              f"{q['statements']} statements), {args.runs} runs:")
+        print(f"  questions.question_analysis median {q['ours_median']:.1f} ms  p95 {q['ours_p95']:.1f} ms")
+        print(f"  same SQL on a DBAPI cursor median {q['base_median']:.1f} ms  p95 {q['base_p95']:.1f} ms")
+        print(f"  ratio p95 {q['ours_p95'] / q['base_p95']:.2f}  median {q['ours_median'] / q['base_median']:.2f}")
 
 
 if __name__ == "__main__":
