@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -140,6 +140,7 @@ def record_facts(session: Session, *, registration: Registration, instance_pk: i
             session.execute(delete(model).where(*where, model.position >= len(new))
                             .execution_options(synchronize_session=False))
         rows = {r.position: r for r in session.scalars(select(model).where(*where, model.position.in_(positions)))}
+        added: list[dict] = []  # new rows go in one executemany INSERT, not one statement each
         for n in positions:
             fact = make(n, new[n], scorm12)
             row = rows.get(n)
@@ -148,11 +149,14 @@ def record_facts(session: Session, *, registration: Registration, instance_pk: i
                     session.delete(row)
                 continue
             if row is None:
-                row = model(application_pk=registration.application_pk, course_pk=registration.course_pk,
-                            registration_pk=registration.pk, instance_pk=instance_pk, activity_id=activity_id)
-                session.add(row)
-            _fill(row, fact, day)
+                added.append({**vars(fact), "day": day, "application_pk": registration.application_pk,
+                              "course_pk": registration.course_pk, "registration_pk": registration.pk,
+                              "instance_pk": instance_pk, "activity_id": activity_id})
+            else:
+                _fill(row, fact, day)
             written += 1
+        if added:
+            session.execute(insert(model), added)
     return written
 
 
