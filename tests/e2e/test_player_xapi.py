@@ -54,7 +54,9 @@ def test_tin_can_course_reports_through_the_lrs(live_server, context, tmp_path):
         page.wait_for_timeout(50)
     assert frame is not None, [f.url for f in page.frames]
     assert frame.url.startswith(live_server.content_url)  # the content origin, in the player's frame
-    frame.wait_for_function("document.getElementById('out').textContent !== 'running'", timeout=30000)
+    # the frame's URL is known before its document has parsed: wait for the element, then its outcome
+    frame.wait_for_function("(document.getElementById('out')?.textContent ?? 'running') !== 'running'",
+                            timeout=30000)
     out = frame.evaluate("document.getElementById('out').textContent")
     assert json.loads(out) == {"statuses": [200, 200, 200], "lang": "de"}, out
     page.click("#btn-exit")  # the learner leaves through the player, as from a SCORM course
