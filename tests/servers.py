@@ -102,8 +102,9 @@ def running_live_server(database_url: str, data_dir: Path, **overrides) -> Itera
     """The real service and its content origin on two free ports over DATABASE_URL, with a second
     realm beside it; OVERRIDES are further Settings (smtp_url=..., for instance)."""
     port, content_port = free_port(), free_port()
+    overrides.setdefault("storage_url", f"file://{data_dir / 'content'}")
     settings = Settings(
-        data_dir=data_dir, database_url=database_url, storage_url=f"file://{data_dir / 'content'}",
+        data_dir=data_dir, database_url=database_url,
         port=port, content_port=content_port, secret_key=secrets.token_urlsafe(48), run_worker=True,
         worker_poll_seconds=0.2, page_size=10, allow_private_urls=True, **overrides,
     )

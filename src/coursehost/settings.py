@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         None, description="file:///path or s3://bucket/prefix; default DATA_DIR/content"
     )
     s3_endpoint_url: str | None = Field(None, description="S3 endpoint (MinIO, moto, ...); default AWS")
+    content_redirect: Literal["", "s3"] = Field(
+        "", description="s3: course media and images (not pages, scripts, styles) are answered with a 307 to a "
+                        "presigned S3 URL instead of passing through this process; needs an s3:// STORAGE_URL")
     public_url: str | None = Field(
         None, description="the service origin (API, LRS, console) as browsers and clients reach it; "
                           "default http://HOST:PORT")
@@ -131,6 +134,12 @@ class Settings(BaseSettings):
             raise UnsafeSettings("COURSEHOST_MAX_JSON_BODY_BYTES must be at least 1024")
         self._check_origins()
         self._check_mail()
+        self._check_content_redirect()
+
+    def _check_content_redirect(self) -> None:
+        if self.content_redirect == "s3" and not (self.storage_url or "").strip().startswith("s3://"):
+            raise UnsafeSettings("COURSEHOST_CONTENT_REDIRECT=s3 needs an S3 store: set COURSEHOST_STORAGE_URL to "
+                                 f"s3://bucket/prefix (it is {self.storage_url or 'the default filesystem store'!r})")
 
     def _check_origins(self) -> None:
         """Course content must not share the service's origin: its scripts could read the API (docs/SECURITY.md)."""

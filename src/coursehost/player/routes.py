@@ -29,6 +29,7 @@ from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.domain.standards import LearningStandard
 from coursehost.player import cmi5, content, dispatch, hacp, lti13, page
 from coursehost.services import Services
+from coursehost.storage import BlobNotFound
 from coursehost.web import http_status, json_input, read_unit, services, unit
 
 router = APIRouter(include_in_schema=False)
@@ -263,9 +264,27 @@ def course_content(request: Request, key: str, path: str) -> Response:
         return Response("Not found", status_code=404, media_type="text/plain")
     try:
         with read_unit(request) as session:
-            stream, size, clean = player_launch.open_content(session, store=svc.store, version_pk=version_pk,
-                                                             path=path)
-    except (InvalidInput, NotFound):
+            clean, blob_key, size, modified = player_launch.content_file(session, version_pk=version_pk,
+                                                                         path=path)
+        file = content.ContentFile(version_pk, clean, blob_key, size, modified)
+        source = _content_source(svc, blob_key)
+    except (InvalidInput, NotFound, BlobNotFound):
         return Response("Not found", status_code=404, media_type="text/plain",
                         headers={"X-Content-Type-Options": "nosniff"})
-    return content.file_response(stream, size, clean, request.headers.get("range"), head=request.method == "HEAD")
+    return content.serve(file, source, request.headers, head=request.method == "HEAD",
+                         redirect=svc.settings.content_redirect == "s3")
+
+
+def _content_source(svc: Services, blob_key: str) -> content.Source:
+    """How to read BLOB_KEY from the configured store: a local file, or S3 (ranged GET, presigned URL)."""
+    store = svc.store
+    local_path = getattr(store, "local_path", None)
+    if local_path is not None:
+        return content.Source(open=functools.partial(store.open, blob_key), local=local_path(blob_key))
+    source = content.Source(open=functools.partial(store.open, blob_key))
+    if hasattr(store, "open_range"):
+        source.open_range = functools.partial(store.open_range, blob_key)
+    if hasattr(store, "presigned_get"):
+        source.presign = lambda media: store.presigned_get(
+            blob_key, expires=content.PRESIGN_SECONDS, content_type=media, cache_control=content.CACHE_CONTROL)
+    return source

@@ -85,6 +85,27 @@ class S3BlobStore:
             raise _not_found_or(err, key) from None
         return io.BufferedReader(_BodyReader(response["Body"]), buffer_size=CHUNK_SIZE)
 
+    def open_range(self, key: str, start: int, length: int) -> BinaryIO:
+        """A stream of LENGTH bytes of the object from offset START (one ranged GET, nothing skipped)."""
+        name = self._name(key)
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=name,
+                                              Range=f"bytes={start}-{start + length - 1}")
+        except ClientError as err:
+            raise _not_found_or(err, key) from None
+        return io.BufferedReader(_BodyReader(response["Body"]), buffer_size=CHUNK_SIZE)
+
+    def presigned_get(self, key: str, *, expires: int, content_type: str | None = None,
+                      cache_control: str | None = None) -> str:
+        """A URL that lets anyone holding it GET the object for EXPIRES seconds (signed locally, no
+        request to S3); the bucket answers with CONTENT_TYPE and CACHE_CONTROL when given."""
+        params = {"Bucket": self.bucket, "Key": self._name(key)}
+        if content_type:
+            params["ResponseContentType"] = content_type
+        if cache_control:
+            params["ResponseCacheControl"] = cache_control
+        return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires)
+
     def get(self, key: str) -> bytes:
         """Download the whole object under KEY."""
         with self.open(key) as stream:

@@ -4,12 +4,13 @@ reopen it in a window of its own, the SCO's start data, navigation, exit, and a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coursehost.db.models.courses import Course, CourseVersion
+from coursehost.db.models.courses import Course, CourseFile, CourseVersion
 from coursehost.db.models.registrations import Launch, Registration, RegistrationInstance
 from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, NotFound
@@ -144,6 +145,20 @@ def exit_player(session: Session, *, launch_id: str) -> dict:
         navigation.exit_sequencing(session, launch=launch)
         exit_launch(session, launch_pk=launch.pk)
     return dict(launch.options or {})
+
+
+def content_file(session: Session, *, version_pk: int, path: str) -> tuple[str, str, int, datetime]:
+    """A file of course version VERSION_PK -> (clean path, blob key, size, last written); NotFound or
+    InvalidInput.
+    One query: the content route answers most requests from this alone (a 304, or a small file)."""
+    clean = assets.clean_path(path, "path")
+    row = session.execute(
+        select(CourseVersion.content_prefix, CourseFile.size, CourseFile.modified)
+        .join(CourseFile, CourseFile.course_version_pk == CourseVersion.pk)
+        .where(CourseVersion.pk == version_pk, CourseFile.path == clean)).first()
+    if row is None:
+        raise NotFound(f"The course has no file [{clean}]")
+    return clean, row.content_prefix + clean, row.size, row.modified
 
 
 def open_content(session: Session, *, store: BlobStore, version_pk: int, path: str) -> tuple[BinaryIO, int, str]:
