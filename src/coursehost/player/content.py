@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import mimetypes
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -19,7 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from pathlib import Path
 from typing import BinaryIO
 
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -82,23 +82,27 @@ def redirectable(media: str) -> bool:
 
 @dataclass(frozen=True)
 class ContentFile:
-    """One file of a course version, as the database knows it."""
+    """One file of a course version and its validators."""
 
-    version_pk: int
     path: str  # the clean path inside the course (its name gives the type)
-    key: str  # the blob key
     size: int
-    modified: datetime  # when the file was last written (import or the asset API)
+    modified: datetime  # when the file was last written
+    etag: str  # strong: another content of the file under the same URL gets another ETag
 
-    @property
-    def etag(self) -> str:
-        """Strong: a file rewritten under the same path gets another ETag (size and write time)."""
-        stamp = int(_utc(self.modified).timestamp() * 1_000_000)
-        return f'"{self.version_pk:x}-{self.size:x}-{stamp:x}"'
+    @classmethod
+    def from_row(cls, version_pk: int, path: str, size: int, modified: datetime) -> ContentFile:
+        """From the database's record of the file (import, the asset API): size and write time."""
+        stamp = int(_utc(modified).timestamp() * 1_000_000)
+        return cls(path, size, _utc(modified), f'"{version_pk:x}-{size:x}-{stamp:x}"')
+
+    @classmethod
+    def from_stat(cls, path: str, st: os.stat_result) -> ContentFile:
+        """From the open file itself (filesystem store): a rewrite changes its mtime (ns) or size."""
+        return cls(path, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC), f'"{st.st_size:x}-{st.st_mtime_ns:x}"')
 
     @property
     def last_modified(self) -> str:
-        return format_datetime(_utc(self.modified).replace(microsecond=0), usegmt=True)
+        return format_datetime(self.modified.replace(microsecond=0), usegmt=True)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -266,13 +270,29 @@ class Source:
     offset, as S3 does with a ranged GET), and for S3 a presigned URL maker."""
 
     open: Callable[[], BinaryIO]
-    local: Path | None = None
+    opened: BinaryIO | None = None  # already open (the filesystem store: the file its validators came from)
     open_range: Callable[[int, int], BinaryIO] | None = None  # (start, length) -> stream of those bytes
     presign: Callable[[str], str] | None = None  # content type -> presigned GET URL
+
+    def take(self) -> BinaryIO:
+        stream, self.opened = self.opened, None
+        return stream if stream is not None else self.open()
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.close()
+            self.opened = None
 
 
 def serve(file: ContentFile, source: Source, headers, *, head: bool = False, redirect: bool = False) -> Response:
     """The answer to GET/HEAD of FILE for a request with HEADERS (a case-insensitive mapping)."""
+    try:
+        return _serve(file, source, headers, head=head, redirect=redirect)
+    finally:
+        source.close()  # a stream the answer did not take (304, 416, HEAD, a compressed copy cached)
+
+
+def _serve(file: ContentFile, source: Source, headers, *, head: bool, redirect: bool) -> Response:
     media = content_type(file.path)
     squeeze = compressible(media) and COMPRESS_MIN < file.size <= COMPRESS_MAX
     encoding = choose_encoding(headers.get("accept-encoding")) if squeeze else None
@@ -306,10 +326,10 @@ def serve(file: ContentFile, source: Source, headers, *, head: bool = False, red
     base["Content-Length"] = str(length)
     if head:
         return Response(status_code=status, headers=base, media_type=media)
-    if source.open_range is not None and start:
+    if source.open_range is not None and start and source.opened is None:
         stream, start = source.open_range(start, length), 0
     else:
-        stream = open(source.local, "rb") if source.local is not None else source.open()  # noqa: SIM115
+        stream = source.take()
     if length <= SMALL:
         return Response(_read_exactly(stream, start, length), status_code=status, headers=base, media_type=media)
     return _FileStream(stream, start, length, status_code=status, headers=base, media_type=media)
@@ -317,8 +337,7 @@ def serve(file: ContentFile, source: Source, headers, *, head: bool = False, red
 
 def _encoded(file: ContentFile, source: Source, base: dict, media: str, encoding: str, head: bool) -> Response:
     def make() -> bytes:
-        stream = open(source.local, "rb") if source.local is not None else source.open()  # noqa: SIM115
-        return _compress(_read_exactly(stream, 0, file.size), encoding)
+        return _compress(_read_exactly(source.take(), 0, file.size), encoding)
 
     body = COMPRESSED.get((file.etag, encoding), make)
     base = {**base, "Content-Encoding": encoding, "Content-Length": str(len(body))}

@@ -80,9 +80,14 @@ def launcher_page(*, title: str, mode: str, player_url: str, exit_url: str, redi
     return HTMLResponse(body, headers=SECURITY_HEADERS)
 
 
+@lru_cache(maxsize=8)
+def _content_path_key(instance_key: str) -> bytes:
+    return derive_key(instance_key, "content-path")
+
+
 def content_key(instance_key: str, version_pk: int) -> str:
     """The path segment naming a course version's files: '<pk>-<mac>' (not guessable from the pk)."""
-    mac = hmac.new(derive_key(instance_key, "content-path"), str(version_pk).encode(), hashlib.sha256).hexdigest()
+    mac = hmac.new(_content_path_key(instance_key), str(version_pk).encode(), hashlib.sha256).hexdigest()
     return f"{version_pk}-{mac[:24]}"
 
 

@@ -5,6 +5,8 @@ content, and our static files. Runtime calls are authenticated by the per-launch
 from __future__ import annotations
 
 import functools
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,9 +14,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from coursehost.domain.courses import assets
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
 from coursehost.domain.registrations.launch_tokens import (
     TokenExpired,
@@ -255,19 +258,36 @@ def exit_closer() -> Response:
 # ---------------------------------------------------------------- course content
 
 
-@router.api_route("/content/{key}/{path:path}", methods=["GET", "HEAD"])
-def course_content(request: Request, key: str, path: str) -> Response:
-    """A file of a course version, same-origin with the player (SCOs reach window.parent.API)."""
+async def course_content(request: Request) -> Response:
+    """A file of a course version, same-origin with the player (SCOs reach window.parent.API). A plain
+    Starlette route: FastAPI's request handling would cost more than serving a small file."""
     svc = services(request)
-    version_pk = page.read_content_key(svc.instance_key, key)
+    version_pk = page.read_content_key(svc.instance_key, request.path_params["key"])
     if version_pk is None:
         return Response("Not found", status_code=404, media_type="text/plain")
+    return await run_in_threadpool(_content_answer, request, svc, version_pk, request.path_params["path"])
+
+
+router.routes.append(Route("/content/{key}/{path:path}", course_content, methods=["GET", "HEAD"]))
+# version pk -> (its content prefix, when to look again), per database. A prefix never changes; the
+# entry expires so that a deleted version's files stop being served within CONTENT_PREFIX_SECONDS
+# even if they were left behind in the store.
+CONTENT_PREFIX_SECONDS = 10.0
+_content_prefixes: dict[tuple[str, int], tuple[str, float]] = {}
+
+
+def _content_answer(request: Request, svc: Services, version_pk: int, path: str) -> Response:
+    """(In a worker thread.) The filesystem store: the file is opened and its validators are taken
+    from it, the database is asked only for the version's prefix (cached); other stores: the
+    database's record of the file gives size and validators."""
     try:
-        with read_unit(request) as session:
-            clean, blob_key, size, modified = player_launch.content_file(session, version_pk=version_pk,
-                                                                         path=path)
-        file = content.ContentFile(version_pk, clean, blob_key, size, modified)
-        source = _content_source(svc, blob_key)
+        if hasattr(svc.store, "local_path"):
+            file, source = _local_content(request, svc, version_pk, path)
+        else:
+            with read_unit(request) as session:
+                clean, blob_key, size, modified = player_launch.content_file(session, version_pk=version_pk,
+                                                                             path=path)
+            file, source = content.ContentFile.from_row(version_pk, clean, size, modified), _store_source(svc, blob_key)
     except (InvalidInput, NotFound, BlobNotFound):
         return Response("Not found", status_code=404, media_type="text/plain",
                         headers={"X-Content-Type-Options": "nosniff"})
@@ -275,12 +295,32 @@ def course_content(request: Request, key: str, path: str) -> Response:
                          redirect=svc.settings.content_redirect == "s3")
 
 
-def _content_source(svc: Services, blob_key: str) -> content.Source:
-    """How to read BLOB_KEY from the configured store: a local file, or S3 (ranged GET, presigned URL)."""
+def _local_content(request: Request, svc: Services, version_pk: int, path: str) -> tuple:
+    clean = assets.clean_path(path, "path")
+    cache_key, now = (svc.settings.database_url, version_pk), time.monotonic()
+    cached = _content_prefixes.get(cache_key)
+    if cached is None or cached[1] < now:
+        with read_unit(request) as session:
+            prefix = player_launch.content_prefix(session, version_pk=version_pk)
+        if len(_content_prefixes) > 10_000:
+            _content_prefixes.clear()
+        _content_prefixes[cache_key] = cached = (prefix, now + CONTENT_PREFIX_SECONDS)
+    blob_key = cached[0] + clean
+    try:
+        stream = open(svc.store.local_path(blob_key), "rb")  # noqa: SIM115 - the answer closes it
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError):
+        raise BlobNotFound(blob_key) from None
+    try:
+        file = content.ContentFile.from_stat(clean, os.fstat(stream.fileno()))
+    except BaseException:
+        stream.close()
+        raise
+    return file, content.Source(open=functools.partial(svc.store.open, blob_key), opened=stream)
+
+
+def _store_source(svc: Services, blob_key: str) -> content.Source:
+    """How to read BLOB_KEY from a remote store (S3: ranged GETs, presigned URLs)."""
     store = svc.store
-    local_path = getattr(store, "local_path", None)
-    if local_path is not None:
-        return content.Source(open=functools.partial(store.open, blob_key), local=local_path(blob_key))
     source = content.Source(open=functools.partial(store.open, blob_key))
     if hasattr(store, "open_range"):
         source.open_range = functools.partial(store.open_range, blob_key)

@@ -147,6 +147,14 @@ def exit_player(session: Session, *, launch_id: str) -> dict:
     return dict(launch.options or {})
 
 
+def content_prefix(session: Session, *, version_pk: int) -> str:
+    """The blob-key prefix of course version VERSION_PK's files; NotFound."""
+    prefix = session.scalar(select(CourseVersion.content_prefix).where(CourseVersion.pk == version_pk))
+    if prefix is None:
+        raise NotFound("course version not found")
+    return prefix
+
+
 def content_file(session: Session, *, version_pk: int, path: str) -> tuple[str, str, int, datetime]:
     """A file of course version VERSION_PK -> (clean path, blob key, size, last written); NotFound or
     InvalidInput.
