@@ -86,16 +86,17 @@ def wrk(url: str, headers: dict, seconds: int, connections: int) -> tuple[float,
 
 
 def wait_ok(url: str, headers: dict | None = None) -> httpx.Response:
-    deadline = time.time() + 30
+    deadline, last = time.time() + 120, "no answer"
     while time.time() < deadline:
         try:
-            answer = httpx.get(url, headers=headers or {}, timeout=2)
+            answer = httpx.get(url, headers=headers or {}, timeout=5)
             if answer.status_code == 200:
                 return answer
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} did not answer 200")
+            last = f"{answer.status_code} {answer.text[:200]}"
+        except httpx.HTTPError as err:
+            last = repr(err)
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer 200 ({last})")
 
 
 def setup(work: Path) -> str:
@@ -141,6 +142,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--before", help="another checkout's src/ (e.g. main before issue 21): its content app is "
+                                     "loaded in the same rounds over the same DATA_DIR, for a before/after ratio")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -154,6 +157,14 @@ def main() -> None:
         procs.append(subprocess.Popen([sys.executable, "-c", BARE, str(bare_port), str(files)], env=env))
         procs.append(subprocess.Popen([sys.executable, "-c", CONTENT, str(ours_port), str(work / "data")], env=env))
         bare, ours = f"http://127.0.0.1:{bare_port}/static/", f"http://127.0.0.1:{ours_port}{base}"
+        pids = {"bare": procs[0].pid, "ours": procs[1].pid}
+        if args.before:
+            before_port = free_port()
+            procs.append(subprocess.Popen([sys.executable, "-c", CONTENT, str(before_port), str(work / "data")],
+                                          env=dict(env, PYTHONPATH=args.before)))
+            before = f"http://127.0.0.1:{before_port}{base}"
+            assert wait_ok(before + "img/pic.png").content == PNG
+            pids["before"] = procs[2].pid
         for url in (bare + "img/pic.png", ours + "img/pic.png"):
             assert wait_ok(url).content == PNG, url
         tag = wait_ok(ours + "img/pic.png").headers["etag"]
@@ -162,7 +173,9 @@ def main() -> None:
         cases = [("bare png 50 KB", bare + "img/pic.png", {}), ("ours png 50 KB", ours + "img/pic.png", {}),
                  ("ours png 304", ours + "img/pic.png", {"If-None-Match": tag}),
                  ("bare js 50 KB (identity)", bare + "js/app.js", br), ("ours js 50 KB (br)", ours + "js/app.js", br)]
-        results = measure(cases, {"bare": procs[0].pid, "ours": procs[1].pid}, args)
+        if args.before:
+            cases.insert(2, ("before png 50 KB", before + "img/pic.png", {}))
+        results = measure(cases, pids, args)
         for name, r in results.items():
             print(f"{name:26}: median {statistics.median(r['rps']):7.0f} req/s  rounds {[round(x) for x in r['rps']]}"
                   f"  server CPU/req {statistics.median(r['cpu_per_req_us']):5.0f} us"
@@ -171,6 +184,11 @@ def main() -> None:
         print(f"ratio ours / bare StaticFiles, png 50 KB: median {statistics.median(png):.2f} "
               f"(of medians {statistics.median(results['ours png 50 KB']['rps']) / statistics.median(results['bare png 50 KB']['rps']):.2f}); "
               f"rounds {[round(x, 2) for x in png]}  (target >= 0.8)")
+        if args.before:
+            old = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["before png 50 KB"]["rps"],
+                                         strict=True)]
+            print(f"ratio ours / before, png 50 KB: median {statistics.median(old):.2f}; "
+                  f"rounds {[round(x, 2) for x in old]}")
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     finally:

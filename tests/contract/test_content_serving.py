@@ -20,6 +20,7 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from coursehost.db.migrate import upgrade
+from coursehost.settings import Settings, UnsafeSettings
 from tests.builders.scorm import scorm12_zip
 from tests.contract.courses import course_api
 from tests.contract.server_process import fresh_database
@@ -225,3 +226,11 @@ def test_s3_content_is_proxied_or_redirected(moto_s3, fresh_database_url, tmp_pa
         assert image.status_code == 200 and image.content == IMAGE and image.headers["content-type"] == "image/png"
         head = client.head(base + "media/clip.mp4")  # HEAD is answered here (a presigned URL is for GET)
         assert head.status_code == 200 and head.headers["content-length"] == str(len(VIDEO))
+
+
+def test_a_redirect_to_s3_needs_an_s3_store(tmp_path):
+    with pytest.raises(UnsafeSettings, match="COURSEHOST_CONTENT_REDIRECT=s3 needs an S3 store"):
+        Settings(data_dir=tmp_path, content_redirect="s3", secret_key="k" * 40).resolved().check_safe()
+    with pytest.raises(ValueError, match="content_redirect"):
+        Settings(data_dir=tmp_path, content_redirect="cdn")
+    Settings(data_dir=tmp_path, content_redirect="s3", storage_url="s3://bucket/x", secret_key="k" * 40).check_safe()
