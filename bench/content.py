@@ -184,6 +184,9 @@ def main() -> None:
         print(f"ratio ours / bare StaticFiles, png 50 KB: median {statistics.median(png):.2f} "
               f"(of medians {statistics.median(results['ours png 50 KB']['rps']) / statistics.median(results['bare png 50 KB']['rps']):.2f}); "
               f"rounds {[round(x, 2) for x in png]}  (target >= 0.8)")
+        cpu = {name: statistics.median(r["cpu_per_req_us"]) for name, r in results.items()}
+        print(f"server CPU per request, ours / bare StaticFiles, png 50 KB: {cpu['ours png 50 KB'] / cpu['bare png 50 KB']:.2f}"
+              " (lower is better; steadier than req/s on a shared machine)")
         if args.before:
             old = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["before png 50 KB"]["rps"],
                                          strict=True)]
