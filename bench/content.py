@@ -136,6 +136,25 @@ def measure(cases: list[tuple[str, str, dict]], pids: dict, args) -> dict:
     return results
 
 
+def report(results: dict, args) -> None:
+    for name, r in results.items():
+        print(f"{name:26}: median {statistics.median(r['rps']):7.0f} req/s  rounds {[round(x) for x in r['rps']]}"
+              f"  server CPU/req {statistics.median(r['cpu_per_req_us']):5.0f} us"
+              f"  wrk CPU {100 * statistics.median(r['wrk_cpu']):3.0f}% of a core")
+    png = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["bare png 50 KB"]["rps"], strict=True)]
+    print(f"ratio ours / bare StaticFiles, png 50 KB: median {statistics.median(png):.2f} "
+          f"(of medians {statistics.median(results['ours png 50 KB']['rps']) / statistics.median(results['bare png 50 KB']['rps']):.2f}); "
+          f"rounds {[round(x, 2) for x in png]}  (target >= 0.8)")
+    cpu = {name: statistics.median(r["cpu_per_req_us"]) for name, r in results.items()}
+    print(f"server CPU per request, ours / bare StaticFiles, png 50 KB: {cpu['ours png 50 KB'] / cpu['bare png 50 KB']:.2f}"
+          " (lower is better; steadier than req/s on a shared machine)")
+    if args.before:
+        old = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["before png 50 KB"]["rps"],
+                                     strict=True)]
+        print(f"ratio ours / before, png 50 KB: median {statistics.median(old):.2f}; "
+              f"rounds {[round(x, 2) for x in old]}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
@@ -176,22 +195,7 @@ def main() -> None:
         if args.before:
             cases.insert(2, ("before png 50 KB", before + "img/pic.png", {}))
         results = measure(cases, pids, args)
-        for name, r in results.items():
-            print(f"{name:26}: median {statistics.median(r['rps']):7.0f} req/s  rounds {[round(x) for x in r['rps']]}"
-                  f"  server CPU/req {statistics.median(r['cpu_per_req_us']):5.0f} us"
-                  f"  wrk CPU {100 * statistics.median(r['wrk_cpu']):3.0f}% of a core")
-        png = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["bare png 50 KB"]["rps"], strict=True)]
-        print(f"ratio ours / bare StaticFiles, png 50 KB: median {statistics.median(png):.2f} "
-              f"(of medians {statistics.median(results['ours png 50 KB']['rps']) / statistics.median(results['bare png 50 KB']['rps']):.2f}); "
-              f"rounds {[round(x, 2) for x in png]}  (target >= 0.8)")
-        cpu = {name: statistics.median(r["cpu_per_req_us"]) for name, r in results.items()}
-        print(f"server CPU per request, ours / bare StaticFiles, png 50 KB: {cpu['ours png 50 KB'] / cpu['bare png 50 KB']:.2f}"
-              " (lower is better; steadier than req/s on a shared machine)")
-        if args.before:
-            old = [o / b for o, b in zip(results["ours png 50 KB"]["rps"], results["before png 50 KB"]["rps"],
-                                         strict=True)]
-            print(f"ratio ours / before, png 50 KB: median {statistics.median(old):.2f}; "
-                  f"rounds {[round(x, 2) for x in old]}")
+        report(results, args)
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     finally:
