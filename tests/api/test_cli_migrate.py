@@ -22,7 +22,8 @@ from tests.databases import BACKENDS
 
 CLI = [sys.executable, "-m", "coursehost.cli.main"]
 FUTURE = "9999_a_later_release"
-NEWER_LINE = f"database schema is newer (rev {FUTURE}) than this release knows"
+NEWER_LINE = (f"database schema is newer (rev {FUTURE}) than this release knows; running as the previous release "
+              "during a rolling upgrade")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,7 +61,7 @@ def test_db_upgrade_prints_from_and_to(tmp_path, fresh_url):
     assert schema_status(fresh_url).current == FUTURE  # left alone
 
 
-@pytest.mark.parametrize("command", [["serve"], ["worker"], ["app", "list"]])
+@pytest.mark.parametrize("command", [["serve"], ["worker"]])
 def test_an_older_schema_is_refused_when_migrate_on_start_is_off(tmp_path, fresh_url, command):
     empty = _run(tmp_path, fresh_url, *command, COURSEHOST_MIGRATE_ON_START="false")
     assert empty.returncode == 2, empty.stdout + empty.stderr
@@ -90,7 +91,6 @@ def test_serve_runs_on_a_newer_schema_as_the_previous_release(tmp_path, fresh_ur
     try:
         server.start()
         assert NEWER_LINE in "".join(server.output)
-        assert "running as the previous release during a rolling upgrade" in "".join(server.output)
         resp = httpx.get(server.api_url + "/ping", auth=(server.creds.app_id, server.creds.secret))
         assert resp.status_code == 200 and resp.json()["apiMessage"] == "pong"
     finally:

@@ -107,8 +107,8 @@ def prepare_schema(url: str, *, migrate: bool) -> SchemaStatus:
     when the database is newer than this release, refuse (SchemaNotReady) when it is older and MIGRATE is off."""
     status = schema_status(url)
     if status.newer:
-        log.warning("database schema is newer (rev %s) than this release knows (its newest is rev %s); running "
-                    "as the previous release during a rolling upgrade", status.current, status.head)
+        log.warning("database schema is newer (rev %s) than this release knows; running as the previous release "
+                    "during a rolling upgrade (this release's newest is rev %s)", status.current, status.head)
         return status
     if status.up_to_date:
         return status
