@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         "without --password-stdin) stays valid")
     console_session_idle_hours: float = Field(
         12.0, gt=0, description="a console session unused this long is signed out")
+    migrate_on_start: bool = Field(
+        True, description="`serve`, `worker` and the admin commands apply migrations at start; false for a "
+        "rolling upgrade, where `coursehost db upgrade` runs once before the new release starts and a process "
+        "finding an older schema refuses to start (docs/ARCHITECTURE.md, migrations)")
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""

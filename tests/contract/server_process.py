@@ -41,12 +41,8 @@ class ServerProcess:
         env = dict(os.environ, COURSEHOST_DATA_DIR=str(self.data_dir), COURSEHOST_DATABASE_URL=self.database_url,
                    COURSEHOST_STORAGE_URL=f"file://{self.data_dir / 'content'}", COURSEHOST_SECRET_KEY=self.secret_key,
                    COURSEHOST_WORKER_POLL_SECONDS="0.2", COURSEHOST_ALLOW_PRIVATE_URLS="true", **self.extra_env)
-        logging = ["--log-level", "info"] if self.access_log else ["--no-access-log", "--log-level", "warning"]
-        self.proc = subprocess.Popen(
-            [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--content-port", str(self.content_port),
-             *logging],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+        self.proc = subprocess.Popen(self.command(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True)
         out = ""
         deadline = time.monotonic() + 60
         while self.creds is None and "try: curl" not in out:  # only the first start prints them
@@ -69,6 +65,12 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise RuntimeError("serve did not answer")
+
+    def command(self) -> list[str]:
+        """The command line that starts the process (`coursehost serve` on this object's two ports)."""
+        logging = ["--log-level", "info"] if self.access_log else ["--no-access-log", "--log-level", "warning"]
+        return [str(BIN / "coursehost"), "serve", "--port", str(self.port), "--content-port", str(self.content_port),
+                *logging]
 
     def _drain(self) -> None:
         proc, output = self.proc, self.output

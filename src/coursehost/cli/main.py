@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.serving import serve_both
-from coursehost.db.migrate import upgrade
+from coursehost.db.migrate import SchemaNotReady, prepare_schema, schema_status, upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain import limits as realm_limits
 from coursehost.domain.accounts import first_owner
@@ -38,7 +38,7 @@ def _services(**overrides) -> Services:
 def cmd_serve(args: argparse.Namespace) -> int:
     svc = _services(host=args.host, port=args.port, content_port=args.content_port)
     settings = svc.settings
-    upgrade(settings.database_url)
+    _prepare_schema(settings)
     with unit_of_work(svc.session_factory) as session:
         created = apps.bootstrap(session, box=svc.box)
         owner = first_owner.bootstrap_owner(session, box=svc.box,
@@ -68,6 +68,7 @@ def _print_first_owner(settings: Settings, email: str, token: str) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     svc = _services()
+    _prepare_schema(svc.settings)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -80,16 +81,28 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare_schema(settings: Settings) -> None:
+    """Migrate at start (COURSEHOST_MIGRATE_ON_START), or run on a newer schema during a rolling upgrade,
+    or refuse (SchemaNotReady) on an older one: coursehost.db.migrate.prepare_schema."""
+    prepare_schema(settings.database_url, migrate=settings.migrate_on_start)
+
+
 def cmd_db_upgrade(_args: argparse.Namespace) -> int:
     svc = _services()
-    upgrade(svc.settings.database_url)
-    print("database is up to date")
+    status = schema_status(svc.settings.database_url)
+    if status.newer:
+        print(f"database schema is newer (rev {status.current}) than this release knows (its newest is rev "
+              f"{status.head}): nothing to do; a later release migrated it")
+        return 0
+    before, after = upgrade(svc.settings.database_url)
+    state = "database is up to date" if before == after else "database upgraded"
+    print(f"{state}: rev {before or 'none (empty database)'} -> rev {after}")
     return 0
 
 
 def cmd_app_create(args: argparse.Namespace) -> int:
     svc = _services()
-    upgrade(svc.settings.database_url)
+    _prepare_schema(svc.settings)
     try:
         with unit_of_work(svc.session_factory) as session:
             realm = apps.ensure_realm(session)
@@ -109,7 +122,7 @@ def cmd_app_create(args: argparse.Namespace) -> int:
 
 def cmd_app_list(args: argparse.Namespace) -> int:
     svc = _services()
-    upgrade(svc.settings.database_url)
+    _prepare_schema(svc.settings)
     with unit_of_work(svc.session_factory) as session:
         realm = apps.ensure_realm(session)
         rows = [apps.find_management_app(session, realm_id=realm.id)]
@@ -159,7 +172,7 @@ def _print_limits(found: realm_limits.Limits) -> None:
 
 def _realm_command(args: argparse.Namespace, work) -> int:
     svc = _services()
-    upgrade(svc.settings.database_url)
+    _prepare_schema(svc.settings)
     try:
         with unit_of_work(svc.session_factory) as session:
             realm_id = realm_limits.find_realm(session, args.realm).id
@@ -221,7 +234,7 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     """A console user with a role in a realm; their password from stdin, or else a one-time sign-in
     link printed once."""
     svc = _services()
-    upgrade(svc.settings.database_url)
+    _prepare_schema(svc.settings)
     password = _password_from_stdin() if args.password_stdin else None
     valid_for = timedelta(hours=svc.settings.console_signin_link_hours)
     try:
@@ -287,7 +300,7 @@ def _reports_parser(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="migrate, then serve the service and the content origin (and one job worker)")
+    serve = sub.add_parser("serve", help="migrate (unless COURSEHOST_MIGRATE_ON_START=false), then serve the service and the content origin (and one job worker)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int, help="the service origin's port (API, LRS)")
     serve.add_argument("--content-port", type=int, help="the content origin's port (player, course files)")
@@ -296,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("worker", help="run a job worker process").set_defaults(func=cmd_worker)
     db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+    db.add_parser("upgrade", help="apply migrations (once, before a new release's processes start); prints from -> to "
+                  "revisions").set_defaults(func=cmd_db_upgrade)
     app = sub.add_parser("app", help="applications").add_subparsers(dest="app_command", required=True)
     create = app.add_parser("create", help="create an application and print its credentials")
     create.add_argument("--name", required=True)
@@ -328,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except UnsafeSettings as exc:
+    except (UnsafeSettings, SchemaNotReady) as exc:
         print(f"coursehost: refusing to start: {exc}", file=sys.stderr)
         return 2
 
