@@ -27,6 +27,7 @@ import re
 import time
 import uuid
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -103,12 +104,17 @@ class Topology:
 
         return wait_until(holder, 10, f"a worker holding job {job_id}")
 
-    def replace(self, dead: Worker) -> None:
-        """Start a new worker in place of DEAD (killed by a test), so the next test has two again."""
-        self.workers.remove(dead)
-        worker = Worker(f"{dead.name}'", self.shared, dead.data_dir)
-        self.processes.append(worker)
-        self.workers.append(worker.start().ready())
+    def replace_dead(self) -> None:
+        """Start a new worker in place of each one a test killed (two_workers() waits for them)."""
+        for dead in [w for w in self.workers if w.proc.poll() is not None]:
+            worker = Worker(f"{dead.name}'", self.shared, dead.data_dir)
+            self.processes.append(worker)
+            self.workers[self.workers.index(dead)] = worker.start()
+
+    def two_workers(self) -> list[Worker]:
+        """Both workers, running and polling."""
+        self.replace_dead()
+        return [worker.ready() for worker in self.workers]
 
 
 def _start_moto() -> tuple[ThreadedMotoServer, str]:
@@ -118,20 +124,34 @@ def _start_moto() -> tuple[ThreadedMotoServer, str]:
     return server, f"http://{host}:{port}"
 
 
+def _stop_all(processes: list) -> None:
+    for process in processes:  # all at once, then each waited for
+        process.terminate()
+    for process in reversed(processes):
+        process.stop()
+        print(f"---- {process.name} (pid {process.proc.pid if process.proc else '-'}) output, last lines:\n"
+              f"{process.text()[-3000:]}")
+
+
 @pytest.fixture(scope="module")
 def topo(tmp_path_factory):
     root = tmp_path_factory.mktemp("topology")
-    moto, endpoint = _start_moto()
-    s3 = boto3.session.Session().client("s3", endpoint_url=endpoint, region_name=AWS_ENV["AWS_DEFAULT_REGION"],
-                                        aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        config=Config(s3={"addressing_style": "path"}))
-    s3.create_bucket(Bucket=BUCKET)
-    prefix = f"run-{uuid.uuid4().hex[:8]}"
-    database_url = create_pg_database()
-    shared = Shared(database_url, f"s3://{BUCKET}/{prefix}", endpoint)
-    engine = make_engine(database_url)
-    processes: list = []
-    try:
+    with ExitStack() as cleanup:  # undone in reverse, also when a start fails
+        moto, endpoint = _start_moto()
+        cleanup.callback(moto.stop)
+        s3 = boto3.session.Session().client(
+            "s3", endpoint_url=endpoint, region_name=AWS_ENV["AWS_DEFAULT_REGION"], aws_access_key_id="testing",
+            aws_secret_access_key="testing", config=Config(s3={"addressing_style": "path"}))
+        s3.create_bucket(Bucket=BUCKET)
+        prefix = f"run-{uuid.uuid4().hex[:8]}"
+        database_url = create_pg_database()
+        cleanup.callback(drop_pg_database, database_url)
+        engine = make_engine(database_url)
+        cleanup.callback(engine.dispose)
+        shared = Shared(database_url, f"s3://{BUCKET}/{prefix}", endpoint)
+        processes: list = []
+        cleanup.callback(_stop_all, processes)
+
         # A first: it migrates the empty database and makes the default application; once it has,
         # B and the workers start together (B finds the schema and the application there).
         a = Node("A", shared, root / "a", first=True)
@@ -153,14 +173,6 @@ def topo(tmp_path_factory):
         made = json.loads(app_create.text().strip().splitlines()[-1])
         yield Topology(shared, root, s3, prefix, a, b, workers, engine, AppCreds(made["appId"], made["secretKey"]),
                        processes)
-    finally:
-        for process in reversed(processes):
-            process.stop()
-            print(f"---- {process.name} (pid {process.proc.pid if process.proc else '-'}) output, last lines:\n"
-                  f"{process.text()[-3000:]}")
-        engine.dispose()
-        drop_pg_database(database_url)
-        moto.stop()
 
 
 @pytest.fixture(scope="module")
@@ -321,6 +333,7 @@ def _final_states(arrivals, regs: list[str]) -> dict[str, str]:
 
 
 def test_postbacks_delivered_once_each_by_two_workers(topo, course):
+    topo.two_workers()
     receiver = postback_receiver(delay=0.3)
     receiver.hold(1)  # the first delivery waits until another one arrives: from the other worker
     try:
@@ -347,6 +360,7 @@ def test_postbacks_delivered_once_each_by_two_workers(topo, course):
 
 
 def test_postback_of_a_worker_killed_mid_delivery_is_resent_with_its_id(topo, course):
+    topo.two_workers()
     receiver = postback_receiver(delay=0.2)
     receiver.hold(1)  # the first delivery to arrive waits until its sender is dead
     try:
@@ -367,7 +381,7 @@ def test_postback_of_a_worker_killed_mid_delivery_is_resent_with_its_id(topo, co
         arrivals = receiver.snapshot()
     finally:
         receiver.close()
-    topo.replace(victim)
+    topo.replace_dead()  # (the next test waits for it)
 
     ids = Counter(a.headers.get(DELIVERY_ID) for a in arrivals)
     assert set(ids) == {j.payload["delivery_id"] for j in jobs}
@@ -405,6 +419,7 @@ def test_statement_pipe_stores_every_statement_once_across_a_worker_kill(topo):
     proxy: SlowServer = lrs_proxy(topo.b.base_url)  # the pipe writes to B's LRS through it
     try:
         sent = post_statements(source.url, writer.auth, 120)
+        topo.two_workers()
         through_proxy = cloud.XapiEndpointSchema(url=f"{proxy.url}/lrs/{target_app.app_id}/",
                                                  user_name=target.auth[0], password=target.auth[1])
         source.xapi.create_statement_pipe(cloud.XapiStatementPipePostSchema(source=source.endpoint(),
@@ -427,7 +442,6 @@ def test_statement_pipe_stores_every_statement_once_across_a_worker_kill(topo):
         arrivals = proxy.snapshot()
     finally:
         proxy.close()
-    topo.replace(victim)
 
     assert not [i for i, n in Counter(got).items() if n > 1]
     # Every statement of the source once (the earlier tests' launches put a few there too).

@@ -23,7 +23,7 @@ from tests.servers import AppCreds, free_port
 #: What every process of the topology shares besides the database and the bucket.
 SECRET_KEY = "topology-test-instance-key-" + "t" * 40
 #: A worker that dies mid-job loses its job to another worker this many seconds later.
-LEASE_SECONDS = 2.0
+LEASE_SECONDS = 4.0
 #: moto takes any credentials; the AWS_* files are pointed away so nothing on this machine is read.
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
            "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
@@ -95,7 +95,7 @@ class Process:
         with self._lines:
             return "".join(self.output)
 
-    def wait_for_output(self, needle: str, timeout: float = 60.0) -> str:
+    def wait_for_output(self, needle: str, timeout: float = 120.0) -> str:
         """Everything printed so far, once NEEDLE has been printed; fails if the process exits first."""
         deadline = time.monotonic() + timeout
         with self._lines:
@@ -109,10 +109,15 @@ class Process:
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
 
+    def terminate(self) -> None:
+        """SIGTERM if it still runs (stop() then waits for it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not ended within 15 s; safe to call twice."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
