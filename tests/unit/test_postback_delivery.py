@@ -82,7 +82,10 @@ def test_one_pending_job_per_registration(db_session):
     db_session.flush()
     enqueue_postback(db_session, registration=reg)
     enqueue_postback(db_session, registration=reg)
-    assert sorted(j.status for j in pending(db_session, reg)) == [QUEUED, RUNNING]
+    both = pending(db_session, reg)
+    assert sorted(j.status for j in both) == [QUEUED, RUNNING]
+    # each delivery has an id of its own (the X-Coursehost-Delivery-Id its retries repeat)
+    assert len({j.payload["delivery_id"] for j in both}) == 2
 
 
 def test_settings_url_and_registration_postback_precedence(db_session):
@@ -239,6 +242,11 @@ def test_deliver_postback_raises_retry_and_skips_deleted(session_factory, receiv
                                            allow_private_urls=True)
         assert result["status"] == 200
         assert receiver.wait_for(2)[-1].basic_auth() == ("u", "pw")
+        assert "x-coursehost-delivery-id" not in receiver.requests[-1].headers  # none given, none sent
+        for _ in range(2):  # a retry of one delivery carries its id again
+            delivery.deliver_postback(read_session_factory=session_factory, registration_pk=pk, box=BOX,
+                                      allow_private_urls=True, delivery_id="d-1")
+        assert [r.headers["x-coursehost-delivery-id"] for r in receiver.wait_for(4)[2:]] == ["d-1", "d-1"]
     finally:
         with unit_of_work(session_factory) as s:
             app_pk = s.get(Registration, pk).application_pk

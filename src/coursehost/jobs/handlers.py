@@ -51,7 +51,9 @@ def _deliver_postback(session, payload, ctx):
     return postback_delivery.deliver_postback(
         read_session_factory=ctx.services.read_session_factory, box=ctx.services.box,
         registration_pk=payload["registration_pk"], registration_id=payload.get("registration_id"),
-        allow_private_urls=ctx.services.settings.allow_private_urls)
+        allow_private_urls=ctx.services.settings.allow_private_urls,
+        # A job queued by a release before delivery ids: its job id, as stable across its retries.
+        delivery_id=payload.get("delivery_id") or f"job-{ctx.job_id}")
 
 
 def _forward_statement_pipe(session, payload, ctx):

@@ -7,6 +7,12 @@ never carry the password, the Authorization header or the URL's user info / quer
 anything the receiver said beyond its status code. A URL whose host is (or now resolves to) a
 private or local address is refused, when it is tested and when it is sent, unless
 COURSEHOST_ALLOW_PRIVATE_URLS (issue 13).
+
+Each queued delivery carries an `X-Coursehost-Delivery-Id` header (DELIVERY_ID_HEADER): the same
+value on every retry of that delivery, a new one for each new delivery. A worker killed after the
+receiver got the request but before the job was marked done leaves the job to another worker once
+its lease expires, which sends it again (at least once on the wire): a receiver that must act once
+per delivery deduplicates on this header. A delivery that completed is never sent again.
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from coursehost.db.models.registrations import Registration
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.outbox import RetryJob
 from coursehost.domain.postbacks.config import PostbackConfig, postback_config
-from coursehost.domain.postbacks.formats import PostbackRequest, build_request, progress_body, sample_progress
+from coursehost.domain.postbacks.formats import (
+    DELIVERY_ID_HEADER,
+    PostbackRequest,
+    build_request,
+    progress_body,
+    sample_progress,
+)
 from coursehost.outbound import AddressPolicy, OutboundClient, OutboundError, OutboundTimeout, TargetRefused, Timeouts
 
 log = logging.getLogger(__name__)
@@ -98,9 +110,11 @@ def send(request: PostbackRequest, *, client: OutboundClient | None = None, allo
 
 
 def prepare_delivery(session: Session, *, registration_pk: int, registration_id: str | None = None,
-                     box=None, progress_fn: Callable[..., dict] | None = None) -> PostbackRequest | None:
-    """The request that delivers REGISTRATION_PK's current progress; None when there is nothing
-    to send (the registration was deleted, or its postback URL was removed meanwhile)."""
+                     box=None, progress_fn: Callable[..., dict] | None = None,
+                     delivery_id: str | None = None) -> PostbackRequest | None:
+    """The request that delivers REGISTRATION_PK's current progress (with DELIVERY_ID in its
+    DELIVERY_ID_HEADER, when given); None when there is nothing to send (the registration was
+    deleted, or its postback URL was removed meanwhile)."""
     registration = session.get(Registration, registration_pk)
     if registration is None:
         return None
@@ -111,19 +125,24 @@ def prepare_delivery(session: Session, *, registration_pk: int, registration_id:
         return None
     progress = (progress_fn or progress_body)(
         session, registration=registration, results_format=config.results_format)
-    return build_request(progress, config=config)
+    request = build_request(progress, config=config)
+    if delivery_id:
+        request.headers[DELIVERY_ID_HEADER] = delivery_id
+    return request
 
 
 def deliver_postback(*, read_session_factory: sessionmaker[Session], registration_pk: int,
                      registration_id: str | None = None, box=None,
-                     client: OutboundClient | None = None, allow_private_urls: bool = False) -> dict:
-    """Send REGISTRATION_PK's progress as it is now; RetryJob when the receiver fails.
+                     client: OutboundClient | None = None, allow_private_urls: bool = False,
+                     delivery_id: str | None = None) -> dict:
+    """Send REGISTRATION_PK's progress as it is now, with DELIVERY_ID (the same on every attempt of
+    one delivery) in DELIVERY_ID_HEADER; RetryJob when the receiver fails.
 
     The progress is read in its own short read-only transaction and the HTTP call is made after
     it closes, so a slow receiver never holds a database lock."""
     with read_session_factory() as session:
         request = prepare_delivery(session, registration_pk=registration_pk,
-                                   registration_id=registration_id, box=box)
+                                   registration_id=registration_id, box=box, delivery_id=delivery_id)
     if request is None:
         return {"skipped": "registration deleted or no postback URL"}
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration
@@ -31,5 +33,5 @@ def enqueue_postback(session: Session, *, registration: Registration, settings: 
     outbox.enqueue(
         session, kind=JOB_KIND, max_attempts=MAX_ATTEMPTS, dedupe_key=dedupe_key(registration.pk),
         payload={"registration_pk": registration.pk, "application_pk": registration.application_pk,
-                 "registration_id": registration.registration_id},
+                 "registration_id": registration.registration_id, "delivery_id": uuid.uuid4().hex},
     )

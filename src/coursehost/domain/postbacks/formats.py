@@ -23,6 +23,8 @@ from coursehost.domain.reporting.progress import registration_progress
 from coursehost.domain.reporting.wire import to_wire
 
 UNKNOWN = "unknown"
+#: The header naming one queued delivery: the same on its retries, so a receiver can deduplicate.
+DELIVERY_ID_HEADER = "X-Coursehost-Delivery-Id"
 _COMPLETE = {"COMPLETED": "complete", "INCOMPLETE": "incomplete"}
 _SUCCESS = {"PASSED": "passed", "FAILED": "failed"}
 
