@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Seconds; the run-time commit and ping targets sit around 1-100 ms, imports and exports take longer.
+# Who may scrape without a token: this host and the private networks a deployment's Prometheus sits in
+# (RFC 1918, IPv6 unique local). Named explicitly: ipaddress's is_private also covers documentation ranges.
+SCRAPER_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -120,7 +124,9 @@ def allowed(request: Request, token: str | None) -> Response | None:
         address = ipaddress.ip_address(host)
     except ValueError:
         address = None
-    if address is not None and (address.is_loopback or address.is_private):
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address is not None and any(address in net for net in SCRAPER_NETWORKS):
         return None
     return PlainTextResponse("metrics: only from loopback or private addresses unless COURSEHOST_METRICS_TOKEN "
                              "is set\n", 403)
