@@ -356,7 +356,8 @@ def test_request_id_travels_from_the_enqueuing_request_to_the_job_and_its_log_li
     worker = _worker(jobs_db, reg)
     lines, root = _JsonLines(), logging.getLogger()
     root.addHandler(lines)
-    level, root.level = root.level, logging.INFO
+    level = root.level
+    root.setLevel(logging.INFO)  # (setLevel, not the attribute: loggers cache what is enabled)
     try:
         while worker.run_once():
             pass
