@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.datastructures import MutableHeaders
-
 from coursehost.domain import request_ids
 from coursehost.web.metrics import request_metrics
 from coursehost.web.redaction import redact
@@ -52,6 +50,7 @@ class ObservabilityMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = request_ids.accept(incoming)
+        header = (b"x-request-id", request_id.encode("latin-1"))
         status = 500  # unless the app answers: an exception escaping it becomes a 500 outside
         root_path = scope.get("root_path", "")
         started = time.perf_counter()
@@ -60,13 +59,14 @@ class ObservabilityMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
+        token = request_ids.set_current(request_id)
         try:
-            with request_ids.bound(request_id):
-                await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id)
         finally:
+            request_ids.reset(token)
             seconds = time.perf_counter() - started
             route = route_label(scope, root_path)
             self.metrics.observe(self.origin, scope["method"], route, status, seconds)
