@@ -64,6 +64,20 @@ def test_readyz_fails_while_the_store_is_gone(fresh_url, tmp_path):
         assert httpx.get(f"{server.service_url}/readyz").status_code == 200
 
 
+def test_readyz_fails_while_the_sqlite_file_is_gone(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db' / 'coursehost.db'}"
+    (tmp_path / "db").mkdir()
+    upgrade(url)
+    with running_live_server(url, tmp_path / "data") as server:
+        assert httpx.get(f"{server.service_url}/readyz").status_code == 200
+        (tmp_path / "db").rename(tmp_path / "db-away")  # the open connections would still answer SELECT 1
+        answer = httpx.get(f"{server.service_url}/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["checks"] == {"database": "failed", "store": "ok"}
+        (tmp_path / "db-away").rename(tmp_path / "db")
+        assert httpx.get(f"{server.service_url}/readyz").status_code == 200
+
+
 def _admin(sql: str) -> None:
     admin = sa.create_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
     try:

@@ -3,6 +3,7 @@ delivery backlogs, LRS statements stored. Each is one cheap indexed query (docs/
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
@@ -27,7 +28,13 @@ class QueueFigures:
 
 
 def ping(session: Session) -> None:
-    """Run SELECT 1; raises whatever the database raises when it does not answer."""
+    """Run SELECT 1; raises whatever the database raises when it does not answer. On SQLite the file
+    must still be there: an open connection keeps answering from a deleted file, whose writes are lost."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        path = bind.url.database
+        if path and path != ":memory:" and not path.startswith("file:") and not os.path.exists(path):
+            raise FileNotFoundError("the SQLite database file is gone")
     session.execute(text("SELECT 1")).scalar_one()
 
 
