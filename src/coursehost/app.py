@@ -32,6 +32,8 @@ from coursehost.web.headers import (
     docs_page,
     service_headers,
 )
+from coursehost.web.health import install_health
+from coursehost.web.observability import ObservabilityMiddleware
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 thread, stop = worker
                 stop.set()
                 thread.join(timeout=10)
+            app.state.readiness.close()
             services.engine.dispose()
 
     app = FastAPI(
@@ -97,6 +100,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         r"/lrs/": services.settings.lrs_max_body_bytes,
     })
     app.add_middleware(SecurityHeadersMiddleware, headers=service_headers(services.settings))
+    install_health(app, readiness=True)
+    app.add_middleware(ObservabilityMiddleware, origin="service", json_access_log=services.settings.log_format == "json")
     return app
 
 
@@ -111,4 +116,6 @@ def create_content_app(services: Services) -> FastAPI:
     app.include_router(build_player_router())
     app.add_middleware(BodyLimitMiddleware, default_limit=services.settings.max_json_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware, headers=CONTENT_HEADERS)
+    install_health(app, readiness=False)
+    app.add_middleware(ObservabilityMiddleware, origin="content", json_access_log=services.settings.log_format == "json")
     return app

@@ -111,6 +111,17 @@ class Settings(BaseSettings):
         "rolling upgrade, where `coursehost db upgrade` runs once before the new release starts and a process "
         "finding an older schema refuses to start (docs/ARCHITECTURE.md, migrations)")
 
+    # Operations (issue 21, docs/DEPLOY.md)
+    log_format: Literal["text", "json"] = Field(
+        "text", description="text: readable lines; json: one JSON object per line (time, level, logger, message, "
+        "request_id; access lines add method, route, status, duration_ms)")
+    metrics_token: SecretStr | None = Field(
+        None, description="when set, GET /metrics needs `Authorization: Bearer <token>`; unset, /metrics "
+        "answers only loopback and private client addresses")
+    readiness_timeout_seconds: float = Field(
+        2.0, gt=0, description="how long /readyz waits for the database and for the blob store before "
+        "answering 503")
+
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
         data_dir = self.data_dir.expanduser().resolve()

@@ -136,6 +136,19 @@ def test_implements_protocol(store):
     assert isinstance(store, BlobStore)
 
 
+def test_ping_answers_while_the_store_is_there_and_raises_when_it_is_gone(store, s3_client, tmp_path):
+    """/readyz's cheap call (issue 21): the filesystem root, or the S3 bucket."""
+    store.ping()
+    if isinstance(store, FilesystemBlobStore):
+        store.root.rename(tmp_path / "gone")
+        with pytest.raises(OSError):
+            store.ping()
+    else:
+        missing = S3BlobStore(f"missing-{uuid.uuid4().hex[:8]}", client=s3_client)
+        with pytest.raises(Exception, match="404|Not Found|NoSuchBucket"):
+            missing.ping()
+
+
 def test_bytes_round_trip(store):
     payload = b"\x00\x01binary\xffdata" * 100
     assert store.put("courses/c1/package.zip", payload, content_type="application/zip") == len(payload)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import random
 import signal
@@ -15,10 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
+from coursehost.cli.logs import JsonFormatter
 from coursehost.db.base import utcnow
 from coursehost.db.models.jobs import DONE, FAILED, QUEUED, RUNNING, Job
 from coursehost.db.models.tenancy import Realm
 from coursehost.db.session import unit_of_work
+from coursehost.domain import request_ids
 from coursehost.domain.outbox import PermanentJobError, RetryJob, enqueue
 from coursehost.jobs.queue import backoff_delay
 from coursehost.jobs.registry import JobRegistry
@@ -318,3 +322,57 @@ def test_two_worker_processes_run_each_job_exactly_once(jobs_db, jobs_database_u
     assert ids == list(range(n_jobs)), "a job ran twice or not at all"
     assert all(attempt == "1" for _n, _pid, attempt in lines)
     assert len({pid for _n, pid, _a in lines}) == 2, "both workers should have taken jobs"
+
+
+class _JsonLines(logging.Handler):
+    """Formats each record as it is emitted (in the emitting context), as the JSON log's handler does."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+
+def test_request_id_travels_from_the_enqueuing_request_to_the_job_and_its_log_lines(jobs_db):
+    """issue 21: the X-Request-ID of a request is stored on the jobs it enqueues, is the current id
+    while a worker runs them (their log lines, and the jobs they enqueue in turn)."""
+    seen = []
+
+    def follow_up(session, payload, ctx):
+        seen.append(request_ids.current())
+        if payload.get("again"):
+            enqueue(session, kind="test.follow_up", payload={})
+        logging.getLogger("coursehost.test").info("handled %s", ctx.job_id)
+
+    reg = JobRegistry()
+    reg.register("test.follow_up", follow_up)
+    with request_ids.bound("req-42.a"), unit_of_work(jobs_db) as s:
+        first = enqueue(s, kind="test.follow_up", payload={"again": True}).id
+    with unit_of_work(jobs_db) as s:
+        untraced = enqueue(s, kind="test.follow_up", payload={}).id  # outside any request: no id
+    worker = _worker(jobs_db, reg)
+    lines, root = _JsonLines(), logging.getLogger()
+    root.addHandler(lines)
+    level = root.level
+    root.setLevel(logging.INFO)  # (setLevel, not the attribute: loggers cache what is enabled)
+    try:
+        while worker.run_once():
+            pass
+    finally:
+        root.removeHandler(lines)
+        root.setLevel(level)
+    assert request_ids.current() is None  # the worker's own context is left as it was
+    assert _job(jobs_db, first).request_id == "req-42.a" and _job(jobs_db, untraced).request_id is None
+    with jobs_db() as s:
+        follow = s.execute(select(Job).where(Job.id.notin_([first, untraced]))).scalar_one()
+    assert follow.request_id == "req-42.a"
+    assert sorted(map(str, seen)) == ["None", "req-42.a", "req-42.a"]
+    formatted = [entry for entry in lines.lines if entry["logger"].startswith("coursehost")]
+    handled = {e["message"]: e["request_id"] for e in formatted if e["message"].startswith("handled")}
+    assert handled == {f"handled {first}": "req-42.a", f"handled {untraced}": None,
+                       f"handled {follow.id}": "req-42.a"}
+    done = [e for e in formatted if e["logger"] == "coursehost.jobs.worker" and f"job {first} " in e["message"]]
+    assert done and done[0]["request_id"] == "req-42.a"

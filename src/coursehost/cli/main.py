@@ -12,6 +12,7 @@ import threading
 from datetime import timedelta
 
 from coursehost.app import build_job_registry, create_app, create_content_app
+from coursehost.cli.logs import TEXT_FORMAT, configure_logging
 from coursehost.cli.serving import serve_both
 from coursehost.db.migrate import SchemaNotReady, prepare_schema, schema_status, upgrade
 from coursehost.db.session import unit_of_work
@@ -32,6 +33,8 @@ from coursehost.settings import Settings, UnsafeSettings
 def _services(**overrides) -> Services:
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None}).resolved()
     settings.check_safe()
+    if settings.log_format != "text":
+        configure_logging(settings.log_format)
     return build_services(settings)
 
 
@@ -338,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=TEXT_FORMAT)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

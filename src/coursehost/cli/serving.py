@@ -7,25 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import signal
 
 import uvicorn
 from fastapi import FastAPI
 
 from coursehost.settings import Settings
+from coursehost.web.redaction import REDACTED, redact
 
-# Query parameters that carry a credential: the launch link's token, the player's runtime token (t,
-# for sendBeacon and the player window, which cannot send headers), OAuth-style access tokens, and
-# an AICC AU's session id (AICC_SID in its URL: it authorizes that AU's HACP session).
-# auth: a report auth token (ReportingApi GetReportageLink).
-_SECRET_PARAMS = re.compile(r"(?i)([?&](?:t|token|auth|access_token|aicc_sid|lti_message_hint)=)[^&#\s]*")
-REDACTED = "REDACTED"
-
-
-def redact(path: str) -> str:
-    """PATH (with its query string) with the value of every credential-carrying parameter replaced."""
-    return _SECRET_PARAMS.sub(rf"\g<1>{REDACTED}", path)
+__all__ = ["REDACTED", "RedactTokens", "redact", "serve_both"]
 
 
 class RedactTokens(logging.Filter):
@@ -47,14 +37,20 @@ class _QuietServer(uvicorn.Server):
 
 def serve_both(service: FastAPI, content: FastAPI, settings: Settings, *, log_level: str, access_log: bool) -> None:
     """Serve SERVICE on HOST:PORT and CONTENT on HOST:CONTENT_PORT until SIGINT or SIGTERM."""
+    # JSON logs: uvicorn leaves logging alone (its records reach our JSON handler) and the access lines
+    # come from web/observability.py, which knows the route template and the request id.
+    json_logs = settings.log_format == "json"
+    extra = {"log_config": None} if json_logs else {}
     servers = [
-        _QuietServer(uvicorn.Config(app, host=settings.host, port=port, log_level=log_level, access_log=access_log,
-                                    lifespan=lifespan))
+        _QuietServer(uvicorn.Config(app, host=settings.host, port=port, log_level=log_level,
+                                    access_log=access_log and not json_logs, lifespan=lifespan, **extra))
         for app, port, lifespan in ((service, settings.port, "on"), (content, settings.content_port, "off"))
     ]
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactTokens) for f in access.filters):
-        access.addFilter(RedactTokens())
+    logging.getLogger("coursehost.access").disabled = not access_log
+    for name in ("uvicorn.access", "coursehost.access"):
+        access = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in access.filters):
+            access.addFilter(RedactTokens())
     asyncio.run(_run(servers))
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.jobs import QUEUED, Job
+from coursehost.domain import request_ids
 
 #: Key in Session.info that tells an in-process worker (after commit) that new work is waiting.
 ENQUEUED_FLAG = "coursehost.jobs_enqueued"
@@ -62,6 +63,7 @@ def enqueue(
         status=QUEUED,
         attempts=0,
         run_after=when,
+        request_id=request_ids.current(),  # the request (or job) that caused it, for the worker's log lines
     )
     if max_attempts is not None:
         if max_attempts < 1:

@@ -29,6 +29,7 @@ class Claimed:
     payload: dict
     attempt: int
     max_attempts: int
+    request_id: str | None = None  # of the request that enqueued it
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
@@ -71,7 +72,8 @@ def claim(session: Session, worker_id: str, lease_seconds: float,
         job.attempts = (job.attempts or 0) + 1
         job.locked_by = worker_id
         job.locked_until = now + timedelta(seconds=lease_seconds)
-        claimed = Claimed(job.id, job.kind, dict(job.payload or {}), job.attempts, job.max_attempts)
+        claimed = Claimed(job.id, job.kind, dict(job.payload or {}), job.attempts, job.max_attempts,
+                          job.request_id)
         session.commit()
         return claimed
 

@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import traceback
 import uuid
 import weakref
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from coursehost.domain import request_ids
 from coursehost.domain.outbox import ENQUEUED_FLAG
 from coursehost.jobs import queue
 from coursehost.jobs.registry import JobRegistry, PermanentJobError, RetryJob
@@ -83,7 +85,9 @@ class Worker:
             job = queue.claim(session, self.worker_id, self.lease_seconds)
         if job is None:
             return False
-        self._run(job)
+        # The enqueuing request's id on every log line of this job (and on the jobs it enqueues).
+        with request_ids.bound(job.request_id):
+            self._run(job)
         return True
 
     def _run(self, job: queue.Claimed) -> None:
@@ -100,6 +104,7 @@ class Worker:
         beat.start()
         error: str | None = None
         retry_in: float | None = None
+        started = time.monotonic()
         try:
             ctx = RunContext(self.context, job.id, job.attempt, self.worker_id)
             with self.session_factory() as session:
@@ -112,6 +117,8 @@ class Worker:
                                     job.id)
                         return
                     session.commit()
+                    log.info("job %s (%s) attempt %s done in %.3f s", job.id, job.kind, job.attempt,
+                             time.monotonic() - started)
                     return
                 except PermanentJobError as exc:
                     session.rollback()

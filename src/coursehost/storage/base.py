@@ -60,6 +60,10 @@ class BlobStore(Protocol):
         """Copy the blob under SRC_KEY to DST_KEY, replacing it; raise BlobNotFound if SRC is absent."""
         ...
 
+    def ping(self) -> None:
+        """Check cheaply that the store answers (readiness); raise OSError or the client's error if not."""
+        ...
+
 
 def validate_key(key: str) -> str:
     """Return KEY if it is a safe relative '/'-separated key, else raise ValueError saying why."""

@@ -81,6 +81,13 @@ class FilesystemBlobStore:
         with self.open(key) as stream:
             return stream.read()
 
+    def ping(self) -> None:
+        """The root must still be a directory this process can read, write and enter."""
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"the content directory {self.root} is missing")
+        if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+            raise PermissionError(f"the content directory {self.root} is not readable and writable")
+
     def exists(self, key: str) -> bool:
         """Say whether a regular file is stored under KEY."""
         return self._path(key).is_file()

@@ -111,6 +111,10 @@ class S3BlobStore:
         with self.open(key) as stream:
             return stream.read()
 
+    def ping(self) -> None:
+        """One HEAD of the bucket: it exists and our credentials reach it."""
+        self.client.head_bucket(Bucket=self.bucket)
+
     def exists(self, key: str) -> bool:
         """Say whether an object is stored under KEY (one HEAD request)."""
         try:

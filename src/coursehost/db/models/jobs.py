@@ -17,7 +17,9 @@ FAILED = "failed"
 
 class Job(Base):
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_claim", "status", "run_after"),)
+    __table_args__ = (Index("ix_job_claim", "status", "run_after"),
+                      # the jobs-per-kind metrics: counted per status without reading the rows
+                      Index("ix_job_status_kind", "status", "kind"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(80))
@@ -35,3 +37,5 @@ class Job(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The X-Request-ID of the request that enqueued it: the worker's log lines for it carry the same id.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
