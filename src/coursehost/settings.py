@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         "without --password-stdin) stays valid")
     console_session_idle_hours: float = Field(
         12.0, gt=0, description="a console session unused this long is signed out")
+    workers: int = Field(
+        1, description="serving processes `coursehost serve` runs (each with both origins and a job worker); "
+        "more than 1 needs PostgreSQL")
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""
