@@ -163,14 +163,20 @@ def serve_workers(build_apps: Callable[[], tuple[FastAPI, FastAPI]], settings: S
                   log_level: str, access_log: bool) -> int:
     """Bind both origins, then serve them from WORKERS forked children until SIGTERM or SIGINT.
     BUILD_APPS runs in each child (its services, engine and pools are the child's own)."""
+    bound: list[socket.socket] = []
     try:
-        sockets = (bind_socket(settings.host, settings.port), bind_socket(settings.host, settings.content_port))
+        for port in (settings.port, settings.content_port):
+            bound.append(bind_socket(settings.host, port))
     except OSError as exc:
-        print(f"coursehost: cannot listen on {settings.host}: {exc}", file=sys.stderr)
+        for sock in bound:
+            sock.close()
+        print(f"coursehost: cannot listen on {settings.host}:{port}: {exc}", file=sys.stderr)
         return 1
+    sockets = (bound[0], bound[1])
     made_dir = None
     if workers > 1 and not os.environ.get(METRICS_ENV):
         made_dir = os.environ[METRICS_ENV] = tempfile.mkdtemp(prefix="coursehost-metrics-")
+        print(f"{METRICS_ENV}={made_dir} (the workers' metrics; removed when serve stops)", flush=True)
     parent = os.getpid()
 
     def start(index: int) -> None:
