@@ -38,9 +38,11 @@ METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on HOST:PORT (IPv6 when HOST has a colon), as uvicorn binds one."""
+    """A listening TCP socket on HOST:PORT (IPv6 when HOST has a colon)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on accepted sockets whose proto says TCP
+    # (with 0, Nagle's algorithm and delayed ACKs hold every response ~40 ms).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
