@@ -23,7 +23,7 @@ class Services:
     read_session_factory: sessionmaker[Session]
     box: SecretBox
     store: BlobStore
-    throttle: FailureThrottle  # failed authentications (in this process's memory)
+    throttle: FailureThrottle  # failed authentications (counted in the database)
 
     @property
     def instance_key(self) -> str:
@@ -33,13 +33,15 @@ class Services:
 def build_services(settings: Settings) -> Services:
     """Wire the database, the blob store and the secret box for resolved SETTINGS."""
     engine = make_engine(settings.database_url)
+    session_factory, read_session_factory = make_sessionmaker(engine), make_read_sessionmaker(engine)
     return Services(
         settings=settings,
         engine=engine,
-        session_factory=make_sessionmaker(engine),
-        read_session_factory=make_read_sessionmaker(engine),
+        session_factory=session_factory,
+        read_session_factory=read_session_factory,
         box=SecretBox(settings.secret_key),
         store=make_blob_store(settings.storage_url, settings.s3_endpoint_url),
-        throttle=FailureThrottle(per_key=settings.auth_failures_per_minute,
+        throttle=FailureThrottle(session_factory, read_session_factory=read_session_factory, scope="auth",
+                                 per_key=settings.auth_failures_per_minute,
                                  per_address=settings.auth_failures_per_address_per_minute),
     )

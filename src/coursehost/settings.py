@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     readiness_timeout_seconds: float = Field(
         2.0, gt=0, description="how long /readyz waits for the database and for the blob store before "
         "answering 503")
+    workers: int = Field(
+        1, description="serving processes `coursehost serve` runs (each with both origins and a job worker); "
+        "more than 1 needs PostgreSQL")
 
     def resolved(self) -> Settings:
         """Return a copy with every default that depends on DATA_DIR filled in (creates DATA_DIR)."""

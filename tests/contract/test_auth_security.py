@@ -23,12 +23,14 @@ from coursehost.api.v2.schemas import courses as course_schemas
 from coursehost.api.v2.schemas import registrations as reg_schemas
 from coursehost.api.v2.schemas import xapi as xapi_schemas
 from coursehost.app import create_app
+from coursehost.db.migrate import upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
 from coursehost.domain.applications.auth import Principal, issue_token
 from coursehost.settings import Settings
 from tests.contract.helpers import message, new_child_app
 from tests.contract.registrations import reg_app
+from tests.databases import create_pg_database, drop_pg_database
 from tests.servers import AppCreds, free_port, start_server
 
 V = {"X-Experience-API-Version": "1.0.3"}
@@ -113,7 +115,13 @@ def test_a_token_without_a_credential_is_refused(live_server):
 
 @contextmanager
 def _server(database_url: str, data_dir, **limits) -> Iterator[tuple[str, object, AppCreds, AppCreds]]:
-    """The service on its own port with the given throttling limits, and two applications on it."""
+    """The service on its own port with the given throttling limits, and two applications on it, over a
+    database of its own of this backend (failure counters are in the database: no other test's count)."""
+    if database_url.startswith("sqlite"):
+        database_url, drop = f"sqlite:///{data_dir / 'throttle.db'}", None
+    else:
+        database_url = drop = create_pg_database()
+    upgrade(database_url)
     port = free_port()
     settings = Settings(data_dir=data_dir, database_url=database_url, storage_url=f"file://{data_dir / 'content'}",
                         port=port, secret_key=secrets.token_urlsafe(48), run_worker=False, **limits)
@@ -130,6 +138,9 @@ def _server(database_url: str, data_dir, **limits) -> Iterator[tuple[str, object
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        svc.engine.dispose()
+        if drop:
+            drop_pg_database(drop)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,9 @@
-"""The failed-authentication throttle: windows, lockout, Retry-After and its bounded memory."""
+"""The failed-authentication throttle: windows, lockout, Retry-After, counters shared through the
+database by every process, and expired windows swept."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -9,19 +12,25 @@ from coursehost.domain.applications.throttle import FailureThrottle, TooManyFail
 
 class Clock:
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 1_800_000_000.0
 
     def __call__(self) -> float:
         return self.now
 
 
-def _throttle(clock: Clock, **kw) -> FailureThrottle:
-    return FailureThrottle(per_key=kw.pop("per_key", 3), per_address=kw.pop("per_address", 5), clock=clock, **kw)
+@pytest.fixture
+def scope():
+    return uuid.uuid4().hex[:16]  # each test's counters are its own
 
 
-def test_a_key_locks_after_its_failures_and_unlocks_when_the_window_ends():
+def _throttle(session_factory, scope: str, clock: Clock, **kw) -> FailureThrottle:
+    return FailureThrottle(session_factory, scope=scope, per_key=kw.pop("per_key", 3),
+                           per_address=kw.pop("per_address", 5), clock=clock, **kw)
+
+
+def test_a_key_locks_after_its_failures_and_unlocks_when_the_window_ends(session_factory, scope):
     clock = Clock()
-    throttle = _throttle(clock)
+    throttle = _throttle(session_factory, scope, clock)
     for _ in range(3):
         throttle.check(key="APP", address="10.0.0.1")
         throttle.failed(key="APP", address="10.0.0.1")
@@ -37,9 +46,9 @@ def test_a_key_locks_after_its_failures_and_unlocks_when_the_window_ends():
     throttle.check(key="APP", address=None)
 
 
-def test_an_address_locks_across_keys():
+def test_an_address_locks_across_keys(session_factory, scope):
     clock = Clock()
-    throttle = _throttle(clock, per_key=100)
+    throttle = _throttle(session_factory, scope, clock, per_key=100)
     for i in range(5):
         throttle.failed(key=f"K{i}", address="10.0.0.1")
     with pytest.raises(TooManyFailures) as err:
@@ -49,12 +58,38 @@ def test_an_address_locks_across_keys():
     throttle.check(key=None, address=None)
 
 
-def test_memory_is_bounded_and_expired_windows_are_dropped():
+def test_failures_counted_by_one_process_lock_the_key_in_another(session_factory, scope):
+    """Two throttles over one database stand for two processes: their counts add up, and a check
+    sees the other's failures once its cached read is older than fresh_seconds."""
     clock = Clock()
-    throttle = _throttle(clock, max_entries=100)
-    for i in range(1000):
+    one, other = _throttle(session_factory, scope, clock), _throttle(session_factory, scope, clock)
+    other.check(key="APP", address=None)  # other has read (and cached) "no failures"
+    one.failed(key="APP", address=None)
+    one.failed(key="APP", address=None)
+    other.failed(key="APP", address=None)  # the third failure, counted through the other process
+    with pytest.raises(TooManyFailures):
+        other.check(key="APP", address=None)  # its own write told it at once
+    clock.now += other.fresh_seconds
+    with pytest.raises(TooManyFailures):
+        one.check(key="APP", address=None)  # read again after fresh_seconds
+
+
+def test_long_names_are_counted_under_a_digest(session_factory, scope):
+    clock = Clock()
+    throttle = _throttle(session_factory, scope, clock, per_key=1)
+    name = "reset:" + "x" * 400 + "@example.com"
+    throttle.failed(key=name, address=None)
+    with pytest.raises(TooManyFailures):
+        throttle.check(key=name, address=None)
+    throttle.check(key=name[:-1], address=None)
+
+
+def test_expired_windows_are_swept(session_factory, scope):
+    clock = Clock()
+    throttle = _throttle(session_factory, scope, clock)
+    for i in range(50):
         throttle.failed(key=f"K{i}", address=f"A{i}")
-    assert len(throttle) <= 100
+    assert throttle.count_rows() == 100
     clock.now += 61
     throttle.failed(key="late", address=None)
-    assert len(throttle) == 1
+    assert throttle.count_rows() == 1

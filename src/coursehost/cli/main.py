@@ -14,6 +14,7 @@ from datetime import timedelta
 from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.logs import TEXT_FORMAT, configure_logging
 from coursehost.cli.serving import serve_both
+from coursehost.cli.supervisor import serve_workers
 from coursehost.db.migrate import SchemaNotReady, prepare_schema, schema_status, upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain import limits as realm_limits
@@ -31,17 +32,36 @@ from coursehost.settings import Settings, UnsafeSettings
 
 
 def _services(**overrides) -> Services:
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None}).resolved()
+    return build_services(_settings(Settings(**{k: v for k, v in overrides.items() if v is not None})))
+
+
+def _settings(settings: Settings) -> Settings:
+    """SETTINGS resolved (DATA_DIR made), checked, and the log format applied."""
+    settings = settings.resolved()
     settings.check_safe()
     if settings.log_format != "text":
         configure_logging(settings.log_format)
-    return build_services(settings)
+    return settings
+
+
+def _check_workers(settings: Settings) -> None:
+    """--workers / COURSEHOST_WORKERS: at least 1, and more than 1 only over PostgreSQL."""
+    if settings.workers < 1:
+        raise UnsafeSettings(f"--workers (COURSEHOST_WORKERS) must be at least 1, not {settings.workers}")
+    if settings.workers > 1 and not (settings.database_url or "sqlite:").startswith(("postgresql", "postgres://")):
+        raise UnsafeSettings(
+            f"--workers {settings.workers} (COURSEHOST_WORKERS) needs PostgreSQL: SQLite, the embedded "
+            "database, serves from one process only. Run with --workers 1, or set COURSEHOST_DATABASE_URL to a "
+            "postgresql:// database (README, Deployment) and run `coursehost db upgrade`.")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    svc = _services(host=args.host, port=args.port, content_port=args.content_port)
-    settings = svc.settings
-    _prepare_schema(settings)
+    overrides = {"host": args.host, "port": args.port, "content_port": args.content_port, "workers": args.workers}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    _check_workers(settings)  # before anything starts (no DATA_DIR made, no instance key written)
+    settings = _settings(settings)
+    svc = build_services(settings)
+    _prepare_schema(settings)  # once, in the supervisor before any child starts
     with unit_of_work(svc.session_factory) as session:
         created = apps.bootstrap(session, box=svc.box)
         owner = first_owner.bootstrap_owner(session, box=svc.box,
@@ -57,9 +77,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if owner:
         _print_first_owner(settings, *owner)
     sys.stdout.flush()
-    serve_both(create_app(services=svc), create_content_app(svc), settings,
-               log_level=args.log_level, access_log=args.access_log)
-    return 0
+    if settings.workers == 1:
+        serve_both(create_app(services=svc), create_content_app(svc), settings,
+                   log_level=args.log_level, access_log=args.access_log)
+        return 0
+    svc.engine.dispose()  # the children make their own engines and pools after the fork
+
+    def build_apps():
+        child = build_services(settings)
+        return create_app(services=child), create_content_app(child)
+
+    print(f"Serving from {settings.workers} worker processes", flush=True)
+    return serve_workers(build_apps, settings, workers=settings.workers, log_level=args.log_level,
+                         access_log=args.access_log)
 
 
 def _print_first_owner(settings: Settings, email: str, token: str) -> None:
@@ -307,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int, help="the service origin's port (API, LRS)")
     serve.add_argument("--content-port", type=int, help="the content origin's port (player, course files)")
+    serve.add_argument("--workers", type=int,
+                       help="serving processes (default 1, or COURSEHOST_WORKERS); more than 1 needs PostgreSQL")
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.set_defaults(func=cmd_serve)

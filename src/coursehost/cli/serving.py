@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 
 import uvicorn
 from fastapi import FastAPI
@@ -35,8 +37,14 @@ class _QuietServer(uvicorn.Server):
         return contextlib.nullcontext()
 
 
-def serve_both(service: FastAPI, content: FastAPI, settings: Settings, *, log_level: str, access_log: bool) -> None:
-    """Serve SERVICE on HOST:PORT and CONTENT on HOST:CONTENT_PORT until SIGINT or SIGTERM."""
+def serve_both(service: FastAPI, content: FastAPI, settings: Settings, *, log_level: str, access_log: bool,
+               sockets: tuple[socket.socket, socket.socket] | None = None,
+               stop_signals: tuple[signal.Signals, ...] = (signal.SIGINT, signal.SIGTERM),
+               parent_pid: int | None = None) -> None:
+    """Serve SERVICE on HOST:PORT and CONTENT on HOST:CONTENT_PORT until one of STOP_SIGNALS. A child of
+    the pre-fork supervisor (cli/supervisor.py) passes SOCKETS (service, content) already bound, stops
+    on SIGTERM only (its parent forwards Ctrl-C once) and stops too when PARENT_PID is no longer its
+    parent (the supervisor was killed)."""
     # JSON logs: uvicorn leaves logging alone (its records reach our JSON handler) and the access lines
     # come from web/observability.py, which knows the route template and the request id.
     json_logs = settings.log_format == "json"
@@ -51,10 +59,11 @@ def serve_both(service: FastAPI, content: FastAPI, settings: Settings, *, log_le
         access = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in access.filters):
             access.addFilter(RedactTokens())
-    asyncio.run(_run(servers))
+    asyncio.run(_run(servers, sockets, stop_signals, parent_pid))
 
 
-async def _run(servers: list[uvicorn.Server]) -> None:
+async def _run(servers: list[uvicorn.Server], sockets: tuple[socket.socket, socket.socket] | None,
+               stop_signals: tuple[signal.Signals, ...], parent_pid: int | None) -> None:
     """Run SERVERS together; a signal, or one of them stopping, stops all (a second SIGINT forces it)."""
     loop = asyncio.get_running_loop()
 
@@ -63,14 +72,27 @@ async def _run(servers: list[uvicorn.Server]) -> None:
             server.force_exit = server.should_exit
             server.should_exit = True
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in stop_signals:
         loop.add_signal_handler(sig, stop)
+    if signal.SIGINT not in stop_signals:
+        loop.add_signal_handler(signal.SIGINT, lambda: None)  # Ctrl-C reaches the whole group: the parent acts
 
-    async def run(server: uvicorn.Server) -> None:
+    async def orphaned() -> None:
+        while not servers[0].should_exit:
+            if os.getppid() != parent_pid:
+                stop()
+                return
+            await asyncio.sleep(1.0)
+
+    watch = asyncio.create_task(orphaned()) if parent_pid is not None else None
+
+    async def run(server: uvicorn.Server, sock: socket.socket | None) -> None:
         try:
-            await server.serve()
+            await server.serve(sockets=None if sock is None else [sock])
         finally:
             for other in servers:
                 other.should_exit = True
 
-    await asyncio.gather(*(run(server) for server in servers))
+    await asyncio.gather(*(run(server, None if sockets is None else sockets[i]) for i, server in enumerate(servers)))
+    if watch is not None:
+        watch.cancel()

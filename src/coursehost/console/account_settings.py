@@ -5,6 +5,8 @@ password_reset.py)."""
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -23,7 +25,8 @@ SAVED = {
 }
 # Reset e-mails: at most 3 a minute to one address (more requests get the same answer and no mail),
 # and 30 requests a minute from one client address (then 429).
-_RESET_THROTTLE = FailureThrottle(per_key=3, per_address=30)
+RESET_PER_EMAIL, RESET_PER_ADDRESS = 3, 30
+_LOCK = threading.Lock()
 # Reset links carry their secret in the path: never pass it on to another page as a Referer.
 _NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 
@@ -36,6 +39,19 @@ def _presession_page(request: Request, template: str, *, status: int = 200,
     if request.cookies.get(PRESESSION_COOKIE) != token:
         set_cookie(request, response, PRESESSION_COOKIE, token)
     return response
+
+
+def _reset_throttle(request: Request) -> FailureThrottle:
+    """The app's password-reset throttle (its counters are in the database, shared by every process)."""
+    state = request.app.state
+    with _LOCK:
+        throttle = getattr(state, "reset_throttle", None)
+        if throttle is None:
+            svc = services(request)
+            throttle = state.reset_throttle = FailureThrottle(
+                svc.session_factory, read_session_factory=svc.read_session_factory, scope="reset",
+                per_key=RESET_PER_EMAIL, per_address=RESET_PER_ADDRESS)
+    return throttle
 
 
 def _client_address(request: Request) -> str | None:
@@ -107,21 +123,22 @@ def build_account_settings_router() -> APIRouter:
                                     email=email, error="Enter the e-mail address of your account")
         svc = services(request)
         address = _client_address(request)
+        reset_throttle = _reset_throttle(request)
         try:
-            _RESET_THROTTLE.check(key=None, address=address)
+            reset_throttle.check(key=None, address=address)
         except TooManyFailures as exc:
             return _presession_page(request, "account_settings/forgot.html", status=429, headers=exc.headers,
                                     title="Reset your password", email=email,
                                     error=f"Too many requests from your address; try again in "
                                           f"{exc.retry_after} seconds.")
         key = "reset:" + email_key(email)
-        _RESET_THROTTLE.failed(key=None, address=address)
+        reset_throttle.failed(key=None, address=address)
         try:
-            _RESET_THROTTLE.check(key=key, address=None)
+            reset_throttle.check(key=key, address=None)
         except TooManyFailures:
             pass  # enough links went to this address this minute: the same answer, and no e-mail
         else:
-            _RESET_THROTTLE.failed(key=key, address=None)
+            reset_throttle.failed(key=key, address=None)
             with unit(request) as session:
                 password_reset.request_reset(session, box=svc.box, email=email, public_url=svc.settings.public_url)
         minutes = round(password_reset.VALID_FOR.total_seconds() / 60)

@@ -2,7 +2,7 @@
 description and a form (first name, last name, e-mail, "Start course") that creates the learner's
 registration through the invitation, or resumes the one made before with the same e-mail, and sends
 the browser to the player. Nobody signs in. Against bots: a honeypot field people never see and a
-per-address limit of sign-ups a minute (in this process's memory, like the authentication throttle)."""
+per-address limit of sign-ups a minute (counted in the database, like the authentication throttle)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,11 @@ def _throttle(request: Request) -> FailureThrottle:
     with _LOCK:
         throttle = getattr(state, "invite_throttle", None)
         if throttle is None:
-            limit = services(request).settings.invite_signups_per_address_per_minute
-            throttle = state.invite_throttle = FailureThrottle(per_key=limit, per_address=limit)
+            svc = services(request)
+            limit = svc.settings.invite_signups_per_address_per_minute
+            throttle = state.invite_throttle = FailureThrottle(
+                svc.session_factory, read_session_factory=svc.read_session_factory, scope="invite",
+                per_key=limit, per_address=limit)
     return throttle
 
 

@@ -11,6 +11,7 @@ from coursehost.db.session import unit_of_work
 from coursehost.domain.applications.auth import authenticate_basic_cached, authenticate_token_cached
 from coursehost.domain.errors import DomainError
 from coursehost.domain.lrs.credentials import lrs_credential_cached
+from coursehost.domain.lrs.oauth_nonces import DatabaseNonces
 from coursehost.domain.registrations import launch_credentials
 from coursehost.domain.registrations.launch_credentials import LaunchScope
 from coursehost.domain.runtime import launch_xapi
@@ -120,7 +121,9 @@ def _by_oauth(services, app_id: str, oauth: dict, signed: SignedRequest, base_ur
     if cred is None or cred.auth != "OAUTH":
         return None
     if not oauth1.verify(method=signed.method, url=signed.url, oauth=oauth, other_params=signed.params,
-                         consumer_secret=services.box.decrypt(cred.secret_encrypted)):
+                         consumer_secret=services.box.decrypt(cred.secret_encrypted),
+                         nonces=DatabaseNonces(services.session_factory, app_id=app_id,
+                                                window=oauth1.TIMESTAMP_WINDOW)):
         return None
     return LrsPrincipal(cred.app_pk, app_id, key, cred.permissions_level,
                         authority_for(base_url, app_id, key, cred.name))

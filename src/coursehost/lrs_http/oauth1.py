@@ -8,13 +8,14 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from typing import Protocol
 from urllib.parse import unquote
 
 # The base string and the signature are shared with LTI 1.1 (domain/lti/oauth1.py).
 from coursehost.domain.lti import oauth1 as shared
 from coursehost.domain.lti.oauth1 import TIMESTAMP_WINDOW, base_string
 
-__all__ = ["TIMESTAMP_WINDOW", "NONCES", "NonceCache", "base_string", "parse_authorization", "verify"]
+__all__ = ["TIMESTAMP_WINDOW", "NonceCache", "NonceStore", "base_string", "parse_authorization", "verify"]
 
 
 def parse_authorization(value: str) -> dict[str, str] | None:
@@ -34,8 +35,14 @@ def parse_authorization(value: str) -> dict[str, str] | None:
     return params
 
 
+class NonceStore(Protocol):
+    """Where the nonces seen are remembered (the LRS: domain/lrs/oauth_nonces.py, in the database)."""
+
+    def first_use(self, key: str, timestamp: str, nonce: str, now: float) -> bool: ...
+
+
 class NonceCache:
-    """Nonces seen within the timestamp window, so a captured request cannot be replayed (§3.3)."""
+    """Nonces seen within the timestamp window, in this process's memory (tests; one process only)."""
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str, str], float] = {}
@@ -52,11 +59,8 @@ class NonceCache:
             return True
 
 
-NONCES = NonceCache()
-
-
 def verify(*, method: str, url: str, oauth: dict[str, str], other_params: list[tuple[str, str]],
-           consumer_secret: str, now: float | None = None, nonces: NonceCache = NONCES) -> bool:
+           consumer_secret: str, nonces: NonceStore, now: float | None = None) -> bool:
     """Is OAUTH (from the header) a valid signature of this request by the holder of CONSUMER_SECRET?
     OTHER_PARAMS are the query parameters and, for a form-encoded body, its fields (§3.4.1.3)."""
     digest = shared.HASHES.get(oauth.get("oauth_signature_method", ""))

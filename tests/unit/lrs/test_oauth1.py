@@ -59,3 +59,36 @@ def test_a_stale_timestamp_is_refused():
 def test_malformed_headers_are_not_parsed():
     assert oauth1.parse_authorization("Basic abc") is None
     assert oauth1.parse_authorization('OAuth oauth_consumer_key=KEY') is None
+
+
+def test_database_nonces_refuse_a_replay_from_any_process_and_sweep_expired_ones(session_factory, monkeypatch):
+    """Two stores over one database stand for two processes: the second use of a nonce is refused by
+    either; the same nonce under another timestamp, key or LRS is another request."""
+    import uuid
+
+    from sqlalchemy import func, select
+
+    from coursehost.db.models.shared_state import LrsOauthNonce
+    from coursehost.domain.lrs import oauth_nonces
+
+    app_id = uuid.uuid4().hex[:10]
+    one = oauth_nonces.DatabaseNonces(session_factory, app_id=app_id, window=oauth1.TIMESTAMP_WINDOW)
+    other = oauth_nonces.DatabaseNonces(session_factory, app_id=app_id, window=oauth1.TIMESTAMP_WINDOW)
+    now = time.time()
+    stamp = str(int(now))
+    assert one.first_use("KEY1", stamp, "n1", now)
+    assert not other.first_use("KEY1", stamp, "n1", now)
+    assert not one.first_use("KEY1", stamp, "n1", now)
+    assert other.first_use("KEY1", str(int(now) + 1), "n1", now)
+    assert other.first_use("KEY2", stamp, "n1", now)
+    elsewhere = oauth_nonces.DatabaseNonces(session_factory, app_id=app_id + "x", window=oauth1.TIMESTAMP_WINDOW)
+    assert elsewhere.first_use("KEY1", stamp, "n1", now)
+    old_stamp = str(int(now) - 3 * oauth1.TIMESTAMP_WINDOW)
+    assert one.first_use("KEY1", old_stamp, "old", now)  # (verify refuses such a timestamp before asking)
+    sweeping = oauth_nonces.DatabaseNonces(session_factory, app_id=app_id, window=oauth1.TIMESTAMP_WINDOW)
+    monkeypatch.setattr(oauth_nonces, "SWEEP_EVERY", 1)  # sweep on this use
+    assert sweeping.first_use("KEY1", stamp, "n2", now)
+    with session_factory() as session:
+        left = session.scalar(select(func.count()).select_from(LrsOauthNonce)
+                              .where(LrsOauthNonce.consumer_key == f"{app_id}:KEY1", LrsOauthNonce.nonce == "old"))
+    assert left == 0

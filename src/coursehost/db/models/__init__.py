@@ -17,6 +17,7 @@ from coursehost.db.models import (  # noqa: F401
     report_facts,
     reports,
     settings,
+    shared_state,
     tenancy,
     xapi,
 )

@@ -7,8 +7,8 @@ Create Date: 2026-12-06 13:20:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025_ops'
-down_revision = '0024'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
