@@ -123,6 +123,9 @@ class Supervisor:
             if child is None:
                 continue
             child.pid = 0
+            if os.environ.get(METRICS_ENV):  # its live gauges leave the multiprocess sums
+                from prometheus_client import multiprocess
+                multiprocess.mark_process_dead(pid)
             if self.stopping:
                 continue
             lived = time.monotonic() - child.started

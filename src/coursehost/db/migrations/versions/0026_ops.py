@@ -1,7 +1,7 @@
 """ops: the request id that enqueued a job; an index for the jobs-per-kind metrics (expand-only)
 
-Revision ID: 0025_ops
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-06 13:20:00
 """
 import sqlalchemy as sa
