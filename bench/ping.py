@@ -1,8 +1,14 @@
 """Benchmark: authenticated GET /api/v2/ping against a bare Starlette route, same server settings.
 
-Both run under uvicorn in their own process (one worker, access log off), loaded in turns by wrk
-from a second process; we report the median requests/s of each over several rounds and the ratio.
-Run: .venv/bin/python bench/ping.py [--rounds 5 --seconds 8 --connections 16]
+Each server runs under uvicorn in its own process (one worker, access log off), loaded in turns by
+wrk (one thread, with the Authorization header) from a second process; we report the median
+requests/s of each over several rounds and the ratios. The CPU each side uses is measured too: wrk's
+own (so a saturated load generator cannot pass for a slow server) and the server's, as a share of
+one core, and requests per server CPU-second (less sensitive than req/s to other load on the machine).
+
+--before DIR adds a second Coursehost server from another checkout (PYTHONPATH=DIR/src), e.g. main
+in a `git worktree`, loaded in the same rounds, so before and after share baselines and noise.
+Run: .venv/bin/python bench/ping.py [--rounds 5 --seconds 8 --connections 16] [--before DIR]
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import base64
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -21,6 +28,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from pathlib import Path
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -81,7 +89,7 @@ def free_port() -> int:
 
 
 def wait_ready(url: str, headers: dict) -> None:
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while time.time() < deadline:
         try:
             req = urllib.request.Request(url, headers=headers)
@@ -93,14 +101,51 @@ def wait_ready(url: str, headers: dict) -> None:
     raise SystemExit(f"server at {url} did not become ready")
 
 
-def wrk(url: str, headers: dict, seconds: int, connections: int) -> float:
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process PID has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def wrk(url: str, headers: dict, seconds: int, connections: int, server_pid: int | None = None) -> dict:
+    """One wrk run: req/s, and the CPU share of a core used by wrk and by the server."""
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
+    server0 = process_cpu(server_pid) if server_pid else 0.0
+    wrk0, t0 = children_cpu(), time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    wall = time.monotonic() - t0
+    wrk_cpu = (children_cpu() - wrk0) / wall
+    server_cpu = (process_cpu(server_pid) - server0) / wall if server_pid else 0.0
     if "Non-2xx" in out:
         raise SystemExit(f"non-2xx answers during the run:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    return {"rps": rps, "wrk_cpu": wrk_cpu, "server_cpu": server_cpu,
+            "per_cpu_s": rps / server_cpu if server_cpu else 0.0}
+
+
+def start_coursehost(src: str, port: int, data_dir: str) -> tuple[subprocess.Popen, dict]:
+    """A Coursehost server from the checkout whose sources are SRC, and its basic auth header."""
+    env = dict(os.environ, PYTHONPATH=src)
+    proc = subprocess.Popen([sys.executable, "-c", COURSEHOST, str(port), data_dir], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    creds = json.loads(proc.stdout.readline())
+    token = base64.b64encode(f"{creds['appId']}:{creds['secret']}".encode()).decode()
+    return proc, {"Authorization": "Basic " + token}
+
+
+def report(name: str, runs: list[dict]) -> float:
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    print(f"{name:34}: median {med['rps']:8.0f} req/s  rounds {[round(r['rps']) for r in runs]}")
+    print(f"{'':34}  server CPU {med['server_cpu']:.2f} core, {med['per_cpu_s']:8.0f} req per server "
+          f"CPU-s; wrk CPU {med['wrk_cpu']:.2f} core (max {max(r['wrk_cpu'] for r in runs):.2f})")
+    return med
 
 
 def main() -> None:
@@ -108,45 +153,55 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--before", help="another checkout (e.g. main) whose Coursehost is loaded in the same rounds")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
     tmp = tempfile.mkdtemp(prefix="coursehost-bench-")
-    bare_port, fa_port, ch_port = free_port(), free_port(), free_port()
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "src"))
-    bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port)], env=env)
-    fastapi_bare = subprocess.Popen([sys.executable, "-c", BARE_FASTAPI, str(fa_port)], env=env)
-    ch = subprocess.Popen([sys.executable, "-c", COURSEHOST, str(ch_port), tmp], env=env,
-                          stdout=subprocess.PIPE, text=True)
+    procs, servers = [], {}  # name -> (url, headers, pid)
     try:
-        creds = json.loads(ch.stdout.readline())
-        auth = {"Authorization": "Basic " + base64.b64encode(f"{creds['appId']}:{creds['secret']}".encode()).decode()}
-        bare_url = f"http://127.0.0.1:{bare_port}/api/v2/ping"
-        ch_url = f"http://127.0.0.1:{ch_port}/api/v2/ping"
-        fa_url = f"http://127.0.0.1:{fa_port}/api/v2/ping"
-        wait_ready(bare_url, {})
-        wait_ready(fa_url, {})
-        wait_ready(ch_url, auth)
-        wrk(bare_url, {}, 2, args.connections)  # warm-up
-        wrk(ch_url, auth, 2, args.connections)
-        wrk(fa_url, {}, 2, args.connections)
-        bare_rps, ch_rps, fa_rps = [], [], []
-        for _ in range(args.rounds):  # alternate, so machine noise hits all alike
-            bare_rps.append(wrk(bare_url, {}, args.seconds, args.connections))
-            ch_rps.append(wrk(ch_url, auth, args.seconds, args.connections))
-            fa_rps.append(wrk(fa_url, {}, args.seconds, args.connections))
-        b, c, f = (statistics.median(x) for x in (bare_rps, ch_rps, fa_rps))
-        print(f"bare Starlette route        : median {b:8.0f} req/s  rounds {[round(x) for x in bare_rps]}")
-        print(f"bare FastAPI route (no auth): median {f:8.0f} req/s  rounds {[round(x) for x in fa_rps]}")
-        print(f"coursehost GET /api/v2/ping : median {c:8.0f} req/s  rounds {[round(x) for x in ch_rps]}")
-        print(f"ratio coursehost / bare Starlette: {c / b:.2f}  (target >= 0.5)")
-        print(f"ratio bare FastAPI / bare Starlette: {f / b:.2f}  (the framework's own ceiling)")
-        print(f"ratio coursehost / bare FastAPI: {c / f:.2f}")
+        for name, script in (("bare Starlette route", BARE), ("bare FastAPI route (no auth)", BARE_FASTAPI)):
+            port = free_port()
+            procs.append(subprocess.Popen([sys.executable, "-c", script, str(port)], env=env))
+            servers[name] = (f"http://127.0.0.1:{port}/api/v2/ping", {}, procs[-1].pid)
+        checkouts = [("coursehost GET /api/v2/ping", os.path.join(ROOT, "src"))]
+        if args.before:
+            checkouts.append(("coursehost BEFORE (--before)", os.path.join(os.path.abspath(args.before), "src")))
+        for i, (name, src) in enumerate(checkouts):
+            port = free_port()
+            proc, auth = start_coursehost(src, port, os.path.join(tmp, str(i)))
+            procs.append(proc)
+            servers[name] = (f"http://127.0.0.1:{port}/api/v2/ping", auth, proc.pid)
+        run_rounds(servers, args)
     finally:
-        for p in (bare, fastapi_bare, ch):
+        for p in procs:
             p.terminate()
             p.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_rounds(servers: dict, args) -> None:
+    for url, headers, _pid in servers.values():
+        wait_ready(url, headers)
+    for url, headers, pid in servers.values():  # warm-up
+        wrk(url, headers, 2, args.connections, pid)
+    runs: dict[str, list[dict]] = {name: [] for name in servers}
+    for _ in range(args.rounds):  # alternate, so machine noise hits all alike
+        for name, (url, headers, pid) in servers.items():
+            runs[name].append(wrk(url, headers, args.seconds, args.connections, pid))
+    med = {name: report(name, r) for name, r in runs.items()}
+    b, f = med["bare Starlette route"], med["bare FastAPI route (no auth)"]
+    print(f"ratio bare FastAPI / bare Starlette: {f['rps'] / b['rps']:.2f}  (the framework's own ceiling)")
+    for name in [n for n in servers if n.startswith("coursehost")]:
+        c = med[name]
+        print(f"{name}: / bare Starlette {c['rps'] / b['rps']:.2f} (target >= 0.5), / bare FastAPI "
+              f"{c['rps'] / f['rps']:.2f}; per server CPU-s: / Starlette {c['per_cpu_s'] / b['per_cpu_s']:.2f}, "
+              f"/ FastAPI {c['per_cpu_s'] / f['per_cpu_s']:.2f}")
+    if "coursehost BEFORE (--before)" in med:
+        after, before = med["coursehost GET /api/v2/ping"], med["coursehost BEFORE (--before)"]
+        print(f"after / before: req/s {after['rps'] / before['rps']:.2f}, "
+              f"req per server CPU-s {after['per_cpu_s'] / before['per_cpu_s']:.2f}")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         limit = self._limit_for(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
-        html = b"text/html" in dict(scope["headers"]).get(b"accept", b"")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        html = b"text/html" in headers.get(b"accept", b"")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return await _too_large(send, limit, html)
         received = 0

@@ -8,12 +8,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from coursehost.lti_http import jwks, lti11, lti13_tool, pens, platform
+from coursehost.web.routing import include_flat
 
 
 def install_lti(app: FastAPI) -> None:
     """Route the LTI endpoints on the service app APP (called by create_app)."""
-    app.include_router(jwks.build_router())
-    app.include_router(lti13_tool.build_router(app.state.services))
-    app.include_router(lti11.router)
-    app.include_router(pens.router)
+    include_flat(app, jwks.build_router())
+    include_flat(app, lti13_tool.build_router(app.state.services))
+    include_flat(app, lti11.router)
+    include_flat(app, pens.router)
     app.include_router(platform.build_platform_router())  # Coursehost as an LTI 1.3 platform

@@ -145,7 +145,7 @@ class StrictJsonRoute(APIRoute):
     a lone surrogate, NaN or deep nesting is a 400 naming the problem, never a database error."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = self.checked_route_handler()
 
         async def strict_handler(request: Request) -> Response:
             if request.method not in ("GET", "HEAD") and _json_media_type(request.headers.get("content-type")):
@@ -155,3 +155,7 @@ class StrictJsonRoute(APIRoute):
             return await handler(request)
 
         return strict_handler
+
+    def checked_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """What runs once the body has passed the check: FastAPI's handler (a subclass may wrap it)."""
+        return super().get_route_handler()

@@ -8,6 +8,7 @@ from coursehost.api.v2.schemas.common import AboutSchema
 
 
 @operation("GetAbout", response_model=AboutSchema)
-def get_about() -> AboutSchema:
-    """The API version this server speaks and which distribution answers."""
+async def get_about() -> AboutSchema:
+    """The API version this server speaks and which distribution answers (async: no thread hop for a
+    constant)."""
     return AboutSchema(version="2.0", distribution=f"Coursehost {__version__}")
