@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, defer, with_expression
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.db.models.tenancy import Application
 from coursehost.domain.courses import aicc_script
 from coursehost.domain.dispatch.access import SHELL_LAUNCH_OPTION
 from coursehost.domain.dispatch.outcomes import enqueue_outcomes
@@ -58,6 +59,7 @@ class PreparedCommit:
     settings: dict[str, str] = field(default_factory=dict)
     runtime: dict | None = None
     entries: list[dict] = field(default_factory=list)
+    application: Application | None = None  # the registration's (the xAPI statements name it)
 
 
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
@@ -105,6 +107,7 @@ def prepare_commit(session: Session, *, launch_pk: int | None = None, launch_id:
     prepared.runtime = validate_runtime(runtime, fam=ctx.fam,
                                         suspend_data_max=suspend_data_limit(prepared.settings, ctx.fam))
     prepared.entries = checked_log(log)
+    prepared.application = session.get(Application, ctx.registration.application_pk)
     return prepared
 
 
@@ -164,7 +167,8 @@ def _apply(session: Session, launch: Launch, ctx: LaunchContext, prepared: Prepa
         return {"applied": False, "lastSeq": seq}
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
     record_scorm_statements(session, ctx=ctx, launch=launch, state=state, activity=activity, runtime=clean,
-                            settings=settings, seq=seq, public_url=public_url, now=now)  # before state changes
+                            settings=settings, seq=seq, public_url=public_url, now=now,
+                            app=prepared.application)  # before state changes
     record_facts(session, registration=ctx.registration, instance_pk=ctx.instance.pk, activity_id=activity_id,
                  fam=ctx.fam, before=state.runtime, after=clean, now=now)  # before state.runtime is replaced
     _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
