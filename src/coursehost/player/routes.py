@@ -24,7 +24,7 @@ from coursehost.domain.registrations.launch_tokens import (
     read_runtime_token,
 )
 from coursehost.domain.runtime import launch_xapi, navigation, player_launch
-from coursehost.domain.runtime.commits import apply_prepared, prepare_commit
+from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.player_launch import LaunchRefused, PlayerLaunch
 from coursehost.domain.standards import LearningStandard
 from coursehost.player import cmi5, content, dispatch, hacp, lti13, page
@@ -171,7 +171,7 @@ async def _json_body(request: Request) -> dict:
 
 
 def _commit_args(body: dict) -> dict:
-    """The arguments of apply_commit (prepare_commit and terminated) from a commit body, or InvalidInput."""
+    """The arguments of apply_commit from a commit body, or InvalidInput."""
     seq, activity_id, runtime = body.get("seq"), body.get("activityId"), body.get("runtime")
     log = body.get("log")
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
@@ -201,19 +201,11 @@ async def runtime_start(request: Request) -> Response:
 async def runtime_commit(request: Request) -> Response:
     """Apply one commit (idempotent by seq) in one transaction."""
     args = _commit_args(await _json_body(request))
-    terminated = args.pop("terminated")
-    launch_id, public_url = _token_launch_id(request), services(request).settings.public_url
-
-    def work() -> dict:
-        # The read phase in a read-only unit (on SQLite it takes no write lock), then the writes.
-        with read_unit(request) as session:
-            prepared = prepare_commit(session, launch_id=launch_id, **args)
-        if isinstance(prepared, dict):  # a retry of a commit applied already
-            return prepared
-        with unit(request) as session:
-            return apply_prepared(session, prepared, terminated=terminated, public_url=public_url)
-
-    result = await run_in_threadpool(work)
+    # One unit: the read phase (prepare_commit) runs first inside it. Run in a read-only unit before
+    # the write transaction instead, it cost more CPU per commit than it saved in lock time (a second
+    # transaction and three more reads; docs/PERFORMANCE.md "Run-time commits after issue 21").
+    result = await _in_unit(request, apply_commit, launch_id=_token_launch_id(request),
+                            public_url=services(request).settings.public_url, **args)
     answer = {"lastSeq": result.get("lastSeq"), "applied": result.get("applied")}
     if result.get("result"):  # the registration's rollup after this commit (a dispatch shell reports it)
         answer["result"] = result["result"]

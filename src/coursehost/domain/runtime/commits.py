@@ -60,6 +60,7 @@ class PreparedCommit:
     runtime: dict | None = None
     entries: list[dict] = field(default_factory=list)
     application: Application | None = None  # the registration's (the xAPI statements name it)
+    locked: Launch | None = None  # the launch, when read locked in the transaction that applies it
 
 
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
@@ -76,7 +77,7 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     changes nothing (FRESH, a first send: see _stale). The caller owns the transaction. Both phases
     run in SESSION here; the player's endpoint runs prepare_commit in a read-only unit first."""
     prepared = prepare_commit(session, launch_pk=launch_pk, launch_id=launch_id, activity_id=activity_id, seq=seq,
-                              runtime=runtime, log=log, fresh=fresh)
+                              runtime=runtime, log=log, fresh=fresh, lock=True)
     if isinstance(prepared, dict):
         return prepared
     return apply_prepared(session, prepared, terminated=terminated, now=now, public_url=public_url)
@@ -84,15 +85,20 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
 
 def prepare_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
                    activity_id: str, seq: int, runtime: dict | None, log: list[dict] | None = None,
-                   fresh: bool = False) -> PreparedCommit | dict:
-    """The read phase (no lock taken, nothing written): the answer itself when the commit is a retry
-    of one applied (its seq at or below the launch's last one, nothing to log), else what
-    apply_prepared needs. NotFound / InvalidInput / LaunchExited as apply_commit raises them."""
+                   fresh: bool = False, lock: bool = False) -> PreparedCommit | dict:
+    """The read phase (nothing written): the answer itself when the commit is a retry of one
+    applied (its seq at or below the launch's last one, nothing to log), else what apply_prepared
+    needs. NotFound / InvalidInput / LaunchExited as apply_commit raises them. LOCK: the launch row
+    is read locked, for apply_prepared in the same transaction (which then does not read it again)."""
     which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
-    launch = session.execute(select(Launch).where(which)).scalars().first()
+    stmt = select(Launch).where(which)
+    if lock:  # serialise commits of one launch (PostgreSQL)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    launch = session.execute(stmt).scalars().first()
     if launch is None:
         raise NotFound("This launch no longer exists")
-    prepared = PreparedCommit(launch_pk=launch.pk, activity_id=activity_id, seq=seq, log=log, fresh=fresh)
+    prepared = PreparedCommit(launch_pk=launch.pk, activity_id=activity_id, seq=seq, log=log, fresh=fresh,
+                              locked=launch if lock else None)
     if seq <= (launch.last_seq or 0):  # last_seq only grows: still a retry under the lock
         return {"applied": False, "lastSeq": launch.last_seq} if not (fresh and log) else prepared
     require_open(launch)
@@ -116,7 +122,7 @@ def apply_prepared(session: Session, prepared: PreparedCommit, *, terminated: bo
     """The write phase of a prepared commit, in the caller's transaction: the launch row locked
     (PostgreSQL; SQLite's writer lock is held already) and checked again, then the writes."""
     seq, log = prepared.seq, prepared.log
-    launch = session.execute(
+    launch = prepared.locked if prepared.locked in session else session.execute(
         select(Launch).where(Launch.pk == prepared.launch_pk).with_for_update()
         .execution_options(populate_existing=True)  # serialise commits of one launch (PostgreSQL)
     ).scalars().first()
