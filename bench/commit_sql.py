@@ -8,7 +8,8 @@ payload: 50 interactions, suspend data, score), reading the statement counter ar
 The job worker polls once an hour here so that its statements do not land inside a commit.
 Printed: statements of a learner's first commit (its interaction facts are new) and the median of
 the later ones (same interactions, new score and location), by kind (SELECT / INSERT / UPDATE ...)
-and by table, so a before/after difference shows where it comes from.
+and by table, so a before/after difference shows where it comes from, and how many of them run
+inside the write transaction (from BEGIN IMMEDIATE on: SQLite's writer lock is held).
 Run: PYTHONPATH=<checkout>/src .venv/bin/python bench/commit_sql.py [--learners 3 --commits 10]
 """
 
@@ -46,6 +47,8 @@ def _count(conn, cursor, statement, parameters, context, executemany) -> None:
 
 def _kind(statement: str) -> str:
     words = statement.split()
+    if [w.upper() for w in words] == ["BEGIN", "IMMEDIATE"]:
+        return "BEGIN IMMEDIATE (the write transaction)"
     verb = words[0].upper() if words else "?"
     table = ""
     m = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", statement, re.IGNORECASE)
@@ -74,6 +77,9 @@ def drive(port: int, content_port: int, learners: int, commits: int, out: dict) 
                     time.sleep(0.05)  # let the request's session close (its COMMIT is counted too)
                     with LOCK:
                         sent = collections.Counter(_kind(s) for s in STATEMENTS[mark:])
+                        begins = [n for n, s in enumerate(STATEMENTS[mark:]) if s.split() == ["BEGIN", "IMMEDIATE"]]
+                        sent["(statements in the write transaction, BEGIN IMMEDIATE on)"] = (
+                            len(STATEMENTS) - mark - begins[0] if begins else 0)
                     (first if seq == 1 else later).append(sent)
         out["first"], out["later"] = first, later
     except BaseException as exc:  # reported by the main thread
@@ -83,7 +89,7 @@ def drive(port: int, content_port: int, learners: int, commits: int, out: dict) 
 
 
 def _summary(samples: list[collections.Counter]) -> tuple[float, dict[str, float]]:
-    total = statistics.median(sum(c.values()) for c in samples)
+    total = statistics.median(sum(v for k, v in c.items() if not k.startswith("(")) for c in samples)
     kinds = sorted({k for c in samples for k in c})
     return total, {k: statistics.median(c.get(k, 0) for c in samples) for k in kinds}
 

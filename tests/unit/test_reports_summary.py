@@ -5,7 +5,9 @@ transaction, and a rebuild from the registration tables gives the same rows."""
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -208,3 +210,38 @@ def test_registrations_through_an_invitation_are_reported_under_it(db_session, r
     summary.record_source(db_session, registration=reg, invitation_id="inv-1")
     assert queries.overview(db_session, f(realm, invitation_id="inv-1")).registered == 1
     assert queries.overview(db_session, f(realm)).registered == 6
+
+
+def test_concurrent_commits_of_one_course_add_to_the_day_row(session_factory):
+    """Two registrations of one course changing at once each add their delta to the day's row: on
+    PostgreSQL a read-then-write of the row loses one (or fails on the new row's key); SQLite's
+    writer lock serialises the two."""
+    with session_factory() as s:
+        app_pk = make_app(s).pk
+        s.commit()
+    row = SimpleNamespace(application_pk=app_pk, course_id="concurrent", registered_day=TODAY)
+    zero = summary.contribution(None)
+    one = {**zero, "registered": 1, "started": 1}
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            with session_factory() as s:
+                summary._apply(s, row, zero, one)
+                s.commit()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    first = session_factory()
+    summary._apply(first, row, zero, one)
+    first.flush()
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)  # the second waits for the first's row (PostgreSQL) or writer lock (SQLite)
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert not errors
+    with session_factory() as s:
+        day = s.get(ReportDay, (app_pk, "concurrent", TODAY))
+        assert (day.registered, day.started) == (2, 2)

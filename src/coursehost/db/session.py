@@ -24,7 +24,11 @@ def make_engine(url: str) -> Engine:
     """Create the engine for URL with the pragmas and pool settings each database needs."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A connection per request thread (40 in Starlette's pool) plus the job worker: a commit reads
+        # on one connection before it queues for the writer lock on another, so a pool smaller than
+        # the threads would make reads wait behind queued writers.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=10, max_overflow=50)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - exercised by every SQLite test

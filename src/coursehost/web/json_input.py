@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,6 +24,7 @@ from coursehost.domain.text import lone_surrogate
 #: that walks a parsed value (validation, serialisation) recurses, so the cap stays far below the stack.
 MAX_DEPTH = 100
 _BOM = "\ufeff"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class JsonInputError(InvalidInput):
@@ -36,6 +38,9 @@ class JsonSyntaxError(JsonInputError):
 def loads(raw: bytes | str, *, what: str = "body", max_depth: int = MAX_DEPTH) -> Any:
     """RAW (UTF-8 bytes or text) parsed strictly; JsonInputError naming the problem and WHAT."""
     text = _decode(raw, what)
+    # Text decoded from UTF-8 holds no surrogate code point, so a parsed string can hold one only
+    # through a \uD800-\uDFFF escape: without one, the walk below checks the depth alone.
+    strings = isinstance(raw, str) or _SURROGATE_ESCAPE.search(text) is not None
     if text.startswith(_BOM):
         raise JsonInputError(f"invalid JSON: the {what} starts with a byte order mark (RFC 8259 §8.1)")
     try:
@@ -46,7 +51,7 @@ def loads(raw: bytes | str, *, what: str = "body", max_depth: int = MAX_DEPTH) -
         raise
     except ValueError as exc:
         raise JsonSyntaxError(f"invalid JSON in the {what}: {exc}") from None
-    _check_value(value, what, max_depth)
+    _check_value(value, what, max_depth, strings=strings)
     return value
 
 
@@ -107,8 +112,11 @@ def _too_deep(what: str, max_depth: int) -> JsonInputError:
                           f"in the {what})")
 
 
-def _check_value(value: Any, what: str, max_depth: int) -> None:
-    """Walk VALUE without recursing: its depth, and every key and string for lone surrogates."""
+def _check_value(value: Any, what: str, max_depth: int, *, strings: bool = True) -> None:
+    """Walk VALUE without recursing: its depth, and (STRINGS) every key and string for lone surrogates."""
+    if not strings:
+        _check_depth(value, what, max_depth)
+        return
     stack: list[tuple[Any, int, str]] = [(value, 0, "$")]
     while stack:
         item, depth, path = stack.pop()
@@ -123,6 +131,18 @@ def _check_value(value: Any, what: str, max_depth: int) -> None:
                     stack.append((child, depth + 1, f"{path}.{key}"))
             else:
                 stack.extend((child, depth + 1, f"{path}[{i}]") for i, child in enumerate(item))
+
+
+def _check_depth(value: Any, what: str, max_depth: int) -> None:
+    """Only the nesting depth of VALUE: containers are visited, scalars never (no paths are built)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level:
+        if depth >= max_depth:
+            raise _too_deep(what, max_depth)
+        depth += 1
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(child, dict | list)]
 
 
 def _check_string(text: str, what: str, path: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from coursehost.db.base import Base, UTCDateTime, utcnow
 
@@ -102,6 +102,8 @@ class ActivityState(_Summary, Base):
     base_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     session_launch_pk: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Whether runtime holds data, when a query computed it instead of loading the JSON (the rollup).
+    has_runtime: Mapped[bool | None] = query_expression()
 
 
 class Launch(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Connection, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -26,6 +27,8 @@ from coursehost.db.models.reports import (
 )
 
 COMPLETED = "COMPLETED"
+# The dialects' INSERT ... ON CONFLICT constructs, by dialect name (SQLite and PostgreSQL).
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def _day(value: datetime | None) -> date | None:
@@ -66,17 +69,18 @@ def contribution(row: ReportRegistration | None) -> dict[str, float]:
 
 
 def _apply(session: Session, row: ReportRegistration, before: dict[str, float], after: dict[str, float]) -> None:
-    """Add after - before to the row's day (one row per application, course and day)."""
+    """Add after - before to the row's day (one row per application, course and day): one UPSERT
+    that adds in SQL, so concurrent commits of one course's registrations never lose a delta (a
+    read-then-write would on PostgreSQL) and the day's row is locked only for that one statement."""
     delta = {k: after[k] - before[k] for k in DAY_COUNTS if after[k] != before[k]}
     if not delta:
         return
-    day = session.get(ReportDay, (row.application_pk, row.course_id, row.registered_day))
-    if day is None:
-        day = ReportDay(application_pk=row.application_pk, course_id=row.course_id, day=row.registered_day,
-                        **dict.fromkeys(DAY_COUNTS, 0))
-        session.add(day)
-    for key, value in delta.items():
-        setattr(day, key, (getattr(day, key) or 0) + value)
+    key = {"application_pk": row.application_pk, "course_id": row.course_id, "day": row.registered_day}
+    insert = _UPSERT_INSERTS[session.get_bind(ReportDay).dialect.name]
+    table = ReportDay.__table__
+    stmt = insert(table).values({**key, **dict.fromkeys(DAY_COUNTS, 0), **delta})
+    session.execute(stmt.on_conflict_do_update(index_elements=list(key),
+                                               set_={k: table.c[k] + stmt.excluded[k] for k in delta}))
 
 
 def record(session: Session, *, registration: Registration, launched: datetime | None = None,
@@ -107,10 +111,11 @@ def record(session: Session, *, registration: Registration, launched: datetime |
 
 
 def _mark_active(session: Session, registration: Registration, day: date) -> None:
-    if session.get(ReportActiveDay, (registration.pk, day)) is None:
-        session.add(ReportActiveDay(registration_pk=registration.pk, day=day,
-                                    application_pk=registration.application_pk,
-                                    course_id=registration.course_id, learner_id=registration.learner_id))
+    """One INSERT that does nothing when the day is marked already (no read first, no ORM object)."""
+    insert = _UPSERT_INSERTS[session.get_bind(ReportActiveDay).dialect.name]
+    session.execute(insert(ReportActiveDay.__table__).values(
+        registration_pk=registration.pk, day=day, application_pk=registration.application_pk,
+        course_id=registration.course_id, learner_id=registration.learner_id).on_conflict_do_nothing())
 
 
 def record_source(session: Session, *, registration: Registration, invitation_id: str | None = None,

@@ -3,13 +3,15 @@ rollup to the instance and the registration, and a postback when the registratio
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, cast, func, select
+from sqlalchemy.orm import Session, defer, with_expression
 
 from coursehost.db.base import utcnow
-from coursehost.db.models.registrations import ActivityState, Launch
+from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.db.models.tenancy import Application
 from coursehost.domain.courses import aicc_script
 from coursehost.domain.dispatch.access import SHELL_LAUNCH_OPTION
 from coursehost.domain.dispatch.outcomes import enqueue_outcomes
@@ -40,6 +42,27 @@ from coursehost.domain.standards import RuntimeFamily
 from coursehost.domain.values import truthy
 
 
+@dataclass
+class PreparedCommit:
+    """A commit's read phase, done before the write transaction (on SQLite: before the writer lock):
+    the launch's context and effective settings, the activity, the checked run-time data and log.
+    CTX is None when the launch will not take the commit (log only, not tracked, exited): the
+    write phase then decides on the locked launch row alone."""
+
+    launch_pk: int
+    activity_id: str
+    seq: int
+    log: list[dict] | None
+    fresh: bool
+    ctx: LaunchContext | None = None
+    activity: dict = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    runtime: dict | None = None
+    entries: list[dict] = field(default_factory=list)
+    application: Application | None = None  # the registration's (the xAPI statements name it)
+    locked: Launch | None = None  # the launch, when read locked in the transaction that applies it
+
+
 def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
                  activity_id: str, seq: int, runtime: dict | None, log: list[dict] | None = None,
                  terminated: bool = False, fresh: bool = False, now: datetime | None = None,
@@ -51,37 +74,98 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
     without it).
 
     Idempotent by SEQ: a sequence number at or below the launch's last one was applied already and
-    changes nothing (FRESH, a first send: see _stale). The caller owns the transaction."""
+    changes nothing (FRESH, a first send: see _stale). The caller owns the transaction. Both phases
+    run in SESSION here; the player's endpoint runs prepare_commit in a read-only unit first."""
+    prepared = prepare_commit(session, launch_pk=launch_pk, launch_id=launch_id, activity_id=activity_id, seq=seq,
+                              runtime=runtime, log=log, fresh=fresh, lock=True)
+    if isinstance(prepared, dict):
+        return prepared
+    return apply_prepared(session, prepared, terminated=terminated, now=now, public_url=public_url)
+
+
+def prepare_commit(session: Session, *, launch_pk: int | None = None, launch_id: str | None = None,
+                   activity_id: str, seq: int, runtime: dict | None, log: list[dict] | None = None,
+                   fresh: bool = False, lock: bool = False) -> PreparedCommit | dict:
+    """The read phase (nothing written): the answer itself when the commit is a retry of one
+    applied (its seq at or below the launch's last one, nothing to log), else what apply_prepared
+    needs. NotFound / InvalidInput / LaunchExited as apply_commit raises them. LOCK: the launch row
+    is read locked, for apply_prepared in the same transaction (which then does not read it again)."""
     which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
-    launch = session.execute(
-        select(Launch).where(which).with_for_update()
+    stmt = select(Launch).where(which)
+    if lock:  # serialise commits of one launch (PostgreSQL)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    launch = session.execute(stmt).scalars().first()
+    if launch is None:
+        raise NotFound("This launch no longer exists")
+    prepared = PreparedCommit(launch_pk=launch.pk, activity_id=activity_id, seq=seq, log=log, fresh=fresh,
+                              locked=launch if lock else None)
+    if seq <= (launch.last_seq or 0):  # last_seq only grows: still a retry under the lock
+        return {"applied": False, "lastSeq": launch.last_seq} if not (fresh and log) else prepared
+    require_open(launch)
+    if not launch.tracking or runtime is None:
+        return prepared
+    ctx = load_context(session, launch)
+    try:
+        prepared.activity = launchable(ctx, activity_id)
+    except NotFound as exc:
+        raise InvalidInput(str(exc)) from None
+    prepared.ctx, prepared.settings = ctx, settings_for(session, ctx)
+    prepared.runtime = validate_runtime(runtime, fam=ctx.fam,
+                                        suspend_data_max=suspend_data_limit(prepared.settings, ctx.fam))
+    prepared.entries = checked_log(log)
+    prepared.application = session.get(Application, ctx.registration.application_pk)
+    return prepared
+
+
+def apply_prepared(session: Session, prepared: PreparedCommit, *, terminated: bool = False,
+                   now: datetime | None = None, public_url: str | None = None) -> dict:
+    """The write phase of a prepared commit, in the caller's transaction: the launch row locked
+    (PostgreSQL; SQLite's writer lock is held already) and checked again, then the writes."""
+    seq, log = prepared.seq, prepared.log
+    launch = prepared.locked if prepared.locked in session else session.execute(
+        select(Launch).where(Launch.pk == prepared.launch_pk).with_for_update()
         .execution_options(populate_existing=True)  # serialise commits of one launch (PostgreSQL)
     ).scalars().first()
     if launch is None:
         raise NotFound("This launch no longer exists")
     if seq <= (launch.last_seq or 0):
-        return _stale(session, launch, log, fresh=fresh)
+        return _stale(session, launch, log, fresh=prepared.fresh)
     require_open(launch)
     if not launch.tracking:  # acknowledged, never recorded
         return {"applied": False, "lastSeq": seq}
-    if runtime is None:
+    if prepared.ctx is None:
         # Log only: the audit trail, no run-time data. It leaves last_seq alone, so a data commit
         # sent before it (a beacon at page close) that arrives after it is still applied.
         append_log(session, launch, checked_log(log))
         return {"applied": False, "lastSeq": seq}
     now = now or utcnow()
-    ctx = load_context(session, launch)
-    try:
-        activity = launchable(ctx, activity_id)
-    except NotFound as exc:
-        raise InvalidInput(str(exc)) from None
-    settings = settings_for(session, ctx)
-    clean = validate_runtime(runtime, fam=ctx.fam, suspend_data_max=suspend_data_limit(settings, ctx.fam))
-    entries = checked_log(log)
+    ctx = _write_context(session, launch, prepared.ctx)
+    # One flush at the end instead of one before every query (each query below reads rows this
+    # commit has not changed yet, or takes the changed objects from the session, not from SQL).
+    with session.no_autoflush:
+        return _apply(session, launch, ctx, prepared, terminated=terminated, now=now, public_url=public_url)
 
+
+def _write_context(session: Session, launch: Launch, read: LaunchContext) -> LaunchContext:
+    """The launch's registration and instance as rows of SESSION (they are written); the course
+    version read before (it is only read) unless the instance runs another one by now."""
+    if read.instance in session and read.registration in session:
+        return read  # both phases in one session
+    inst = session.get(RegistrationInstance, launch.instance_pk)
+    if inst is None or inst.course_version_pk != read.version.pk:
+        return load_context(session, launch)
+    reg = session.get(Registration, inst.registration_pk)
+    return LaunchContext(reg, inst, read.version, read.fam)
+
+
+def _apply(session: Session, launch: Launch, ctx: LaunchContext, prepared: PreparedCommit, *, terminated: bool,
+           now: datetime, public_url: str | None) -> dict:
+    """The writes of a commit the launch takes."""
+    activity_id, seq, activity, settings = prepared.activity_id, prepared.seq, prepared.activity, prepared.settings
+    clean = prepared.runtime
     launch.last_seq = seq
     launch.last_runtime_update = now
-    append_log(session, launch, entries)
+    append_log(session, launch, prepared.entries)
     state = find_state(session, ctx.instance.pk, activity_id) or new_state(session, ctx.instance.pk, activity_id)
     if not _owns_session(state, ctx, launch, now):
         append_log(session, launch, [{"event": "stale-commit", "activityId": activity_id, "seq": seq,
@@ -89,13 +173,14 @@ def apply_commit(session: Session, *, launch_pk: int | None = None, launch_id: s
         return {"applied": False, "lastSeq": seq}
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
     record_scorm_statements(session, ctx=ctx, launch=launch, state=state, activity=activity, runtime=clean,
-                            settings=settings, seq=seq, public_url=public_url, now=now)  # before state changes
+                            settings=settings, seq=seq, public_url=public_url, now=now,
+                            app=prepared.application)  # before state changes
     record_facts(session, registration=ctx.registration, instance_pk=ctx.instance.pk, activity_id=activity_id,
                  fam=ctx.fam, before=state.runtime, after=clean, now=now)  # before state.runtime is replaced
     _record_activity(state, activity, clean, ctx, settings, no_credit=no_credit, now=now)
     _track_suspend(ctx, activity_id, clean)
     engine = _report_to_engine(ctx, activity, clean) if sequenced.uses_engine(ctx.version) and not no_credit else None
-    changed = _roll_up(session, ctx, settings, now=now, engine=engine)
+    changed = _roll_up(session, ctx, settings, state, now=now, engine=engine)
     inst = ctx.instance
     launch.completion, launch.success = inst.completion, inst.success
     launch.score_scaled, launch.total_seconds = inst.score_scaled, inst.total_seconds
@@ -192,15 +277,16 @@ def _report_to_engine(ctx: LaunchContext, activity: dict, runtime: dict) -> sequ
     return ses
 
 
-def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, now: datetime,
-             engine: sequenced.SequencingSession | None = None) -> bool:
-    """Instance results from its activities; the registration mirrors its current instance.
-    Whether the registration's completion, success, score or time changed. A multi-SCO SCORM 2004
-    course takes its root activity's rolled-up status from the sequencing engine (SN 4.6)."""
+def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], current: ActivityState, *,
+             now: datetime, engine: sequenced.SequencingSession | None = None) -> bool:
+    """Instance results from its activities (CURRENT: the state this commit changed, maybe not yet
+    flushed); the registration mirrors its current instance. Whether the registration's completion,
+    success, score or time changed. A multi-SCO SCORM 2004 course takes its root activity's
+    rolled-up status from the sequencing engine (SN 4.6)."""
     structure = ctx.version.structure or {}
-    states = list(session.scalars(select(ActivityState).where(ActivityState.instance_pk == ctx.instance.pk)))
-    leaves = {s.activity_id: _leaf(s) for s in states}
     ids = rollup.leaf_ids(structure)
+    states = [current, *_other_states(session, ctx, current, structure, ids)]
+    leaves = {s.activity_id: _leaf(s) for s in states}
     if len(ids) <= 1:
         result = leaves.get(ids[0]).result if ids and ids[0] in leaves else Result()
     elif engine is not None:
@@ -231,6 +317,19 @@ def _roll_up(session: Session, ctx: LaunchContext, settings: dict[str, str], *, 
     return (reg.completion, reg.success, reg.score_scaled, reg.total_seconds) != before
 
 
+def _other_states(session: Session, ctx: LaunchContext, current: ActivityState, structure: dict,
+                  ids: list[str]) -> list[ActivityState]:
+    """The instance's other activity states: none for a one-activity course; without their run-time
+    JSON (deferred) unless AICC completion requirements read the objectives in it."""
+    if len(ids) <= 1 and ids == [current.activity_id]:
+        return []
+    stmt = select(ActivityState).where(ActivityState.instance_pk == ctx.instance.pk,
+                                       ActivityState.activity_id != current.activity_id)
+    if not (ctx.fam == RuntimeFamily.SCORM12 and aicc_script.has_requirements(structure)):
+        stmt = stmt.options(defer(ActivityState.runtime), with_expression(ActivityState.has_runtime, _HAS_RUNTIME))
+    return list(session.scalars(stmt))
+
+
 def _requirements(ctx: LaunchContext, structure: dict, states: list[ActivityState], result: Result) -> Result:
     """AICC completion requirements (.cmp): the elements whose requirement holds keep the row's
     status in the instance's state (activity details show it for blocks); the course's decides
@@ -245,5 +344,15 @@ def _requirements(ctx: LaunchContext, structure: dict, states: list[ActivityStat
 def _leaf(state: ActivityState) -> rollup.Leaf:
     result = Result(state.completion or "UNKNOWN", state.success or "UNKNOWN", state.score_scaled,
                     state.completion_amount)
-    return rollup.Leaf(result=result, attempted=bool(state.attempts or state.runtime),
+    return rollup.Leaf(result=result, attempted=bool(state.attempts or _has_runtime(state)),
                        scored_at=state.last_access if state.score_scaled is not None else None)
+
+
+#: Whether an activity state holds run-time data, in SQL (its JSON is not loaded for the rollup).
+_HAS_RUNTIME = func.coalesce(func.length(cast(ActivityState.runtime, String)), 0) > 2
+
+
+def _has_runtime(state: ActivityState) -> bool:
+    if "runtime" in state.__dict__:  # loaded (or set by this commit)
+        return bool(state.runtime)
+    return bool(state.has_runtime)

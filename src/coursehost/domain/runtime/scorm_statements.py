@@ -78,13 +78,15 @@ class Origin:
 
 def record_scorm_statements(session: Session, *, ctx: LaunchContext, launch: Launch, state: ActivityState,
                             activity: dict, runtime: dict, settings: dict[str, str], seq: int,
-                            public_url: str | None, now: datetime) -> list[str]:
+                            public_url: str | None, now: datetime, app: Application | None = None) -> list[str]:
     """Write the statements of one commit (STATE still holds the previous run-time data, RUNTIME the
     new) into the application's LRS in the caller's transaction; their ids. None when the setting is
-    off or the caller has no public URL to name the learner's account with."""
+    off or the caller has no public URL to name the learner's account with. APP: the registration's
+    application when the caller has it (read before its transaction; only its pk and app id are used)."""
     if not public_url or not truthy(settings.get(SETTING_ID, "true")):
         return []
-    app = session.get(Application, ctx.registration.application_pk)
+    if app is None or app.pk != ctx.registration.application_pk:
+        app = session.get(Application, ctx.registration.application_pk)
     origin = _origin(ctx, launch, activity, app.app_id, public_url.rstrip("/"))
     first = activity["id"] not in (launch.options or {}).get(INITIALIZED_OPTION, [])
     no_credit = bool((launch.options or {}).get(NO_CREDIT_OPTION))
