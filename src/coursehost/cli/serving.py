@@ -17,6 +17,11 @@ from fastapi import FastAPI
 from coursehost.settings import Settings
 from coursehost.web.redaction import REDACTED, redact
 
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvicorn[standard] installs it
+    uvloop = None
+
 __all__ = ["REDACTED", "RedactTokens", "redact", "serve_both"]
 
 
@@ -59,7 +64,14 @@ def serve_both(service: FastAPI, content: FastAPI, settings: Settings, *, log_le
         access = logging.getLogger(name)
         if not any(isinstance(f, RedactTokens) for f in access.filters):
             access.addFilter(RedactTokens())
-    asyncio.run(_run(servers, sockets, stop_signals, parent_pid))
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(_run(servers, sockets, stop_signals, parent_pid))
+
+
+def _loop_factory():
+    """uvloop's event loop when installed (uvicorn[standard] brings it; uvicorn's own `loop="auto"` does
+    not apply here, since both servers share one loop we start), else asyncio's."""
+    return uvloop.new_event_loop if uvloop is not None else None
 
 
 async def _run(servers: list[uvicorn.Server], sockets: tuple[socket.socket, socket.socket] | None,

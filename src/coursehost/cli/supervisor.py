@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
+from prometheus_client import multiprocess
 
 from coursehost.cli.serving import serve_both
 from coursehost.settings import Settings
@@ -124,7 +125,6 @@ class Supervisor:
                 continue
             child.pid = 0
             if os.environ.get(METRICS_ENV):  # its live gauges leave the multiprocess sums
-                from prometheus_client import multiprocess
                 multiprocess.mark_process_dead(pid)
             if self.stopping:
                 continue
