@@ -5,8 +5,6 @@ password_reset.py)."""
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -16,8 +14,8 @@ from coursehost.domain.accounts import password_reset, profile
 from coursehost.domain.accounts.profile import FieldErrors
 from coursehost.domain.accounts.sessions import SignedIn
 from coursehost.domain.accounts.users import email_key
-from coursehost.domain.applications.throttle import FailureThrottle, TooManyFailures
-from coursehost.web import services, unit
+from coursehost.domain.applications.throttle import TooManyFailures
+from coursehost.web import services, throttle, unit
 
 SAVED = {
     "profile": "Your settings are saved.",
@@ -26,7 +24,6 @@ SAVED = {
 # Reset e-mails: at most 3 a minute to one address (more requests get the same answer and no mail),
 # and 30 requests a minute from one client address (then 429).
 RESET_PER_EMAIL, RESET_PER_ADDRESS = 3, 30
-_LOCK = threading.Lock()
 # Reset links carry their secret in the path: never pass it on to another page as a Referer.
 _NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 
@@ -39,19 +36,6 @@ def _presession_page(request: Request, template: str, *, status: int = 200,
     if request.cookies.get(PRESESSION_COOKIE) != token:
         set_cookie(request, response, PRESESSION_COOKIE, token)
     return response
-
-
-def _reset_throttle(request: Request) -> FailureThrottle:
-    """The app's password-reset throttle (its counters are in the database, shared by every process)."""
-    state = request.app.state
-    with _LOCK:
-        throttle = getattr(state, "reset_throttle", None)
-        if throttle is None:
-            svc = services(request)
-            throttle = state.reset_throttle = FailureThrottle(
-                svc.session_factory, read_session_factory=svc.read_session_factory, scope="reset",
-                per_key=RESET_PER_EMAIL, per_address=RESET_PER_ADDRESS)
-    return throttle
 
 
 def _client_address(request: Request) -> str | None:
@@ -123,7 +107,7 @@ def build_account_settings_router() -> APIRouter:
                                     email=email, error="Enter the e-mail address of your account")
         svc = services(request)
         address = _client_address(request)
-        reset_throttle = _reset_throttle(request)
+        reset_throttle = throttle(request, "reset", per_key=RESET_PER_EMAIL, per_address=RESET_PER_ADDRESS)
         try:
             reset_throttle.check(key=None, address=address)
         except TooManyFailures as exc:

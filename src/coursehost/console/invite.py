@@ -6,34 +6,18 @@ per-address limit of sign-ups a minute (counted in the database, like the authen
 
 from __future__ import annotations
 
-import threading
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from coursehost.console.pages import render
-from coursehost.domain.applications.throttle import FailureThrottle, TooManyFailures
+from coursehost.domain.applications.throttle import TooManyFailures
 from coursehost.domain.errors import NotFound
 from coursehost.domain.invitations import private, public
 from coursehost.domain.registrations import launch_links
-from coursehost.web import read_unit, services, unit
+from coursehost.web import read_unit, services, throttle, unit
 
 HONEYPOT = "website"  # a field hidden from people; a bot that fills every field gives itself away
-_LOCK = threading.Lock()
-
-
-def _throttle(request: Request) -> FailureThrottle:
-    state = request.app.state
-    with _LOCK:
-        throttle = getattr(state, "invite_throttle", None)
-        if throttle is None:
-            svc = services(request)
-            limit = svc.settings.invite_signups_per_address_per_minute
-            throttle = state.invite_throttle = FailureThrottle(
-                svc.session_factory, read_session_factory=svc.read_session_factory, scope="invite",
-                per_key=limit, per_address=limit)
-    return throttle
 
 
 def _address(request: Request) -> str | None:
@@ -76,13 +60,14 @@ def build_invite_router() -> APIRouter:
 
 def _start_course(request: Request, invitation_id: str, values: dict, honeypot_filled: bool) -> Response:
     address = _address(request)
-    throttle = _throttle(request)
+    limit = services(request).settings.invite_signups_per_address_per_minute
+    signups = throttle(request, "invite", per_key=limit, per_address=limit)
     try:
-        throttle.check(key=None, address=address)
+        signups.check(key=None, address=address)
     except TooManyFailures as exc:
         return _page(request, invitation_id, status=429, values=values,
                      refusal=f"Too many sign-ups from your network; try again in {exc.retry_after} seconds.")
-    throttle.failed(key=None, address=address)  # every attempt counts, successful or not
+    signups.failed(key=None, address=address)  # every attempt counts, successful or not
     if honeypot_filled:
         return _page(request, invitation_id, status=400, values=values,
                      refusal="This form could not be accepted. Fill in only the fields you can see.")

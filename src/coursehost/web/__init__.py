@@ -3,6 +3,7 @@ of work per request, and the HTTP status of each domain error. No routes live he
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from coursehost.db.session import unit_of_work
+from coursehost.domain.applications.throttle import FailureThrottle
 from coursehost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from coursehost.services import Services
 
@@ -19,6 +21,24 @@ _STATUS: dict[type[DomainError], int] = {InvalidInput: 400, NotFound: 404, Confl
 def services(request: Request) -> Services:
     """The application's services (settings, session factory, blob store, ...)."""
     return request.app.state.services
+
+
+_THROTTLES_LOCK = threading.Lock()
+
+
+def throttle(request: Request, scope: str, *, per_key: int, per_address: int) -> FailureThrottle:
+    """The app's FailureThrottle named SCOPE ("invite", "reset", ...), made on first use; its counters
+    are in the database, shared by every process."""
+    state = request.app.state
+    with _THROTTLES_LOCK:
+        made = getattr(state, "throttles", None)
+        if made is None:
+            made = state.throttles = {}
+        if scope not in made:
+            svc = services(request)
+            made[scope] = FailureThrottle(svc.session_factory, read_session_factory=svc.read_session_factory,
+                                          scope=scope, per_key=per_key, per_address=per_address)
+        return made[scope]
 
 
 @contextmanager
