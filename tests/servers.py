@@ -3,6 +3,8 @@ applications), and a small HTTP file server (for import by URL)."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import http.server
 import secrets
 import socket
@@ -21,6 +23,13 @@ from coursehost.db.models.tenancy import Realm
 from coursehost.db.session import unit_of_work
 from coursehost.domain.applications import service as apps
 from coursehost.settings import Settings
+
+
+def run_coroutine(coro):
+    """asyncio.run(CORO) in a thread of its own: the suite's sync Playwright keeps an event loop running
+    in the main thread once a browser test has run, and asyncio.run refuses to start beside it."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def free_port() -> int:

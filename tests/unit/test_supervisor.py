@@ -7,6 +7,7 @@ import asyncio
 import socket
 
 from coursehost.cli.supervisor import bind_socket
+from tests.servers import run_coroutine
 
 
 def test_connections_accepted_on_a_bound_socket_have_tcp_nodelay():
@@ -29,5 +30,5 @@ def test_connections_accepted_on_a_bound_socket_have_tcp_nodelay():
             writer.close()
             await writer.wait_closed()
 
-    asyncio.run(main())
+    run_coroutine(main())
     assert seen and seen[0] != 0

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from fastapi import APIRouter, FastAPI
 
 from coursehost.web.routing import include_flat
+from tests.servers import run_coroutine
 
 
 def _router(tag: str) -> APIRouter:
@@ -29,7 +28,7 @@ def _answers(app: FastAPI, requests: list[tuple[str, str]]) -> list[tuple[int, b
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
             return [((r := await client.request(method, path)).status_code, r.content) for method, path in requests]
 
-    return asyncio.run(run())
+    return run_coroutine(run())
 
 
 def test_flat_routes_answer_as_included_ones_in_the_same_order():
