@@ -71,11 +71,24 @@ BARE = textwrap.dedent("""
     if URL.startswith("postgresql"):
         import psycopg
 
+        import queue
+
+        # At most 10 connections per process (Coursehost's pool keeps 10 too): with one per request thread
+        # (40) and `--workers 2`, the bare servers alone held 80 of PostgreSQL's 100 connections.
+        idle, opened, opening = queue.LifoQueue(), [0], threading.Lock()
+
         def write(learner, seq, body):
-            conn = getattr(local, "conn", None)
-            if conn is None:
-                conn = local.conn = psycopg.connect(URL, autocommit=True)
-            conn.execute(UPSERT.format(p="%s"), (learner, seq, body))  # one statement, one transaction
+            try:
+                conn = idle.get_nowait()
+            except queue.Empty:
+                with opening:
+                    fresh = opened[0] < 10
+                    opened[0] += fresh
+                conn = psycopg.connect(URL, autocommit=True) if fresh else idle.get()
+            try:
+                conn.execute(UPSERT.format(p="%s"), (learner, seq, body))  # one statement, one transaction
+            finally:
+                idle.put(conn)
     else:
         import sqlite3
 
