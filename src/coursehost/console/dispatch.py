@@ -28,7 +28,7 @@ from coursehost.domain.dispatch import browse as dispatch_browse
 from coursehost.domain.dispatch import destinations as dest_domain
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.tags import get_tags, tags_for
+from coursehost.domain.tags import clean_tags, get_tags, tags_for
 from coursehost.web import services, unit
 
 ADMIN = Depends(signed_in(Role.ADMINISTRATOR))
@@ -135,7 +135,7 @@ class DestinationForm:
         if len(self.notes) > dest_domain.MAX_NOTES:
             errors["notes"] = f"The notes are longer than {dest_domain.MAX_NOTES} characters."
         try:
-            dest_domain.check_tags(_split_tags(self.tags))
+            clean_tags(_split_tags(self.tags))
         except InvalidInput as exc:
             errors["tags"] = f"{exc}."
         if self.destination_id:

@@ -25,6 +25,25 @@ class ListSpec:
     tiebreak: Any  # a unique column, so the order (and so the paging) is total
 
 
+def both_ways(name: str, column: Any) -> dict[str, tuple[Any, bool]]:
+    """orderBy values NAME_asc and NAME_desc on COLUMN."""
+    return {f"{name}_asc": (column, False), f"{name}_desc": (column, True)}
+
+
+def dated_list(model: Any, *, filter_by: dict[str, Any], default_filter_by: str, orders: dict | None = None,
+               default_order: str = "created_desc", creation_date: bool = False) -> ListSpec:
+    """The ListSpec of a table with created / updated columns (every list of the API has them): those two
+    orders (and SCORM Cloud's creation_date_* names for them where its list uses them) besides ORDERS,
+    datetimeFilter created / updated (default updated), the primary key as the tie-break."""
+    order_by = {**(orders or {}), **both_ways("created", model.created), **both_ways("updated", model.updated)}
+    if creation_date:
+        order_by.update(both_ways("creation_date", model.created))
+    return ListSpec(order_by=order_by, default_order=default_order, filter_by=filter_by,
+                    default_filter_by=default_filter_by,
+                    datetime_fields={"created": model.created, "updated": model.updated},
+                    default_datetime="updated", tiebreak=model.pk)
+
+
 @dataclass
 class ListQuery:
     """The filters a caller asked for; carried inside the `more` token for the next pages."""

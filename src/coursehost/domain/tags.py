@@ -27,6 +27,8 @@ def clean_tags(tags: list | None, field: str = "tags") -> list[str]:
             continue
         if len(tag) > MAX_TAG:
             raise InvalidInput(f"A tag in {field} is longer than {MAX_TAG} characters")
+        if "\x00" in tag:  # PostgreSQL text cannot hold NUL
+            raise InvalidInput(f"A tag in {field} must not contain NUL characters")
         if tag not in out:
             out.append(tag)
     if len(out) > MAX_TAGS:

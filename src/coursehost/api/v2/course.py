@@ -27,13 +27,17 @@ from coursehost.api.v2.schemas.courses import (
     TitleBody,
 )
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
+from coursehost.api.v2.tagging import Taggable
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.courses import assets, catalog, connectors, import_jobs, library
 from coursehost.domain.errors import NotFound
 from coursehost.domain.lrs import reports
-from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags, tags_for
+from coursehost.domain.tags import clean_tags, get_tags, tags_for
 from coursehost.web import services, unit
 from coursehost.web.multipart import read_package_upload
+
+COURSE_TAGS = Taggable("course", "course", lambda session, app_pk, key: catalog.get_course(
+    session, application_pk=app_pk, course_id=key))
 
 
 def query_tags(request: Request, name: str = "tags") -> list[str]:
@@ -272,44 +276,24 @@ def delete_course_version(request: Request, courseId: str, versionId: int,
 
 @operation("GetCourseTags", response_model=TagListSchema)
 def get_course_tags(request: Request, courseId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="course", key=courseId))
+    return COURSE_TAGS.read(request, principal, courseId)
 
 
 @operation("PutCourseTags", status_code=204)
-def put_course_tags(request: Request, courseId: str, body: TagsBody,
-                    principal: Principal = Auth) -> Response:
+def put_course_tags(request: Request, courseId: str, body: TagsBody, principal: Principal = Auth) -> Response:
     """Replace the course's tags with these."""
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
-        set_tags(session, application_pk=principal.app_pk, kind="course", key=courseId, tags=tags)
-    return Response(status_code=204)
+    return COURSE_TAGS.replace(request, principal, courseId, body)
 
 
 @operation("DeleteCourseTags", status_code=204)
-def delete_course_tags(request: Request, courseId: str, body: TagsBody,
-                       principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        catalog.get_course(session, application_pk=principal.app_pk, course_id=courseId)
-        remove_tags(session, application_pk=principal.app_pk, kind="course", key=courseId, tags=tags)
-    return Response(status_code=204)
+def delete_course_tags(request: Request, courseId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    return COURSE_TAGS.remove(request, principal, courseId, body)
 
 
 @operation("PutCourseTagsBatch", status_code=204)
-def put_course_tags_batch(request: Request, body: BatchTagsBody,
-                          principal: Principal = Auth) -> Response:
+def put_course_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed course; all or nothing (an unknown id is a 404)."""
-    tags = clean_tags(body.tags)
-    if not body.ids:
-        raise ApiError(400, "ids must name at least one course")
-    with unit(request) as session:
-        for course_id in dict.fromkeys(body.ids):
-            catalog.get_course(session, application_pk=principal.app_pk, course_id=course_id)
-            set_tags(session, application_pk=principal.app_pk, kind="course", key=course_id, tags=tags)
-    return Response(status_code=204)
+    return COURSE_TAGS.batch(request, principal, body)
 
 
 @operation("GetCourseZip")

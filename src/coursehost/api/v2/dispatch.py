@@ -36,16 +36,21 @@ from coursehost.api.v2.schemas.dispatch import (
     UpdateDispatchIn,
 )
 from coursehost.api.v2.schemas.registrations import PostBackIn
+from coursehost.api.v2.tagging import Taggable
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.dispatch import destinations as dest_domain
 from coursehost.domain.dispatch import dispatches as disp_domain
 from coursehost.domain.errors import InvalidInput
 from coursehost.domain.paging import ListQuery
-from coursehost.domain.tags import get_tags, remove_tags, set_tags, tags_for
+from coursehost.domain.tags import clean_tags, tags_for
 from coursehost.web import services, unit
 
 DEST_TAGS = dest_domain.TAG_KIND
 DISP_TAGS = disp_domain.TAG_KIND
+DESTINATION_TAGS = Taggable(DEST_TAGS, "destination", lambda session, app_pk, key: dest_domain.get_destination(
+    session, application_pk=app_pk, destination_id=key))
+DISPATCH_TAGS = Taggable(DISP_TAGS, "dispatch", lambda session, app_pk, key: disp_domain.get_dispatch(
+    session, application_pk=app_pk, dispatch_id=key))
 LAUNCH_AUTH_TYPES = ("cookies", "vault")
 
 
@@ -132,7 +137,7 @@ def _query_filters(request: Request) -> tuple[str | None, list[str]]:
     params = request.query_params
     dest_domain.check_text(params.get("courseId"), "courseId", dest_domain.MAX_ID)
     dest_domain.check_text(params.get("filter"), "filter", 1000)
-    return params.get("courseId") or None, dest_domain.check_tags(query_tags(request))
+    return params.get("courseId") or None, clean_tags(query_tags(request))
 
 
 def _list_extra(request: Request, *, with_enabled: bool) -> dict:
@@ -181,14 +186,7 @@ def get_destinations(request: Request, response: Response, principal: Principal 
 @operation("PutDestinationTagsBatch", status_code=204)
 def put_destination_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed destination; all or nothing (an unknown id is a 404)."""
-    tags = dest_domain.check_tags(body.tags)
-    if not body.ids:
-        raise InvalidInput("ids must name at least one destination")
-    with unit(request) as session:
-        for dest_id in dict.fromkeys(body.ids):
-            dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=dest_id)
-            set_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=dest_id, tags=tags)
-    return _no_content()
+    return DESTINATION_TAGS.batch(request, principal, body)
 
 
 @operation("GetDestination", response_model=DestinationInfoSchema)
@@ -219,28 +217,18 @@ def delete_destination(request: Request, destinationId: str, principal: Principa
 
 @operation("GetDestinationTags", response_model=TagListSchema)
 def get_destination_tags(request: Request, destinationId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=destinationId))
+    return DESTINATION_TAGS.read(request, principal, destinationId)
 
 
 @operation("PutDestinationTags", status_code=204)
 def put_destination_tags(request: Request, destinationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = dest_domain.check_tags(body.tags)
-    with unit(request) as session:
-        dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
-        set_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=destinationId, tags=tags)
-    return _no_content()
+    """Replace the destination's tags with these."""
+    return DESTINATION_TAGS.replace(request, principal, destinationId, body)
 
 
 @operation("DeleteDestinationTags", status_code=204)
-def delete_destination_tags(request: Request, destinationId: str, body: TagsBody,
-                            principal: Principal = Auth) -> Response:
-    tags = dest_domain.check_tags(body.tags)
-    with unit(request) as session:
-        dest_domain.get_destination(session, application_pk=principal.app_pk, destination_id=destinationId)
-        remove_tags(session, application_pk=principal.app_pk, kind=DEST_TAGS, key=destinationId, tags=tags)
-    return _no_content()
+def delete_destination_tags(request: Request, destinationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    return DESTINATION_TAGS.remove(request, principal, destinationId, body)
 
 
 # --- a destination's dispatches ------------------------------------------------------------------------
@@ -394,14 +382,7 @@ def delete_dispatches(request: Request, principal: Principal = Auth) -> Response
 @operation("PutDispatchTagsBatch", status_code=204)
 def put_dispatch_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed dispatch; all or nothing (an unknown id is a 404)."""
-    tags = dest_domain.check_tags(body.tags)
-    if not body.ids:
-        raise InvalidInput("ids must name at least one dispatch")
-    with unit(request) as session:
-        for dispatch_id in dict.fromkeys(body.ids):
-            disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatch_id)
-            set_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatch_id, tags=tags)
-    return _no_content()
+    return DISPATCH_TAGS.batch(request, principal, body)
 
 
 @operation("GetDispatch", response_model=DispatchSchema)
@@ -494,24 +475,15 @@ def reset_dispatch_registration_count(request: Request, dispatchId: str, princip
 
 @operation("GetDispatchTags", response_model=TagListSchema)
 def get_dispatch_tags(request: Request, dispatchId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatchId))
+    return DISPATCH_TAGS.read(request, principal, dispatchId)
 
 
 @operation("PutDispatchTags", status_code=204)
 def put_dispatch_tags(request: Request, dispatchId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = dest_domain.check_tags(body.tags)
-    with unit(request) as session:
-        disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
-        set_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatchId, tags=tags)
-    return _no_content()
+    """Replace the dispatch's tags with these."""
+    return DISPATCH_TAGS.replace(request, principal, dispatchId, body)
 
 
 @operation("DeleteDispatchTags", status_code=204)
 def delete_dispatch_tags(request: Request, dispatchId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = dest_domain.check_tags(body.tags)
-    with unit(request) as session:
-        disp_domain.get_dispatch(session, application_pk=principal.app_pk, dispatch_id=dispatchId)
-        remove_tags(session, application_pk=principal.app_pk, kind=DISP_TAGS, key=dispatchId, tags=tags)
-    return _no_content()
+    return DISPATCH_TAGS.remove(request, principal, dispatchId, body)

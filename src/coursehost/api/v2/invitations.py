@@ -33,14 +33,15 @@ from coursehost.api.v2.schemas.invitations import (
     UserInvitationSchema,
 )
 from coursehost.api.v2.schemas.registrations import ScoreSchema
+from coursehost.api.v2.tagging import Taggable
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.errors import NotFound
 from coursehost.domain.invitations import private, public
 from coursehost.domain.reporting.progress import registration_progress
-from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import services, unit
 
-TAGS = public.TAG_KIND
+INVITATION_TAGS = Taggable(public.TAG_KIND, "invitation", lambda session, app_pk, key: public.get_invitation(
+    session, application_pk=app_pk, invitation_id=key))
 
 
 def _base_url(request: Request) -> str:
@@ -189,40 +190,23 @@ def get_all_invitations(request: Request, response: Response, principal: Princip
 @operation("PutInvitationTagsBatch", status_code=204)
 def put_invitation_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed invitation; all or nothing (an unknown id is a 404)."""
-    tags = clean_tags(body.tags)
-    if not body.ids:
-        raise ApiError(400, "ids must name at least one invitation")
-    with unit(request) as session:
-        for invitation_id in dict.fromkeys(body.ids):
-            public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitation_id)
-            set_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitation_id, tags=tags)
-    return Response(status_code=204)
+    return INVITATION_TAGS.batch(request, principal, body)
 
 
 @operation("GetInvitationTags", response_model=TagListSchema)
 def get_invitation_tags(request: Request, invitationId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId))
+    return INVITATION_TAGS.read(request, principal, invitationId)
 
 
 @operation("PutInvitationTags", status_code=204)
 def put_invitation_tags(request: Request, invitationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
-        set_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId, tags=tags)
-    return Response(status_code=204)
+    """Replace the invitation's tags with these."""
+    return INVITATION_TAGS.replace(request, principal, invitationId, body)
 
 
 @operation("DeleteInvitationTags", status_code=204)
-def delete_invitation_tags(request: Request, invitationId: str, body: TagsBody,
-                           principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        public.get_invitation(session, application_pk=principal.app_pk, invitation_id=invitationId)
-        remove_tags(session, application_pk=principal.app_pk, kind=TAGS, key=invitationId, tags=tags)
-    return Response(status_code=204)
+def delete_invitation_tags(request: Request, invitationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    return INVITATION_TAGS.remove(request, principal, invitationId, body)
 
 
 # --- private invitations -----------------------------------------------------------------------------

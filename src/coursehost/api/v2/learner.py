@@ -11,9 +11,9 @@ from coursehost.api.v2.operations import operation
 from coursehost.api.v2.schemas.common import TagListSchema
 from coursehost.api.v2.schemas.courses import BatchTagsBody, TagsBody
 from coursehost.api.v2.schemas.registrations import LearnerInfoIn
+from coursehost.api.v2.tagging import Taggable
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.registrations import core, lifecycle
-from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import unit
 
 
@@ -21,44 +21,29 @@ def _learner_id(learner_id: str) -> str:
     return core.check_registration_id(learner_id, "learnerId")
 
 
+LEARNER_TAGS = Taggable("learner", "learner", None, check_id=_learner_id)
+
+
 @operation("GetLearnerTags", response_model=TagListSchema)
 def get_learner_tags(request: Request, learnerId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="learner",
-                                           key=_learner_id(learnerId)))
+    return LEARNER_TAGS.read(request, principal, learnerId)
 
 
 @operation("PutLearnerTags", status_code=204)
-def put_learner_tags(request: Request, learnerId: str, body: TagsBody,
-                     principal: Principal = Auth) -> Response:
+def put_learner_tags(request: Request, learnerId: str, body: TagsBody, principal: Principal = Auth) -> Response:
     """Replace the learner's tags with these."""
-    tags, key = clean_tags(body.tags), _learner_id(learnerId)
-    with unit(request) as session:
-        set_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
-    return Response(status_code=204)
+    return LEARNER_TAGS.replace(request, principal, learnerId, body)
 
 
 @operation("DeleteLearnerTags", status_code=204)
-def delete_learner_tags(request: Request, learnerId: str, body: TagsBody,
-                        principal: Principal = Auth) -> Response:
-    tags, key = clean_tags(body.tags), _learner_id(learnerId)
-    with unit(request) as session:
-        remove_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
-    return Response(status_code=204)
+def delete_learner_tags(request: Request, learnerId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    return LEARNER_TAGS.remove(request, principal, learnerId, body)
 
 
 @operation("PutLearnerTagsBatch", status_code=204)
-def put_learner_tags_batch(request: Request, body: BatchTagsBody,
-                           principal: Principal = Auth) -> Response:
-    """Set the tags of every listed learner."""
-    tags = clean_tags(body.tags)
-    if not body.ids:
-        raise ApiError(400, "ids must name at least one learner")
-    keys = [_learner_id(i) for i in dict.fromkeys(body.ids)]
-    with unit(request) as session:
-        for key in keys:
-            set_tags(session, application_pk=principal.app_pk, kind="learner", key=key, tags=tags)
-    return Response(status_code=204)
+def put_learner_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
+    """Set the tags of every listed learner; all or nothing (an unknown id is a 404)."""
+    return LEARNER_TAGS.batch(request, principal, body)
 
 
 @operation("UpdateLearnerInfo", status_code=204)

@@ -22,6 +22,7 @@ from coursehost.api.v2.schemas.registrations import (
 )
 from coursehost.api.v2.schemas.settings import SettingListSchema
 from coursehost.api.v2.schemas.xapi import XapiStatementResult
+from coursehost.api.v2.tagging import Taggable
 from coursehost.domain.applications.auth import Principal
 from coursehost.domain.lrs import reports
 from coursehost.domain.postbacks.config import AUTH_TYPES, RESULTS_FORMATS
@@ -29,8 +30,10 @@ from coursehost.domain.registrations import core, lifecycle, listing
 from coursehost.domain.reporting.progress import registration_progress
 from coursehost.domain.runtime.launches import launch_history
 from coursehost.domain.settings_registry import delete_setting, read_settings, set_settings
-from coursehost.domain.tags import clean_tags, get_tags, remove_tags, set_tags
 from coursehost.web import services, unit
+
+REGISTRATION_TAGS = Taggable("registration", "registration", lambda session, app_pk, key: core.get_registration(
+    session, application_pk=app_pk, registration_id=key))
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], default: str, name: str) -> str:
@@ -328,42 +331,21 @@ def delete_registration_instance_configuration_setting(
 
 @operation("GetRegistrationTags", response_model=TagListSchema)
 def get_registration_tags(request: Request, registrationId: str, principal: Principal = Auth) -> TagListSchema:
-    with unit(request) as session:
-        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        return TagListSchema(tags=get_tags(session, application_pk=principal.app_pk, kind="registration",
-                                           key=registrationId))
+    return REGISTRATION_TAGS.read(request, principal, registrationId)
 
 
 @operation("PutRegistrationTags", status_code=204)
-def put_registration_tags(request: Request, registrationId: str, body: TagsBody,
-                          principal: Principal = Auth) -> Response:
+def put_registration_tags(request: Request, registrationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
     """Replace the registration's tags with these."""
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        set_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId, tags=tags)
-    return Response(status_code=204)
+    return REGISTRATION_TAGS.replace(request, principal, registrationId, body)
 
 
 @operation("DeleteRegistrationTags", status_code=204)
-def delete_registration_tags(request: Request, registrationId: str, body: TagsBody,
-                             principal: Principal = Auth) -> Response:
-    tags = clean_tags(body.tags)
-    with unit(request) as session:
-        core.get_registration(session, application_pk=principal.app_pk, registration_id=registrationId)
-        remove_tags(session, application_pk=principal.app_pk, kind="registration", key=registrationId, tags=tags)
-    return Response(status_code=204)
+def delete_registration_tags(request: Request, registrationId: str, body: TagsBody, principal: Principal = Auth) -> Response:
+    return REGISTRATION_TAGS.remove(request, principal, registrationId, body)
 
 
 @operation("PutRegistrationTagsBatch", status_code=204)
-def put_registration_tags_batch(request: Request, body: BatchTagsBody,
-                                principal: Principal = Auth) -> Response:
+def put_registration_tags_batch(request: Request, body: BatchTagsBody, principal: Principal = Auth) -> Response:
     """Set the tags of every listed registration; all or nothing (an unknown id is a 404)."""
-    tags = clean_tags(body.tags)
-    if not body.ids:
-        raise ApiError(400, "ids must name at least one registration")
-    with unit(request) as session:
-        for registration_id in dict.fromkeys(body.ids):
-            core.get_registration(session, application_pk=principal.app_pk, registration_id=registration_id)
-            set_tags(session, application_pk=principal.app_pk, kind="registration", key=registration_id, tags=tags)
-    return Response(status_code=204)
+    return REGISTRATION_TAGS.batch(request, principal, body)

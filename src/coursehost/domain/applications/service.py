@@ -11,7 +11,7 @@ from coursehost.db.models.tenancy import Application, Credential, Realm
 from coursehost.domain.applications.auth import mark_auth_changed
 from coursehost.domain.crypto import SecretBox, random_id, random_secret
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import both_ways, dated_list
 
 DEFAULT_REALM_NAME = "Default realm"
 DEFAULT_APP_NAME = "Default application"
@@ -19,19 +19,12 @@ MANAGEMENT_APP_NAME = "Application management"
 MAX_NAME = 255
 
 # GetApplications: the orderings, filters and date fields of the official API.
-APPLICATION_LIST = ListSpec(
-    order_by={
-        "app_id_asc": (Application.app_id, False), "app_id_desc": (Application.app_id, True),
-        "app_name_asc": (Application.name, False), "app_name_desc": (Application.name, True),
-        "created_asc": (Application.created, False), "created_desc": (Application.created, True),
-        "updated_asc": (Application.updated, False), "updated_desc": (Application.updated, True),
-    },
+APPLICATION_LIST = dated_list(
+    Application,
+    orders={**both_ways("app_id", Application.app_id), **both_ways("app_name", Application.name)},
     default_order="updated_asc",
     filter_by={"app_id": Application.app_id, "app_name": Application.name},
     default_filter_by="app_name",
-    datetime_fields={"created": Application.created, "updated": Application.updated},
-    default_datetime="updated",
-    tiebreak=Application.pk,
 )
 
 

@@ -10,7 +10,7 @@ from coursehost.db.models.courses import Course, CourseVersion, ImportJob
 from coursehost.domain.courses.model import Activity
 from coursehost.domain.errors import InvalidInput, NotFound
 from coursehost.domain.outbox import enqueue
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import both_ways, dated_list
 from coursehost.domain.settings_registry import (
     SettingScope,
     application_scope,
@@ -22,18 +22,9 @@ from coursehost.domain.tags import clear_tags, keys_with_any_tag
 DELETE_BLOBS_JOB = "blobs.delete"
 MAX_ID = 255
 
-COURSE_LIST = ListSpec(
-    order_by={
-        "title_asc": (Course.title, False), "title_desc": (Course.title, True),
-        "created_asc": (Course.created, False), "created_desc": (Course.created, True),
-        "updated_asc": (Course.updated, False), "updated_desc": (Course.updated, True),
-    },
-    default_order="created_desc",
-    filter_by={"course_id": Course.course_id, "title": Course.title},
-    default_filter_by="title",
-    datetime_fields={"created": Course.created, "updated": Course.updated},
-    default_datetime="updated",
-    tiebreak=Course.pk,
+COURSE_LIST = dated_list(
+    Course, orders=both_ways("title", Course.title),
+    filter_by={"course_id": Course.course_id, "title": Course.title}, default_filter_by="title",
 )
 
 

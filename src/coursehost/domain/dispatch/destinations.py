@@ -13,7 +13,7 @@ from coursehost.db.base import utcnow
 from coursehost.db.models.courses import Tag
 from coursehost.db.models.dispatch import Destination, Dispatch
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import dated_list
 from coursehost.domain.registrations.launch_links import check_url
 from coursehost.domain.tags import add_tags, clean_tags, clear_tags, keys_with_any_tag, set_tags
 
@@ -24,19 +24,10 @@ MAX_NAME = 255
 MAX_EMAIL = 320
 MAX_NOTES = 10_000
 
-_ORDER = {
-    "created_asc": (Destination.created, False), "created_desc": (Destination.created, True),
-    "updated_asc": (Destination.updated, False), "updated_desc": (Destination.updated, True),
-}
-DESTINATION_LIST = ListSpec(
-    # SCORM Cloud's own names (creation_date_*) and the ones our other lists use
-    order_by={**_ORDER, "creation_date_asc": _ORDER["created_asc"], "creation_date_desc": _ORDER["created_desc"]},
-    default_order="created_desc",
+DESTINATION_LIST = dated_list(  # with SCORM Cloud's creation_date_* orders
+    Destination, creation_date=True,
     filter_by={"destination_id": Destination.destination_id, "name": Destination.name},
     default_filter_by="destination_id",
-    datetime_fields={"created": Destination.created, "updated": Destination.updated},
-    default_datetime="updated",
-    tiebreak=Destination.pk,
 )
 
 
@@ -100,7 +91,7 @@ def _checked(data: DestinationData, *, where: str) -> DestinationData:
     return DestinationData(
         name=name, email=check_text(data.email, f"{where}email", MAX_EMAIL),
         notes=check_text(data.notes, f"{where}notes", MAX_NOTES),
-        tags=check_tags(data.tags, f"{where}tags") if data.tags is not None else None,
+        tags=clean_tags(data.tags, f"{where}tags") if data.tags is not None else None,
         launch_auth=_check_strings(data.launch_auth, f"{where}launchAuth."),
         lti13=_check_lti13(data.lti13, f"{where}lti13Data."))
 
@@ -126,14 +117,6 @@ def _check_lti13(values: dict | None, where: str) -> dict | None:
         if values.get(name):
             check_url(values[name], f"{where}{name}")
     return values
-
-
-def check_tags(tags: list | None, field_name: str = "tags") -> list[str]:
-    """clean_tags, and no NUL in any (PostgreSQL text cannot hold it)."""
-    out = clean_tags(tags, field_name)
-    for tag in out:
-        check_text(tag, field_name, 255)
-    return out
 
 
 def find_destination(session: Session, *, application_pk: int, destination_id: str) -> Destination | None:

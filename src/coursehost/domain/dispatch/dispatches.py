@@ -21,30 +21,21 @@ from coursehost.domain.dispatch.destinations import (
     MAX_EMAIL,
     MAX_NOTES,
     check_id,
-    check_tags,
     check_text,
     find_destination,
     storable,
 )
 from coursehost.domain.errors import InvalidInput, NotFound
-from coursehost.domain.paging import ListQuery, ListSpec, apply_filters
-from coursehost.domain.tags import add_tags, keys_with_any_tag
+from coursehost.domain.paging import ListQuery, apply_filters, dated_list
+from coursehost.domain.tags import add_tags, clean_tags, keys_with_any_tag
 
 TAG_KIND = DISPATCH_TAG_KIND
 MAX_CAP = 1_000_000_000
 
-_ORDER = {
-    "created_asc": (Dispatch.created, False), "created_desc": (Dispatch.created, True),
-    "updated_asc": (Dispatch.updated, False), "updated_desc": (Dispatch.updated, True),
-}
-DISPATCH_LIST = ListSpec(
-    order_by={**_ORDER, "creation_date_asc": _ORDER["created_asc"], "creation_date_desc": _ORDER["created_desc"]},
-    default_order="created_desc",
+DISPATCH_LIST = dated_list(  # with SCORM Cloud's creation_date_* orders
+    Dispatch, creation_date=True,
     filter_by={"dispatch_id": Dispatch.dispatch_id, "course_id": Dispatch.course_id},
     default_filter_by="dispatch_id",
-    datetime_fields={"created": Dispatch.created, "updated": Dispatch.updated},
-    default_datetime="updated",
-    tiebreak=Dispatch.pk,
 )
 
 
@@ -104,7 +95,7 @@ def _check_new(session: Session, application_pk: int, n: int, item: NewDispatch,
     where = f"dispatches[{n}]."
     dispatch_id = check_id(item.dispatch_id, f"{where}id")
     options = item.options.checked(where)
-    tags = check_tags(item.tags, f"{where}tags")
+    tags = clean_tags(item.tags, f"{where}tags")
     dest = find_destination(session, application_pk=application_pk, destination_id=item.destination_id or "")
     if dest is None:
         raise InvalidInput(f"{where}destinationId: Destination [{item.destination_id}] not found")

@@ -18,7 +18,7 @@ from coursehost.db.models.registrations import Registration
 from coursehost.domain.accounts.users import check_email
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import dated_list
 from coursehost.domain.registrations import core, lifecycle
 from coursehost.domain.reports import summary as reports
 from coursehost.domain.tags import add_tags, clean_tags, keys_with_any_tag
@@ -27,33 +27,15 @@ TAG_KIND = "invitation"
 MAX_NAME = 255
 MAX_CAP = 1_000_000_000
 
-_ORDER = {
-    "created_asc": (Invitation.created, False), "created_desc": (Invitation.created, True),
-    "updated_asc": (Invitation.updated, False), "updated_desc": (Invitation.updated, True),
-}
-INVITATION_LIST = ListSpec(
-    # SCORM Cloud's own names (creation_date_*) and the ones our other lists use
-    order_by={**_ORDER, "creation_date_asc": _ORDER["created_asc"], "creation_date_desc": _ORDER["created_desc"]},
-    default_order="created_desc",
+INVITATION_LIST = dated_list(  # with SCORM Cloud's creation_date_* orders
+    Invitation, creation_date=True,
     filter_by={"invitation_id": Invitation.invitation_id, "course_id": Invitation.course_id},
     default_filter_by="invitation_id",
-    datetime_fields={"created": Invitation.created, "updated": Invitation.updated},
-    default_datetime="updated",
-    tiebreak=Invitation.pk,
 )
-_USER_ORDER = {
-    "created_asc": (UserInvitation.created, False), "created_desc": (UserInvitation.created, True),
-    "updated_asc": (UserInvitation.updated, False), "updated_desc": (UserInvitation.updated, True),
-}
-USER_INVITATION_LIST = ListSpec(
-    order_by={**_USER_ORDER, "creation_date_asc": _USER_ORDER["created_asc"],
-              "creation_date_desc": _USER_ORDER["created_desc"]},
-    default_order="created_desc",
+USER_INVITATION_LIST = dated_list(
+    UserInvitation, creation_date=True,
     filter_by={"email": UserInvitation.email, "registration_id": UserInvitation.registration_id},
     default_filter_by="email",
-    datetime_fields={"created": UserInvitation.created, "updated": UserInvitation.updated},
-    default_datetime="updated",
-    tiebreak=UserInvitation.pk,
 )
 
 

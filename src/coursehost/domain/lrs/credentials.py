@@ -16,7 +16,7 @@ from coursehost.db.models.xapi import XapiCredential
 from coursehost.domain.applications.auth import PRINCIPALS, mark_auth_changed
 from coursehost.domain.crypto import SecretBox, random_id, random_secret
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import both_ways, dated_list
 
 AUTH_TYPES = ("BASICAUTH", "OAUTH")
 PERMISSION_LEVELS = ("DEFAULT", "USER", "ROOT", "READONLY", "WRITEONLY")
@@ -27,21 +27,13 @@ MIN_SECRET = 16
 GENERATED_SECRET = 40
 _ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
-CREDENTIAL_LIST = ListSpec(
-    order_by={
-        "credential_id_asc": (XapiCredential.credential_id, False),
-        "credential_id_desc": (XapiCredential.credential_id, True),
-        "credential_name_asc": (XapiCredential.name, False),
-        "credential_name_desc": (XapiCredential.name, True),
-        "created_asc": (XapiCredential.created, False), "created_desc": (XapiCredential.created, True),
-        "updated_asc": (XapiCredential.updated, False), "updated_desc": (XapiCredential.updated, True),
-    },
+CREDENTIAL_LIST = dated_list(
+    XapiCredential,
+    orders={**both_ways("credential_id", XapiCredential.credential_id),
+            **both_ways("credential_name", XapiCredential.name)},
     default_order="updated_asc",
     filter_by={"credential_id": XapiCredential.credential_id, "credential_name": XapiCredential.name},
     default_filter_by="credential_name",
-    datetime_fields={"created": XapiCredential.created, "updated": XapiCredential.updated},
-    default_datetime="updated",
-    tiebreak=XapiCredential.pk,
 )
 
 

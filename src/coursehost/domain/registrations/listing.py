@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Registration, RegistrationInstance
-from coursehost.domain.paging import ListSpec
+from coursehost.domain.paging import dated_list
 from coursehost.domain.tags import keys_with_any_tag
 
 
@@ -17,21 +17,14 @@ def _learner_field(name: str):
     return Registration.learner[name].as_string()
 
 
-REGISTRATION_LIST = ListSpec(
-    order_by={
-        "created_asc": (Registration.created, False), "created_desc": (Registration.created, True),
-        "updated_asc": (Registration.updated, False), "updated_desc": (Registration.updated, True),
-    },
-    default_order="created_desc",
+REGISTRATION_LIST = dated_list(
+    Registration,
     filter_by={
         "registration_id": Registration.registration_id, "course_id": Registration.course_id,
         "learner_id": Registration.learner_id, "learner_first_name": _learner_field("firstName"),
         "learner_last_name": _learner_field("lastName"), "learner_email": _learner_field("email"),
     },
     default_filter_by="registration_id",
-    datetime_fields={"created": Registration.created, "updated": Registration.updated},
-    default_datetime="updated",
-    tiebreak=Registration.pk,
 )
 
 
