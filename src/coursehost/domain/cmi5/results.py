@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.cmi5 import journal, rules
+from coursehost.domain.cmi5 import journal, rules, timeouts
 from coursehost.domain.cmi5 import vocabulary as v
 from coursehost.domain.cmi5.launch import (
     Cmi5Session,
@@ -150,6 +150,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
     now = now or datetime.now(UTC)
     launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).one()
     append_log(session, launch, journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
+    launch.last_runtime_update = now  # the session's last activity: timeouts.py abandons it after a long silence
     if not launch.tracking:  # a launch link with tracking=false: statements are kept, results are not
         if any(s["verb"]["id"] == v.TERMINATED for s in statements):
             launch.exit_time = now
@@ -202,5 +203,8 @@ def start_session(session: Session, *, launch_id: str, base_url: str, content_ba
         states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
             ActivityState.instance_pk == instance.pk))}
         state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
-    return begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
-                         fetch_url=fetch_url, return_url=return_url, before_launched=satisfied_so_far)
+    url = begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
+                        fetch_url=fetch_url, return_url=return_url, before_launched=satisfied_so_far)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
+    timeouts.session_began(session, launch, now=datetime.now(UTC))
+    return url
