@@ -125,8 +125,8 @@ def test_every_reference_setting_is_in_the_catalog():
 
 
 #: Settings the reference does not list that Coursehost adds (issue 14: SCORM courses into the LRS; when
-#: a media course's viewer counts it as completed).
-OUR_OWN_SETTINGS = {"XapiForScormEnabled", "MediaPdfCompletionRule", "MediaPercentRequired"}
+#: a media course's viewer counts it as completed; when a silent cmi5 session is abandoned).
+OUR_OWN_SETTINGS = {"XapiForScormEnabled", "MediaPdfCompletionRule", "MediaPercentRequired", "Cmi5SessionTimeout"}
 
 
 @pytest.mark.parametrize("definition", list(CATALOG.values()), ids=list(CATALOG))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 
+from coursehost.domain.cmi5 import timeouts as cmi5_timeouts
 from coursehost.domain.courses import catalog, import_jobs
 from coursehost.domain.courses.packages.reader import PackageLimits
 from coursehost.domain.dispatch import lti11_outcomes
@@ -114,6 +116,10 @@ def _send_mail(session, payload, ctx):
                                          attempt=ctx.attempt, final_attempt=ctx.attempt >= mail_messages.MAX_ATTEMPTS)
 
 
+def _check_cmi5_session(session, payload, ctx):
+    return {"outcome": cmi5_timeouts.check_session(session, launch_pk=payload["launch_pk"], now=datetime.now(UTC))}
+
+
 def register_all(registry: JobRegistry) -> JobRegistry:
     registry.register(import_jobs.JOB_KIND, _import_course, base_delay=5.0, max_delay=60.0,
                       max_attempts=import_jobs.MAX_ATTEMPTS)
@@ -133,4 +139,5 @@ def register_all(registry: JobRegistry) -> JobRegistry:
                       max_attempts=30)
     registry.register(dispatch_pens.JOB_KIND, _send_pens_collect, base_delay=10.0, max_delay=1800.0,
                       max_attempts=dispatch_pens.MAX_ATTEMPTS)
+    registry.register(cmi5_timeouts.JOB_KIND, _check_cmi5_session, base_delay=30.0, max_delay=900.0, max_attempts=5)
     return registry

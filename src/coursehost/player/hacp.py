@@ -63,7 +63,9 @@ async def _player_call(request: Request, fn, *, read_only: bool = False, **kwarg
     """FN(session, launch_id=..., **KWARGS) for the player's JavaScript (X-Player-Token)."""
     svc = services(request)
     try:
-        launch_id = read_runtime_token(svc.instance_key, request.headers.get("x-player-token"))
+        # A beacon (the page closing) cannot send headers: its token rides in the query (?t=).
+        launch_id = read_runtime_token(svc.instance_key, request.headers.get("x-player-token")
+                                       or request.query_params.get("t"))
     except TokenExpired:
         return JSONResponse({"message": "The session has expired; relaunch the course"}, status_code=401)
     except TokenInvalid:
@@ -92,3 +94,9 @@ async def au_status(request: Request, activityId: str = "", session: str = "") -
     """Whether that AU session has ended with ExitAU (the player then moves on)."""
     return await _player_call(request, launch_aicc.au_session_status, read_only=True, activity_id=activityId,
                               au_session=session)
+
+
+@router.post("/player/runtime/aicc/left")
+async def au_left(request: Request, activityId: str = "", session: str = "") -> Response:  # noqa: N803
+    """The learner left that AU session; one that never talked HACP is completed (launch_aicc.au_session_left)."""
+    return await _player_call(request, launch_aicc.au_session_left, activity_id=activityId, au_session=session)

@@ -10,8 +10,9 @@ like a learner; the official client's GetRegistrationProgress then tells what th
   browser gets Debian's jQuery (libjs-jquery) there instead, with jQuery 1.x's .unload()
   (removed in jQuery 3) put back as jQuery Migrate does.
 - aicc/complex: three AUs with a .pre (A2 after A1, A3 after A1 and A2), an .ort and a .cst
-  with extra columns; its AU pages are placeholders without any script (they never talk HACP),
-  so the learner can open the first AU only and the course has no result."""
+  with extra columns; its AU pages are placeholders without any script (they never talk HACP):
+  the LMS completes each when the learner leaves it, so A1 -> A2 -> A3 unlock and the course
+  completes."""
 
 from __future__ import annotations
 
@@ -96,18 +97,25 @@ def test_complex_multi_au_outline_follows_its_pre(live_server, context, tmp_path
     au = frame_of(page, "intro.html")
     assert au.inner_text("body") == "Intro AU"
     page.wait_for_selector("#toc-list button[data-id=A3]")
-    shown = page.eval_on_selector_all(
-        "#toc-list button", "bs => bs.map(b => [b.dataset.id, b.textContent, !b.disabled])")
-    # .pre: A2 after A1, A3 after A1 and A2: the placeholder A1 never reports, so both stay locked.
-    assert shown == [["A1", "Intro AU", True], ["A2", "Scenario AU", False], ["A3", "Assessment AU", False]]
-    page.click("#toc-list button[data-id=A3]", force=True)
-    assert frame_of(page, "intro.html")  # a locked AU is not delivered
+
+    def shown():
+        return page.eval_on_selector_all(
+            "#toc-list button", "bs => bs.map(b => [b.dataset.id, b.textContent, !b.disabled])")
+    # .pre: A2 after A1, A3 after A1 and A2.
+    assert shown() == [["A1", "Intro AU", True], ["A2", "Scenario AU", False], ["A3", "Assessment AU", False]]
+    # Its AU pages have no script: leaving one that never talked HACP completes it (SCORM 1.2 RTE
+    # 3.4.4, launch_aicc.au_session_left), which unlocks the next.
+    page.click("#btn-next")
+    frame_of(page, "scenario.html")
+    assert shown() == [["A1", "Intro AU", True], ["A2", "Scenario AU", True], ["A3", "Assessment AU", False]]
+    page.click("#btn-next")
+    frame_of(page, "assessment.html")
+    assert [available for _, _, available in shown()] == [True, True, True]
     page.click("#btn-exit")
     page.wait_for_url("**/player/exit/message")
     result = progress(live_server, reg)
-    # Launched once, never reported: nothing to roll up (as for a SCORM 1.2 SCO that never calls
-    # LMSInitialize); A2 and A3 were never delivered.
-    assert (result.registration_completion, result.registration_success) == ("UNKNOWN", "UNKNOWN")
+    assert result.registration_completion == "COMPLETED"
     assert [(c.id, c.activity_completion, c.attempts) for c in result.activity_details.children] == [
-        ("A1", "UNKNOWN", 1), ("A2", "UNKNOWN", 0), ("A3", "UNKNOWN", 0)]
-    assert hacp_commands(live_server, reg) == []  # its AU pages have no script: no HACP at all
+        ("A1", "COMPLETED", 1), ("A2", "COMPLETED", 1), ("A3", "COMPLETED", 1)]
+    assert hacp_commands(live_server, reg) == [("(none)", "The AU was left without any HACP request: the LMS "
+                                                "set lesson_status completed (SCORM 1.2 RTE 3.4.4)")] * 3

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coursehost.db.models.lrs import XapiStatement
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
-from coursehost.domain.cmi5 import journal, rules
+from coursehost.domain.cmi5 import journal, rules, timeouts
 from coursehost.domain.cmi5 import vocabulary as v
 from coursehost.domain.cmi5.launch import (
     Cmi5Session,
@@ -28,6 +28,8 @@ from coursehost.domain.lrs.statements import store_statements
 from coursehost.domain.lrs.versions import V1
 from coursehost.domain.postbacks.enqueue import enqueue_postback
 from coursehost.domain.registrations import core
+from coursehost.domain.reporting import cmi5_rollup as rollup
+from coursehost.domain.reporting.cmi5_rollup import moveon_met  # noqa: F401 (lms_actions uses results.moveon_met)
 from coursehost.domain.reports import summary as reports
 from coursehost.domain.runtime.debuglog import append_log
 from coursehost.domain.scorm.durations import parse_duration
@@ -76,13 +78,6 @@ def _counts(stmt: dict, sess: Cmi5Session) -> bool:
     return rules.is_cmi5_defined(stmt) and (stmt.get("object") or {}).get("id") == sess.activity_id
 
 
-def moveon_met(state: ActivityState, move_on: str) -> bool:
-    """§10: whether the AU's moveOn criteria are met."""
-    done, passed = state.completion == COMPLETED, state.success == PASSED
-    return {"Completed": done, "Passed": passed, "CompletedAndPassed": done and passed,
-            "CompletedOrPassed": done or passed, "NotApplicable": True}.get(move_on, False)
-
-
 def _already_satisfied(session: Session, sess: Cmi5Session, object_id: str) -> bool:
     return session.scalars(select(XapiStatement.pk).where(
         XapiStatement.application_pk == sess.app_pk, XapiStatement.registration == sess.registration,
@@ -106,10 +101,7 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
     """The LMS's satisfied statements (§9.3.9): each block, then the course, once the moveOn of
     every AU in it is met (an AU whose moveOn is NotApplicable from the start, §9.6.1.1), each
     once per registration, about the LMS's generated id with the publisher's id in grouping."""
-    def move_on(au: dict) -> str:
-        return (au.get("data") or {}).get("moveOn") or "NotApplicable"
-    met = {au["id"]: moveon_met(states[au["id"]], move_on(au)) if au["id"] in states
-           else move_on(au) == "NotApplicable" for au in all_aus_of(structure)}
+    met = {au["id"]: rollup.au_satisfied(au, states) for au in all_aus_of(structure)}
     containers: list[str] = []
     _blocks_met(structure, met, containers)  # blocks inner first, the course (the root) last
     fresh = []
@@ -123,33 +115,13 @@ def state_satisfied(session: Session, sess: Cmi5Session, *, base_url: str, state
         store_statements(session, writer=lms_writer(sess.app_pk, base_url), body=fresh, version=V1)
 
 
-def _summarize(aus: list[dict], states: dict[str, ActivityState]) -> tuple:
-    """The course's results from its AUs' (single AU: the AU's own). Complete once every AU is
-    completed or has met its moveOn (§13.1.4: moveOn says when an AU is done enough for the
-    course's completion, so a moveOn="Passed" quiz needs no completed; NotApplicable needs
-    nothing); passed once every AU that reported success passed, failed if one failed; the score
-    is the mean of the AUs' scores."""
-    mine = [states[a["id"]] for a in aus if a["id"] in states]
-    def done(au: dict) -> bool:
-        state = states.get(au["id"])
-        move_on = (au.get("data") or {}).get("moveOn") or "NotApplicable"
-        return move_on == "NotApplicable" or (state is not None and (
-            state.completion == COMPLETED or moveon_met(state, move_on)))
-    completion = COMPLETED if aus and all(done(a) for a in aus) else (
-        "INCOMPLETE" if any(s.attempts for s in mine) else UNKNOWN)
-    successes = {s.success for s in mine} - {UNKNOWN}
-    success = FAILED if FAILED in successes else (PASSED if successes == {PASSED} else UNKNOWN)
-    scores = [s.score_scaled for s in mine if s.score_scaled is not None]
-    score = sum(scores) / len(scores) if scores else None
-    return completion, success, score, sum(s.total_seconds or 0.0 for s in mine)
-
-
 def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_url: str,
            now: datetime | None = None) -> None:
     """Apply STATEMENTS (stored, and within the rules) of AU session SESS to the registration."""
     now = now or datetime.now(UTC)
     launch = session.scalars(select(Launch).where(Launch.launch_id == sess.launch_id).with_for_update()).one()
     append_log(session, launch, journal.statement_entries(statements, activity_id=sess.activity_id, result="200"))
+    launch.last_runtime_update = now  # the session's last activity: timeouts.py abandons it after a long silence
     if not launch.tracking:  # a launch link with tracking=false: statements are kept, results are not
         if any(s["verb"]["id"] == v.TERMINATED for s in statements):
             launch.exit_time = now
@@ -175,7 +147,7 @@ def record(session: Session, sess: Cmi5Session, statements: list[dict], *, base_
 def summarize(session: Session, instance: RegistrationInstance, registration: Registration, aus: list[dict],
               states: dict[str, ActivityState], now: datetime) -> tuple:
     """The course's results from its AUs' into INSTANCE and REGISTRATION, a postback when they moved."""
-    summary = _summarize(aus, states)
+    summary = rollup.summarize(aus, states)
     before = (registration.completion, registration.success, registration.score_scaled, registration.total_seconds)
     for obj in (instance, registration):
         obj.completion, obj.success, obj.score_scaled, obj.total_seconds = summary
@@ -202,5 +174,8 @@ def start_session(session: Session, *, launch_id: str, base_url: str, content_ba
         states = {s.activity_id: s for s in session.scalars(select(ActivityState).where(
             ActivityState.instance_pk == instance.pk))}
         state_satisfied(session, sess, base_url=base_url, states=states, structure=version.structure)
-    return begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
-                         fetch_url=fetch_url, return_url=return_url, before_launched=satisfied_so_far)
+    url = begin_session(session, launch_id=launch_id, base_url=base_url, content_base=content_base,
+                        fetch_url=fetch_url, return_url=return_url, before_launched=satisfied_so_far)
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id)).one()
+    timeouts.session_began(session, launch, now=datetime.now(UTC))
+    return url

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from coursehost.db.models.registrations import ActivityState, Registration, RegistrationInstance
 from coursehost.domain.courses import aicc_script
 from coursehost.domain.registrations import core
+from coursehost.domain.reporting import cmi5_rollup
 from coursehost.domain.reporting.models import (
     ActivityResult,
     CompletionAmount,
@@ -25,7 +26,7 @@ from coursehost.domain.reporting.models import (
 from coursehost.domain.reporting.runtime_detail import activity_objectives, is_suspended, runtime_detail
 from coursehost.domain.scorm.durations import format_iso
 from coursehost.domain.scorm.status import COMPLETIONS, SUCCESSES
-from coursehost.domain.standards import RuntimeFamily, family
+from coursehost.domain.standards import LearningStandard, RuntimeFamily, family
 from coursehost.domain.tags import get_tags
 
 
@@ -42,8 +43,8 @@ class _Tree:
     """What building one activityDetails tree needs, gathered once."""
 
     def __init__(self, states: dict[str, ActivityState], scorm12: bool, children: bool, runtime: bool,
-                 interactions: bool, instance: RegistrationInstance):
-        self.states, self.scorm12, self.instance = states, scorm12, instance
+                 interactions: bool, instance: RegistrationInstance, cmi5: bool = False):
+        self.states, self.scorm12, self.instance, self.cmi5 = states, scorm12, instance, cmi5
         self.children, self.runtime, self.interactions = children, runtime, interactions
 
 
@@ -86,6 +87,8 @@ def _summary(node: dict, tree: _Tree, root: bool) -> dict:
         return {"attempts": 1 if inst.first_access else 0, "completion": inst.completion, "success": inst.success,
                 "score": inst.score_scaled, "seconds": inst.total_seconds or 0, "amount": inst.completion_amount,
                 "suspended": False}
+    if tree.cmi5:  # a block, or an AU never launched (NotApplicable: satisfied from the start, §9.6.1.1)
+        return _cmi5_block(node, tree)
     parts = [_summary(child, tree, False) for child in node.get("children") or []]
     tried = [p for p in parts if p["attempts"]]
     completion, success = None, None
@@ -97,6 +100,24 @@ def _summary(node: dict, tree: _Tree, root: bool) -> dict:
         completion, success = aicc_script.WIRE[decided]
     return {"attempts": 1 if tried else 0, "completion": completion, "success": success, "score": None,
             "seconds": sum(p["seconds"] for p in parts), "amount": None, "suspended": False}
+
+
+def _cmi5_block(node: dict, tree: _Tree) -> dict:
+    """A cmi5 block from its AUs: COMPLETED exactly when every AU in it has met its moveOn (the
+    LMS's satisfied statement, cmi5 §9.3.9, §10), success and score as the course's (cmi5_rollup)."""
+    aus: list[dict] = []
+
+    def walk(item: dict) -> None:
+        children = item.get("children") or []
+        if not children:
+            aus.append(item)
+        for child in children:
+            walk(child)
+    walk(node)
+    completion, success, score, seconds = cmi5_rollup.summarize(aus, tree.states, satisfied_only=True)
+    tried = any(tree.states[a["id"]].attempts for a in aus if a["id"] in tree.states)
+    return {"attempts": 1 if tried else 0, "completion": completion, "success": success, "score": score,
+            "seconds": seconds, "amount": None, "suspended": False}
 
 
 def _decided(instance: RegistrationInstance) -> dict:
@@ -213,6 +234,6 @@ def registration_progress(session: Session, *, registration: Registration, insta
             select(ActivityState).where(ActivityState.instance_pk == inst.pk))}
         scorm12 = family(version.learning_standard) is RuntimeFamily.SCORM12
         tree = _Tree(states, scorm12, include_child_results, include_runtime,
-                     include_interactions_and_objectives, inst)
+                     include_interactions_and_objectives, inst, cmi5=version.learning_standard == LearningStandard.CMI5)
         progress.activity_details = _activity(version.structure, tree, root=True)
     return progress

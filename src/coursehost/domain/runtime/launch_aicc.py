@@ -39,6 +39,9 @@ SID_PURPOSE = "aicc-session"
 HACP_PATH = "/player/hacp"
 MAX_LOGGED_CHARS = 4000
 EXITED_AUS_OPTION = "aiccExitedAus"  # Launch.options: the AUs whose HACP session ended with ExitAU
+TALKED_AUS_OPTION = "aiccTalkedAus"  # Launch.options: the AU sessions that made at least one HACP request
+LEFT_AUS_OPTION = "aiccLeftAus"  # Launch.options: the AU sessions the learner left (au_session_left)
+UNSET_STATUSES = ("", "not attempted")  # a lesson status no AU set (the LMS's initial value)
 
 
 def plays(standard: str | LearningStandard) -> bool:
@@ -113,6 +116,7 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
     if launch is None:
         return hacp.answer(hacp.INVALID_SESSION, "Invalid Session ID")
     ex = _Exchange(launch, activity_id, request, au_session)
+    _talked(launch, activity_id, au_session)
     try:
         require_open(launch)
         _check_password(session, ex)
@@ -125,6 +129,14 @@ def handle(session: Session, *, instance_key: str, form: dict[str, str]) -> str:
     if not text.startswith("error=0"):
         _log(session, ex, text)
     return text
+
+
+def _talked(launch: Launch, activity_id: str, au_session: str) -> None:
+    """Note that this AU session made an HACP request (au_session_left goes by it); once per session."""
+    key = _exited_key(activity_id, au_session)
+    talked = (launch.options or {}).get(TALKED_AUS_OPTION, [])
+    if key not in talked:
+        launch.options = {**(launch.options or {}), TALKED_AUS_OPTION: [*talked, key]}
 
 
 def _check_password(session: Session, ex: _Exchange) -> None:
@@ -256,3 +268,41 @@ def au_session_status(session: Session, *, launch_id: str, activity_id: str, au_
     state = find_state(session, launch.instance_pk, activity_id)
     core = ((state.runtime or {}).get("core") or {}) if state is not None else {}
     return {"exited": exited, "lessonStatus": core.get("lesson_status") or "", "exit": core.get("exit") or ""}
+
+
+def au_session_left(session: Session, *, launch_id: str, activity_id: str, au_session: str) -> dict:
+    """The learner left AU session AU_SESSION of ACTIVITY_ID (the player moved to another AU, exited,
+    or its page closed). An AU that never made a single HACP request in that session and whose lesson
+    status is still unset is completed by the LMS, as SCORM 1.2 RTE 3.4.4 (cmi.core.lesson_status,
+    "Additional Behavior Requirements", the data model AICC's is) wants when a SCO exits without
+    setting a status: "upon LMSFinish() or the user navigating away, the LMS should set
+    cmi.core.lesson_status to completed"; with no score there is nothing to compare with a mastery
+    score. -> {"completed": whether it did}."""
+    launch = session.scalars(select(Launch).where(Launch.launch_id == launch_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
+    if launch is None:
+        raise LaunchExited("This launch no longer exists")
+    require_open(launch)
+    key = _exited_key(activity_id, au_session)
+    options = dict(launch.options or {})
+    if not au_session or key in options.get(TALKED_AUS_OPTION, []) or key in options.get(LEFT_AUS_OPTION, []):
+        return {"completed": False}
+    ctx = load_context(session, launch)
+    launchable(ctx, activity_id)  # NotFound / InvalidInput for an AU that is not this course's
+    launch.options = {**options, LEFT_AUS_OPTION: [*options.get(LEFT_AUS_OPTION, []), key]}
+    if not launch.tracking:
+        return {"completed": False}
+    state = find_state(session, launch.instance_pk, activity_id)
+    if state is None or state.session_launch_pk != launch.pk:
+        runtime = sco_start_data(session, launch=launch, activity_id=activity_id)["runtime"]
+    else:
+        runtime = dict(state.runtime or {})
+    if str(get(runtime, "core.lesson_status") or "").strip().lower() not in UNSET_STATUSES:
+        return {"completed": False}
+    runtime["core"] = {**(runtime.get("core") or {}), "lesson_status": "completed"}
+    entry = {"event": "hacp", "activityId": activity_id, "command": "(none)", "request": "",
+             "answer": "The AU was left without any HACP request: the LMS set lesson_status completed "
+                       "(SCORM 1.2 RTE 3.4.4)"}
+    apply_commit(session, launch_pk=launch.pk, activity_id=activity_id, seq=(launch.last_seq or 0) + 1,
+                 runtime=runtime, log=[entry], terminated=True)
+    return {"completed": True}

@@ -373,6 +373,11 @@ _add("MediaPercentRequired", "90", "int",
      "ahead does not count) before it is completed and passed; for a PDF course whose completion rule is "
      "PERCENT_OF_PAGES_SEEN, the percentage of pages to see. A whole number from 1 to 100.",
      standards=("CMI5",))
+_add("Cmi5SessionTimeout", "1440", "minutes",
+     "How long a cmi5 AU session may go without a statement before the LMS ends it as abandoned "
+     "(cmi5 9.3.6: a session that never sends terminated is abandoned at the next launch or by a "
+     "timeout): the abandoned statement is stated and the session's auth token is refused from then "
+     "on. In minutes; 0 leaves such sessions open until the next launch.", standards=("CMI5",))
 
 # WebPathToContentRoot is documented as a "URL path": a root-relative path is as good as a full URL.
 _PATH_ALLOWED = frozenset({"WebPathToContentRoot"})

@@ -205,8 +205,11 @@ export class CommitChannel {
 
   beaconExit() { this._beacon("/exit", {}); }
 
+  // A request that must leave with the page (sendBeacon, the token in the query).
+  beacon(path, body) { return this._beacon(path, body); }
+
   _beacon(path, body) {
-    const url = `${this.base}${path}?t=${encodeURIComponent(this.token)}`;
+    const url = `${this.base}${path}${path.includes("?") ? "&" : "?"}t=${encodeURIComponent(this.token)}`;
     const text = JSON.stringify(body);
     const blob = new Blob([text], { type: "text/plain;charset=UTF-8" });
     if (navigator.sendBeacon && navigator.sendBeacon(url, blob)) return true;

@@ -35,6 +35,7 @@ const state = {
   nav: null, // SCORM 2004: the server's look-ahead {continue, previous, choice: [ids], jump: [ids]}
   uiRequest: false, // the player's own navigation request is unloading the SCO
   stopAuWatch: null, // AICC: stops watching the delivered AU's HACP session for ExitAU
+  auSession: null, // AICC: {activityId, session} of the delivered AU's HACP session until the learner leaves it
 };
 const sequenced = !is12 && Boolean(cfg.sequenced);
 const lookahead = String(S.PlayerLookaheadSequencerMode || "ENABLED").toUpperCase() !== "DISABLED";
@@ -127,8 +128,10 @@ async function auHref(item) {
   try {
     const opened = await openAuSession(channel, item.id);
     if (opened && state.activityId === item.id) {
+      state.auSession = { activityId: item.id, session: opened.session };
       state.stopAuWatch = watchAuExit(channel, item.id, opened.session, (status) => {
         state.stopAuWatch = null;
+        state.auSession = null;
         if (state.exiting || state.activityId !== item.id) return;
         state.terminated = true;
         debug.event("au-exited", { activityId: item.id, status: status.lessonStatus, exit: status.exit });
@@ -140,6 +143,23 @@ async function auHref(item) {
     debug.event("au-session-failed", { activityId: item.id, error: String(err) });
   }
   return item.href;
+}
+
+// AICC: tell the server the learner left the delivered AU's HACP session (before the next
+// navigation decision, so an AU it completes unlocks what follows). An AU that never talked HACP
+// is then completed (SCORM 1.2 RTE 3.4.4, domain/runtime/launch_aicc.py au_session_left).
+async function leaveAu(beacon = false) {
+  const au = state.auSession;
+  state.auSession = null;
+  if (!au) return;
+  const path = `/aicc/left?activityId=${encodeURIComponent(au.activityId)}&session=${encodeURIComponent(au.session)}`;
+  debug.event("au-left", { activityId: au.activityId });
+  if (beacon) { channel.beacon(path, {}); return; }
+  try {
+    await channel.post(path, {});
+  } catch (err) {
+    debug.event("au-left-failed", { activityId: au.activityId, error: String(err) });
+  }
 }
 
 function stopAuWatch() {
@@ -213,6 +233,7 @@ function hidePanel() { $("panel").hidden = true; }
 // ------------------------------------------------------------------ navigation (decided on the server)
 
 async function navigate(request, target) {
+  if (aicc && request !== "start" && state.auSession) await leaveAu();
   let decision;
   try {
     decision = await channel.post("/navigate", { request, activityId: state.activityId, target, lookahead });
@@ -316,6 +337,7 @@ async function leaveSco() {
       setTimeout(done, 2000);
     });
   }
+  await leaveAu();
   if (state.initialized && !state.terminated) {
     debug.event("sco-unloaded-without-finish", { activityId: state.activityId });
     await commitNow(true);
@@ -495,7 +517,10 @@ function onLeave(event) {
     return;
   }
   if (event.type === "hidden" && channel.leaving) return; // pagehide follows
-  if (event.type === "pagehide") channel.setLeaving(true);
+  if (event.type === "pagehide") {
+    channel.setLeaving(true);
+    if (aicc) leaveAu(true);
+  }
   if (state.exiting && event.type !== "pagehide") return;
   debug.event("page-" + event.type, { activityId: state.activityId });
   channel.flushBeacon();
