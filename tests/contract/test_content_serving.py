@@ -60,7 +60,7 @@ def test_a_file_carries_validators_caching_and_the_origin_headers(course, client
     assert h["content-type"] == "image/png" and h["content-length"] == str(len(IMAGE))
     assert re.fullmatch(r'"[0-9a-f]+(-[0-9a-f]+)+"', h["etag"])  # strong
     assert h["last-modified"].endswith(" GMT") and h["accept-ranges"] == "bytes"
-    assert h["cache-control"] == "private, max-age=300"  # not immutable: see test_a_replaced_asset...
+    assert h["cache-control"] == "public, max-age=31536000, immutable"  # a generation URL (test_content_generations)
     assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"] == "same-origin"
     assert "vary" not in h and "content-encoding" not in h
     head = client.head(course[1] + "img/pic.png")
@@ -79,7 +79,7 @@ def test_conditional_requests_answer_304(course, client):
         again = client.get(url, headers=headers)
         assert again.status_code == 304, headers
         assert again.content == b"" and again.headers["etag"] == tag
-        assert again.headers["cache-control"] == "private, max-age=300"
+        assert again.headers["cache-control"] == "public, max-age=31536000, immutable"
     for headers in ({"If-None-Match": '"other"'}, {"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"},
                     {"If-Modified-Since": "not a date"},
                     # If-None-Match decides when both are sent (RFC 9110 13.2.2)
@@ -139,23 +139,61 @@ def test_text_is_compressed_when_the_client_accepts_it(course, client):
     assert "content-encoding" not in png.headers
 
 
-def test_a_replaced_asset_gets_a_new_etag_under_the_same_url(live_server, tmp_path, client):
-    course_id, base = _content_base(live_server, tmp_path, {"css/site.css": b"a{}" * 600})
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _launch_base(server, course_id: str) -> str:
+    """The content folder a new launch of COURSE_ID's registration is built on (absolute URL)."""
+    page = httpx.get(launch_link(server, create_registration(server, course_id))).text
+    return server.content_url + json.loads(re.search(r'id="player-config">(.*?)</script>', page).group(1))["contentBase"]
+
+
+def test_content_generations(live_server, tmp_path, client):
+    """A replaced file appears under a new URL with the new bytes; the old generation's URLs answer the
+    current bytes without letting anyone keep them; only the current generation's URLs are immutable."""
+    course_id, base = _content_base(live_server, tmp_path, {"css/site.css": b"a{}" * 600, "keep.js": SCRIPT})
+    assert re.search(r"/content/\d+-[0-9a-f]{24}-g1/$", base), base
     url = base + "css/site.css"
-    old = client.get(url).headers["etag"]
+    first = client.get(url)
+    assert first.content == b"a{}" * 600 and first.headers["cache-control"] == IMMUTABLE
+    plain = base.replace("-g1/", "/")  # a URL without a generation (made before them): revalidated
+    assert client.get(plain + "css/site.css").headers["cache-control"] == "private, max-age=300"
+    assert "immutable" not in client.get(base.replace("-g1/", "-g7/") + "keep.js").headers["cache-control"]
+
     replacement = tmp_path / "site.css"
     replacement.write_bytes(b"b{}" * 700)
     course_api(live_server).upload_course_version_asset_file(course_id, 0, "css/site.css", file=str(replacement),
                                                              update_asset_policy="lax")
-    # The same URL now names other bytes: this is why course files are not served as immutable.
-    fresh = client.get(url, headers={"If-None-Match": old})
-    assert fresh.status_code == 200 and fresh.content == b"b{}" * 700 and fresh.headers["etag"] != old
-    assert "immutable" not in fresh.headers["cache-control"]
+    fresh_base = _launch_base(live_server, course_id)
+    assert fresh_base == base.replace("-g1/", "-g2/")
+    fresh = client.get(fresh_base + "css/site.css")
+    assert fresh.content == b"b{}" * 700 and fresh.headers["cache-control"] == IMMUTABLE
+    assert fresh.headers["etag"] != first.headers["etag"]
+    # The launch still works: its page and an unchanged file under the new generation.
+    launched = client.get(fresh_base + "index.html")
+    assert launched.status_code == 200 and launched.headers["cache-control"] == IMMUTABLE
+    assert client.get(fresh_base + "keep.js").content == SCRIPT
+    # A SCO opened before the change still asks for the old generation's URLs: it gets the current
+    # bytes, but no cache may keep them as generation 1's (whose own copies stay what they were).
+    old = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert old.status_code == 200 and old.content == b"b{}" * 700
+    assert old.headers["cache-control"] == "no-cache"
+    assert client.get(base + "keep.js").headers["cache-control"] == "no-cache"
+    again = client.get(url, headers={"If-None-Match": old.headers["etag"]})  # revalidation still answers 304
+    assert again.status_code == 304 and again.headers["cache-control"] == "no-cache"
+
+    course_api(live_server).delete_course_version_asset(course_id, 0, "keep.js")  # a deletion: generation 3
+    third = _launch_base(live_server, course_id)
+    assert third == base.replace("-g1/", "-g3/")
+    assert client.get(third + "keep.js").status_code == 404
+    assert client.get(fresh_base + "css/site.css").headers["cache-control"] == "no-cache"
+    assert client.get(third + "css/site.css").headers["cache-control"] == IMMUTABLE
 
 
 def test_missing_files_and_bad_keys_are_404(course, client):
     for url in (course[1] + "nothing.js", course[1] + "../../etc/passwd",
-                course[1].replace("/content/", "/content/9") + "img/pic.png"):
+                course[1].replace("/content/", "/content/9") + "img/pic.png",
+                course[1].replace("-g1/", "-gx/") + "img/pic.png", course[1].replace("-g1/", "-1/") + "img/pic.png"):
         answer = client.get(url)
         assert answer.status_code == 404, url
         assert answer.headers["x-content-type-options"] == "nosniff"
@@ -202,12 +240,24 @@ def test_s3_content_is_proxied_or_redirected(moto_s3, fresh_database_url, tmp_pa
     files = {**FILES, "page.html": page}
     with running_live_server(fresh_database_url, tmp_path / "data", storage_url=f"s3://{bucket}/{uuid.uuid4().hex}",
                              s3_endpoint_url=endpoint, content_redirect=redirect) as server:
-        _, base = _content_base(server, tmp_path, files)
+        course_id, base = _content_base(server, tmp_path, files)
         # Pages, scripts and styles always come from the content origin, with the same validators.
         for name in ("page.html", "js/app.js", "tiny.css"):
             answer = client.get(base + name, headers={"Accept-Encoding": "identity"})
             assert answer.status_code == 200 and answer.content == files[name], name
             assert client.get(base + name, headers={"If-None-Match": answer.headers["etag"]}).status_code == 304
+            assert answer.headers["cache-control"] == IMMUTABLE
+        # A replaced file: the new generation's URL has the new bytes (from the database's record of it).
+        replacement = tmp_path / "tiny.css"
+        replacement.write_bytes(b"p{color:blue}")
+        course_api(server).upload_course_version_asset_file(course_id, 0, "tiny.css", file=str(replacement),
+                                                            update_asset_policy="lax")
+        fresh_base = _launch_base(server, course_id)
+        assert fresh_base == base.replace("-g1/", "-g2/")
+        fresh = client.get(fresh_base + "tiny.css")
+        assert fresh.content == b"p{color:blue}" and fresh.headers["cache-control"] == IMMUTABLE
+        old = client.get(base + "tiny.css")
+        assert old.content == b"p{color:blue}" and old.headers["cache-control"] == "no-cache"
         video = client.get(base + "media/clip.mp4", headers={"Range": "bytes=300000-300099"})
         if not redirect:  # proxied: a ranged GET of the object, the same headers as from the filesystem
             assert video.status_code == 206 and video.content == VIDEO[300000:300100]

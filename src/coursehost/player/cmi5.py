@@ -43,9 +43,10 @@ def _begin(request: Request, session, *, launch_id: str, version_pk: int, return
     """Begin AU session LAUNCH_ID (launch data, launched) -> the AU's launch URL (§8.1)."""
     svc = services(request)
     origin = _origin(request)
+    generation = player_launch.content_version(session, version_pk=version_pk).generation
     return cmi5_results.start_session(
         session, launch_id=launch_id, base_url=svc.settings.base_url.rstrip("/"),
-        content_base=f"{origin}/content/{page.content_key(svc.instance_key, version_pk)}/",
+        content_base=f"{origin}/content/{page.content_key(svc.instance_key, version_pk, generation)}/",
         fetch_url=f"{origin}/player/cmi5/fetch", return_url=return_url)
 
 

@@ -36,10 +36,17 @@ COMPRESS_MIN = 1024  # smaller text gains nothing from compression
 COMPRESS_MAX = 4 * 1024 * 1024  # larger text is sent as is (compressing it would hold it in memory)
 COMPRESSED_CACHE_BYTES = 64 * 1024 * 1024
 PRESIGN_SECONDS = 300
-# Course files can be replaced in place within a version (the asset API), under the same URL: the
-# URL does not fix the bytes, so they are not "immutable"; browsers revalidate with the ETag after
-# five minutes (a 304 without a body). docs/PERFORMANCE.md says why.
+# A URL without a content generation (/content/<key>/...: made before generations, or by hand):
+# its file can be replaced in place within the version (the asset API), so browsers revalidate with
+# the ETag after five minutes (a 304 without a body).
 CACHE_CONTROL = "private, max-age=300"
+# A URL of the version's current content generation (/content/<key>-g<n>/...): any change to a file
+# of the version starts a new generation, so these bytes never change under this URL (the key is
+# the capability, so shared caches may keep them too). docs/PLAYER.md, "Content generations".
+IMMUTABLE = "public, max-age=31536000, immutable"
+# A URL of an older generation (a SCO opened before the change still asks for its relative URLs):
+# the current bytes, revalidated on every use, never kept as that generation's.
+OLD_GENERATION = "no-cache"
 # Types browsers must get right for SCOs to run; the platform's mimetypes table varies.
 _TYPES = {
     ".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8",
@@ -98,11 +105,26 @@ class ContentFile:
     @classmethod
     def from_stat(cls, path: str, st: os.stat_result) -> ContentFile:
         """From the open file itself (filesystem store): a rewrite changes its mtime (ns) or size."""
-        return cls(path, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC), f'"{st.st_size:x}-{st.st_mtime_ns:x}"')
+        # The mtime truncated to the microsecond (a float could round it up past a time it preceded).
+        micros = st.st_mtime_ns // 1000
+        modified = datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+        return cls(path, st.st_size, modified, f'"{st.st_size:x}-{st.st_mtime_ns:x}"')
 
     @property
     def last_modified(self) -> str:
         return format_datetime(self.modified.replace(microsecond=0), usegmt=True)
+
+
+def cache_control(file: ContentFile, *, requested: int | None, current: int, changed: datetime | None) -> str:
+    """Cache-Control for FILE asked for under content generation REQUESTED (None: a URL without one)
+    of a version whose generation is CURRENT, begun at CHANGED. Immutable only when the URL names the
+    current generation and the file is not newer than it: an in-place write reaches the store before
+    its transaction commits the next generation, and the generation read may be a few seconds old."""
+    if requested is None:
+        return CACHE_CONTROL
+    if requested == current and changed is not None and file.modified <= _utc(changed):
+        return IMMUTABLE
+    return OLD_GENERATION
 
 
 def _utc(moment: datetime) -> datetime:
@@ -284,19 +306,21 @@ class Source:
             self.opened = None
 
 
-def serve(file: ContentFile, source: Source, headers, *, head: bool = False, redirect: bool = False) -> Response:
-    """The answer to GET/HEAD of FILE for a request with HEADERS (a case-insensitive mapping)."""
+def serve(file: ContentFile, source: Source, headers, *, head: bool = False, redirect: bool = False,
+          cache: str = CACHE_CONTROL) -> Response:
+    """The answer to GET/HEAD of FILE for a request with HEADERS (a case-insensitive mapping), with
+    Cache-Control CACHE (cache_control)."""
     try:
-        return _serve(file, source, headers, head=head, redirect=redirect)
+        return _serve(file, source, headers, head=head, redirect=redirect, cache=cache)
     finally:
         source.close()  # a stream the answer did not take (304, 416, HEAD, a compressed copy cached)
 
 
-def _serve(file: ContentFile, source: Source, headers, *, head: bool, redirect: bool) -> Response:
+def _serve(file: ContentFile, source: Source, headers, *, head: bool, redirect: bool, cache: str) -> Response:
     media = content_type(file.path)
     squeeze = compressible(media) and COMPRESS_MIN < file.size <= COMPRESS_MAX
     encoding = choose_encoding(headers.get("accept-encoding")) if squeeze else None
-    base = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff", "Cache-Control": CACHE_CONTROL,
+    base = {"Accept-Ranges": "bytes", "X-Content-Type-Options": "nosniff", "Cache-Control": cache,
             "Last-Modified": file.last_modified}
     if squeeze:
         base["Vary"] = "Accept-Encoding"

@@ -85,18 +85,24 @@ def _content_path_key(instance_key: str) -> bytes:
     return derive_key(instance_key, "content-path")
 
 
-def content_key(instance_key: str, version_pk: int) -> str:
-    """The path segment naming a course version's files: '<pk>-<mac>' (not guessable from the pk)."""
+def content_key(instance_key: str, version_pk: int, generation: int | None = None) -> str:
+    """The path segment naming a course version's files: '<pk>-<mac>' (not guessable from the pk),
+    and '<pk>-<mac>-g<generation>' for the files of one content generation (cached as immutable)."""
     mac = hmac.new(_content_path_key(instance_key), str(version_pk).encode(), hashlib.sha256).hexdigest()
-    return f"{version_pk}-{mac[:24]}"
+    return f"{version_pk}-{mac[:24]}" + ("" if generation is None else f"-g{generation}")
 
 
-def read_content_key(instance_key: str, key: str) -> int | None:
-    """The course version pk a content key names, or None when the key was not made here."""
-    pk, _, mac = key.partition("-")
+def read_content_key(instance_key: str, key: str) -> tuple[int, int | None] | None:
+    """(course version pk, generation or None) a content key names, or None when it was not made here."""
+    pk, _, rest = key.partition("-")
+    mac, _, generation = rest.partition("-")
     if not pk.isdigit() or len(pk) > 12:
         return None
-    return int(pk) if hmac.compare_digest(content_key(instance_key, int(pk)), key) else None
+    if generation and not (generation[:1] == "g" and generation[1:].isdigit() and len(generation) <= 11):
+        return None
+    if not hmac.compare_digest(content_key(instance_key, int(pk)), f"{pk}-{mac}"):
+        return None
+    return int(pk), int(generation[1:]) if generation else None
 
 
 def redirect_target(options: dict) -> str:

@@ -104,7 +104,7 @@ def _player_config(svc: Services, launched: PlayerLaunch) -> dict:
         "launchId": launched.launch_id,
         "runtimeToken": make_runtime_token(svc.instance_key, launch_id=launched.launch_id),
         "runtimeBase": "/player/runtime",
-        "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk)}/",
+        "contentBase": f"/content/{page.content_key(svc.instance_key, launched.version_pk, launched.content_generation)}/",
         "scorm": launched.family, "standard": launched.standard, "title": launched.version_title,
         "items": [{"id": i["id"], "title": i["title"], "href": _href(svc, launched, i), "visible": i["visible"],
                    "hide": i["hide"]} for i in launched.items],
@@ -265,50 +265,53 @@ async def course_content(request: Request) -> Response:
     """A file of a course version, same-origin with the player (SCOs reach window.parent.API). A plain
     Starlette route: FastAPI's request handling would cost more than serving a small file."""
     svc = services(request)
-    version_pk = page.read_content_key(svc.instance_key, request.path_params["key"])
-    if version_pk is None:
+    named = page.read_content_key(svc.instance_key, request.path_params["key"])
+    if named is None:
         return Response("Not found", status_code=404, media_type="text/plain")
-    return await run_in_threadpool(_content_answer, request, svc, version_pk, request.path_params["path"])
+    return await run_in_threadpool(_content_answer, request, svc, *named, request.path_params["path"])
 
 
 router.routes.append(Route("/content/{key}/{path:path}", course_content, methods=["GET", "HEAD"]))
-# version pk -> (its content prefix, when to look again), per database. A prefix never changes; the
-# entry expires so that a deleted version's files stop being served within CONTENT_PREFIX_SECONDS
-# even if they were left behind in the store.
+# version pk -> (its content prefix and generation, when to look again), per database. The prefix
+# never changes; the entry expires so that a deleted version's files stop being served within
+# CONTENT_PREFIX_SECONDS even if they were left behind in the store, and a URL of a newer generation
+# than the cached one looks again at once. A stale generation is harmless: content.cache_control
+# calls a file written after the generation it knows of not immutable.
 CONTENT_PREFIX_SECONDS = 10.0
-_content_prefixes: dict[tuple[str, int], tuple[str, float]] = {}
+_content_prefixes: dict[tuple[str, int], tuple[player_launch.ContentVersion, float]] = {}
 
 
-def _content_answer(request: Request, svc: Services, version_pk: int, path: str) -> Response:
+def _content_answer(request: Request, svc: Services, version_pk: int, generation: int | None, path: str) -> Response:
     """(In a worker thread.) The filesystem store: the file is opened and its validators are taken
-    from it, the database is asked only for the version's prefix (cached); other stores: the
-    database's record of the file gives size and validators."""
+    from it, the database is asked only for the version's prefix and generation (cached); other
+    stores: the database's record of the file gives size, validators and generation."""
     try:
         if hasattr(svc.store, "local_path"):
-            file, source = _local_content(request, svc, version_pk, path)
+            file, found, source = _local_content(request, svc, version_pk, generation, path)
         else:
             with read_unit(request) as session:
-                clean, blob_key, size, modified = player_launch.content_file(session, version_pk=version_pk,
-                                                                             path=path)
-            file, source = content.ContentFile.from_row(version_pk, clean, size, modified), _store_source(svc, blob_key)
+                clean, found, size, modified = player_launch.content_file(session, version_pk=version_pk, path=path)
+            file = content.ContentFile.from_row(version_pk, clean, size, modified)
+            source = _store_source(svc, found.prefix + clean)
     except (InvalidInput, NotFound, BlobNotFound):
         return Response("Not found", status_code=404, media_type="text/plain",
                         headers={"X-Content-Type-Options": "nosniff"})
+    cache = content.cache_control(file, requested=generation, current=found.generation, changed=found.changed)
     return content.serve(file, source, request.headers, head=request.method == "HEAD",
-                         redirect=svc.settings.content_redirect == "s3")
+                         redirect=svc.settings.content_redirect == "s3", cache=cache)
 
 
-def _local_content(request: Request, svc: Services, version_pk: int, path: str) -> tuple:
+def _local_content(request: Request, svc: Services, version_pk: int, generation: int | None, path: str) -> tuple:
     clean = assets.clean_path(path, "path")
     cache_key, now = (svc.settings.database_url, version_pk), time.monotonic()
     cached = _content_prefixes.get(cache_key)
-    if cached is None or cached[1] < now:
+    if cached is None or cached[1] < now or (generation is not None and generation > cached[0].generation):
         with read_unit(request) as session:
-            prefix = player_launch.content_prefix(session, version_pk=version_pk)
+            found = player_launch.content_version(session, version_pk=version_pk)
         if len(_content_prefixes) > 10_000:
             _content_prefixes.clear()
-        _content_prefixes[cache_key] = cached = (prefix, now + CONTENT_PREFIX_SECONDS)
-    blob_key = cached[0] + clean
+        _content_prefixes[cache_key] = cached = (found, now + CONTENT_PREFIX_SECONDS)
+    blob_key = cached[0].prefix + clean
     try:
         stream = open(svc.store.local_path(blob_key), "rb")  # noqa: SIM115 - the answer closes it
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError):
@@ -318,7 +321,7 @@ def _local_content(request: Request, svc: Services, version_pk: int, path: str) 
     except BaseException:
         stream.close()
         raise
-    return file, content.Source(open=functools.partial(svc.store.open, blob_key), opened=stream)
+    return file, cached[0], content.Source(open=functools.partial(svc.store.open, blob_key), opened=stream)
 
 
 def _store_source(svc: Services, blob_key: str) -> content.Source:

@@ -55,6 +55,12 @@ class CourseVersion(Base):
     warnings: Mapped[list] = mapped_column(JSON, default=list)
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     content_prefix: Mapped[str] = mapped_column(String(600))  # blob keys of the files: prefix + path
+    # The content generation: bumped whenever a file of the version is written or deleted in place;
+    # content URLs carry it, so a URL's bytes never change (player/routes.py, docs/PLAYER.md).
+    content_generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When the generation was last set: a file written later is not yet part of it (an in-place
+    # write lands in the store before its transaction commits).
+    content_changed: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=utcnow)
     package_key: Mapped[str | None] = mapped_column(String(600), nullable=True)  # the original upload
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     file_count: Mapped[int] = mapped_column(Integer, default=0)

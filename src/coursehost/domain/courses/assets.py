@@ -80,8 +80,17 @@ def write_asset(session: Session, *, store: BlobStore, version: CourseVersion, p
         version.size_bytes += size - row.size
         row.size, row.modified = size, now
     version.updated = now
+    _next_generation(version, now)
     session.flush()
     return path
+
+
+def _next_generation(version: CourseVersion, now) -> None:
+    """A file of VERSION changed: its content URLs get a new generation (never reused). Incremented in
+    SQL, so that two concurrent writers (the second waits on the row lock) get two generations; NOW
+    is taken after the store write, so every file of the new generation is older than it."""
+    version.content_generation = CourseVersion.content_generation + 1
+    version.content_changed = now
 
 
 def _no_file_folder_clash(session: Session, version: CourseVersion, path: str) -> None:
@@ -106,6 +115,7 @@ def delete_asset(session: Session, *, store: BlobStore, version: CourseVersion, 
     version.file_count -= 1
     version.size_bytes -= row.size
     version.updated = utcnow()
+    _next_generation(version, version.updated)
     session.delete(row)
     session.flush()
 

@@ -389,6 +389,7 @@ def _record(session: Session, snap: _Snapshot, parsed: ParsedCourse, files: dict
     course.updated = utcnow()
     session.flush()
     now = utcnow()
+    version.content_changed = now  # generation 1 holds every file just written (content.cache_control)
     if files:  # a connector's course has none
         session.execute(CourseFile.__table__.insert(), [
             {"course_version_pk": version.pk, "path": p, "size": s, "modified": now} for p, s in files.items()

@@ -53,6 +53,7 @@ class PlayerLaunch:
     learner: dict
     settings: dict  # the effective Player* settings asked for
     xapi: dict | None = None  # Tin Can launch parameters (launch_xapi.launch_params)
+    content_generation: int = 1  # the version's content generation: its content URLs carry it
 
 
 def _launch_row(session: Session, launch_id: str) -> Launch | None:
@@ -82,7 +83,7 @@ def _player_launch(session: Session, *, registration: Registration, instance: Re
         title=version.title or course.title, version_title=version.title, items=navigation.leaves(version.structure),
         sequenced=sequenced.uses_engine(version), sandbox=bool(registration.sandbox),
         learner_id=registration.learner_id, learner=dict(registration.learner or {}), settings=settings,
-        xapi=launch_xapi.launch_params(session, registration=registration, instance=instance, course=course,
+        content_generation=version.content_generation or 1, xapi=launch_xapi.launch_params(session, registration=registration, instance=instance, course=course,
                                        version=version))
 
 
@@ -147,26 +148,38 @@ def exit_player(session: Session, *, launch_id: str) -> dict:
     return dict(launch.options or {})
 
 
-def content_prefix(session: Session, *, version_pk: int) -> str:
-    """The blob-key prefix of course version VERSION_PK's files; NotFound."""
-    prefix = session.scalar(select(CourseVersion.content_prefix).where(CourseVersion.pk == version_pk))
-    if prefix is None:
+@dataclass(frozen=True)
+class ContentVersion:
+    """Where a course version's files are, and their generation (bumped by every in-place change)."""
+
+    prefix: str  # blob keys of the files: prefix + path
+    generation: int
+    changed: datetime | None  # when the generation began: a file written later is not part of it
+
+
+def content_version(session: Session, *, version_pk: int) -> ContentVersion:
+    """The blob-key prefix and content generation of course version VERSION_PK; NotFound."""
+    row = session.execute(select(CourseVersion.content_prefix, CourseVersion.content_generation,
+                                 CourseVersion.content_changed).where(CourseVersion.pk == version_pk)).first()
+    if row is None:
         raise NotFound("course version not found")
-    return prefix
+    return ContentVersion(row.content_prefix, row.content_generation, row.content_changed)
 
 
-def content_file(session: Session, *, version_pk: int, path: str) -> tuple[str, str, int, datetime]:
-    """A file of course version VERSION_PK -> (clean path, blob key, size, last written); NotFound or
-    InvalidInput.
+def content_file(session: Session, *, version_pk: int, path: str) -> tuple[str, ContentVersion, int, datetime]:
+    """A file of course version VERSION_PK -> (clean path, its version's content, size, last written);
+    NotFound or InvalidInput.
     One query: the content route answers most requests from this alone (a 304, or a small file)."""
     clean = assets.clean_path(path, "path")
     row = session.execute(
-        select(CourseVersion.content_prefix, CourseFile.size, CourseFile.modified)
+        select(CourseVersion.content_prefix, CourseVersion.content_generation, CourseVersion.content_changed,
+               CourseFile.size, CourseFile.modified)
         .join(CourseFile, CourseFile.course_version_pk == CourseVersion.pk)
         .where(CourseVersion.pk == version_pk, CourseFile.path == clean)).first()
     if row is None:
         raise NotFound(f"The course has no file [{clean}]")
-    return clean, row.content_prefix + clean, row.size, row.modified
+    found = ContentVersion(row.content_prefix, row.content_generation, row.content_changed)
+    return clean, found, row.size, row.modified
 
 
 def open_content(session: Session, *, store: BlobStore, version_pk: int, path: str) -> tuple[BinaryIO, int, str]:
