@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-PREVIOUS_RELEASE = "59c2a08"  # main before issue 21 (scale out)
-PREVIOUS_RELEASE_HEAD = "0024"  # its newest migration
+PREVIOUS_RELEASE = "4cadc36"  # main as landed at stop 24 (issue 21 part 1)
+PREVIOUS_RELEASE_HEAD = "0026"  # its newest migration
 
 REPO = Path(__file__).resolve().parents[1]
 
