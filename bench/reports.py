@@ -18,6 +18,12 @@ their registration's day, so the last 90 days hold about an eighth of them. Then
 questions.question_analysis for one course (course-3, last 90 days) is timed like the overview,
 against its own captured SQL run directly.
 
+The LRS of the same application (--statements, default 0: none): that many `xapi_statement` rows
+about the registrations of course-3 (the course's xAPI report), 5 verbs, 50 activities, one actor per
+registration, stored over the same 730 days (so the last 90 hold about an eighth), then the course's
+xAPI statistics (xapi_stats: statements per verb per day, per activity, per activity per day,
+course-3, last 90 days) timed against their own SQL run directly, with the query plans printed.
+
 Run: PYTHONPATH=src .venv/bin/python bench/reports.py --db sqlite [--registrations 1000000 --runs 30]
      PYTHONPATH=src .venv/bin/python bench/reports.py --db postgresql://postgres@127.0.0.1:5432/bench
 (a PostgreSQL database is dropped and recreated, and dropped at the end: give it a scratch database). --registrations 20000
@@ -177,6 +183,48 @@ def generate_interactions(engine, app_pk: int, total: int) -> int:
     return written
 
 
+VERBS = ("attempted", "answered", "experienced", "completed", "passed")
+ACTIVITIES = 50
+
+
+def generate_statements(engine, app_pk: int, total: int) -> int:
+    """TOTAL LRS statements about course-3's registrations (every 20th, 'x-' || n is its xAPI
+    registration id), spread over the last 730 days; returns the rows written."""
+    d = engine.dialect.name
+    with engine.connect() as conn:
+        regs = conn.execute(text("SELECT count(*) FROM registration WHERE application_pk = :a"),
+                            {"a": app_pk}).scalar_one()
+    per_course = max(regs // 20, 1)
+    verb = " ".join(f"WHEN n % {len(VERBS)} = {i} THEN 'http://adlnet.gov/expapi/verbs/{v}'"
+                    for i, v in enumerate(VERBS))
+    with engine.begin() as conn:
+        return conn.execute(text(f"""
+            INSERT INTO xapi_statement (application_pk, statement_id, stored, timestamp, version, verb_id,
+                actor_key, object_type, object_key, registration, voided, has_attachments, body)
+            SELECT :a, 'st-' || n, {_ts(d, f'n % {DAYS}')}, {_ts(d, f'n % {DAYS}')}, '1.0.3',
+                CASE {verb} END, 'mbox:mailto:l' || (n % {per_course}) || '@example.com', 'Activity',
+                'http://example.com/course-3/a' || (n % {ACTIVITIES}), 'x-' || ((n % {per_course}) * 20 + 3),
+                :no, :no, '{{}}'
+            FROM ({_series(d, total)}) AS gen"""), {"a": app_pk, "no": False}).rowcount
+
+
+def explain(engine, fn) -> list[str]:
+    """The query plans of the SELECTs FN sends (EXPLAIN QUERY PLAN / EXPLAIN), one string each."""
+    from sqlalchemy import event
+    rec = Recorder(engine)
+    event.listen(engine, "before_cursor_execute", rec)
+    with Session(engine) as s:
+        fn(s)
+    event.remove(engine, "before_cursor_execute", rec)
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    plans = []
+    with engine.connect() as conn:
+        for st in rec.statements:
+            rows = conn.exec_driver_sql(prefix + st).fetchall()
+            plans.append("\n".join(" | ".join(str(c) for c in row) for row in rows))
+    return plans
+
+
 def time_against_sql(engine, fn, runs: int) -> dict:
     """FN(session) against the SELECTs it sends (captured once, literal values) run on a bare DBAPI
     cursor, alternating, RUNS times each: medians and p95s in ms."""
@@ -208,7 +256,23 @@ def time_against_sql(engine, fn, runs: int) -> dict:
             "base_median": statistics.median(base), "base_p95": pct(base, 95), "statements": len(sql)}
 
 
-def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
+def time_xapi(engine, app_pk: int, runs: int) -> dict:
+    """The course-3 xAPI statistics, each against its SQL run directly; plus the plans."""
+    from coursehost.domain.reports import xapi_stats
+    xflt = ReportFilter.last_days(app_pk, 90, course_id="course-3")
+    found = {}
+    for name, fn in (("per verb per day", lambda s: xapi_stats.statements_per_verb(s, xflt)),
+                     ("per activity", lambda s: xapi_stats.statements_per_activity(s, xflt)),
+                     ("per activity per day", lambda s: xapi_stats.statements_per_activity_per_day(s, xflt))):
+        timed = time_against_sql(engine, fn, runs)
+        rows = timed.pop("result")
+        found[name] = {**timed, "rows": len(rows), "plans": explain(engine, fn)}
+    with Session(engine) as s:
+        found["in range"] = sum(v.statements for v in xapi_stats.statements_per_verb(s, xflt))
+    return found
+
+
+def run(url: str, n: int, runs: int, interactions: int = 0, statements: int = 0) -> dict:
     if url != "sqlite" and "postgresql" in url:
         base, db_name = url.rsplit("/", 1)
         admin = create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
@@ -230,6 +294,12 @@ def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
         facts = generate_interactions(engine, app_pk, interactions)
         backfill_stats(engine)
         t3 = time.perf_counter()
+    xapi, stored, t4 = None, 0, t3
+    if statements:
+        stored = generate_statements(engine, app_pk, statements)
+        backfill_stats(engine)
+        t4 = time.perf_counter()
+        xapi = time_xapi(engine, app_pk, runs)
     flt = ReportFilter.last_days(app_pk, 90)
     overview = time_against_sql(engine, lambda s: queries.overview(s, flt), runs)
     result = overview.pop("result")
@@ -265,7 +335,8 @@ def run(url: str, n: int, runs: int, interactions: int = 0) -> dict:
         shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     return {"others": course, "db": engine.dialect.name, "registrations": n, "generate_s": t1 - t0, "backfill_s": t2 - t1,
             "summary_rows": regs, "active_days": days, "in_range": result.registered, "interactions": facts,
-            "interactions_s": t3 - t2, "questions": questions, **overview}
+            "interactions_s": t3 - t2, "questions": questions, "statements_written": stored, "statements_s": t4 - t3,
+            "xapi": xapi, **overview}
 
 
 def main() -> None:
@@ -274,8 +345,10 @@ def main() -> None:
     ap.add_argument("--registrations", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--interactions", type=int, default=5_000_000, help="interaction facts (0: no question analysis)")
+    ap.add_argument("--statements", type=int, default=0, help="LRS statements about course-3 (0: none)")
+    ap.add_argument("--plans", action="store_true", help="print the xAPI statistics' query plans")
     args = ap.parse_args()
-    r = run(args.db, args.registrations, args.runs, args.interactions)
+    r = run(args.db, args.registrations, args.runs, args.interactions, args.statements)
     print(f"{r['db']}: {r['registrations']:,} registrations generated in {r['generate_s']:.1f} s, "
           f"summaries rebuilt in {r['backfill_s']:.1f} s ({r['summary_rows']:,} rows, {r['active_days']:,} active days)")
     print(f"overview, last 90 days ({r['in_range']:,} registrations, {r['statements']} statements), {args.runs} runs:")
@@ -292,6 +365,19 @@ def main() -> None:
         print(f"  questions.question_analysis median {q['ours_median']:.1f} ms  p95 {q['ours_p95']:.1f} ms")
         print(f"  same SQL on a DBAPI cursor median {q['base_median']:.1f} ms  p95 {q['base_p95']:.1f} ms")
         print(f"  ratio p95 {q['ours_p95'] / q['base_p95']:.2f}  median {q['ours_median'] / q['base_median']:.2f}")
+    x = r["xapi"]
+    if x is not None:
+        print(f"{r['statements_written']:,} LRS statements generated in {r['statements_s']:.1f} s; course-3, "
+              f"last 90 days: {x['in range']:,} statements, {args.runs} runs:")
+        for name in ("per verb per day", "per activity", "per activity per day"):
+            t = x[name]
+            print(f"  xapi_stats {name:<21} median {t['ours_median']:.1f} ms  p95 {t['ours_p95']:.1f} ms"
+                  f"  ({t['rows']} rows)")
+            print(f"  same SQL on a DBAPI cursor     median {t['base_median']:.1f} ms  p95 {t['base_p95']:.1f} ms"
+                  f"  ratio p95 {t['ours_p95'] / t['base_p95']:.2f}")
+            if args.plans:
+                for plan in t["plans"]:
+                    print("    plan: " + plan.replace("\n", "\n          "))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,23 @@
-"""Destinations and dispatches made directly with the models, for tests of the parts that use them
-(until the DispatchApi create operations land): make_dispatch(live_server.services, ...)."""
+"""Destinations and dispatches made through the official client's DispatchApi (CreateDestinations,
+CreateDispatches, UpdateDispatch), for tests of the parts that use them (zip, shell, LTI, PENS):
+make_dispatch(live_server, course_id=...). The far-side rows (dispatch_registration) are read from
+the database, which the API does not list."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
 
+import rustici_software_cloud_v2 as cloud
 from sqlalchemy import select
 
-from coursehost.db.models.courses import Course
-from coursehost.db.models.dispatch import Destination, Dispatch, DispatchRegistration
-from coursehost.db.models.tenancy import Application
+from coursehost.db.models.dispatch import Dispatch, DispatchRegistration
 from coursehost.db.session import unit_of_work
-from coursehost.domain.crypto import random_secret
+
+# Lti13PlatformConfigurationSchema's wire names (as a destination stores them) -> the client's arguments
+_LTI13 = {"clientId": "client_id", "platformIssuerIdentifier": "platform_issuer_identifier",
+          "deploymentId": "deployment_id", "oidcAuthorizationEndpoint": "oidc_authorization_endpoint",
+          "jsonWebKeySetUrl": "json_web_key_set_url", "accessTokenUrl": "access_token_url"}
 
 
 @dataclass(frozen=True)
@@ -24,36 +29,36 @@ class MadeDispatch:
     pk: int
 
 
-def make_dispatch(svc, *, app_id: str, course_id: str, destination_id: str | None = None, lti13: dict | None = None,
-                  **fields) -> MadeDispatch:
-    """A dispatch of COURSE_ID to DESTINATION_ID (created when new, with LTI13 platform settings) in the
-    application APP_ID; FIELDS are further Dispatch columns (enabled=False, registration_cap=1, ...)."""
-    with unit_of_work(svc.session_factory) as session:
-        app_pk = session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
-        course_pk = session.scalars(select(Course.pk).where(Course.application_pk == app_pk,
-                                                            Course.course_id == course_id)).one()
-        destination_id = destination_id or f"dest-{uuid.uuid4().hex[:8]}"
-        dest = session.scalars(select(Destination).where(Destination.application_pk == app_pk,
-                                                         Destination.destination_id == destination_id)).first()
-        if dest is None:
-            dest = Destination(application_pk=app_pk, destination_id=destination_id, name="Receiving LMS",
-                               lti13=dict(lti13 or {}))
-            session.add(dest)
-            session.flush()
-        secret = random_secret()
-        d = Dispatch(application_pk=app_pk, dispatch_id=f"dispatch-{uuid.uuid4().hex[:8]}", destination_pk=dest.pk,
-                     course_pk=course_pk, course_id=course_id, dispatch_key=uuid.uuid4().hex,
-                     secret=svc.box.encrypt(secret), **fields)
-        session.add(d)
-        session.flush()
-        return MadeDispatch(d.dispatch_id, d.dispatch_key, destination_id, secret, d.pk)
+def dispatch_api(live_server, creds=None) -> cloud.DispatchApi:
+    return cloud.DispatchApi(live_server.client(creds))
 
 
-def update_dispatch(svc, dispatch_key: str, **fields) -> None:
-    with unit_of_work(svc.session_factory) as session:
-        d = session.scalars(select(Dispatch).where(Dispatch.dispatch_key == dispatch_key)).one()
-        for name, value in fields.items():
-            setattr(d, name, value)
+def make_dispatch(live_server, *, course_id: str, creds=None, destination_id: str | None = None,
+                  lti13: dict | None = None, instanced: bool = False, **fields) -> MadeDispatch:
+    """A dispatch of COURSE_ID to DESTINATION_ID (made by CreateDestinations when not given, with
+    LTI13 platform settings) by CreateDispatches, as the application CREDS (the default one);
+    FIELDS are further CreateDispatchSchema fields (enabled=False, registration_cap=1, ...). The
+    key and shared secret come from GetLtiDispatch (they are the LTI 1.1 consumer key and secret)."""
+    api = dispatch_api(live_server, creds)
+    if destination_id is None:
+        destination_id = f"dest-{uuid.uuid4().hex[:8]}"
+        lti13_data = cloud.Lti13PlatformConfigurationSchema(**{_LTI13[k]: v for k, v in lti13.items()}) \
+            if lti13 else None
+        api.create_destinations(cloud.DestinationListSchema(destinations=[cloud.DestinationIdSchema(
+            id=destination_id, data=cloud.DestinationSchema(name="Receiving LMS", lti13_data=lti13_data))]))
+    dispatch_id = f"dispatch-{uuid.uuid4().hex[:8]}"
+    api.create_dispatches(cloud.CreateDispatchListSchema(dispatches=[cloud.CreateDispatchIdSchema(
+        id=dispatch_id, data=cloud.CreateDispatchSchema(destination_id=destination_id, course_id=course_id,
+                                                         instanced=instanced, **fields))]))
+    info = api.get_lti_dispatch(dispatch_id)
+    with unit_of_work(live_server.services.session_factory) as session:
+        pk = session.scalars(select(Dispatch.pk).where(Dispatch.dispatch_key == info.consumer_key)).one()
+    return MadeDispatch(dispatch_id, info.consumer_key, destination_id, info.shared_secret, pk)
+
+
+def update_dispatch(live_server, dispatch_id: str, creds=None, **fields) -> None:
+    """UpdateDispatch through the official client: FIELDS are UpdateDispatchSchema fields."""
+    dispatch_api(live_server, creds).update_dispatch(dispatch_id, cloud.UpdateDispatchSchema(**fields))
 
 
 def dispatch_registrations(svc, dispatch_key: str) -> tuple[int, list[str]]:

@@ -246,7 +246,7 @@ def test_dispatch_page_settings_count_secret_and_zip(live_server, api, courses, 
     assert got.expiration_date.date().isoformat() == "2030-12-31"
 
     key = page.get_by_label("Consumer key").input_value()
-    update_dispatch(live_server.services, key, registration_count=7)
+    update_dispatch(live_server, dispatch_id, registration_count=7)
     page.reload()
     expect(page.locator(".facts")).to_contain_text("7 of 25")
     page.get_by_role("link", name="Reset count").click()

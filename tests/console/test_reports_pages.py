@@ -18,13 +18,17 @@ import httpx
 import openpyxl
 import pytest
 import rustici_software_cloud_v2 as cloud
+from sqlalchemy import event
 
 from coursehost.domain.reports import tables
+from tests.builders.cmi5 import AU, cmi5_zip
 from tests.builders.xapi import tincan_zip
 from tests.console.support import check_page, http_session, make_user, sign_in
 from tests.contract.courses import upload
 from tests.contract.helpers import LrsClient, new_child_app
 from tests.contract.player_http import commit, import_one_sco, open_launch
+from tests.contract.test_cmi5_launch import Launched
+from tests.e2e.support import import_course
 
 NO_VALUE = "—"
 
@@ -347,7 +351,90 @@ def test_an_xapi_courses_report_counts_its_statements_per_verb_and_activity(admi
     assert {d["label"]: d["data"] for d in chart["datasets"]} == {verb + "answered": [2], verb + "attempted": [1]}
     assert _table(page, "xapi-activities")[1:] == [["http://example.com/course/1/q1", "2", "1"],
                                                    ["http://example.com/course/1", "1", "1"]]
+    day = verbs[1][0]
+    _assert_activity_days(page, {(day, "http://example.com/course/1"): 1, (day, "http://example.com/course/1/q1"): 2})
+    _assert_exports_equal_shown(page, live_server, ("verbs", "xapi-activities", "xapi-activity-days"), tmp_path)
     check_page(page, "reports-course-xapi")
+
+
+def _assert_activity_days(page, expected: dict[tuple[str, str], int]) -> None:
+    """The per-activity-per-day table holds EXPECTED ((day, activity) -> statements), by day then
+    activity, and its chart (one dataset per activity, one point per day) says the same."""
+    shown = _table(page, "xapi-activity-days")
+    assert shown[0] == ["Day", "Activity", "Statements"]
+    assert shown[1:] == [[d, a, str(n)] for (d, a), n in sorted(expected.items())]
+    chart = _chart(page, "activity-days-chart")
+    days = sorted({d for d, _ in expected})
+    assert chart["labels"] == days
+    assert {s["label"]: s["data"] for s in chart["datasets"]} == {
+        a: [expected.get((d, a), 0) for d in days] for a in {a for _, a in expected}}
+
+
+def _assert_exports_equal_shown(page, live_server, table_ids, tmp_path) -> None:
+    with http_session(live_server, make_user(live_server, "administrator")) as client:
+        for table_id in table_ids:
+            shown = _table(page, table_id)
+            resp = client.get(page.locator(f"#export-{table_id}-csv").get_attribute("href"))
+            assert resp.status_code == 200, resp.text
+            assert list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")))) == shown
+            resp = client.get(page.locator(f"#export-{table_id}-xlsx").get_attribute("href"))
+            assert resp.status_code == 200
+            (tmp_path / f"{table_id}.xlsx").write_bytes(resp.content)
+            sheet = openpyxl.load_workbook(tmp_path / f"{table_id}.xlsx").active
+            got = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+            assert _values(got) == _values(shown)
+
+
+def test_a_cmi5_courses_report_counts_its_statements_per_activity_per_day(admin_page, live_server, tmp_path):
+    """A cmi5 course: the LMS's launched statement and the AU's own statements (posted with the AU
+    session's token) and one the application posts with its credential under the registration show
+    per verb and per activity per day; the per-day activity counts equal what the LRS returns for the
+    registration, grouped by day stored and object."""
+    app_id, creds = new_child_app(live_server)
+    au = "https://example.com/cmi5/report/au"
+    course_id = import_course(live_server, tmp_path, cmi5_zip([AU(au, "Report AU", "au/index.html")],
+                                                              course_id="https://example.com/cmi5/report"), creds)
+    launched = Launched(live_server, (app_id, creds, course_id))
+    for verb, result in (("initialized", None), ("completed", {"completion": True}), ("terminated", None)):
+        answer = launched.post(launched.statement(verb, au=au, result=result))
+        assert answer.status_code == 200, answer.text
+    xreg = launched.params["registration"]
+    with LrsClient(live_server, "1.0.3", creds=creds) as lrs:
+        note = {"actor": launched.actor, "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                "object": {"id": "https://example.com/cmi5/report/note"}, "context": {"registration": xreg}}
+        assert lrs.post("statements", json=note).status_code == 200, "the app's own credential"
+        stored = lrs.get("statements", params={"registration": xreg, "limit": 0}).json()["statements"]
+    expected: dict[tuple[str, str], int] = {}
+    for st in stored:
+        key = (st["stored"][:10], st["object"]["id"])
+        expected[key] = expected.get(key, 0) + 1
+    activity = launched.params["activityId"]
+    assert sum(n for (_, a), n in expected.items() if a == activity) >= 4  # launched, initialized, completed, terminated
+    page = admin_page
+    page.goto(_url(live_server, f"/console/reports/courses/{course_id}", app=app_id))
+    assert "cmi5" in page.locator(".report-subject").inner_text().lower()
+    verbs = {r[1]: int(r[2]) for r in _table(page, "verbs")[1:]}
+    assert verbs["http://adlnet.gov/expapi/verbs/commented"] == 1 and verbs["http://adlnet.gov/expapi/verbs/launched"] == 1
+    _assert_activity_days(page, expected)
+    _assert_exports_equal_shown(page, live_server, ("xapi-activity-days",), tmp_path)
+    check_page(page, "reports-course-cmi5")
+
+
+def test_the_overview_page_runs_the_overview_query_once(admin_page, live_server, data):
+    """The summary and per-day tables come from one overview query (its active-learners part counted)."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *_):
+        if "report_active_day" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = live_server.services.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        admin_page.goto(_url(live_server, "/console/reports", app=data.app_id))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(seen) == 1, seen
 
 
 def test_learner_responses_come_in_pages_and_each_page_exports_as_shown(admin_page, live_server, data, monkeypatch):

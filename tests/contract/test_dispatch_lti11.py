@@ -68,7 +68,7 @@ def _post(request) -> httpx.Response:
 
 
 def test_get_lti_dispatch_gives_the_launch_url_key_and_secret(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     assert info.url == f"{live_server.base_url}/dispatch/lti11/{made.dispatch_key}"
     assert (info.consumer_key, info.shared_secret) == (made.dispatch_key, made.secret)
@@ -97,7 +97,7 @@ def _verify_outcome_signature(item: Received, *, uri: str, key: str, secret: str
 
 
 def test_a_launch_opens_the_course_and_the_score_goes_back_to_the_consumer(live_server, course_id, context):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     with Receiver(path="/outcomes") as outcomes:
         data = _consumer(info, outcome_url=outcomes.url).generate_launch_data()
@@ -131,7 +131,7 @@ def test_a_launch_opens_the_course_and_the_score_goes_back_to_the_consumer(live_
 
 
 def test_the_same_learner_resumes_and_instanced_dispatches_split_by_resource_link(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     for _ in range(2):
         response = _post(_consumer(info).generate_launch_request())
@@ -139,7 +139,7 @@ def test_the_same_learner_resumes_and_instanced_dispatches_split_by_resource_lin
         assert response.headers["location"].startswith(f"{live_server.content_url}/player/launch?token=")
     assert dispatch_counts(live_server.services, made.dispatch_key) == (1, 1)
 
-    instanced = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, instanced=True)
+    instanced = make_dispatch(live_server, course_id=course_id, instanced=True)
     info = _lti_info(live_server, instanced.dispatch_id)
     for link in ("link-1", "link-2", "link-1"):
         assert _post(_consumer(info, resource_link_id=link).generate_launch_request()).status_code == 303
@@ -147,7 +147,7 @@ def test_the_same_learner_resumes_and_instanced_dispatches_split_by_resource_lin
 
 
 def test_bad_signature_replay_and_stale_timestamp_are_refused_with_nothing_created(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
 
     bad = _post(_consumer(info, secret="not-the-secret").generate_launch_request())
@@ -168,7 +168,7 @@ def test_bad_signature_replay_and_stale_timestamp_are_refused_with_nothing_creat
 
 
 def test_a_refused_dispatch_shows_why_and_unknown_keys_are_404(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, enabled=False)
+    made = make_dispatch(live_server, course_id=course_id, enabled=False)
     info = _lti_info(live_server, made.dispatch_id)
     refused = _post(_consumer(info).generate_launch_request())
     assert refused.status_code == 403 and "disabled by its provider" in refused.text
@@ -179,7 +179,7 @@ def test_a_refused_dispatch_shows_why_and_unknown_keys_are_404(live_server, cour
 
 
 def test_a_launch_without_a_learner_is_a_clear_400(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     info = _lti_info(live_server, made.dispatch_id)
     response = _post(_consumer(info, user_id="").generate_launch_request())
     assert response.status_code == 400 and "user_id" in response.text

@@ -45,7 +45,7 @@ def platform(live_server):
 
 @pytest.fixture
 def dispatch(live_server, course_id, platform):
-    return make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, lti13=platform.lti13_config())
+    return make_dispatch(live_server, course_id=course_id, lti13=platform.lti13_config())
 
 
 def dispatch_api(live_server) -> cloud.DispatchApi:
@@ -187,7 +187,7 @@ def test_a_replayed_launch_is_refused(live_server, platform, dispatch):
 
 
 def test_a_login_for_a_dispatch_of_another_destination_is_refused(live_server, course_id, platform, dispatch):
-    other = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id, lti13={**platform.lti13_config(), "clientId": "someone-else"})
+    other = make_dispatch(live_server, course_id=course_id, lti13={**platform.lti13_config(), "clientId": "someone-else"})
     resp = httpx.get(platform.login_url(target_of(live_server, other), user="learner-1"))
     assert resp.status_code == 403 and "not sent to this LMS" in resp.text
     unknown = httpx.get(platform.login_url(target_of(live_server, dispatch), user="u").replace(

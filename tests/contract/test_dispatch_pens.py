@@ -89,7 +89,7 @@ def _history(live_server, dispatch_id: str) -> list[dict]:
 
 
 def test_a_publication_is_collected_by_the_target_which_sends_a_receipt(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     target = PensTarget()
     try:
         with ext_api(live_server) as api:
@@ -120,7 +120,7 @@ def test_a_publication_is_collected_by_the_target_which_sends_a_receipt(live_ser
 
 
 def test_a_target_that_refuses_is_shown_failed(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     target = PensTarget(answer_error="1201")
     try:
         with ext_api(live_server) as api:
@@ -132,7 +132,7 @@ def test_a_target_that_refuses_is_shown_failed(live_server, course_id):
 
 
 def test_bad_input_unknown_dispatches_and_forged_links(live_server, course_id):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course_id)
+    made = make_dispatch(live_server, course_id=course_id)
     with ext_api(live_server) as api:
         bad = api.post(f"/dispatches/{made.dispatch_id}/pens", json={"targetUrl": "ftp://example.com/pens"})
         assert bad.status_code == 400 and "targetUrl" in bad.json()["message"]

@@ -16,11 +16,7 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 from rustici_software_cloud_v2.rest import ApiException
-from sqlalchemy import select
 
-from coursehost.db.models.tenancy import Application
-from coursehost.db.session import unit_of_work
-from coursehost.domain.tags import set_tags
 from tests.builders.scorm import scorm12_zip
 from tests.contract.helpers import message, new_child_app
 from tests.dispatch_support import dispatch_registrations, make_dispatch, update_dispatch
@@ -44,7 +40,7 @@ def _config(html: bytes) -> dict:
 
 
 def test_the_dispatch_zip_downloads_with_the_signed_key_for_each_type(live_server, course):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     api = cloud.DispatchApi(live_server.client())
     files = _zip(api.get_dispatch_zip(made.dispatch_id, type="SCORM_12", css_url="https://cdn.example.org/a.css"))
     assert set(files) == {"imsmanifest.xml", "index.html", "shell.js"}
@@ -59,13 +55,10 @@ def test_the_dispatch_zip_downloads_with_the_signed_key_for_each_type(live_serve
     assert b"2004 3rd Edition" in _zip(api.get_dispatch_zip(made.dispatch_id, type="SCORM_2004_3RD"))["imsmanifest.xml"]
 
 
-def test_a_destination_zip_holds_each_dispatch_or_those_tagged(live_server, course):
-    svc, app_id = live_server.services, live_server.default_app.app_id
-    first = make_dispatch(svc, app_id=app_id, course_id=course)
-    second = make_dispatch(svc, app_id=app_id, course_id=course, destination_id=first.destination_id)
-    with unit_of_work(svc.session_factory) as session:
-        app_pk = session.scalars(select(Application.pk).where(Application.app_id == app_id)).one()
-        set_tags(session, application_pk=app_pk, kind="dispatch", key=second.dispatch_id, tags=["spring"])
+def test_a_destination_zip_holds_each_dispatch_or_those_tagged(live_server, course, tmp_path):
+    other = import_course(live_server, tmp_path, scorm12_zip("Golf advanced"))  # one dispatch per course and destination
+    first = make_dispatch(live_server, course_id=course)
+    second = make_dispatch(live_server, course_id=other, destination_id=first.destination_id, tags=["spring"])
     api = cloud.DispatchApi(live_server.client())
     files = _zip(api.get_destination_dispatch_zip(first.destination_id, type="SCORM_12"))
     keys = [_config(files[n])["dispatchKey"] for n in sorted(files) if n.endswith(".html")]
@@ -76,7 +69,7 @@ def test_a_destination_zip_holds_each_dispatch_or_those_tagged(live_server, cour
 
 
 def test_unknown_ids_other_applications_and_bad_types_are_refused(live_server, course):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     api = cloud.DispatchApi(live_server.client())
     with pytest.raises(ApiException) as exc:
         api.get_dispatch_zip("no-such-dispatch")
@@ -110,7 +103,7 @@ def _launch(live_server, made, *, sig=None, learner="lms-7", origin=SHELL_ORIGIN
 
 
 def test_the_signed_launch_opens_the_player_and_commits_answer_with_the_rollup(live_server, course):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     answer = _launch(live_server, made)
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"].startswith(f"{live_server.content_url}/player/launch?token=")
@@ -133,7 +126,7 @@ def test_the_signed_launch_opens_the_player_and_commits_answer_with_the_rollup(l
 
 
 def test_a_bad_signature_origin_or_key_and_a_disabled_dispatch_create_nothing(live_server, course):
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     bad = _launch(live_server, made, sig="0" * 64)
     assert bad.status_code == 403 and "signature is not valid" in bad.text
     assert _launch(live_server, made, via="scorm2004").status_code == 403  # signed for SCORM 1.2 only
@@ -143,7 +136,7 @@ def test_a_bad_signature_origin_or_key_and_a_disabled_dispatch_create_nothing(li
     unknown = httpx.get(f"{live_server.content_url}/dispatch/launch/{uuid.uuid4().hex}?origin={SHELL_ORIGIN}")
     assert unknown.status_code == 404
     assert dispatch_registrations(live_server.services, made.dispatch_key) == (0, [])
-    update_dispatch(live_server.services, made.dispatch_key, enabled=False)
+    update_dispatch(live_server, made.dispatch_id, enabled=False)
     off = _launch(live_server, made)
     assert off.status_code == 403 and "disabled by its provider" in off.text
     assert dispatch_registrations(live_server.services, made.dispatch_key) == (0, [])

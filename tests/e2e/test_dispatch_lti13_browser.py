@@ -35,7 +35,7 @@ def course(live_server, tmp_path_factory):
 
 def test_a_platform_launch_in_chromium_plays_the_course_and_sends_the_score(live_server, course, context):
     with running_platform(live_server.base_url + "/lti/jwks", live_server.base_url + "/dispatch/lti13/login") as lms:
-        dispatch = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course, lti13=lms.lti13_config())
+        dispatch = make_dispatch(live_server, course_id=course, lti13=lms.lti13_config())
         target = cloud.DispatchApi(live_server.client()).get_lti13_dispatch(dispatch.dispatch_id).target_link_uri
         page = context.new_page()
         page.goto(lms.login_url(target, user="browser-learner"))

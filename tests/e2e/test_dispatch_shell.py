@@ -1,6 +1,7 @@
 """Dispatch end to end in Chromium: a second Coursehost server (its own database, data and ports, so
-every origin differs) is the receiving LMS. The dispatch zip downloaded from the dispatching server is
-imported into it through its API; its SCORM 1.2 player launches the shell, which opens the course
+every origin differs) is the receiving LMS. The destination and the dispatch are made with the official
+client's DispatchApi (CreateDestinations, CreateDispatches), the zip comes from GetDispatchZip and is
+imported into the LMS through its API; its SCORM 1.2 player launches the shell, which opens the course
 from the dispatching server's content origin. The learner plays it; completion, success and score
 appear in the receiving registration (its progress) and in the dispatch registration (detail). The
 registration count grows once per learner, and a cap of 1 refuses a second learner with the message
@@ -18,7 +19,7 @@ from coursehost.db.migrate import upgrade
 from tests.browser import close_context
 from tests.builders.scorm import scorm12_zip
 from tests.databases import create_pg_database, drop_pg_database
-from tests.dispatch_support import dispatch_registrations, make_dispatch, update_dispatch
+from tests.dispatch_support import dispatch_api, dispatch_registrations, make_dispatch, update_dispatch
 from tests.e2e.support import create_registration, import_course, launch_link, progress
 from tests.servers import running_live_server
 
@@ -63,7 +64,7 @@ def _frame(page, prefix: str, suffix: str = "", timeout: float = 20):
 
 def test_a_dispatched_course_plays_in_another_lms_and_reports_to_both(live_server, lms, context, tmp_path):
     course = import_course(live_server, tmp_path, scorm12_zip("Golf explained", masteryscore=80))
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     package = cloud.DispatchApi(live_server.client()).get_dispatch_zip(made.dispatch_id, type="SCORM_12")
     with open(package, "rb") as fh:
         lms_course = import_course(lms, tmp_path, fh.read())
@@ -83,7 +84,7 @@ def test_a_dispatched_course_plays_in_another_lms_and_reports_to_both(live_serve
     page.wait_for_url(f"{lms.content_url}/player/exit/message", timeout=20000)
 
     count, [ours] = dispatch_registrations(live_server.services, made.dispatch_key)
-    assert count == 1
+    assert count == 1 == dispatch_api(live_server).get_dispatch_registration_count(made.dispatch_id).registration_count
     detail = progress(live_server, ours)
     assert (detail.registration_completion, detail.registration_success, detail.score.scaled) == (
         "COMPLETED", "PASSED", 90)
@@ -98,7 +99,7 @@ def test_a_dispatched_course_plays_in_another_lms_and_reports_to_both(live_serve
     page.close()
 
     # The same learner again resumes the one registration; a cap of 1 then refuses a new learner.
-    update_dispatch(live_server.services, made.dispatch_key, registration_cap=1)
+    update_dispatch(live_server, made.dispatch_id, registration_cap=1)
     second = create_registration(lms, lms_course, learner_id="lms-learner-2")
     page = context.new_page()
     page.goto(launch_link(lms, second, redirect_on_exit_url="message"))
@@ -118,7 +119,7 @@ def test_a_dispatched_course_plays_in_another_lms_and_reports_to_both(live_serve
 @pytest.mark.parametrize("kind", ["SCORM_2004_3RD", "AICC"])
 def test_scorm_2004_and_aicc_shells_report_through_the_lms_s_own_run_time(live_server, lms, context, tmp_path, kind):
     course = import_course(live_server, tmp_path, scorm12_zip("Golf explained", masteryscore=80))
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     package = cloud.DispatchApi(live_server.client()).get_dispatch_zip(made.dispatch_id, type=kind)
     with open(package, "rb") as fh:
         lms_course = import_course(lms, tmp_path, fh.read())

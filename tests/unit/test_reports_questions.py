@@ -31,7 +31,11 @@ from coursehost.domain.reports.questions import (
     objectives_met,
     question_analysis,
 )
-from coursehost.domain.reports.xapi_stats import statements_per_activity, statements_per_verb
+from coursehost.domain.reports.xapi_stats import (
+    statements_per_activity,
+    statements_per_activity_per_day,
+    statements_per_verb,
+)
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.launches import start_launch
 from tests.databases import BACKENDS, create_pg_database, drop_pg_database
@@ -250,6 +254,11 @@ def test_xapi_statistics_per_verb_per_day_and_per_activity(db_session):
         (D0, answered, 2), (D0, attempted, 1), (t1.date(), completed, 1)]
     assert [(a.activity_id, a.statements, a.actors) for a in statements_per_activity(db_session, course)] == [
         ("urn:c:1", 2, 1), ("urn:c:1/q1", 2, 2)]
+    assert [(a.day, a.activity_id, a.statements) for a in statements_per_activity_per_day(db_session, course)] == [
+        (D0, "urn:c:1", 1), (D0, "urn:c:1/q1", 2), (t1.date(), "urn:c:1", 1)]
+    # the most talked-about LIMIT activities of the range, each on every day it had statements
+    assert [(a.day, a.activity_id) for a in statements_per_activity_per_day(db_session, course, limit=1)] == [
+        (D0, "urn:c:1"), (t1.date(), "urn:c:1")]
     everything = ReportFilter(application_pk=c.app.pk, start=D0, end=D0)
     assert [(v.verb_id, v.statements) for v in statements_per_verb(db_session, everything)] == [
         (answered, 3), (attempted, 1)]

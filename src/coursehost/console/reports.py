@@ -135,7 +135,8 @@ def _registration_exports(page: _Page) -> dict[str, str]:
 def _overview(request: Request) -> Response:
     page = _Page(request)
     with read_unit(request) as session:
-        summary, days, courses = (page.table(session, n) for n in ("summary", "days", "courses"))
+        summary, days = tables.overview_tables(session, page.flt)
+        courses = page.table(session, "courses")
     context = dict(
         summary=table_view(summary, page.links, title="Summary"),
         days=table_view(days, page.links, title="Per day"),
@@ -159,13 +160,15 @@ def _course(request: Request, course_id: str) -> Response:
             raise page.fail(exc) from None
         names = ["summary", "funnel", "scores", "times", "activities", "questions", "objectives"]
         if info.is_xapi:
-            names += ["verbs", "xapi-activities"]
+            names += ["verbs", "xapi-activities", "xapi-activity-days"]
         got = {n: page.table(session, n) for n in names}
     views = {n.replace("-", "_"): table_view(t, page.links, title=title) for n, t, title in (
         (n, got[n], title) for n, title in (("summary", "Summary"), ("funnel", "Funnel"), ("scores", "Scores"),
                                             ("times", "Time spent"), ("activities", "Completion per SCO / AU"),
                                             ("objectives", "Objectives met"), ("verbs", "xAPI statements per verb"),
-                                            ("xapi-activities", "xAPI statements per activity")) if n in got)}
+                                            ("xapi-activities", "xAPI statements per activity"),
+                                            ("xapi-activity-days", "xAPI statements per activity per day"))
+        if n in got)}
 
     def question_link(_: int, row) -> str | None:
         return page.links.to(_path("courses", course_id, "questions", str(row[0])), course=None)
@@ -180,6 +183,9 @@ def _course(request: Request, course_id: str) -> Response:
     if info.is_xapi:
         charts["verbs_chart"] = pivot_chart(got["verbs"], id="verbs-chart",
                                             label="Chart of xAPI statements per verb per day; the numbers are in the table.")
+        charts["activity_days_chart"] = pivot_chart(
+            got["xapi-activity-days"], id="activity-days-chart",
+            label="Chart of xAPI statements per activity per day; the numbers are in the table.")
     return page.render("reports/course.html", f"Report: {info.title}", info=info, **views, **charts)
 
 

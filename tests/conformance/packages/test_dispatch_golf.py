@@ -50,7 +50,7 @@ def golf_zip() -> bytes:
 
 def test_the_golf_example_dispatched_to_another_lms_reports_to_both(live_server, lms, context, tmp_path):  # noqa: F811
     course = import_course(live_server, tmp_path, golf_zip())
-    made = make_dispatch(live_server.services, app_id=live_server.default_app.app_id, course_id=course)
+    made = make_dispatch(live_server, course_id=course)
     package = cloud.DispatchApi(live_server.client()).get_dispatch_zip(made.dispatch_id, type="SCORM_12")
     with open(package, "rb") as fh:
         lms_course = import_course(lms, tmp_path, fh.read())

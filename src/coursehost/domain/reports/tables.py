@@ -59,8 +59,7 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def _summary(session: Session, flt: ReportFilter, **_: str | None) -> Table:
-    o = queries.overview(session, flt)
+def _summary_of(o: queries.Overview) -> Table:
     rows = [("Registered", o.registered), ("Started", o.started), ("Completed", o.completed), ("Passed", o.passed),
             ("Failed", o.failed), ("Completion rate (%)", _pct(o.completion_rate)), ("Pass rate (%)", _pct(o.pass_rate)),
             ("Average score (%)", _r(o.average_score)), ("Total time (seconds)", _r(o.total_seconds)),
@@ -68,11 +67,24 @@ def _summary(session: Session, flt: ReportFilter, **_: str | None) -> Table:
     return Table("summary", ("Measure", "Value"), rows)
 
 
-def _days(session: Session, flt: ReportFilter, **_: str | None) -> Table:
-    o = queries.overview(session, flt)
+def _days_of(o: queries.Overview) -> Table:
     return Table("days", ("Day", "Registered", "Started", "Completed", "Passed", "Failed", "Active learners"),
                  [(d.day.isoformat(), d.registered, d.started, d.completed, d.passed, d.failed, d.active_learners)
                   for d in o.days])
+
+
+def _summary(session: Session, flt: ReportFilter, **_: str | None) -> Table:
+    return _summary_of(queries.overview(session, flt))
+
+
+def _days(session: Session, flt: ReportFilter, **_: str | None) -> Table:
+    return _days_of(queries.overview(session, flt))
+
+
+def overview_tables(session: Session, flt: ReportFilter) -> tuple[Table, Table]:
+    """The summary and days tables from one run of the overview query (the overview page shows both)."""
+    o = queries.overview(session, flt)
+    return _summary_of(o), _days_of(o)
 
 
 def course_rows(session: Session, flt: ReportFilter) -> list[tuple[str, str, int, int, int, int]]:
@@ -185,6 +197,12 @@ def _xapi_activities(session: Session, flt: ReportFilter, **_: str | None) -> Ta
                  [(a.activity_id, a.statements, a.actors) for a in xapi_stats.statements_per_activity(session, flt)])
 
 
+def _xapi_activity_days(session: Session, flt: ReportFilter, **_: str | None) -> Table:
+    return Table("xapi-activity-days", ("Day", "Activity", "Statements"),
+                 [(a.day.isoformat(), a.activity_id, a.statements)
+                  for a in xapi_stats.statements_per_activity_per_day(session, flt)])
+
+
 def _learner_registrations(session: Session, flt: ReportFilter, **_: str | None) -> Table:
     return Table("learner-registrations", ("Registration ID", "Course ID", "Registered", "First launch", "Completed",
                                            "Completion", "Success", "Score (%)", "Time (seconds)"),
@@ -208,7 +226,7 @@ TABLES: dict[str, tuple[Builder, str, bool]] = {
     "funnel": (_funnel, "course", False), "scores": (_scores, "course", False), "times": (_times, "course", False),
     "activities": (_activities, "course", False), "questions": (_questions, "course", False),
     "objectives": (_objectives, "course", False), "verbs": (_verbs, "course", False),
-    "xapi-activities": (_xapi_activities, "course", False),
+    "xapi-activities": (_xapi_activities, "course", False), "xapi-activity-days": (_xapi_activity_days, "course", False),
     "responses": (_distribution, "course", True), "learner-responses": (_answers, "course", True),
     "learner-registrations": (_learner_registrations, "learner", False), "launches": (_launches, "learner", False),
 }

@@ -1,4 +1,5 @@
-"""xAPI statistics from the application's LRS: statements per verb per day and per activity, for
+"""xAPI statistics from the application's LRS: statements per verb per day, per activity, and per
+activity per day, for
 xAPI and cmi5 courses (narrowed to a course's or a learner's registrations through
 context.registration, which every statement our launches provoke carries)."""
 
@@ -34,6 +35,15 @@ class ActivityStatements:
     activity_id: str
     statements: int
     actors: int
+
+
+@dataclass(frozen=True)
+class ActivityDay:
+    """Statements about one activity (the statement's object) stored on one UTC day."""
+
+    day: date
+    activity_id: str
+    statements: int
 
 
 def _where(flt: ReportFilter) -> list[ColumnElement]:
@@ -83,3 +93,20 @@ def statements_per_activity(session: Session, flt: ReportFilter, *, limit: int =
                            .where(*_where(flt), s.object_type == "Activity")
                            .group_by(s.object_key).order_by(count.desc(), s.object_key).limit(limit))
     return [ActivityStatements(key, n, actors) for key, n, actors in rows]
+
+
+def statements_per_activity_per_day(session: Session, flt: ReportFilter, *,
+                                    limit: int = TOP_ACTIVITIES) -> list[ActivityDay]:
+    """Statements per activity per UTC day in the filter's range, for the LIMIT most talked-about
+    activities of the range (as statements_per_activity ranks them), by day then activity."""
+    s = XapiStatement
+    day = _day(session)
+    rows = session.execute(select(day, s.object_key, func.count())
+                           .where(*_where(flt), s.object_type == "Activity")
+                           .group_by(day, s.object_key))
+    per_day = [(_as_date(d), key, int(n)) for d, key, n in rows]
+    totals: dict[str, int] = {}
+    for _, key, n in per_day:
+        totals[key] = totals.get(key, 0) + n
+    top = set(sorted(totals, key=lambda k: (-totals[k], k))[:limit])
+    return [ActivityDay(d, key, n) for d, key, n in sorted(per_day, key=lambda r: (r[0], r[1])) if key in top]
