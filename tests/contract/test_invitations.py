@@ -23,10 +23,12 @@ from coursehost.db.models.invitations import Invitation
 from coursehost.db.session import unit_of_work
 from coursehost.domain.invitations import private
 from tests.builders.scorm import scorm12_zip
+from tests.console.support import http_session, make_user
 from tests.contract.courses import upload
 from tests.contract.helpers import message, new_child_app
 from tests.contract.lms import Inbox, wait_until
 from tests.contract.registrations import reg_app
+from tests.contract.test_realm_limits import imported, limits, new_realm, registration_ids
 from tests.databases import create_pg_database, drop_pg_database
 from tests.servers import free_port, running_live_server
 
@@ -465,3 +467,59 @@ def test_a_batch_that_dies_before_its_commit_sends_nothing_and_every_address_get
     assert len(app.invitations.get_private_user_invitations(created.id, include_total_count=True)
                .user_invitations) == 10  # the first page
     assert app.invitations.get_private_invitation(created.id).registration_count == len(addresses)
+
+
+# --- the realm's registration limit ------------------------------------------------------------------
+
+def test_invitations_count_against_the_realms_registration_limit(live_server, inbox, tmp_path):
+    """A private invitation to more addresses than the realm may still register creates registrations
+    up to the limit and reports each address over it, with the reason, in the job's status and on the
+    console's invitation page (no e-mail goes to them); a public sign-up over the limit is refused in
+    words and creates nothing."""
+    realm_id, (creds,) = new_realm(live_server)
+    course_id = imported(live_server, creds, tmp_path)
+    invitations = cloud.InvitationsApi(live_server.client(creds))
+    limits(live_server, tmp_path, realm_id, "--registrations", "3")
+    tag = uuid.uuid4().hex[:6]
+    addresses = [f"m{i}-{tag}@example.org" for i in range(5)]
+    created = invitations.create_private_invitation(cloud.CreatePrivateInvitationSchema(
+        course_id=course_id, creating_user_email="owner@example.org",
+        invitation_email=cloud.InvitationEmailSchema(subject="Limited", addresses=addresses)))
+    status = None
+
+    def done():
+        nonlocal status
+        status = invitations.get_private_invitation_job_status(created.id)
+        return status.status != "STARTED"
+    wait_until(done, what="the sending job")
+    realm_name = limits(live_server, tmp_path, realm_id)["realm_name"]
+    reason = f"Registration limit reached: realm [{realm_name}] may create 3 registrations and 3 are used"
+    assert (status.status, status.total, status.processed) == ("COMPLETE", 5, 5)
+    assert status.errors == [f"{a}: {reason}" for a in addresses[3:]]
+    users = invitations.get_private_user_invitations(created.id).user_invitations
+    assert sorted(u.email for u in users) == addresses[:3]
+    assert len(registration_ids(live_server, creds)) == 3
+    assert limits(live_server, tmp_path, realm_id)["registrations_used"] == 3
+    wait_until(lambda: all(inbox[0].to(a) for a in addresses[:3]), what="the three e-mails")
+    assert all(inbox[0].to(a) == [] for a in addresses[3:])
+    with http_session(live_server, make_user(live_server, "administrator", realm_id=realm_id)) as console:
+        page = console.get(f"/console/invitations/{creds.app_id}/{created.id}")
+    assert page.status_code == 200
+    listed = re.search(r'<ul class="invitation-errors">(.*?)</ul>', page.text, re.S).group(1)
+    for address in addresses[3:]:
+        assert f"<li>{address}: {reason}</li>" in listed
+    assert not any(a in listed for a in addresses[:3])
+
+    inv = invitations.create_public_invitation(cloud.CreatePublicInvitationSchema(
+        course_id=course_id, creating_user_email="owner@example.org"))
+    refused = _sign_up(live_server, inv.id, f"late-{tag}@example.org")
+    assert refused.status_code == 403, refused.text
+    alert = re.search(r'<div class="error" role="alert" id="invite-refusal"><p>(.*?)</p>', refused.text).group(1)
+    assert alert.startswith("This course cannot take more learners at the moment")  # the form stays: others resume
+    assert realm_name not in refused.text  # a stranger is not told the realm's name or counts
+    assert invitations.get_public_user_invitations(inv.id).user_invitations == []
+    assert invitations.get_public_invitation(inv.id).registration_count == 0
+    assert len(registration_ids(live_server, creds)) == 3
+    limits(live_server, tmp_path, realm_id, "--registrations", "4")
+    assert _sign_up(live_server, inv.id, f"late-{tag}@example.org").status_code == 303  # room again: it works
+    assert len(registration_ids(live_server, creds)) == 4
