@@ -406,6 +406,10 @@ def test_templates_escape_html_only_and_refuse_missing_values():
     ({"smtp_url": "smtp://"}, "with a host name"),
     ({"smtp_url": "smtp://u:p@mail.example.com:99999"}, "not a valid URL"),
     ({"mail_from": "nobody"}, "COURSEHOST_MAIL_FROM"),
+    ({"mail_bounce_address": "Bounces <bounces@example.org>"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "bounces+x@example.org"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "nobody"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "a@b\nBcc: c@d"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
 ])
 def test_bad_mail_settings_are_refused_at_startup(env, message, tmp_path):
     with pytest.raises(UnsafeSettings, match=message):
