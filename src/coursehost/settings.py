@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     mail_from: str | None = Field(
         None, description="the From of every e-mail, 'Name <address>' or an address; "
         "default Coursehost <coursehost@HOST of PUBLIC_URL>")
+    mail_bounce_address: str | None = Field(
+        None, description="where bounces go: each message's envelope sender (MAIL FROM, the Return-Path) "
+        "is this address with +TOKEN added to its local part (bounces@example.org -> "
+        "bounces+TOKEN@example.org), so `coursehost mail bounces` can tell which message bounced; unset, "
+        "the envelope sender is the From address and later bounces are not recorded")
     smtp_timeout_seconds: float = Field(
         30.0, gt=0, description="connect and reply timeout when talking to the SMTP server")
 
@@ -195,6 +200,11 @@ class Settings(BaseSettings):
                     any(ch in self.mail_from for ch in "\r\n"):
                 raise UnsafeSettings(f"COURSEHOST_MAIL_FROM must be an e-mail address or 'Name <address>', "
                                      f"not {self.mail_from!r}")
+        if self.mail_bounce_address is not None:
+            local, _, domain = self.mail_bounce_address.strip().rpartition("@")
+            if not local or not domain or any(ch in self.mail_bounce_address for ch in "\r\n<> +\""):
+                raise UnsafeSettings("COURSEHOST_MAIL_BOUNCE_ADDRESS must be a plain address such as "
+                                     f"bounces@example.org (no name, no '+'), not {self.mail_bounce_address!r}")
 
     @property
     def https(self) -> bool:

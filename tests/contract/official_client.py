@@ -16,6 +16,7 @@ class Operation:
     operation_id: str  # PascalCase, as our routes name it
     http_method: str
     path: str
+    response_type: str | None = None  # the client's model (or list[...]) the response deserializes into
 
 
 def _pascal(snake: str) -> str:
@@ -35,5 +36,7 @@ def official_operations() -> list[Operation]:
             if not name:
                 continue
             call = re.search(r"call_api\(\s*'([^']+)',\s*'(\w+)'", chunk)
-            ops.append(Operation(class_name, name.group(1), _pascal(name.group(1)), call.group(2), call.group(1)))
+            returns = re.search(r"response_type=(?:'([^']+)'|None)", chunk)
+            ops.append(Operation(class_name, name.group(1), _pascal(name.group(1)), call.group(2), call.group(1),
+                                 returns.group(1) if returns else None))
     return ops

@@ -7,26 +7,35 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import typing
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
+import rustici_software_cloud_v2.models as cloud_models
 from aiosmtpd.controller import Controller
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from rustici_software_cloud_v2.rest import ApiException
 from sqlalchemy import select
 
 from coursehost.api.v2.schemas import invitations as wire
+from coursehost.app import create_app
 from coursehost.db.migrate import upgrade
 from coursehost.db.models.invitations import Invitation
 from coursehost.db.session import unit_of_work
 from coursehost.domain.invitations import private
+from coursehost.settings import Settings
 from tests.builders.scorm import scorm12_zip
+from tests.console.support import http_session, make_user
 from tests.contract.courses import upload
 from tests.contract.helpers import message, new_child_app
 from tests.contract.lms import Inbox, wait_until
+from tests.contract.official_client import official_operations
 from tests.contract.registrations import reg_app
+from tests.contract.test_realm_limits import imported, limits, new_realm, registration_ids
 from tests.databases import create_pg_database, drop_pg_database
 from tests.servers import free_port, running_live_server
 
@@ -86,11 +95,77 @@ def test_client_models_have_every_field_we_read_and_write():
     for ours, theirs in pairs:
         declared = {f.alias or name for name, f in ours.model_fields.items()}
         assert declared >= set(theirs.attribute_map.values()), ours.__name__
-    for ours, theirs in [(wire.PublicInvitationSchema, cloud.PublicInvitationSchema),
-                         (wire.UserInvitationSchema, cloud.UserInvitationSchema),
-                         (wire.InvitationSummarySchema, cloud.InvitationSummarySchema),
-                         (wire.UserInvitationRegistrationReport, cloud.UserInvitationSchemaRegistrationReport)]:
-        assert set(ours.model_fields) == set(theirs.swagger_types), ours.__name__
+
+
+def _nested_model(annotation) -> type[BaseModel] | None:
+    """The pydantic model inside ANNOTATION (X, X | None, list[X]), or None for a plain value."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _nested_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+#: Fields of the client's models we leave out on purpose: a postback's password is write-only (we
+#: keep it encrypted and never send it back, as SCORM Cloud does not).
+WRITE_ONLY = {("PostBackSchema", "password")}
+
+
+def _client_model(type_name: str):
+    """The official client's model class a swagger type names ("X", "list[X]", "dict(str, X)"), or None
+    for a plain value (an enum model such as RegistrationCompletion is a string on the wire)."""
+    inner = re.fullmatch(r"(?:list\[|dict\(str, )?(\w+)[\])]?", type_name).group(1)
+    model = getattr(cloud_models, inner, None)
+    return model if model is not None and model.swagger_types else None
+
+
+def _compare(ours: type[BaseModel], theirs, path: str, seen: set[str]) -> list[str]:
+    """Every difference between our response model and the client's, walking nested models both sides."""
+    seen.add(theirs.__name__)
+    their_keys = {theirs.attribute_map[attr]: type_name for attr, type_name in theirs.swagger_types.items()
+                  if (theirs.__name__, theirs.attribute_map[attr]) not in WRITE_ONLY}
+    our_fields = {f.alias or name: f for name, f in ours.model_fields.items()}
+    problems = [f"{path}: the client reads {k}, which we never send" for k in sorted(set(their_keys) - set(our_fields))]
+    problems += [f"{path}: we send {k}, which the client's {theirs.__name__} drops"
+                 for k in sorted(set(our_fields) - set(their_keys))]
+    for key, type_name in sorted(their_keys.items()):
+        if key not in our_fields:
+            continue
+        their_nested, our_nested = _client_model(type_name), _nested_model(our_fields[key].annotation)
+        if their_nested is None and our_nested is None:
+            continue
+        if their_nested is None or our_nested is None:
+            problems.append(f"{path}.{key}: the client expects {type_name}, we send {our_fields[key].annotation}")
+            continue
+        problems += _compare(our_nested, their_nested, f"{path}.{key}", seen)
+    return problems
+
+
+def test_every_invitations_response_deserializes_into_the_clients_models_with_no_missing_fields(tmp_path):
+    """For each of InvitationsApi's 16 operations, the client's response type (read from the client's
+    own source) against the route's response model, field by field and through every nested model:
+    postBack, invitationEmail, registrationReport.score, the list wrappers, the job status."""
+    app = create_app(Settings(data_dir=tmp_path, run_worker=False))
+    models = {r.operation_id: r.response_model for r in app.routes if isinstance(r, APIRoute)}
+    ops = [o for o in official_operations() if o.api_class == "InvitationsApi"]
+    assert len(ops) == 16
+    seen: set[str] = set()
+    problems: list[str] = []
+    for op in ops:
+        ours = models[op.operation_id]
+        if op.response_type is None:  # 204: Put/DeleteInvitationTags, PutInvitationTagsBatch
+            assert ours is None, f"{op.operation_id} answers no body, yet we declare {ours}"
+            continue
+        theirs = _client_model(op.response_type)
+        assert theirs is not None and ours is not None, op.operation_id
+        problems += _compare(ours, theirs, f"{op.operation_id} {theirs.__name__}", seen)
+    assert problems == [], "\n".join(problems)
+    assert seen >= {"PrivateInvitationSchema", "InvitationJobStatusSchema", "InvitationEmailSchema",
+                    "PostBackSchema", "PublicInvitationList", "PrivateInvitationList", "InvitationSummaryList",
+                    "UserInvitationList", "UserInvitationSchema", "UserInvitationSchemaRegistrationReport",
+                    "ScoreSchema", "TagListSchema"}, seen
 
 
 def test_create_get_update_a_public_invitation(app, live_server):
@@ -465,3 +540,59 @@ def test_a_batch_that_dies_before_its_commit_sends_nothing_and_every_address_get
     assert len(app.invitations.get_private_user_invitations(created.id, include_total_count=True)
                .user_invitations) == 10  # the first page
     assert app.invitations.get_private_invitation(created.id).registration_count == len(addresses)
+
+
+# --- the realm's registration limit ------------------------------------------------------------------
+
+def test_invitations_count_against_the_realms_registration_limit(live_server, inbox, tmp_path):
+    """A private invitation to more addresses than the realm may still register creates registrations
+    up to the limit and reports each address over it, with the reason, in the job's status and on the
+    console's invitation page (no e-mail goes to them); a public sign-up over the limit is refused in
+    words and creates nothing."""
+    realm_id, (creds,) = new_realm(live_server)
+    course_id = imported(live_server, creds, tmp_path)
+    invitations = cloud.InvitationsApi(live_server.client(creds))
+    limits(live_server, tmp_path, realm_id, "--registrations", "3")
+    tag = uuid.uuid4().hex[:6]
+    addresses = [f"m{i}-{tag}@example.org" for i in range(5)]
+    created = invitations.create_private_invitation(cloud.CreatePrivateInvitationSchema(
+        course_id=course_id, creating_user_email="owner@example.org",
+        invitation_email=cloud.InvitationEmailSchema(subject="Limited", addresses=addresses)))
+    status = None
+
+    def done():
+        nonlocal status
+        status = invitations.get_private_invitation_job_status(created.id)
+        return status.status != "STARTED"
+    wait_until(done, what="the sending job")
+    realm_name = limits(live_server, tmp_path, realm_id)["realm_name"]
+    reason = f"Registration limit reached: realm [{realm_name}] may create 3 registrations and 3 are used"
+    assert (status.status, status.total, status.processed) == ("COMPLETE", 5, 5)
+    assert status.errors == [f"{a}: {reason}" for a in addresses[3:]]
+    users = invitations.get_private_user_invitations(created.id).user_invitations
+    assert sorted(u.email for u in users) == addresses[:3]
+    assert len(registration_ids(live_server, creds)) == 3
+    assert limits(live_server, tmp_path, realm_id)["registrations_used"] == 3
+    wait_until(lambda: all(inbox[0].to(a) for a in addresses[:3]), what="the three e-mails")
+    assert all(inbox[0].to(a) == [] for a in addresses[3:])
+    with http_session(live_server, make_user(live_server, "administrator", realm_id=realm_id)) as console:
+        page = console.get(f"/console/invitations/{creds.app_id}/{created.id}")
+    assert page.status_code == 200
+    listed = re.search(r'<ul class="invitation-errors">(.*?)</ul>', page.text, re.S).group(1)
+    for address in addresses[3:]:
+        assert f"<li>{address}: {reason}</li>" in listed
+    assert not any(a in listed for a in addresses[:3])
+
+    inv = invitations.create_public_invitation(cloud.CreatePublicInvitationSchema(
+        course_id=course_id, creating_user_email="owner@example.org"))
+    refused = _sign_up(live_server, inv.id, f"late-{tag}@example.org")
+    assert refused.status_code == 403, refused.text
+    alert = re.search(r'<div class="error" role="alert" id="invite-refusal"><p>(.*?)</p>', refused.text).group(1)
+    assert alert.startswith("This course cannot take more learners at the moment")  # the form stays: others resume
+    assert realm_name not in refused.text  # a stranger is not told the realm's name or counts
+    assert invitations.get_public_user_invitations(inv.id).user_invitations == []
+    assert invitations.get_public_invitation(inv.id).registration_count == 0
+    assert len(registration_ids(live_server, creds)) == 3
+    limits(live_server, tmp_path, realm_id, "--registrations", "4")
+    assert _sign_up(live_server, inv.id, f"late-{tag}@example.org").status_code == 303  # room again: it works
+    assert len(registration_ids(live_server, creds)) == 4

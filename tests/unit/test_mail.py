@@ -350,6 +350,27 @@ def test_without_smtp_messages_are_written_as_eml_files(make_services, caplog):
     assert not list(path.parent.glob("*.tmp"))
 
 
+def test_with_a_bounce_address_each_message_has_its_own_envelope_sender(smtp_server, make_services):
+    """VERP: the envelope sender (where a later bounce goes) is the bounce address plus the message's
+    token, which the message also carries in X-Coursehost-Message; the From stays as it was."""
+    recorder, port = smtp_server
+    services = make_services(smtp_url=smtp_url(port), mail_bounce_address="bounces@coursehost.test")
+    pks = [queue_reset_mail(services), queue_reset_mail(services)]
+    assert worker(services).run_once() and worker(services).run_once()
+    tokens = [state(services, pk)[0].token for pk in pks]
+    assert sorted(recorder.envelopes) == sorted((f"bounces+{t}@coursehost.test", ["ann@example.com"]) for t in tokens)
+    assert sorted(m["X-Coursehost-Message"] for m in recorder.received) == sorted(tokens)
+    assert all(m["From"] == FROM for m in recorder.received)
+
+    eml = make_services(mail_bounce_address="bounces@coursehost.test")  # no SMTP server: the .eml shows it
+    pk = queue_reset_mail(eml)
+    assert worker(eml).run_once()
+    [path] = (eml.settings.data_dir / "mail").glob(f"*-{pk}.eml")
+    msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    token = state(eml, pk)[0].token
+    assert msg["Return-Path"] == f"<bounces+{token}@coursehost.test>" and msg["X-Coursehost-Message"] == token
+
+
 def test_default_from_uses_the_public_host(make_services):
     services = make_services(mail_from=None, public_url="https://learn.example.com",
                              content_url="https://content.example.com")
@@ -406,6 +427,10 @@ def test_templates_escape_html_only_and_refuse_missing_values():
     ({"smtp_url": "smtp://"}, "with a host name"),
     ({"smtp_url": "smtp://u:p@mail.example.com:99999"}, "not a valid URL"),
     ({"mail_from": "nobody"}, "COURSEHOST_MAIL_FROM"),
+    ({"mail_bounce_address": "Bounces <bounces@example.org>"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "bounces+x@example.org"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "nobody"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
+    ({"mail_bounce_address": "a@b\nBcc: c@d"}, "COURSEHOST_MAIL_BOUNCE_ADDRESS"),
 ])
 def test_bad_mail_settings_are_refused_at_startup(env, message, tmp_path):
     with pytest.raises(UnsafeSettings, match=message):

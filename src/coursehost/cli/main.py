@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.logs import TEXT_FORMAT, configure_logging
@@ -24,6 +25,7 @@ from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
 from coursehost.domain.lti import keys as lti_keys
+from coursehost.domain.mail import bounces as mail_bounces
 from coursehost.domain.reports import facts as report_facts
 from coursehost.domain.reports import summary as report_summary
 from coursehost.jobs.worker import Worker
@@ -330,6 +332,35 @@ def _reports_parser(sub) -> None:
         .set_defaults(func=cmd_reports_rebuild)
 
 
+def cmd_mail_bounces(args: argparse.Namespace) -> int:
+    """Read the bounces delivered to a Maildir (COURSEHOST_MAIL_BOUNCE_ADDRESS's mailbox) and record each
+    one on the message it is about; every message read is moved to cur/ so it is read once."""
+    svc = _services()
+    try:
+        run = mail_bounces.take_maildir(Path(args.maildir), session_factory=svc.session_factory,
+                                        bounce_address=svc.settings.mail_bounce_address)
+    except FileNotFoundError as exc:
+        print(f"coursehost: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"read": run.read, "recorded": run.recorded, "ignored": run.ignored}))
+        return 0
+    print(f"{run.read} message{'s' if run.read != 1 else ''} read, {run.recorded} bounce"
+          f"{'s' if run.recorded != 1 else ''} recorded, {len(run.ignored)} ignored.")
+    for name, why in run.ignored.items():
+        print(f"  ignored {name}: {why}")
+    return 0
+
+
+def _mail_parser(sub) -> None:
+    mail = sub.add_parser("mail", help="e-mail").add_subparsers(dest="mail_command", required=True)
+    bounces = mail.add_parser("bounces", help="record the bounces (RFC 3464 delivery status notifications) "
+                              "delivered to a Maildir; run it from cron or a systemd timer")
+    bounces.add_argument("--maildir", required=True, help="the Maildir the bounce address delivers to")
+    bounces.add_argument("--json", action="store_true")
+    bounces.set_defaults(func=cmd_mail_bounces)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursehost", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -369,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     ucreate.set_defaults(func=cmd_user_create)
     _lti_parser(sub)
     _reports_parser(sub)
+    _mail_parser(sub)
     return parser
 
 

@@ -107,7 +107,7 @@ def mail_env(services) -> mail_delivery.MailEnv:
         session_factory=services.session_factory, read_session_factory=services.read_session_factory,
         sender=mail_messages.sender(s.mail_from, public[1] if public else None),
         smtp=SmtpServer.from_url(s.smtp_url.get_secret_value()) if s.smtp_url else None,
-        eml_dir=s.data_dir / "mail", timeout=s.smtp_timeout_seconds,
+        eml_dir=s.data_dir / "mail", timeout=s.smtp_timeout_seconds, bounce_address=s.mail_bounce_address,
     )
 
 

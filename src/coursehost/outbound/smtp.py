@@ -65,13 +65,14 @@ class SmtpServer:
         user = f"{quote(self.username, safe='')}@" if self.username else ""
         return f"{'smtps' if self.implicit_tls else 'smtp'}://{user}{self.host}:{self.port}"
 
-    def send(self, message: EmailMessage, *, timeout: float = 30.0) -> str:
-        """Deliver MESSAGE (its From, To and Reply-To headers decide the envelope); the server's answer."""
+    def send(self, message: EmailMessage, *, timeout: float = 30.0, envelope_from: str | None = None) -> str:
+        """Deliver MESSAGE to its To; the envelope sender (MAIL FROM, where bounces go) is ENVELOPE_FROM,
+        else its From. The server's answer."""
         try:
             with self._connect(timeout) as client:
                 if self.username is not None:
                     client.login(self.username, self.password or "")
-                refused = client.send_message(message)
+                refused = client.send_message(message, from_addr=envelope_from)
                 if refused:  # some, not all, recipients refused: we send to one, so this is rare
                     raise _from_refused(refused)
                 return f"accepted by {self.describe()}"

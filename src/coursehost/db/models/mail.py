@@ -15,6 +15,8 @@ PENDING = "pending"
 SENT = "sent"
 #: Given up: the server refused it permanently (5xx) or every attempt failed.
 FAILED = "failed"
+#: Sent, then a delivery status notification (RFC 3464) came back saying it could not be delivered.
+BOUNCED = "bounced"
 
 
 class MailMessage(Base):
@@ -36,3 +38,7 @@ class MailMessage(Base):
     delivered_via: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The bounce (status BOUNCED): when it was recorded, the DSN's Status ("5.1.1") and Diagnostic-Code.
+    bounced: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    bounce_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    bounce_diagnostic: Mapped[str | None] = mapped_column(Text, nullable=True)

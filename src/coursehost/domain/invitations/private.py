@@ -237,15 +237,17 @@ def send_batch(session: Session, *, invitation_pk: int, base_url: str, course_ti
 # --- what became of each e-mail ----------------------------------------------------------------------
 
 #: An address's e-mail: waiting in the outbox (first attempt, or a retry after a temporary failure),
-#: accepted by the SMTP server (or written as an .eml file), or given up on.
-QUEUED, SENT, FAILED = "queued", "sent", "failed"
-_STATES = {mail_model.PENDING: QUEUED, mail_model.SENT: SENT, mail_model.FAILED: FAILED}
+#: accepted by the SMTP server (or written as an .eml file), given up on, or accepted and then bounced
+#: (a delivery status notification came back: coursehost.domain.mail.bounces).
+QUEUED, SENT, FAILED, BOUNCED = "queued", "sent", "failed", "bounced"
+_STATES = {mail_model.PENDING: QUEUED, mail_model.SENT: SENT, mail_model.FAILED: FAILED,
+           mail_model.BOUNCED: BOUNCED}
 
 
 @dataclass(frozen=True)
 class Delivery:
     """The state of the e-mail to one address; ERROR is the SMTP server's answer (for a queued message,
-    the temporary failure it will be retried after)."""
+    the temporary failure it will be retried after), or a bounce's status and diagnostic code."""
 
     state: str
     error: str | None = None
@@ -263,23 +265,24 @@ def deliveries(session: Session, rows: list[UserInvitation]) -> dict[int, Delive
 
 
 def failed_deliveries(session: Session, invitation: Invitation) -> list[str]:
-    """"address: the server's answer" for each of INVITATION's e-mails that were given up on, in the
-    order of its addresses (what GetPrivateInvitationJobStatus adds to the job's errors)."""
-    rows = session.execute(select(UserInvitation.email, MailMessage.last_error)
+    """"address: the server's answer" for each of INVITATION's e-mails that were given up on or bounced,
+    in the order of its addresses (what GetPrivateInvitationJobStatus adds to the job's errors)."""
+    rows = session.execute(select(UserInvitation.email, MailMessage.status, MailMessage.last_error)
                            .join(MailMessage, MailMessage.pk == UserInvitation.mail_message_pk)
                            .where(UserInvitation.invitation_pk == invitation.pk,
-                                  MailMessage.status == mail_model.FAILED)).all()
+                                  MailMessage.status.in_((mail_model.FAILED, mail_model.BOUNCED)))).all()
     order = {a: i for i, a in enumerate(invitation.addresses or [])}
-    return [f"{email}: e-mail not delivered: {error or 'refused'}"
-            for email, error in sorted(rows, key=lambda r: order.get(r[0], len(order)))]
+    return [f"{email}: e-mail bounced: {error}" if status == mail_model.BOUNCED
+            else f"{email}: e-mail not delivered: {error or 'refused'}"
+            for email, status, error in sorted(rows, key=lambda r: order.get(r[0], len(order)))]
 
 
 def delivery_counts(session: Session, invitation: Invitation) -> dict[str, int]:
-    """{queued | sent | failed: how many of INVITATION's e-mails} (the console's summary line)."""
+    """{queued | sent | failed | bounced: how many of INVITATION's e-mails} (the console's summary line)."""
     rows = session.execute(select(MailMessage.status, func.count())
                            .join(UserInvitation, MailMessage.pk == UserInvitation.mail_message_pk)
                            .where(UserInvitation.invitation_pk == invitation.pk).group_by(MailMessage.status))
-    counts = {QUEUED: 0, SENT: 0, FAILED: 0}
+    counts = {QUEUED: 0, SENT: 0, FAILED: 0, BOUNCED: 0}
     for status, n in rows:
         counts[_STATES.get(status, QUEUED)] += n
     return counts

@@ -18,6 +18,7 @@ from coursehost.db.models.registrations import Registration
 from coursehost.domain.accounts.users import check_email
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import DomainError, InvalidInput, NotFound
+from coursehost.domain.limits import LimitExceeded
 from coursehost.domain.paging import dated_list
 from coursehost.domain.registrations import core, lifecycle
 from coursehost.domain.reports import summary as reports
@@ -44,6 +45,12 @@ class InvitationRefused(DomainError):
     message says why in words a learner understands."""
 
     status = 403
+
+
+#: The refusal when the realm may create no more registrations (the owner sees the limit and the counts
+#: in `coursehost realm limits`; a stranger on the public page is not told them).
+REALM_FULL = ("This course cannot take more learners at the moment: its site has reached its limit of "
+              "registrations. Ask the person who gave you this link.")
 
 
 @dataclass
@@ -276,9 +283,12 @@ def sign_up(session: Session, *, invitation_id: str, person: SignUp, now: dateti
             UserInvitation.invitation_pk == inv.pk))
         if inv.registration_cap and taken >= inv.registration_cap:
             raise InvitationRefused("This invitation has reached its limit of learners; no more can register.")
-    reg = lifecycle.enrol(session, application_pk=inv.application_pk, enrolment=lifecycle.Enrolment(
-        registration_id=str(uuid.uuid4()), course_id=inv.course_id, postback=dict(inv.postback or {}),
-        learner={"id": email, "firstName": person.first_name, "lastName": person.last_name, "email": email}))
+    try:
+        reg = lifecycle.enrol(session, application_pk=inv.application_pk, enrolment=lifecycle.Enrolment(
+            registration_id=str(uuid.uuid4()), course_id=inv.course_id, postback=dict(inv.postback or {}),
+            learner={"id": email, "firstName": person.first_name, "lastName": person.last_name, "email": email}))
+    except LimitExceeded:  # the realm's registration limit: a stranger is told so, not the realm's name or counts
+        raise InvitationRefused(REALM_FULL) from None
     reports.record_source(session, registration=reg, invitation_id=inv.invitation_id)
     if row is None:
         session.add(UserInvitation(invitation_pk=inv.pk, email=email, registration_id=reg.registration_id,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.mail import FAILED, PENDING, SENT, MailMessage
+from coursehost.domain.mail.bounces import MESSAGE_HEADER, return_path
 from coursehost.domain.outbox import PermanentJobError, RetryJob
 from coursehost.outbound.smtp import SmtpPermanentFailure, SmtpServer, SmtpTemporaryFailure
 
@@ -39,6 +40,7 @@ class MailEnv:
     smtp: SmtpServer | None  # None: write .eml files into EML_DIR
     eml_dir: Path
     timeout: float = 30.0
+    bounce_address: str | None = None  # COURSEHOST_MAIL_BOUNCE_ADDRESS: the envelope sender gets +TOKEN
 
 
 def build_message(row: MailMessage, *, sender: str) -> EmailMessage:
@@ -52,6 +54,8 @@ def build_message(row: MailMessage, *, sender: str) -> EmailMessage:
     msg["Date"] = format_datetime(utcnow())
     domain = msg["From"].addresses[0].domain or "localhost"
     msg["Message-ID"] = f"<{row.token}@{domain}>"
+    # Comes back in a bounce's returned headers (text/rfc822-headers), whatever the Message-ID became.
+    msg[MESSAGE_HEADER] = row.token
     msg.set_content(row.text_body)
     if row.html_body:
         msg.add_alternative(row.html_body, subtype="html")
@@ -70,8 +74,9 @@ def deliver_message(session: Session, *, env: MailEnv, message_pk: int, attempt:
         if row is None or row.status != PENDING:
             return {"skipped": "message deleted" if row is None else f"message already {row.status}"}
         message = build_message(row, sender=env.sender)
+        envelope_from = return_path(env.bounce_address, row.token) if env.bounce_address else None
     try:
-        via = _hand_over(env, message, message_pk)
+        via = _hand_over(env, message, message_pk, envelope_from)
     except SmtpPermanentFailure as exc:
         _record_failure(env, message_pk, attempt, str(exc), give_up=True)
         raise PermanentJobError(str(exc)) from None
@@ -85,14 +90,16 @@ def deliver_message(session: Session, *, env: MailEnv, message_pk: int, attempt:
     return {"sent": now.isoformat(), "via": via}
 
 
-def _hand_over(env: MailEnv, message: EmailMessage, message_pk: int) -> str:
+def _hand_over(env: MailEnv, message: EmailMessage, message_pk: int, envelope_from: str | None) -> str:
     to = message["To"]
     if env.smtp is None:
+        if envelope_from:  # what the receiving MTA would add: the .eml shows where its bounces go
+            message["Return-Path"] = f"<{envelope_from}>"
         path = write_eml(env.eml_dir, message, message_pk)
         log.info("mail %s to %s: no SMTP server configured (COURSEHOST_SMTP_URL), written to %s",
                  message_pk, to, path)
         return str(path)
-    answer = env.smtp.send(message, timeout=env.timeout)
+    answer = env.smtp.send(message, timeout=env.timeout, envelope_from=envelope_from)
     log.info("mail %s to %s %s", message_pk, to, answer)
     return env.smtp.describe()
 
