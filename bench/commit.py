@@ -17,6 +17,10 @@ Coursehost runs as a user runs it (`python -m coursehost.cli.main serve`, with P
 to this script, on a fresh DATA_DIR in ./var). The bare endpoint is a Starlette route under the same
 uvicorn settings (and the same --workers) that parses the JSON body and UPSERTs it into one row, on
 the same database: a SQLite file with the same pragmas, or the fresh PostgreSQL database.
+The floor (unless --no-floor) is the same kind of Starlette app doing only what any correct commit
+must (FLOOR below: the strict JSON reader, the runtime token, one SELECT of the launch, Coursehost's
+SCORM data-model validator, the exactly-once sequence number and the run-time JSON in one UPSERT):
+floor / bare is the most a commit that validates can reach of the bare endpoint.
 
 The load generator is a small asyncio HTTP/1.1 client (no HTTP library); it reports its own CPU use
 (getrusage of this process, as a fraction of one core) next to each figure, and the servers' CPU per
@@ -112,6 +116,89 @@ BARE = textwrap.dedent("""
 """)
 
 BARE_TABLE = "CREATE TABLE IF NOT EXISTS bench_bare_state (learner TEXT PRIMARY KEY, seq INT, body TEXT)"
+
+#: The floor: what any correct commit must do, with Coursehost's own functions and nothing else. The
+#: body read and parsed by the strict JSON reader (web/json_input.loads), the runtime token checked
+#: (its HMAC and expiry, launch_tokens.read_runtime_token), the launch looked up by the token's launch
+#: id (one SELECT), the run-time data checked by the SCORM data-model validator apply_commit uses
+#: (scorm/datamodel.validate_runtime), and the exactly-once sequence number checked and the checked
+#: run-time JSON written in one UPSERT (`.. DO UPDATE .. WHERE seq < excluded.seq`), in one transaction.
+FLOOR = textwrap.dedent("""
+    import json, os, queue, threading
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from coursehost.domain.registrations.launch_tokens import read_runtime_token
+    from coursehost.domain.scorm.datamodel import validate_runtime
+    from coursehost.domain.standards import RuntimeFamily
+    from coursehost.web import json_input
+
+    URL, KEY = os.environ["BARE_DB"], os.environ["FLOOR_KEY"]
+    local = threading.local()
+    SELECT = "SELECT pk FROM bench_floor_launch WHERE launch_id = {p}"
+    UPSERT = ("INSERT INTO bench_floor_state VALUES ({p}, {p}, {p}, {p}) ON CONFLICT(launch_pk) DO UPDATE SET "
+              "seq=excluded.seq, activity_id=excluded.activity_id, runtime=excluded.runtime "
+              "WHERE bench_floor_state.seq < excluded.seq")
+
+    if URL.startswith("postgresql"):
+        import psycopg
+
+        idle, opened, opening = queue.LifoQueue(), [0], threading.Lock()
+
+        def write(launch_id, seq, activity_id, runtime):
+            try:
+                conn = idle.get_nowait()
+            except queue.Empty:
+                with opening:
+                    fresh = opened[0] < 10
+                    opened[0] += fresh
+                conn = psycopg.connect(URL, autocommit=True) if fresh else idle.get()
+            try:
+                with conn.transaction():
+                    row = conn.execute(SELECT.format(p="%s"), (launch_id,)).fetchone()
+                    if row is None:
+                        return None
+                    return conn.execute(UPSERT.format(p="%s"), (row[0], seq, activity_id, runtime)).rowcount == 1
+            finally:
+                idle.put(conn)
+    else:
+        import sqlite3
+
+        def write(launch_id, seq, activity_id, runtime):
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = sqlite3.connect(URL, isolation_level=None, timeout=30)
+                for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+                    conn.execute("PRAGMA " + pragma)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute(SELECT.format(p="?"), (launch_id,)).fetchone()
+                if row is None:
+                    return None
+                return conn.execute(UPSERT.format(p="?"), (row[0], seq, activity_id, runtime)).rowcount == 1
+            finally:
+                conn.execute("COMMIT")
+
+    async def commit(request):
+        launch_id = read_runtime_token(KEY, request.headers.get("x-player-token"))
+        body = json_input.loads(await request.body())
+        seq = body["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+            return JSONResponse({"message": "seq must be a positive integer"}, status_code=400)
+        runtime = validate_runtime(body["runtime"], fam=RuntimeFamily.SCORM12, suspend_data_max=4096)
+        applied = await run_in_threadpool(write, launch_id, seq, body["activityId"], json.dumps(runtime))
+        if applied is None:
+            return JSONResponse({"message": "This launch no longer exists"}, status_code=404)
+        return JSONResponse({"lastSeq": seq, "applied": applied})
+
+    app = Starlette(routes=[Route("/player/runtime/commit", commit, methods=["POST"])])
+""")
+
+FLOOR_TABLES = ("CREATE TABLE IF NOT EXISTS bench_floor_launch (pk INTEGER PRIMARY KEY, launch_id VARCHAR(64) UNIQUE)",
+                "CREATE TABLE IF NOT EXISTS bench_floor_state (launch_pk INTEGER PRIMARY KEY, seq INT, "
+                "activity_id VARCHAR(255), runtime TEXT)")
 
 MANIFEST = """<?xml version="1.0"?>
 <manifest identifier="bench" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -383,25 +470,49 @@ def start_coursehost(name: str, src: Path, url: str, work: Path, workers: int, p
 LEARNERS = [200]
 
 
-def start_bare(url: str, work: Path, workers: int, procs: list) -> tuple[int, str]:
+def start_bare(url: str, work: Path, workers: int, procs: list, *, name: str = "bare", source: str = BARE,
+               tables: tuple[str, ...] = (BARE_TABLE,), env: dict | None = None) -> tuple[int, str]:
+    """A plain Starlette app SOURCE (the bare endpoint, or the floor) under uvicorn on URL's database."""
     if url.startswith("postgresql"):
         import psycopg
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(BARE_TABLE)
+            for table in tables:
+                conn.execute(table)
         bare_url = url
     else:
         import sqlite3
         bare_url = url.removeprefix("sqlite:///")
         with sqlite3.connect(bare_url) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(BARE_TABLE)
-    (work / "bare.py").write_text(BARE)
+            for table in tables:
+                conn.execute(table)
+    (work / f"{name}.py").write_text(source)
     port = free_port()
     procs.append(subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bare:app", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"], cwd=work, env=dict(os.environ, BARE_DB=bare_url)))
+        [sys.executable, "-m", "uvicorn", f"{name}:app", "--port", str(port), "--workers", str(workers),
+         "--log-level", "warning", "--no-access-log"], cwd=work, env=dict(os.environ, BARE_DB=bare_url, **(env or {}))))
     wait_http(f"http://127.0.0.1:{port}/")
     return procs[-1].pid, f"http://127.0.0.1:{port}"
+
+
+def start_floor(url: str, work: Path, workers: int, procs: list, learners: int) -> tuple[int, str, list[str]]:
+    """The floor (FLOOR) on URL's database: one launch row per learner; (pid, base url, runtime tokens)."""
+    from coursehost.domain.registrations.launch_tokens import make_runtime_token
+
+    key = uuid.uuid4().hex
+    launch_ids = [uuid.uuid4().hex for _ in range(learners)]
+    pid, base = start_bare(url, work, workers, procs, name="floor", source=FLOOR, tables=FLOOR_TABLES,
+                           env={"FLOOR_KEY": key})
+    rows = [(n + 1, launch_id) for n, launch_id in enumerate(launch_ids)]
+    if url.startswith("postgresql"):
+        import psycopg
+        with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+            cur.executemany("INSERT INTO bench_floor_launch VALUES (%s, %s)", rows)
+    else:
+        import sqlite3
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.executemany("INSERT INTO bench_floor_launch VALUES (?, ?)", rows)
+    return pid, base, [make_runtime_token(key, launch_id=launch_id) for launch_id in launch_ids]
 
 
 # ---------------------------------------------------------------- the run
@@ -428,10 +539,17 @@ def _report(args, results: dict, errors: dict, rates: list[float]) -> None:
         print(f"reconnects {name}: {len(errs)} {sorted(set(errs))[:3]}")
     bare = summary[("bare", "saturated")]["rate"]
     for name in errors:
-        if name != "bare":
+        if name not in ("bare", "floor"):
             print(f"ratio {name} / bare, saturated commits/s: {summary[(name, 'saturated')]['rate'] / bare:.2f} "
                   f"(target >= 0.9); paced at {statistics.median(rates):.1f}/s: p99 "
                   f"{summary[(name, 'paced')]['p99']:.1f} ms (target < 100)")
+    if "floor" in errors:
+        floor = summary[("floor", "saturated")]["rate"]
+        print(f"ratio floor / bare, saturated commits/s: {floor / bare:.2f} (what a commit that validates reaches); "
+              f"server CPU per commit floor / bare: {summary[('floor', 'saturated')]['server_cpu_ms'] / summary[('bare', 'saturated')]['server_cpu_ms']:.2f}")
+        for name in ("coursehost", "before"):
+            if name in errors:
+                print(f"ratio {name} / floor, saturated commits/s: {summary[(name, 'saturated')]['rate'] / floor:.2f}")
     if "before" in errors:
         print(f"after / before, saturated commits/s: {summary[('coursehost', 'saturated')]['rate'] / summary[('before', 'saturated')]['rate']:.2f}")
     worst = max(r["client_cpu"] for rows in results.values() for r in rows)
@@ -449,6 +567,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1, help="serve --workers N (and the bare endpoint's uvicorn)")
     ap.add_argument("--paced-rate", type=float, help="offered commits/s when paced (default: half the bare capacity)")
     ap.add_argument("--compare", type=Path, help="a second checkout, run as 'before' in the same rounds")
+    ap.add_argument("--no-floor", action="store_true", help="leave out the floor target")
     ap.add_argument("--dir", default=str(ROOT / "var"))
     args = ap.parse_args()
     if args.database == "sqlite" and args.workers != 1:
@@ -467,6 +586,8 @@ def main() -> None:
             targets[name] = start_coursehost(name, src, dbs.new(name), work, args.workers, procs)
         pid, base = start_bare(dbs.new("bare"), work, args.workers, procs)
         targets["bare"] = (pid, base, targets["coursehost"][2])
+        if not args.no_floor:
+            targets["floor"] = start_floor(dbs.new("floor"), work, args.workers, procs, args.learners)
         learners = {name: _learners(base, tokens) for name, (_, base, tokens) in targets.items()}
         results = {(name, mode): [] for mode in ("saturated", "paced") for name in targets}
         errors = {name: [] for name in targets}

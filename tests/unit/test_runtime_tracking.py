@@ -20,7 +20,7 @@ from coursehost.domain.registrations import core
 from coursehost.domain.runtime.commits import apply_commit
 from coursehost.domain.runtime.debuglog import MAX_LOG_ENTRIES, read_log
 from coursehost.domain.runtime.launches import exit_launch, sco_start_data, start_launch
-from coursehost.domain.settings_registry import set_settings
+from coursehost.domain.settings_registry import SettingScope, set_settings
 
 KEY = "unit-test-instance-key-" + "k" * 24
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -372,3 +372,17 @@ def test_commit_of_an_older_launch_does_not_undo_a_newer_one(db_session):
     assert commit(db_session, old, {"core": {"lesson_status": "failed"}}, seq=2)["applied"] is False
     assert reg.success == "PASSED" and read_log(db_session, old)[-1]["event"] == "stale-commit"
     assert db_session.get(Launch, old.pk).last_seq == 2
+
+
+def test_a_course_setting_changed_between_commits_applies_at_once_in_this_process(db_session):
+    """The levels above the registration come from a per-process cache (2 s); this process's own
+    writes empty it, so the next commit sees a course's new value at once."""
+    reg = make_registration(db_session)
+    row = launch(db_session, reg)
+    sco_start_data(db_session, launch=row, activity_id="sco1")
+    commit(db_session, row, {"core": {"lesson_status": "incomplete"}, "suspend_data": "x" * 20}, seq=1)  # cached now
+    course_id = db_session.get(Course, reg.course_pk).course_id
+    set_settings(db_session, application_pk=reg.application_pk, scope=SettingScope("course", course_id),
+                 values=[("PlayerSuspendDataMaxLength", "10")])
+    with pytest.raises(InvalidInput, match=r"cmi\.suspend_data"):
+        commit(db_session, row, {"core": {"lesson_status": "incomplete"}, "suspend_data": "x" * 20}, seq=2)

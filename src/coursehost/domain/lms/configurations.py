@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
@@ -191,10 +191,13 @@ def detach_configuration(session: Session, *, application_pk: int, course_id: st
 
 
 def attached_configuration(session: Session, *, course_pk: int) -> LmsConfiguration | None:
-    """The configuration COURSE_PK sends its results to, if any."""
-    return session.scalars(select(LmsConfiguration).join(LmsCourseLink, LmsCourseLink.configuration_pk
-                                                         == LmsConfiguration.pk)
-                           .where(LmsCourseLink.course_pk == course_pk)).first()
+    """The configuration COURSE_PK sends its results to, if any (run on every commit that moves a
+    registration's results: the statement is built once)."""
+    return session.scalars(_ATTACHED, {"course_pk": course_pk}).first()
+
+
+_ATTACHED = (select(LmsConfiguration).join(LmsCourseLink, LmsCourseLink.configuration_pk == LmsConfiguration.pk)
+             .where(LmsCourseLink.course_pk == bindparam("course_pk")))
 
 
 def attached_courses(session: Session, *, configuration_pk: int) -> list[tuple[Course, Application]]:

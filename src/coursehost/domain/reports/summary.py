@@ -8,6 +8,7 @@ count. rebuild() refills everything from the registration and launch tables in s
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 
 from sqlalchemy import Connection, delete, select, text
@@ -76,11 +77,21 @@ def _apply(session: Session, row: ReportRegistration, before: dict[str, float], 
     if not delta:
         return
     key = {"application_pk": row.application_pk, "course_id": row.course_id, "day": row.registered_day}
-    insert = _UPSERT_INSERTS[session.get_bind(ReportDay).dialect.name]
+    stmt = _day_upsert(session.get_bind(ReportDay).dialect.name, tuple(sorted(delta)))
+    session.execute(stmt, {**key, **dict.fromkeys(DAY_COUNTS, 0), **delta})
+
+
+_DAY_KEY = ("application_pk", "course_id", "day")
+
+
+@functools.lru_cache(maxsize=1024)
+def _day_upsert(dialect: str, changed: tuple[str, ...]):
+    """The day row's UPSERT adding the CHANGED counts, built once per dialect and set of counts
+    (building `excluded` costs more CPU than running the statement); the values are parameters."""
     table = ReportDay.__table__
-    stmt = insert(table).values({**key, **dict.fromkeys(DAY_COUNTS, 0), **delta})
-    session.execute(stmt.on_conflict_do_update(index_elements=list(key),
-                                               set_={k: table.c[k] + stmt.excluded[k] for k in delta}))
+    stmt = _UPSERT_INSERTS[dialect](table)
+    return stmt.on_conflict_do_update(index_elements=list(_DAY_KEY),
+                                      set_={k: table.c[k] + stmt.excluded[k] for k in changed})
 
 
 def record(session: Session, *, registration: Registration, launched: datetime | None = None,
@@ -112,10 +123,14 @@ def record(session: Session, *, registration: Registration, launched: datetime |
 
 def _mark_active(session: Session, registration: Registration, day: date) -> None:
     """One INSERT that does nothing when the day is marked already (no read first, no ORM object)."""
-    insert = _UPSERT_INSERTS[session.get_bind(ReportActiveDay).dialect.name]
-    session.execute(insert(ReportActiveDay.__table__).values(
-        registration_pk=registration.pk, day=day, application_pk=registration.application_pk,
-        course_id=registration.course_id, learner_id=registration.learner_id).on_conflict_do_nothing())
+    session.execute(_active_day_insert(session.get_bind(ReportActiveDay).dialect.name), {
+        "registration_pk": registration.pk, "day": day, "application_pk": registration.application_pk,
+        "course_id": registration.course_id, "learner_id": registration.learner_id})
+
+
+@functools.lru_cache(maxsize=4)
+def _active_day_insert(dialect: str):
+    return _UPSERT_INSERTS[dialect](ReportActiveDay.__table__).on_conflict_do_nothing()
 
 
 def record_source(session: Session, *, registration: Registration, invitation_id: str | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import Session, defer, with_expression
 
 from coursehost.db.base import utcnow
@@ -90,11 +90,8 @@ def prepare_commit(session: Session, *, launch_pk: int | None = None, launch_id:
     applied (its seq at or below the launch's last one, nothing to log), else what apply_prepared
     needs. NotFound / InvalidInput / LaunchExited as apply_commit raises them. LOCK: the launch row
     is read locked, for apply_prepared in the same transaction (which then does not read it again)."""
-    which = Launch.pk == launch_pk if launch_id is None else Launch.launch_id == launch_id
-    stmt = select(Launch).where(which)
-    if lock:  # serialise commits of one launch (PostgreSQL)
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    launch = session.execute(stmt).scalars().first()
+    by_id = launch_id is not None
+    launch = session.scalars(_LAUNCH_STMTS[(by_id, lock)], {"key": launch_id if by_id else launch_pk}).first()
     if launch is None:
         raise NotFound("This launch no longer exists")
     prepared = PreparedCommit(launch_pk=launch.pk, activity_id=activity_id, seq=seq, log=log, fresh=fresh,
@@ -115,6 +112,17 @@ def prepare_commit(session: Session, *, launch_pk: int | None = None, launch_id:
     prepared.entries = checked_log(log)
     prepared.application = session.get(Application, ctx.registration.application_pk)
     return prepared
+
+
+def _launch_stmt(by_id: bool, lock: bool):
+    stmt = select(Launch).where((Launch.launch_id if by_id else Launch.pk) == bindparam("key"))
+    if lock:  # serialise commits of one launch (PostgreSQL)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return stmt
+
+
+#: The launch by launch id or pk, read locked or not: built once (each commit runs one).
+_LAUNCH_STMTS = {(by_id, lock): _launch_stmt(by_id, lock) for by_id in (True, False) for lock in (True, False)}
 
 
 def apply_prepared(session: Session, prepared: PreparedCommit, *, terminated: bool = False,

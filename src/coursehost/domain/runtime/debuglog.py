@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.models.registrations import Launch, LaunchLog
@@ -40,11 +40,18 @@ def append_log(session: Session, launch: Launch, entries: list[dict]) -> None:
     """Append ENTRIES to LAUNCH's debug log (one new chunk), dropping the oldest past the cap."""
     if not entries:
         return
-    session.add(LaunchLog(launch_pk=launch.pk, entries=list(entries), count=len(entries)))
+    if launch.pk is not None and not any(isinstance(obj, LaunchLog) for obj in session.new):
+        # One Core INSERT now (no ORM object to flush); chunks keep their order (none is pending).
+        session.execute(_INSERT_CHUNK, {"launch_pk": launch.pk, "entries": list(entries), "count": len(entries)})
+    else:
+        session.add(LaunchLog(launch_pk=launch.pk, entries=list(entries), count=len(entries)))
     launch.log_count = (launch.log_count or 0) + len(entries)
     excess = launch.log_count - (MAX_LOG_ENTRIES - 1)  # (one place is the note)
     if excess > 0:
         _drop_oldest(session, launch, excess)
+
+
+_INSERT_CHUNK = insert(LaunchLog.__table__)
 
 
 def _drop_oldest(session: Session, launch: Launch, excess: int) -> None:

@@ -9,12 +9,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from coursehost.db.base import utcnow
 from coursehost.db.models.courses import CourseVersion
 from coursehost.db.models.registrations import ActivityState, Launch, Registration, RegistrationInstance
+from coursehost.db.models.tenancy import Application
+from coursehost.domain.courses.catalog import course_chain
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.postbacks.config import SETTING_IDS as POSTBACK_SETTING_IDS
 from coursehost.domain.registrations import core
@@ -25,6 +27,7 @@ from coursehost.domain.runtime.debuglog import read_log
 from coursehost.domain.scorm.datamodel import API_NAMES, SUSPEND_DATA_LIMITS, exit_value, number
 from coursehost.domain.scorm.durations import format_iso, format_scorm12
 from coursehost.domain.scorm.status import COMPLETED, COMPLETIONS, SUCCESSES, UNKNOWN
+from coursehost.domain.settings_registry.cascade import effective_values
 from coursehost.domain.standards import RuntimeFamily, family
 from coursehost.domain.values import truthy
 
@@ -77,15 +80,25 @@ class LaunchContext:
 
 def load_context(session: Session, launch: Launch) -> LaunchContext:
     """The registration side of LAUNCH, or NotFound / InvalidInput when it cannot run SCORM."""
-    inst = session.get(RegistrationInstance, launch.instance_pk)
-    if inst is None:
+    # One statement for the instance, its registration, course version and application (the commit
+    # path reads all four; three were a round trip and an ORM load each). The course is not loaded.
+    row = session.execute(_CONTEXT, {"pk": launch.instance_pk}).first()
+    if row is None:
         raise NotFound("This launch's registration no longer exists")
-    reg = session.get(Registration, inst.registration_pk)
-    _, version = core.instance_course(session, inst)
+    inst, reg, version = row[0], row[1], row[2]
+    if version is None:
+        raise NotFound("The course version of this registration no longer exists")
     fam = family(version.learning_standard)
     if fam is None:
         raise InvalidInput(f"{version.learning_standard} courses have no SCORM run-time")
     return LaunchContext(reg, inst, version, fam)
+
+
+_CONTEXT = (select(RegistrationInstance, Registration, CourseVersion, Application)
+            .outerjoin(Registration, Registration.pk == RegistrationInstance.registration_pk)
+            .outerjoin(CourseVersion, CourseVersion.pk == RegistrationInstance.course_version_pk)
+            .outerjoin(Application, Application.pk == Registration.application_pk)
+            .where(RegistrationInstance.pk == bindparam("pk")))
 
 
 def launchable(ctx: LaunchContext, activity_id: str) -> dict:
@@ -98,8 +111,12 @@ def launchable(ctx: LaunchContext, activity_id: str) -> dict:
 
 def find_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState | None:
     """The stored state of ACTIVITY_ID in the instance, or None before its first launch."""
-    return session.scalars(select(ActivityState).where(
-        ActivityState.instance_pk == instance_pk, ActivityState.activity_id == activity_id)).first()
+    return session.scalars(_FIND_STATE, {"instance_pk": instance_pk, "activity_id": activity_id}).first()
+
+
+# (built once: constructing the statement cost more CPU than running it, on every commit)
+_FIND_STATE = select(ActivityState).where(ActivityState.instance_pk == bindparam("instance_pk"),
+                                          ActivityState.activity_id == bindparam("activity_id"))
 
 
 def new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityState:
@@ -112,9 +129,29 @@ def new_state(session: Session, instance_pk: int, activity_id: str) -> ActivityS
 
 
 def settings_for(session: Session, ctx: LaunchContext) -> dict[str, str]:
-    """The run-time settings (SETTING_IDS) as the launch's registration instance sees them."""
-    return core.effective_settings(session, registration=ctx.registration, setting_ids=SETTING_IDS,
-                                   instance=ctx.instance)
+    """The run-time settings (SETTING_IDS) as the launch's registration instance sees them. The
+    registration's and instance's levels are read each time; the course version's chain above them
+    (course version, course, learning standard, application) comes from a per-process cache at most
+    cascade.CACHE_TTL_SECONDS old (docs/ARCHITECTURE.md "Processes and shared state")."""
+    reg = ctx.registration
+    fresh = [core.instance_scope(reg.registration_id, ctx.instance.instance), core.registration_scope(reg.registration_id)]
+    return effective_values(session, application_pk=reg.application_pk, fresh=fresh,
+                            cached=_version_chain(session, ctx.version), setting_ids=SETTING_IDS)
+
+
+_VERSION_CHAINS: dict[tuple, list] = {}
+
+
+def _version_chain(session: Session, version: CourseVersion) -> list:
+    """The settings chain above a registration for VERSION: immutable per version, so cached per
+    process (keyed by more than the pk: SQLite may reuse a deleted row's pk)."""
+    key = (version.pk, version.course_pk, version.content_prefix, version.created)
+    chain = _VERSION_CHAINS.get(key)
+    if chain is None:
+        if len(_VERSION_CHAINS) >= 10_000:
+            _VERSION_CHAINS.clear()
+        chain = _VERSION_CHAINS[key] = course_chain(version.course, version, versioned=True)
+    return chain
 
 
 def suspend_data_limit(settings: dict[str, str], fam: RuntimeFamily) -> int:

@@ -7,10 +7,11 @@ and falls back to the catalog default; every value a chain can see comes back in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, bindparam, delete, event, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,29 @@ _UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}  # "default" is rank 0
 _KEY_COLUMNS = ("application_pk", "scope", "scope_key", "setting_id")
+
+
+#: Bumped whenever this process writes a setting value (when written and again when committed):
+#: a per-process cache of effective settings keyed by it is exact for this process's own writes and
+#: bounded in staleness (its TTL) for other processes' (docs/ARCHITECTURE.md "Processes and shared state").
+_GENERATION = [0]
+_CHANGED = "coursehost.settings_changed"
+
+
+def generation() -> int:
+    """This process's settings generation (see _GENERATION)."""
+    return _GENERATION[0]
+
+
+def _changed(session: Session) -> None:
+    _GENERATION[0] += 1
+    session.info[_CHANGED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_on_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        _GENERATION[0] += 1
 
 
 class SettingLevelError(InvalidInput):
@@ -162,6 +186,48 @@ def read_settings(
     return items
 
 
+#: How long effective_values may answer the cached levels from this process's cache (seconds): a
+#: value another process set there reaches this process within this time; its own writes at once.
+CACHE_TTL_SECONDS = 2.0
+_CACHE: dict[tuple, tuple[int, float, dict[tuple[str, str], dict[str, str]]]] = {}
+_CACHE_MAX = 4096
+_FRESH_STMT = select(SettingValue.scope, SettingValue.scope_key, SettingValue.setting_id, SettingValue.value).where(
+    SettingValue.application_pk == bindparam("app"),
+    tuple_(SettingValue.scope, SettingValue.scope_key).in_(bindparam("pairs", expanding=True)))
+
+
+def effective_values(
+    session: Session, *, application_pk: int, fresh: Sequence[SettingScope], cached: Sequence[SettingScope],
+    setting_ids: Iterable[str],
+) -> dict[str, str]:
+    """{setting id: effective value} along the chain FRESH + CACHED (most specific first), as
+    read_settings answers it; FRESH's levels (a registration's) read now in one prepared statement,
+    CACHED's (a course version's, its course's, the standard's, the application's: shared by many
+    registrations) from a per-process cache at most CACHE_TTL_SECONDS old and emptied by this
+    process's own writes (see _GENERATION)."""
+    chain = [*fresh, *cached]
+    ids = list(dict.fromkeys(get_definition(setting_id).id for setting_id in setting_ids))
+    wanted = _with_fallbacks(ids)
+    key = (application_pk, tuple(cached), frozenset(wanted))
+    now, gen = time.monotonic(), _GENERATION[0]
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == gen and now - hit[1] < CACHE_TTL_SECONDS:
+        upper = hit[2]
+    else:
+        upper = _load_values(session, application_pk, list(cached), wanted)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.clear()
+        _CACHE[key] = (gen, now, upper)
+    found = {k: dict(v) for k, v in upper.items()}
+    pairs = list(dict.fromkeys((s.scope, s.key) for s in fresh))
+    if pairs:
+        for scope, scope_key, setting_id, value in session.execute(
+                _FRESH_STMT, {"app": application_pk, "pairs": pairs}):
+            if setting_id in wanted:
+                found.setdefault((scope, scope_key), {})[setting_id] = value
+    return {setting_id: _resolve(setting_id, chain, found)[0] for setting_id in ids}
+
+
 def effective_value(
     session: Session, *, application_pk: int, chain: Sequence[SettingScope], setting_id: str
 ) -> str:
@@ -192,6 +258,7 @@ def set_settings(
     clean = _validated(scope, values)
     if not clean:
         return
+    _changed(session)
     now = utcnow()
     rows = [
         {"application_pk": application_pk, "scope": scope.scope, "scope_key": scope.key,
@@ -234,6 +301,7 @@ def delete_setting(session: Session, *, application_pk: int, scope: SettingScope
     """Clear SETTING_ID at SCOPE only (the next level up shows through); True if a value was set."""
     get_definition(setting_id)
     _rank(scope)
+    _changed(session)
     result = session.execute(
         delete(SettingValue).where(
             SettingValue.application_pk == application_pk, SettingValue.scope == scope.scope,
@@ -248,6 +316,7 @@ def delete_all_settings(
 ) -> int:
     """Clear every value at SCOPE (and, WITH_SUB_KEYS, at "key|..." such as a course's versions)."""
     _rank(scope)
+    _changed(session)
     match = SettingValue.scope_key == scope.key
     if with_sub_keys:
         match = or_(match, SettingValue.scope_key.startswith(f"{scope.key}|", autoescape=True))
