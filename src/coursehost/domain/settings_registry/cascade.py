@@ -208,7 +208,9 @@ def effective_values(
     chain = [*fresh, *cached]
     ids = list(dict.fromkeys(get_definition(setting_id).id for setting_id in setting_ids))
     wanted = _with_fallbacks(ids)
-    key = (application_pk, tuple(cached), frozenset(wanted))
+    # The database is part of the key: one process may serve several (the tests' live servers do).
+    bind = session.get_bind()
+    key = (id(bind), str(bind.url), application_pk, tuple(cached), frozenset(wanted))
     now, gen = time.monotonic(), _GENERATION[0]
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == gen and now - hit[1] < CACHE_TTL_SECONDS:
