@@ -33,7 +33,7 @@ _RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}  # "default"
 _KEY_COLUMNS = ("application_pk", "scope", "scope_key", "setting_id")
 
 
-#: Bumped whenever this process writes a setting value (when written and again when committed):
+#: Bumped whenever this process writes a setting value (when written and again when its transaction ends):
 #: a per-process cache of effective settings keyed by it is exact for this process's own writes and
 #: bounded in staleness (its TTL) for other processes' (docs/ARCHITECTURE.md "Processes and shared state").
 _GENERATION = [0]
@@ -51,7 +51,10 @@ def _changed(session: Session) -> None:
 
 
 @event.listens_for(Session, "after_commit")
-def _bump_on_commit(session: Session) -> None:
+@event.listens_for(Session, "after_rollback")
+def _bump_on_end(session: Session) -> None:
+    """Again when a transaction that wrote settings ends: committed, every value read during it is
+    old; rolled back, values it wrote and a read cached never existed."""
     if session.info.pop(_CHANGED, False):
         _GENERATION[0] += 1
 
@@ -209,8 +212,9 @@ def effective_values(
     ids = list(dict.fromkeys(get_definition(setting_id).id for setting_id in setting_ids))
     wanted = _with_fallbacks(ids)
     # The database is part of the key: one process may serve several (the tests' live servers do).
-    bind = session.get_bind()
-    key = (id(bind), str(bind.url), application_pk, tuple(cached), frozenset(wanted))
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)  # a session bound to a Connection (tests' rolled-back units)
+    key = (id(engine), str(engine.url), application_pk, tuple(cached), frozenset(wanted))
     now, gen = time.monotonic(), _GENERATION[0]
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == gen and now - hit[1] < CACHE_TTL_SECONDS:
