@@ -12,10 +12,10 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
-# pytest-xdist: one worker per core (most tests wait on servers, browsers and processes, so the suite
-# runs in about half the time on 2 cores). worksteal hands out long runs of a module's tests, so module
-# fixtures are rarely set up twice, and an idle worker takes tests from a busy one. Each worker has its
-# own SQLite files and PostgreSQL databases (tests/databases.py), live servers and browser.
+# pytest-xdist: one worker per core (a test waiting on a server, a browser or a subprocess leaves the CPU
+# to the other worker). worksteal hands out long runs of a module's tests, so module fixtures are rarely
+# set up twice, and an idle worker takes tests from a busy one. Each worker has its own SQLite files
+# and PostgreSQL databases (tests/databases.py), live servers and browser.
 # `make test PYTEST_XDIST=-n0` runs everything in one process.
 PYTEST_XDIST ?= -n auto --dist worksteal
 
