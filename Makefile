@@ -12,8 +12,15 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
+# pytest-xdist: one worker per core (a test waiting on a server, a browser or a subprocess leaves the CPU
+# to the other worker). worksteal hands out long runs of a module's tests, so module fixtures are rarely
+# set up twice, and an idle worker takes tests from a busy one. Each worker has its own SQLite files
+# and PostgreSQL databases (tests/databases.py), live servers and browser.
+# `make test PYTEST_XDIST=-n0` runs everything in one process.
+PYTEST_XDIST ?= -n auto --dist worksteal
+
 test: lint chromium test-js
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # ruff (configured in pyproject.toml) and the import-linter contracts; `make test` runs it first.
 lint: test-deps

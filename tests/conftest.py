@@ -4,6 +4,8 @@ browser tests talk to (tests/servers.py)."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from coursehost.db.migrate import upgrade
@@ -61,3 +63,31 @@ def live_server(database_url, tmp_path_factory):
     """The real service on a free port over this backend's database, with a second realm beside it."""
     with running_live_server(database_url, tmp_path_factory.mktemp("data")) as server:
         yield server
+
+
+# The contract tests' API coverage line (tests/contract/test_operation_coverage.py), printed at the end of
+# the run where everyone sees it. Under pytest-xdist the test runs in a worker: the worker hands the line
+# to the controller, which prints it.
+API_COVERAGE: list[str] = []
+
+
+def _api_coverage() -> list[str]:
+    module = sys.modules.get("tests.contract.test_operation_coverage")
+    return getattr(module, "SUMMARY", [])[-1:]
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)  # set in an xdist worker only
+    if workeroutput is not None:
+        workeroutput["api_coverage"] = _api_coverage()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist: a worker has finished; keep the coverage line it reported."""
+    API_COVERAGE.extend(getattr(node, "workeroutput", {}).get("api_coverage", []))
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in (API_COVERAGE or _api_coverage())[-1:]:
+        terminalreporter.write_line(line)

@@ -1,9 +1,9 @@
 """Fixtures for the contract tests: HTTP clients on the default application's LRS (one per xAPI
-version), a course API on a fresh application, a local file server, and the API coverage line."""
+version), a course API on a fresh application and a local file server. tests/conftest.py prints the API
+coverage line."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 
 import pytest
@@ -62,10 +62,3 @@ def http_files():
     """A real HTTP server on 127.0.0.1 serving {path: bytes}; returns its base URL."""
     with file_servers() as serve:
         yield serve
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Print the API coverage line where everyone sees it."""
-    module = sys.modules.get("tests.contract.test_operation_coverage")
-    for line in getattr(module, "SUMMARY", [])[-1:]:
-        terminalreporter.write_line(line)

@@ -12,10 +12,7 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from coursehost.app import build_job_registry, create_app, create_content_app
 from coursehost.cli.logs import TEXT_FORMAT, configure_logging
-from coursehost.cli.serving import serve_both
-from coursehost.cli.supervisor import serve_workers
 from coursehost.db.migrate import SchemaNotReady, prepare_schema, schema_status, upgrade
 from coursehost.db.session import unit_of_work
 from coursehost.domain import limits as realm_limits
@@ -28,7 +25,6 @@ from coursehost.domain.lti import keys as lti_keys
 from coursehost.domain.mail import bounces as mail_bounces
 from coursehost.domain.reports import facts as report_facts
 from coursehost.domain.reports import summary as report_summary
-from coursehost.jobs.worker import Worker
 from coursehost.services import Services, build_services
 from coursehost.settings import Settings, UnsafeSettings
 
@@ -58,6 +54,12 @@ def _check_workers(settings: Settings) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # The web app, uvicorn and the worker are imported by the commands that run them (about a second of
+    # CPU), not by every command: `realm limits`, `user create` and the rest start without them.
+    from coursehost.app import create_app, create_content_app
+    from coursehost.cli.serving import serve_both
+    from coursehost.cli.supervisor import serve_workers
+
     overrides = {"host": args.host, "port": args.port, "content_port": args.content_port, "workers": args.workers}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     _check_workers(settings)  # before anything starts (no DATA_DIR made, no instance key written)
@@ -102,6 +104,9 @@ def _print_first_owner(settings: Settings, email: str, token: str) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from coursehost.app import build_job_registry
+    from coursehost.jobs.worker import Worker
+
     svc = _services()
     _prepare_schema(svc.settings)
     stop = threading.Event()

@@ -5,6 +5,7 @@ FailureThrottle), so that guessing many accounts from one address is slowed too.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
@@ -15,8 +16,13 @@ from coursehost.domain.accounts.users import find_user, first_membership, hasher
 from coursehost.domain.crypto import SecretBox
 from coursehost.domain.errors import DomainError, Forbidden
 
-# Verified when no user has the address, so that an unknown address takes as long as a wrong password.
-_DUMMY_HASH = hasher.hash("not anybody's password")
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when no user has the address, so that an unknown address takes as long as a wrong
+    password. Made on first use, not at import: an argon2 hash costs every process that imports the
+    app (each CLI command, each test worker) about half a second of CPU."""
+    return hasher.hash("not anybody's password")
 
 
 class WrongCredentials(DomainError):
@@ -41,7 +47,7 @@ class AccountLocked(DomainError):
 
 def _password_matches(password_hash: str | None, password: str) -> bool:
     try:
-        return hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
