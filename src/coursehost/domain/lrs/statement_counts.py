@@ -143,16 +143,16 @@ def rebuild(connection: Connection, *, application_pk: int | None = None) -> int
     for table in ("report_xapi_verb_day", "report_xapi_activity_day", "report_xapi_actor_day"):
         connection.execute(text(f"DELETE FROM {table}" + (" WHERE application_pk = :app" if app else "")), params)
     # the same rule as courses_of(): a non-sandbox registration's course (the least course id when
-    # several share the id), skipped when only sandbox registrations have it, '' when none has
-    counted = f"""(SELECT s.application_pk, COALESCE(m.course_id, '') AS course_id,
+    # several share the id), skipped when only sandbox registrations have it, '' when none has.
+    # Correlated lookups through ix_registration_app_xapi: SQLite joined a grouped derived table by
+    # scanning it per statement (hours on 1M statements).
+    reg = "r.application_pk = s.application_pk AND r.xapi_registration_id = s.registration"
+    counted = f"""(SELECT s.application_pk, CASE WHEN s.registration IS NULL THEN '' ELSE COALESCE(
+                (SELECT min(r.course_id) FROM registration r WHERE {reg} AND r.sandbox = :no),
+                CASE WHEN EXISTS (SELECT 1 FROM registration r WHERE {reg}) THEN NULL ELSE '' END) END AS course_id,
             {_day_sql(connection.dialect.name, 's.stored')} AS day, s.verb_id, s.object_type, s.object_key,
             COALESCE(s.actor_key, '') AS actor_key
-        FROM xapi_statement s LEFT JOIN (
-            SELECT application_pk, lower(xapi_registration_id) AS xid,
-                   min(CASE WHEN sandbox = :no THEN course_id END) AS course_id
-            FROM registration GROUP BY application_pk, lower(xapi_registration_id)) m
-          ON m.application_pk = s.application_pk AND m.xid = s.registration
-        WHERE s.voided = :no {app} AND NOT (m.xid IS NOT NULL AND m.course_id IS NULL)) c"""
+        FROM xapi_statement s WHERE s.voided = :no {app}) c WHERE course_id IS NOT NULL"""
     params = {**params, "no": False}
     n = connection.execute(text(f"""
         INSERT INTO report_xapi_verb_day (application_pk, course_id, day, verb_id, n)
@@ -161,12 +161,12 @@ def rebuild(connection: Connection, *, application_pk: int | None = None) -> int
     connection.execute(text(f"""
         INSERT INTO report_xapi_activity_day (application_pk, course_id, day, activity_id, n)
         SELECT application_pk, course_id, day, object_key, count(*) FROM {counted}
-        WHERE object_type = 'Activity' AND object_key IS NOT NULL
+        AND object_type = 'Activity' AND object_key IS NOT NULL
         GROUP BY application_pk, course_id, day, object_key"""), params)
     connection.execute(text(f"""
         INSERT INTO report_xapi_actor_day (application_pk, course_id, day, activity_id, actor_key, n)
         SELECT application_pk, course_id, day, object_key, actor_key, count(*) FROM {counted}
-        WHERE object_type = 'Activity' AND object_key IS NOT NULL
+        AND object_type = 'Activity' AND object_key IS NOT NULL
         GROUP BY application_pk, course_id, day, object_key, actor_key"""), params)
     return n
 
