@@ -48,7 +48,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.drop_index('ix_registration_app_xapi')
+    op.drop_index('ix_registration_app_xapi', table_name='registration')  # (no batch: never a table copy)
     for name in ('report_xapi_actor_day', 'report_xapi_activity_day', 'report_xapi_verb_day'):
         op.drop_table(name)
