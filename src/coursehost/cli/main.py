@@ -21,6 +21,7 @@ from coursehost.domain.accounts import sessions as console_sessions
 from coursehost.domain.accounts import users as console_users
 from coursehost.domain.applications import service as apps
 from coursehost.domain.errors import DomainError
+from coursehost.domain.lrs import statement_counts
 from coursehost.domain.lti import keys as lti_keys
 from coursehost.domain.mail import bounces as mail_bounces
 from coursehost.domain.reports import facts as report_facts
@@ -325,8 +326,9 @@ def cmd_reports_rebuild(_args: argparse.Namespace) -> int:
     with unit_of_work(svc.session_factory) as session:
         regs, days = report_summary.rebuild_session(session)
         activities = report_facts.rebuild_facts(session)
+        verb_days = statement_counts.rebuild(session.connection())
     print(f"Report summaries rebuilt: {regs} registrations, {days} active days; interactions and objectives "
-          f"of {activities} activities.")
+          f"of {activities} activities; {verb_days} xAPI verb-days.")
     return 0
 
 

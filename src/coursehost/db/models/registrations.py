@@ -37,6 +37,8 @@ class Registration(_Summary, Base):
         Index("ix_registration_app_updated", "application_pk", "updated", "pk"),
         Index("ix_registration_app_course", "application_pk", "course_id"),
         Index("ix_registration_app_learner", "application_pk", "learner_id"),
+        # the LRS maps a statement's context.registration to its course (report_xapi_* counts)
+        Index("ix_registration_app_xapi", "application_pk", "xapi_registration_id"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)

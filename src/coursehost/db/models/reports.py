@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coursehost.db.base import Base
@@ -133,3 +133,58 @@ class ReportDay(Base):
 
 DAY_COUNTS = ("registered", "started", "completed", "passed", "failed", "scored", "score_sum", "timed",
               "seconds_sum", *(f"s{i}" for i in range(SCORE_BUCKETS)), *(f"t{i}" for i in range(len(TIME_EDGES))))
+
+
+# xAPI statistics (issue 20): daily statement counts kept current by the LRS statement store
+# (coursehost.domain.lrs.statement_counts) in the transaction that stores or voids statements, so the
+# course report never scans xapi_statement. course_id is the course of the statement's
+# context.registration ('' when it names no registration of the application; statements of sandbox
+# registrations are never counted). Voided statements are not counted. Rows may reach n = 0 (voiding),
+# so readers keep only sums > 0.
+
+
+class ReportXapiVerbDay(Base):
+    """Statements with one verb stored on one UTC day, per course: the verbs-per-day chart."""
+
+    __tablename__ = "report_xapi_verb_day"
+    __table_args__ = (Index("ix_report_xapi_verb_day_app_day", "application_pk", "day", "verb_id", "n"),)
+
+    application_pk: Mapped[int] = mapped_column(ForeignKey("application.pk", ondelete="CASCADE"),
+                                                primary_key=True, autoincrement=False)
+    course_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    verb_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportXapiActivityDay(Base):
+    """Statements about one activity (object.objectType Activity) stored on one UTC day, per course:
+    the top activities of a range and their daily counts."""
+
+    __tablename__ = "report_xapi_activity_day"
+    __table_args__ = (Index("ix_report_xapi_activity_day_app_day", "application_pk", "day", "activity_id", "n"),)
+
+    application_pk: Mapped[int] = mapped_column(ForeignKey("application.pk", ondelete="CASCADE"),
+                                                primary_key=True, autoincrement=False)
+    course_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReportXapiActorDay(Base):
+    """Statements by one actor about one activity on one UTC day, per course: distinct actors of an
+    activity over any range (a distinct count cannot be summed from daily totals). actor_key '' is
+    an anonymous group (no key), which the distinct count leaves out as COUNT(DISTINCT NULL) did."""
+
+    __tablename__ = "report_xapi_actor_day"
+    __table_args__ = (Index("ix_report_xapi_actor_day_app_day", "application_pk", "day", "activity_id",
+                            "actor_key", "n"),)
+
+    application_pk: Mapped[int] = mapped_column(ForeignKey("application.pk", ondelete="CASCADE"),
+                                                primary_key=True, autoincrement=False)
+    course_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    actor_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)

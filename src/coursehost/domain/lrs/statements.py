@@ -19,6 +19,7 @@ from coursehost.domain.lrs.activities import update_activities
 from coursehost.domain.lrs.attachments import all_attachments, store_attachments
 from coursehost.domain.lrs.comparison import same_statement
 from coursehost.domain.lrs.signatures import check_signatures
+from coursehost.domain.lrs.statement_counts import COLUMNS, Deltas, stored_rows
 from coursehost.domain.lrs.statement_terms import VOIDED, index_statement
 from coursehost.domain.lrs.validation import normalize_statement, parse_timestamp, validate_statements
 from coursehost.domain.lrs.versions import V2
@@ -78,8 +79,10 @@ def store_statements(session: Session, *, writer: Writer, body: object, version:
             # Communication §2.1.2: same id, different statement -> 409; same statement -> no-op.
             raise Conflict(f"Statement {stmt['id']} already exists with different content")
     if fresh:
-        _insert(session, writer, fresh, stored)
-        _apply_voiding(session, writer.app_pk, fresh)
+        counts = Deltas(session, writer.app_pk)
+        _insert(session, writer, fresh, stored, counts)
+        _apply_voiding(session, writer.app_pk, fresh, counts)
+        counts.flush()  # the report counts change in this transaction (issue 20)
         update_activities(session, app_pk=writer.app_pk, statements=fresh, now=stored)
         if attachments:
             if store is None:
@@ -169,9 +172,11 @@ def statement_rows(writer: Writer, statements: list[dict], stored: datetime) -> 
     return out
 
 
-def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime) -> None:
-    """The statements' rows, then their terms, each as one executemany per CHUNK rows."""
-    insert_rows(session, statement_rows(writer, statements, stored), writer.app_pk)
+def _insert(session: Session, writer: Writer, statements: list[dict], stored: datetime, counts: Deltas) -> None:
+    """The statements' rows, then their terms, each as one executemany per CHUNK rows; COUNTS gets them."""
+    pairs = statement_rows(writer, statements, stored)
+    insert_rows(session, pairs, writer.app_pk)
+    counts.add(stored_rows(row for row, _ in pairs), +1)
 
 
 def insert_rows(session: Session, pairs: list[tuple[dict, list[dict]]], app_pk: int) -> None:
@@ -198,19 +203,21 @@ def insert_rows(session: Session, pairs: list[tuple[dict, list[dict]]], app_pk: 
         session.execute(insert(XapiStatementTerm), terms[start:start + CHUNK])
 
 
-def _apply_voiding(session: Session, app_pk: int, statements: list[dict]) -> None:
+def _apply_voiding(session: Session, app_pk: int, statements: list[dict], counts: Deltas) -> None:
     """Data §2.3.2: a voiding statement voids its target unless the target is itself a voiding
-    statement (XAPI-00016); a target that arrives after its voiding statement is voided too."""
+    statement (XAPI-00016); a target that arrives after its voiding statement is voided too. Each
+    statement that becomes voided here leaves COUNTS."""
     targets = [s["object"]["id"].lower() for s in statements if s["verb"]["id"] == VOIDED]
     for start in range(0, len(targets), CHUNK):
-        session.execute(update(XapiStatement).where(
-            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(targets[start:start + CHUNK]),
-            XapiStatement.verb_id != VOIDED).values(voided=True))
+        conds = (XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(targets[start:start + CHUNK]),
+                 XapiStatement.verb_id != VOIDED)
+        counts.add(session.execute(select(*COLUMNS).where(*conds, XapiStatement.voided.is_(False))).all(), -1)
+        session.execute(update(XapiStatement).where(*conds).values(voided=True))
     new_ids = [s["id"] for s in statements if s["verb"]["id"] != VOIDED]
     for start in range(0, len(new_ids), CHUNK):
         voiders = select(XapiStatement.ref_statement_id).where(
             XapiStatement.application_pk == app_pk, XapiStatement.verb_id == VOIDED,
             XapiStatement.ref_statement_id.in_(new_ids[start:start + CHUNK]))
-        session.execute(update(XapiStatement).where(
-            XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(voiders))
-            .values(voided=True))
+        voided = (XapiStatement.application_pk == app_pk, XapiStatement.statement_id.in_(voiders))
+        counts.add(session.execute(select(*COLUMNS).where(*voided, XapiStatement.voided.is_(False))).all(), -1)
+        session.execute(update(XapiStatement).where(*voided).values(voided=True))

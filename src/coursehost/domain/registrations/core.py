@@ -15,6 +15,7 @@ from coursehost.domain.courses import catalog
 from coursehost.domain.courses.catalog import check_course_id
 from coursehost.domain.errors import Conflict, InvalidInput, NotFound
 from coursehost.domain.limits import count_registration
+from coursehost.domain.lrs import statement_counts
 from coursehost.domain.reports import summary as reports
 from coursehost.domain.settings_registry import SettingScope, read_settings
 
@@ -90,8 +91,11 @@ def create_registration(
         xapi_registration_id=xapi_registration_id or str(uuid.uuid4()), postback=postback or {},
         sandbox=sandbox, instance=0, created=now, updated=now,
     )
-    session.add(reg)
-    session.flush()
+    # statements may name the xAPI registration id before the registration exists (caller-chosen id)
+    with statement_counts.registration_change(session, app_pk=application_pk,
+                                              xapi_registration_id=reg.xapi_registration_id):
+        session.add(reg)
+        session.flush()
     session.add(RegistrationInstance(registration_pk=reg.pk, instance=0, course_version_pk=version.pk,
                                      course_version=version.version, state={}, created=now, updated=now))
     session.flush()

@@ -14,6 +14,7 @@ from coursehost.db.models.registrations import ActivityState, Launch, Registrati
 from coursehost.db.models.report_facts import ReportInteraction, ReportObjective
 from coursehost.domain.courses import catalog
 from coursehost.domain.errors import InvalidInput, NotFound
+from coursehost.domain.lrs import statement_counts
 from coursehost.domain.registrations import core
 from coursehost.domain.reports import summary as reports
 from coursehost.domain.scorm.status import COMPLETIONS, SUCCESSES
@@ -185,8 +186,10 @@ def delete_registration(session: Session, *, registration: Registration) -> None
     delete_all_settings(session, application_pk=registration.application_pk,
                         scope=core.registration_scope(registration.registration_id), with_sub_keys=True)
     reports.forget(session, registration=registration)
-    session.delete(registration)
-    session.flush()
+    with statement_counts.registration_change(session, app_pk=registration.application_pk,
+                                              xapi_registration_id=registration.xapi_registration_id):
+        session.delete(registration)
+        session.flush()
 
 
 def learner_registrations(session: Session, *, application_pk: int, learner_id: str) -> list[Registration]:

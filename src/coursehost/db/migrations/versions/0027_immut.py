@@ -31,6 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('course_version', schema=None) as batch_op:
-        batch_op.drop_column('content_changed')
-        batch_op.drop_column('content_generation')
+    # Not in batch mode: on SQLite that copies course_version into a new table and drops the old one,
+    # and with foreign keys on, the drop deletes every registration instance (and its run-time data)
+    # that references a version. ALTER TABLE DROP COLUMN (SQLite >= 3.35) keeps the rows.
+    op.drop_column('course_version', 'content_changed')
+    op.drop_column('course_version', 'content_generation')

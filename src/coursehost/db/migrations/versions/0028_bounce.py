@@ -25,7 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('mail_message', schema=None) as batch_op:
-        batch_op.drop_column('bounce_diagnostic')
-        batch_op.drop_column('bounce_status')
-        batch_op.drop_column('bounced')
+    # Not in batch mode: on SQLite a batch copies the table and drops the old one, which with foreign
+    # keys on would touch the invitations that reference these messages. DROP COLUMN keeps the rows.
+    for column in ('bounce_diagnostic', 'bounce_status', 'bounced'):
+        op.drop_column('mail_message', column)
