@@ -12,12 +12,12 @@ serve: deps
 worker: deps
 	$(BIN)/coursehost worker
 
-# pytest-xdist: one worker per core (a test waiting on a server, a browser or a subprocess leaves the CPU
-# to the other worker). worksteal hands out long runs of a module's tests, so module fixtures are rarely
-# set up twice, and an idle worker takes tests from a busy one. Each worker has its own SQLite files
-# and PostgreSQL databases (tests/databases.py), live servers and browser.
-# `make test PYTEST_XDIST=-n0` runs everything in one process.
-PYTEST_XDIST ?= -n auto --dist worksteal
+# pytest-xdist is installed; the suite runs in one process by default. `make test PYTEST_XDIST="-n auto --dist
+# worksteal"` runs it on one worker per core (each worker has its own SQLite files, PostgreSQL databases, live
+# servers and browser): measured on this 2-core machine, 21 m 39 s of pytest against ~32 m in one process, but two
+# browsers and two servers at once made one timing-sensitive browser test fail once (docs/PERFORMANCE.md "The test
+# suite's wall time"), so CI stays in one process until those waits are made robust to load.
+PYTEST_XDIST ?= -n0
 
 test: lint chromium test-js
 	$(BIN)/pytest $(PYTEST_XDIST) $(PYTEST_ARGS)

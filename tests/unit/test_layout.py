@@ -18,6 +18,12 @@ SRC = Path(coursehost.__file__).resolve().parent
 LAZY_IMPORTS_ALLOWED = {
     ("coursehost.storage", "coursehost.storage.s3"): "S3BlobStore on first use: boto3 is heavy and only s3:// needs it",
     ("coursehost.storage.factory", "coursehost.storage.s3"): "boto3 is loaded only when the storage URL is s3://",
+    # Every CLI command but serve and worker (db, user, mail, reports, lti ...) runs without the web stack:
+    # importing it costs each such process about a second of CPU (many run in the test suite).
+    ("coursehost.cli.main", "coursehost.app"): "the web app only for serve and worker",
+    ("coursehost.cli.main", "coursehost.cli.serving"): "uvicorn only for serve",
+    ("coursehost.cli.main", "coursehost.cli.supervisor"): "the pre-fork supervisor only for serve",
+    ("coursehost.cli.main", "coursehost.jobs.worker"): "the job worker only for worker",
 }
 
 
