@@ -461,9 +461,18 @@ class Viewer {
     return doc;
   }
 
+  /** PUT the place to the State resource. One PUT at a time, each with the place as it is when it goes:
+   * PUTs sent together may reach the LRS in any order, and an older place arriving last won (seen: the
+   * place of a page drawn before the last one, saved after the Exit's). KEEPALIVE: the page is going away,
+   * so it goes at once. */
   save(keepalive) {
     if (!this.au || this.au.terminated) return Promise.resolve();
-    return this.au.saveState(this.stateDoc(), keepalive);
+    if (keepalive) return this.au.saveState(this.stateDoc(), true);
+    this.saving = (this.saving || Promise.resolve()).then(() => {
+      if (this.au.terminated) return undefined;
+      return this.au.saveState(this.stateDoc(), false);
+    });
+    return this.saving;
   }
 }
 
