@@ -17,6 +17,7 @@ from pathlib import Path
 
 import rustici_software_cloud_v2 as cloud
 import uvicorn
+from aiosmtpd.controller import Controller
 
 from coursehost.app import create_app, create_content_app
 from coursehost.db.models.tenancy import Realm
@@ -162,3 +163,14 @@ def file_servers() -> Iterator[Callable[[dict[str, bytes]], str]]:
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+@contextmanager
+def smtp_server(handler) -> Iterator[tuple[object, int]]:
+    """A real SMTP server (aiosmtpd) on a free port of 127.0.0.1 delivering to HANDLER: (HANDLER, port)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield handler, controller.port
+    finally:
+        controller.stop()

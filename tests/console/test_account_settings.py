@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from coursehost.db.base import utcnow
@@ -25,7 +24,7 @@ from coursehost.db.session import unit_of_work
 from coursehost.domain.accounts import password_reset, sessions, users
 from tests.console.support import PASSWORD, ConsoleUser, check_page, http_session, make_user, sign_in
 from tests.databases import create_pg_database, drop_pg_database
-from tests.servers import free_port, running_live_server
+from tests.servers import free_port, running_live_server, smtp_server
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -214,11 +213,8 @@ class Inbox:
 
 @pytest.fixture(scope="module")
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(Inbox()) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

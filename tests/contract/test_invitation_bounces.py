@@ -18,7 +18,6 @@ from email import message_from_bytes, policy
 
 import pytest
 import rustici_software_cloud_v2 as cloud
-from aiosmtpd.controller import Controller
 
 from coursehost.db.migrate import upgrade
 from coursehost.domain.mail.bounces import MESSAGE_HEADER
@@ -27,7 +26,7 @@ from tests.contract.lms import Inbox, wait_until
 from tests.contract.registrations import reg_app
 from tests.contract.test_realm_limits import cli
 from tests.databases import create_pg_database, drop_pg_database
-from tests.servers import free_port, running_live_server
+from tests.servers import running_live_server, smtp_server
 
 BOUNCES = "bounces@coursehost.example"
 
@@ -47,11 +46,8 @@ class EnvelopeInbox(Inbox):
 
 @pytest.fixture(scope="module")
 def inbox():
-    handler = EnvelopeInbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(EnvelopeInbox()) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
 import rustici_software_cloud_v2.models as cloud_models
-from aiosmtpd.controller import Controller
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from rustici_software_cloud_v2.rest import ApiException
@@ -37,17 +36,14 @@ from tests.contract.official_client import official_operations
 from tests.contract.registrations import reg_app
 from tests.contract.test_realm_limits import imported, limits, new_realm, registration_ids
 from tests.databases import create_pg_database, drop_pg_database
-from tests.servers import free_port, running_live_server
+from tests.servers import running_live_server, smtp_server
 
 
 @pytest.fixture(scope="module")
 def inbox():
     """A real SMTP server (aiosmtpd) keeping every message."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(Inbox()) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

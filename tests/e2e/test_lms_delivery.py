@@ -16,7 +16,6 @@ import uuid
 import httpx
 import pytest
 import rustici_software_cloud_v2 as cloud
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
 from coursehost.db.migrate import upgrade
@@ -26,7 +25,7 @@ from tests.contract.lms import LRS_SECRET, Inbox, agent, ext_api, lrs_endpoint, 
 from tests.contract.player_http import commit, import_one_sco, open_launch
 from tests.databases import create_pg_database, drop_pg_database
 from tests.e2e.support import create_registration, import_course, launch_link
-from tests.servers import free_port, running_live_server
+from tests.servers import free_port, running_live_server, smtp_server
 
 SCO = """() => {
   const api = window.parent.API;
@@ -41,11 +40,8 @@ SCO = """() => {
 
 @pytest.fixture(scope="module")
 def inbox():
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(Inbox()) as served:
+        yield served
 
 
 def _own_database(database_url: str, tmp_path_factory, name: str) -> str:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 import pytest
 import rustici_software_cloud_v2 as cloud
-from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -32,7 +31,7 @@ from tests.console.support import check_page, make_user, sign_in
 from tests.contract.lms import Inbox, wait_until
 from tests.databases import create_pg_database, drop_pg_database
 from tests.e2e.support import import_course
-from tests.servers import free_port, running_live_server
+from tests.servers import running_live_server, smtp_server
 
 #: The SCO: reads who it is playing for, then passes with a score.
 SCO = """() => {
@@ -63,11 +62,8 @@ class RefusingInbox(Inbox):
 
 @pytest.fixture(scope="module")
 def inbox():
-    handler = RefusingInbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(RefusingInbox()) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
